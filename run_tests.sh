@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Run trove-mr's whole test suite: lint, unit and functional tests.
+# Creates its own virtualenv (.venv) and starts the services the functional
+# tests need (RabbitMQ, MariaDB, PostgreSQL, redis-server) when missing.
+# Extra arguments go to pytest, e.g. ./run_tests.sh tests/unit -k policy
+set -euo pipefail
+cd "$(dirname "$0")"
+venv=$(tools/venv.sh)
+tools/ensure-services.sh all
+echo "== lint (ruff)"
+"$venv/bin/ruff" check trove_mr tests bench
+echo "== tests (pytest)"
+args=("$@")
+[ ${#args[@]} -eq 0 ] && args=(tests)
+exec "$venv/bin/pytest" -p no:cacheprovider "${args[@]}"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Make sure the services trove-mr's tests and ./run.sh use are installed and
+# running on this machine: RabbitMQ, MariaDB, PostgreSQL and the
+# redis-server binary the guests run. Installs from Debian's packages only
+# what is missing, starts only what is not answering. Safe to run again.
+set -euo pipefail
+
+log() { echo "ensure-services: $*" >&2; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+apt_updated=
+apt_install() {
+    if [ -z "$apt_updated" ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+        apt_updated=1
+    fi
+    log "installing $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        -o Dpkg::Options::=--force-confold "$@" >/dev/null
+}
+
+wait_port() {
+    local port=$1 name=$2
+    for _ in $(seq 1 120); do
+        port_open "$port" && return 0
+        sleep 0.5
+    done
+    log "$name did not start listening on $port"
+    return 1
+}
+
+ensure_redis_binary() {
+    command -v redis-server >/dev/null || apt_install redis-server redis-tools
+    command -v redis-cli >/dev/null || apt_install redis-tools
+}
+
+ensure_rabbitmq() {
+    port_open 5672 && return 0
+    command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+    log "starting RabbitMQ"
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    rabbitmqctl -q await_startup >/dev/null 2>&1 || true
+    wait_port 5672 RabbitMQ
+}
+
+ensure_mariadb() {
+    port_open 3306 && return 0
+    command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] \
+        || apt_install mariadb-server
+    log "starting MariaDB"
+    mkdir -p /run/mysqld && chown mysql /run/mysqld 2>/dev/null || true
+    start-stop-daemon --start --oknodo --background \
+        --exec /usr/sbin/mariadbd -- --user=mysql >/dev/null
+    wait_port 3306 MariaDB
+}
+
+ensure_postgresql() {
+    port_open 5432 && return 0
+    ls /etc/postgresql/*/main >/dev/null 2>&1 || apt_install postgresql
+    log "starting PostgreSQL"
+    local ver
+    ver=$(ls /etc/postgresql | sort -V | tail -n 1)
+    # Tests connect over TCP as postgres without a password.
+    local hba=/etc/postgresql/$ver/main/pg_hba.conf
+    if ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+        sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+    fi
+    pg_ctlcluster --skip-systemctl-redirect "$ver" main start >/dev/null
+    wait_port 5432 PostgreSQL
+}
+
+case "${1:-all}" in
+    all)
+        ensure_redis_binary
+        ensure_rabbitmq
+        ensure_mariadb
+        ensure_postgresql
+        ;;
+    run)   # what ./run.sh needs
+        ensure_redis_binary
+        ensure_rabbitmq
+        ;;
+    *) log "usage: $0 [all|run]"; exit 2 ;;
+esac

@@ -1,0 +1,247 @@
+"""Configuration options of every trove-mr service.
+
+Options are registered on the global ``cfg.CONF`` (oslo.messaging registers
+some of its own options only there) and listed through the
+``oslo.config.opts`` entry point so that ``oslo-config-generator`` writes
+``etc/trove-mr.conf.sample``.
+"""
+
+import copy
+
+from oslo_config import cfg
+from oslo_db import options as db_options
+
+CONF = cfg.CONF
+
+default_opts = [
+    cfg.StrOpt('region_name', default='RegionOne',
+               help='The region this control plane runs in. Instances '
+                    'created without a region are placed here, and this '
+                    'is the name of the control cell the local database '
+                    'and message bus belong to.'),
+    cfg.StrOpt('host', sample_default='<hostname>',
+               default=__import__('socket').gethostname(),
+               help='Name of this node, used as the RPC server name.'),
+    cfg.BoolOpt('enable_secure_rpc_messaging', default=True,
+                help='Should RPC messaging traffic be secured by '
+                     'encryption. When on, messages to the taskmanager are '
+                     'encrypted with taskmanager_rpc_encr_key and messages '
+                     'between the control plane and each guest with that '
+                     'instance\'s own key.'),
+    cfg.StrOpt('taskmanager_rpc_encr_key', secret=True,
+               default='bzH6y0SGmjuoY0FNSTptrhgieGXNDX6P',
+               help='The key used to encrypt RPC messages sent to '
+                    'trove-mr-taskmanager, used by trove-mr-api. Change it '
+                    'in production; every API and taskmanager must share '
+                    'it.'),
+    cfg.StrOpt('instance_rpc_encr_key', secret=True,
+               help='The key used to encrypt RPC messages sent to a guest '
+                    'instance and the messages sent from it to the '
+                    'conductor. The taskmanager generates one key per '
+                    'instance and injects it into the guest; this option '
+                    'is only set in a guest agent\'s own configuration.'),
+    cfg.StrOpt('inst_rpc_key_encr_key', secret=True,
+               default='emYjgHFqfXNB1NGehAFIUeoyw4V4XwWHEaKP',
+               help='The database encryption key used to encrypt the '
+                    'per-instance RPC encryption keys before they are '
+                    'stored in the database.'),
+    cfg.ListOpt('management_networks', default=[],
+                help='The management network the guests and the control '
+                     'plane talk over. Only one management network is '
+                     'allowed; it is attached as the first NIC of every '
+                     'server.'),
+    cfg.ListOpt('management_security_groups', default=[],
+                help='Security groups applied to the management port of '
+                     'every database server.'),
+    cfg.StrOpt('cinder_volume_type',
+               help='Cinder volume type used for the volumes of database '
+                    'instances. None means the cloud\'s default type.'),
+    cfg.StrOpt('nova_keypair',
+               help='Name of a Nova keypair injected into every database '
+                    'server, to allow operators SSH access.'),
+    cfg.StrOpt('default_datastore', default='redis',
+               help='The default datastore id or name to use if one is not '
+                    'provided by the user. If None, the datastore becomes '
+                    'required in the instance create request.'),
+    cfg.IntOpt('max_accepted_volume_size', default=10, min=1,
+               help='The maximum volume size (in GB) for an instance.'),
+    cfg.IntOpt('max_instances_per_tenant', default=10, min=0,
+               help='Default maximum number of instances per tenant.'),
+    cfg.IntOpt('max_backups_per_tenant', default=50, min=0,
+               help='Default maximum number of backups per tenant.'),
+    cfg.IntOpt('max_volumes_per_tenant', default=40, min=0,
+               help='Default maximum total volume size (in GB) per '
+                    'tenant.'),
+    cfg.IntOpt('reboot_time_out', default=120, min=1,
+               help='Maximum time (in seconds) to wait for a server '
+                    'reboot.'),
+    cfg.IntOpt('usage_timeout', default=900, min=1,
+               help='Maximum time (in seconds) to wait for an instance to '
+                    'become ACTIVE after create. Past it the instance goes '
+                    'to ERROR and what was built is removed.'),
+    cfg.IntOpt('restore_usage_timeout', default=3600, min=1,
+               help='Maximum time (in seconds) to wait for an instance '
+                    'restored from a backup to become ACTIVE.'),
+    cfg.IntOpt('agent_call_low_timeout', default=15, min=1,
+               help='Maximum time (in seconds) to wait for guest agent '
+                    '"quick" requests to complete.'),
+    cfg.IntOpt('agent_call_high_timeout', default=300, min=1,
+               help='Maximum time (in seconds) to wait for guest agent '
+                    '"slow" requests (such as restarting the datastore) to '
+                    'complete.'),
+    cfg.IntOpt('agent_heartbeat_interval', default=10, min=1,
+               help='Seconds between two heartbeats a guest agent sends '
+                    'to the conductor.'),
+    cfg.IntOpt('agent_heartbeat_expiry', default=60, min=2,
+               help='Seconds without a heartbeat after which the '
+                    'conductor considers a guest gone and marks its '
+                    'instance accordingly.'),
+    cfg.IntOpt('server_poll_interval', default=2, min=1,
+               help='Seconds between two polls of Nova or Cinder while '
+                    'waiting for a server or volume to become ready.'),
+]
+
+api_opts = [
+    cfg.HostAddressOpt('bind_host', default='127.0.0.1',
+                       help='Address the API listens on.'),
+    cfg.PortOpt('bind_port', default=8779,
+                help='Port the API listens on.'),
+    cfg.IntOpt('workers', default=2, min=1,
+               help='Number of API worker processes.'),
+    cfg.StrOpt('public_endpoint',
+               help='Public URL of this API, used in links of answers. '
+                    'Defaults to the URL of the request.'),
+    cfg.StrOpt('auth_strategy', default='keystone',
+               choices=[('keystone', 'keystonemiddleware auth_token'),
+                        ('noauth', 'trust X-Project-Id headers; for '
+                                   'tests only')],
+               help='How API requests are authenticated.'),
+    cfg.StrOpt('instance_list_scope', default='local',
+               choices=[('local', 'list what this region\'s cell owns'),
+                        ('global', 'list every mapped cell\'s resources')],
+               help='Whether lists show only this cell\'s resources or '
+                    'every region\'s.'),
+    cfg.FloatOpt('cell_timeout', default=5.0, min=0.1,
+                 help='Seconds a global list waits for one cell before '
+                      'reporting it as unavailable.'),
+    cfg.IntOpt('max_limit', default=1000, min=1,
+               help='The largest page size a list may return.'),
+    cfg.IntOpt('default_limit', default=100, min=1,
+               help='Page size of a list when the request sets none.'),
+]
+
+api_database_opts = [
+    cfg.StrOpt('connection', secret=True,
+               help='The SQLAlchemy connection string of the API database '
+                    '(region mappings, instance mappings, quotas).'),
+    cfg.StrOpt('mapping_encr_key', secret=True,
+               default='6Zq0kE0tRz1tQj1mTnSk3Q2dfV9PpBjQ',
+               help='Key used to encrypt the transport_url and '
+                    'database_connection of region mappings at rest.'),
+]
+
+service_credentials_opts = [
+    cfg.URIOpt('auth_url', default='http://127.0.0.1:5000/v3',
+               help='Keystone URL the service user authenticates at.'),
+    cfg.StrOpt('region_name', default='RegionOne',
+               help='Region of the Keystone catalog used for this '
+                    'control plane\'s own services.'),
+    cfg.StrOpt('project_name', default='service',
+               help='Project the service user works in; Nova servers and '
+                    'Cinder volumes of instances live there.'),
+    cfg.StrOpt('username', default='trove',
+               help='Name of the service user.'),
+    cfg.StrOpt('password', secret=True,
+               help='Password of the service user.'),
+    cfg.StrOpt('project_domain_name', default='Default',
+               help='Domain of the service project.'),
+    cfg.StrOpt('user_domain_name', default='Default',
+               help='Domain of the service user.'),
+    cfg.StrOpt('interface', default='public',
+               choices=['public', 'internal', 'admin'],
+               help='Which endpoint interface of the catalog to use.'),
+    cfg.StrOpt('cafile',
+               help='CA bundle to verify HTTPS endpoints with.'),
+    cfg.BoolOpt('insecure', default=False,
+                help='Skip HTTPS certificate verification.'),
+]
+
+redis_opts = [
+    cfg.BoolOpt('cluster_support', default=True,
+                help='Enable clusters to be created and managed.'),
+    cfg.StrOpt('api_strategy',
+               default='trove_mr.cluster.redis.api.RedisAPIStrategy',
+               help='Class that implements datastore-specific API logic.'),
+    cfg.StrOpt('taskmanager_strategy',
+               default='trove_mr.cluster.redis.taskmanager.'
+                       'RedisTaskManagerStrategy',
+               help='Class that implements datastore-specific task manager '
+                    'logic.'),
+    cfg.StrOpt('guestagent_strategy',
+               default='trove_mr.cluster.redis.guestagent.'
+                       'RedisGuestAgentStrategy',
+               help='Class that implements datastore-specific Guest Agent '
+                    'API logic.'),
+    cfg.PortOpt('redis_port', default=6379,
+                help='Port redis-server listens on inside a guest.'),
+    cfg.StrOpt('redis_server_bin', default='redis-server',
+               help='Path of the redis-server binary inside a guest.'),
+]
+
+guest_opts = [
+    cfg.StrOpt('instance_id',
+               help='Id of the instance this guest agent serves; its RPC '
+                    'topic is guestagent.<instance_id>.'),
+    cfg.StrOpt('datastore_manager', default='redis',
+               help='Datastore this guest runs.'),
+    cfg.StrOpt('datastore_version',
+               help='Datastore version this guest runs.'),
+    cfg.StrOpt('data_dir',
+               help='Where the datastore keeps its data: the mounted '
+                    'volume. Defaults to the volume path the server was '
+                    'given.'),
+    cfg.StrOpt('bind_address',
+               help='Address the datastore binds to. Defaults to the '
+                    'server\'s own address.'),
+    cfg.StrOpt('tenant_id',
+               help='Project of the instance owner; backups go to its '
+                    'object store account.'),
+]
+
+_GROUPS = (
+    (None, default_opts),
+    ('api', api_opts),
+    ('api_database', api_database_opts),
+    ('service_credentials', service_credentials_opts),
+    ('redis', redis_opts),
+    ('guest', guest_opts),
+)
+
+
+def _register():
+    for group, opts in _GROUPS:
+        CONF.register_opts(opts, group=group)
+    db_options.set_defaults(CONF, connection='sqlite:///trove_mr.sqlite')
+
+
+_register()
+
+
+def list_opts():
+    """Options of trove-mr, for oslo-config-generator."""
+    return [(group or 'DEFAULT', copy.deepcopy(opts))
+            for group, opts in _GROUPS]
+
+
+def set_lib_defaults():
+    """Defaults trove-mr wants from the libraries it configures."""
+    import oslo_messaging
+
+    oslo_messaging.set_transport_defaults(control_exchange='trove-mr')
+
+
+def parse_args(argv, default_config_files=None, project='trove-mr'):
+    """Parse command line and config files into the global CONF."""
+    set_lib_defaults()
+    CONF(argv[1:], project=project, prog=argv[0].rsplit('/', 1)[-1],
+         default_config_files=default_config_files)
