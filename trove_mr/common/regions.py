@@ -1,0 +1,188 @@
+"""Which regions exist, and whether an instance can be built in one.
+
+multi-region-trove.rst, "Proposed Change": before building in RegionB for a
+datastore version of RegionA, the control plane
+
+#. takes the image name of the datastore version in RegionA,
+#. takes that image's checksum from RegionA's Glance,
+#. makes sure RegionB has a datastore version of the same name whose image
+   has the same name,
+#. takes the checksum of that image from RegionB's Glance,
+#. makes sure both checksums are identical,
+#. makes sure a flavour of the same name with the same properties exists in
+   RegionB,
+
+and only then asks RegionB's Nova for a server. The API runs these checks
+before it accepts a create; the taskmanager runs them again before it
+builds, because images and flavors can change in between.
+"""
+
+import collections
+import threading
+import time
+
+from keystoneauth1 import exceptions as ks_exc
+from novaclient import exceptions as nova_exc
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from trove_mr.common import clients, exceptions
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+# What the image and the flavor resolved to in the target region.
+Placement = collections.namedtuple(
+    'Placement', ['region_name', 'image_id', 'image_name', 'checksum',
+                  'flavor_id', 'flavor_name'])
+
+_FLAVOR_PROPERTIES = ('ram', 'vcpus', 'disk')
+_REGIONS_TTL = 60.0
+_regions_lock = threading.Lock()
+_regions_cache = {'at': 0.0, 'names': ()}
+
+
+def known_regions():
+    """Regions with a compute endpoint in the service user's catalog.
+
+    Read from the cached token's catalog and kept for a minute, so a create
+    does not cost a Keystone round trip.
+    """
+    now = time.monotonic()
+    with _regions_lock:
+        if now - _regions_cache['at'] < _REGIONS_TTL and \
+                _regions_cache['names']:
+            return _regions_cache['names']
+    sess = clients.service_session()
+    try:
+        access = sess.auth.get_access(sess)
+    except ks_exc.ClientException as exc:
+        raise exceptions.ServiceUnavailable(
+            'Identity service unavailable: %s' % exc) from exc
+    endpoints = access.service_catalog.get_endpoints(service_type='compute')
+    names = sorted({ep.get('region_id') or ep.get('region')
+                    for eps in endpoints.values() for ep in eps})
+    with _regions_lock:
+        _regions_cache.update(at=now, names=tuple(names))
+    return tuple(names)
+
+
+def validate_region(region_name):
+    """Return the region name if the cloud knows it; 400 otherwise."""
+    regions = known_regions()
+    if region_name not in regions:
+        raise exceptions.BadRequest(
+            "Region '%s' is not known. Known regions: %s."
+            % (region_name, ', '.join(regions)))
+    return region_name
+
+
+def _image(context, region_name, image_ref):
+    """An image of a region by id, or by name when ``image_ref`` is one."""
+    glance = clients.create_glance_client(context, region_name)
+    try:
+        return glance.images.get(image_ref)
+    except Exception:  # noqa: BLE001 - any lookup failure means "by name"
+        pass
+    found = list(glance.images.list(filters={'name': image_ref}))
+    found = [i for i in found if i.get('status', 'active') == 'active']
+    if not found:
+        return None
+    return found[0]
+
+
+def _image_ref(version):
+    return version.get('image_id') or version.get('image_name')
+
+
+def _flavor(context, region_name, flavor_ref):
+    nova = clients.create_nova_client(context, region_name)
+    try:
+        return nova.flavors.get(flavor_ref)
+    except nova_exc.NotFound:
+        pass
+    for flavor in nova.flavors.list():
+        if flavor.name == flavor_ref:
+            return flavor
+    return None
+
+
+def resolve_local(context, version, flavor_ref, region_name=None):
+    """Image and flavor of a datastore version in this (the home) region."""
+    region_name = region_name or CONF.region_name
+    image = _image(context, region_name, _image_ref(version))
+    if image is None:
+        raise exceptions.BadRequest(
+            "Image '%s' of datastore version '%s' does not exist in region "
+            "%s." % (_image_ref(version), version['name'], region_name))
+    flavor = _flavor(context, region_name, flavor_ref)
+    if flavor is None:
+        raise exceptions.NotFound(
+            "Flavor '%s' not found in region %s." % (flavor_ref,
+                                                    region_name))
+    return Placement(region_name, image['id'], image['name'],
+                     image.get('checksum'), flavor.id, flavor.name), flavor
+
+
+def check_placement(context, version, flavor_ref, target_region,
+                    target_version=None):
+    """Run the seed's cross-region checks; return the target Placement.
+
+    ``version`` is the datastore version (a dict) in the home region,
+    ``target_version`` the version of the same name in the target region's
+    control cell (the same one in a shared database). Raises BadRequest
+    naming both regions and what differs.
+    """
+    home_region = CONF.region_name
+    home, home_flavor = resolve_local(context, version, flavor_ref)
+    if target_region == home_region:
+        return home
+    validate_region(target_region)
+    target_version = target_version or version
+    if not target_version.get('active', True):
+        raise exceptions.BadRequest(
+            "Datastore version '%s' is not active in region %s (it is in "
+            "%s)." % (version['name'], target_region, home_region))
+    target_image_name = target_version.get('image_name') or home.image_name
+    if target_image_name != home.image_name:
+        raise exceptions.BadRequest(
+            "Datastore version '%s' uses image '%s' in region %s but '%s' "
+            "in region %s." % (version['name'], home.image_name, home_region,
+                               target_image_name, target_region))
+    image = _image(context, target_region, home.image_name)
+    if image is None:
+        raise exceptions.BadRequest(
+            "Image '%s' exists in region %s but not in region %s."
+            % (home.image_name, home_region, target_region))
+    if image.get('checksum') != home.checksum:
+        raise exceptions.BadRequest(
+            "Image '%s' differs between regions: checksum %s in %s, %s in "
+            "%s." % (home.image_name, home.checksum, home_region,
+                     image.get('checksum'), target_region))
+    flavor = _flavor(context, target_region, home_flavor.name)
+    if flavor is None:
+        raise exceptions.BadRequest(
+            "Flavor '%s' exists in region %s but not in region %s."
+            % (home_flavor.name, home_region, target_region))
+    differences = ['%s %s in %s, %s in %s' % (
+        prop, getattr(home_flavor, prop), home_region,
+        getattr(flavor, prop), target_region)
+        for prop in _FLAVOR_PROPERTIES
+        if getattr(home_flavor, prop) != getattr(flavor, prop)]
+    if differences:
+        raise exceptions.BadRequest(
+            "Flavor '%s' differs between regions: %s."
+            % (home_flavor.name, '; '.join(differences)))
+    return Placement(target_region, image['id'], image['name'],
+                     image.get('checksum'), flavor.id, flavor.name)
+
+
+def reset_cache():
+    with _regions_lock:
+        _regions_cache.update(at=0.0, names=())
+
+
+def is_unreachable(exc):
+    """Whether an exception from a client means the region is down."""
+    return isinstance(exc, (ks_exc.ConnectFailure, ks_exc.ConnectTimeout,
+                            ks_exc.EndpointNotFound))
