@@ -186,6 +186,14 @@ redis_opts = [
                 help='Port redis-server listens on inside a guest.'),
     cfg.StrOpt('redis_server_bin', default='redis-server',
                help='Path of the redis-server binary inside a guest.'),
+    cfg.IntOpt('cluster_node_timeout', default=5000, min=100,
+               help='cluster-node-timeout of clustered redis-server '
+                    'nodes, in milliseconds: how long a node may be '
+                    'unreachable before it is considered failing.'),
+    cfg.StrOpt('redis_conf_dir',
+               help='Directory of the guest\'s redis.conf, pidfile and '
+                    'log file. Defaults to a "redis-conf" directory '
+                    'beside the data directory.'),
 ]
 
 guest_opts = [
