@@ -26,7 +26,8 @@ from novaclient import exceptions as nova_exc
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from trove_mr.common import clients, exceptions
+from trove_mr.common import clients
+from trove_mr.common import exceptions
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

@@ -1,0 +1,34 @@
+from oslo_policy import policy
+
+from trove_mr.common.policies import base
+
+PATH = '/v1.0/{project_id}/clusters'
+ITEM = PATH + '/{cluster_id}'
+
+rules = [
+    policy.DocumentedRuleDefault(
+        'cluster:create', base.RULE_ADMIN_OR_OWNER,
+        'Create a cluster, its members in any region.',
+        base.operations(PATH, 'POST')),
+    policy.DocumentedRuleDefault(
+        'cluster:index', base.RULE_ADMIN_OR_OWNER, 'List clusters.',
+        base.operations(PATH, 'GET')),
+    policy.DocumentedRuleDefault(
+        'cluster:show', base.RULE_ADMIN_OR_OWNER, 'Show a cluster.',
+        base.operations(ITEM, 'GET')),
+    policy.DocumentedRuleDefault(
+        'cluster:show_instance', base.RULE_ADMIN_OR_OWNER,
+        'Show a member of a cluster.',
+        base.operations(ITEM + '/instances/{instance_id}', 'GET')),
+    policy.DocumentedRuleDefault(
+        'cluster:delete', base.RULE_ADMIN_OR_OWNER, 'Delete a cluster.',
+        base.operations(ITEM, 'DELETE')),
+    policy.DocumentedRuleDefault(
+        'cluster:action', base.RULE_ADMIN_OR_OWNER,
+        'Grow or shrink a cluster.',
+        base.operations(ITEM + '/action', 'POST')),
+]
+
+
+def list_rules():
+    return rules

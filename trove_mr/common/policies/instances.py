@@ -1,0 +1,41 @@
+from oslo_policy import policy
+
+from trove_mr.common.policies import base
+
+PATH = '/v1.0/{project_id}/instances'
+ITEM = PATH + '/{instance_id}'
+
+rules = [
+    policy.DocumentedRuleDefault(
+        'instance:create', base.RULE_ADMIN_OR_OWNER,
+        'Create a database instance, in any region.',
+        base.operations(PATH, 'POST')),
+    policy.DocumentedRuleDefault(
+        'instance:index', base.RULE_ADMIN_OR_OWNER,
+        'List database instances.', base.operations(PATH, 'GET')),
+    policy.DocumentedRuleDefault(
+        'instance:show', base.RULE_ADMIN_OR_OWNER,
+        'Show a database instance.', base.operations(ITEM, 'GET')),
+    policy.DocumentedRuleDefault(
+        'instance:update', base.RULE_ADMIN_OR_OWNER,
+        'Rename a database instance.', base.operations(ITEM, 'PATCH')),
+    policy.DocumentedRuleDefault(
+        'instance:delete', base.RULE_ADMIN_OR_OWNER,
+        'Delete a database instance.', base.operations(ITEM, 'DELETE')),
+    policy.DocumentedRuleDefault(
+        'instance:action', base.RULE_ADMIN_OR_OWNER,
+        'Act on an instance (restart, promote, eject, detach replica).',
+        base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'instance:root', base.RULE_ADMIN_OR_OWNER,
+        'Reset and show the password of an instance\'s datastore.',
+        base.operations(ITEM + '/root', 'POST')),
+    policy.DocumentedRuleDefault(
+        'instance:backups', base.RULE_ADMIN_OR_OWNER,
+        'List the backups of an instance.',
+        base.operations(ITEM + '/backups', 'GET')),
+]
+
+
+def list_rules():
+    return rules
