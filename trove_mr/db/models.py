@@ -1,0 +1,173 @@
+"""Tables of a region (cell) database: datastores and what tenants own.
+
+Relationships that every read needs (an instance's guest status and its
+datastore version) load by join, so that reading a page of instances is one
+query whatever its size.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from trove_mr.db import types
+
+
+class RegionBase(orm.DeclarativeBase):
+    """Declarative base of the region database's own metadata."""
+
+    metadata = sa.MetaData()
+
+
+class Datastore(RegionBase):
+    __tablename__ = 'datastores'
+    __table_args__ = (
+        sa.UniqueConstraint('name', name='uniq_datastores0name'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=False)
+    default_version_id = sa.Column(sa.String(36), nullable=True)
+
+
+class DatastoreVersion(RegionBase):
+    __tablename__ = 'datastore_versions'
+    __table_args__ = (
+        sa.UniqueConstraint('datastore_id', 'name',
+                            name='uniq_datastore_versions0datastore_id0name'),
+        sa.Index('datastore_versions_datastore_id_idx', 'datastore_id'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    datastore_id = sa.Column(sa.String(36), sa.ForeignKey('datastores.id'),
+                             nullable=False)
+    name = sa.Column(sa.String(255), nullable=False)
+    manager = sa.Column(sa.String(255), nullable=False)
+    image_name = sa.Column(sa.String(255), nullable=True)
+    image_id = sa.Column(sa.String(36), nullable=True)
+    # Comma-separated Glance tags an image must carry to be used.
+    image_tags = sa.Column(sa.String(255), nullable=True)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    is_default = sa.Column(sa.Boolean, nullable=False, default=False)
+
+    datastore = orm.relationship(Datastore, lazy='joined', innerjoin=True)
+
+
+class Cluster(RegionBase):
+    __tablename__ = 'clusters'
+    __table_args__ = (
+        sa.Index('clusters_tenant_deleted_created_idx',
+                 'tenant_id', 'deleted', 'created', 'id'),
+        sa.Index('clusters_region_name_idx', 'region_name'),
+        sa.Index('clusters_datastore_version_id_idx',
+                 'datastore_version_id'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=False)
+    tenant_id = sa.Column(sa.String(64), nullable=False)
+    region_name = sa.Column(sa.String(255), nullable=True)
+    datastore_version_id = sa.Column(
+        sa.String(36), sa.ForeignKey('datastore_versions.id'),
+        nullable=False)
+    task_id = sa.Column(sa.Integer, nullable=False)
+    task_name = sa.Column(sa.String(255), nullable=False)
+    task_description = sa.Column(sa.String(255), nullable=True)
+    created = sa.Column(types.Timestamp, nullable=False)
+    updated = sa.Column(types.Timestamp, nullable=True)
+    deleted = sa.Column(sa.Boolean, nullable=False, default=False)
+    deleted_at = sa.Column(types.Timestamp, nullable=True)
+
+    datastore_version = orm.relationship(DatastoreVersion, lazy='joined',
+                                         innerjoin=True)
+
+
+class Instance(RegionBase):
+    __tablename__ = 'instances'
+    __table_args__ = (
+        sa.Index('instances_tenant_deleted_created_idx',
+                 'tenant_id', 'deleted', 'created', 'id'),
+        sa.Index('instances_cluster_id_idx', 'cluster_id'),
+        sa.Index('instances_region_name_idx', 'region_name'),
+        sa.Index('instances_datastore_version_id_idx',
+                 'datastore_version_id'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=True)
+    tenant_id = sa.Column(sa.String(64), nullable=False)
+    # Placement region: where the server and volume live.
+    region_name = sa.Column(sa.String(255), nullable=True)
+    flavor_id = sa.Column(sa.String(255), nullable=True)
+    volume_size = sa.Column(sa.Integer, nullable=True)
+    volume_type = sa.Column(sa.String(255), nullable=True)
+    volume_id = sa.Column(sa.String(36), nullable=True)
+    server_id = sa.Column(sa.String(36), nullable=True)
+    datastore_version_id = sa.Column(
+        sa.String(36), sa.ForeignKey('datastore_versions.id'),
+        nullable=False)
+    cluster_id = sa.Column(sa.String(36), nullable=True)
+    # 'master', 'slave' or None for a standalone instance.
+    type = sa.Column(sa.String(64), nullable=True)
+    related_to = sa.Column(sa.String(36), nullable=True)
+    replica_of_id = sa.Column(sa.String(36), nullable=True)
+    task_status = sa.Column(sa.String(64), nullable=False, default='NONE')
+    fault_message = sa.Column(sa.Text, nullable=True)
+    fault_details = sa.Column(sa.Text, nullable=True)
+    # JSON list of {"address", "type", "network"} dicts.
+    addresses = sa.Column(sa.Text, nullable=True)
+    encrypted_rpc_key = sa.Column(sa.String(255), nullable=True)
+    volume_replication_status = sa.Column(sa.String(64), nullable=True)
+    created = sa.Column(types.Timestamp, nullable=False)
+    updated = sa.Column(types.Timestamp, nullable=True)
+    deleted = sa.Column(sa.Boolean, nullable=False, default=False)
+    deleted_at = sa.Column(types.Timestamp, nullable=True)
+
+    datastore_version = orm.relationship(DatastoreVersion, lazy='joined',
+                                         innerjoin=True)
+    status = orm.relationship('InstanceStatus', lazy='joined',
+                              uselist=False, viewonly=True)
+
+
+class InstanceStatus(RegionBase):
+    """What the guest agent last reported, and when it sent it."""
+
+    __tablename__ = 'instance_status'
+    __table_args__ = (types.MYSQL_TABLE_ARGS,)
+
+    instance_id = sa.Column(sa.String(36), sa.ForeignKey('instances.id'),
+                            primary_key=True)
+    status = sa.Column(sa.String(64), nullable=False)
+    volume_used = sa.Column(sa.Float, nullable=True)
+    # The guest's own send time of the last applied message.
+    heartbeat_at = sa.Column(types.Timestamp, nullable=True)
+    updated_at = sa.Column(types.Timestamp, nullable=True)
+
+
+class Backup(RegionBase):
+    __tablename__ = 'backups'
+    __table_args__ = (
+        sa.Index('backups_tenant_deleted_created_idx',
+                 'tenant_id', 'deleted', 'created', 'id'),
+        sa.Index('backups_instance_id_idx', 'instance_id'),
+        sa.Index('backups_region_name_idx', 'region_name'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=False)
+    description = sa.Column(sa.String(512), nullable=True)
+    tenant_id = sa.Column(sa.String(64), nullable=False)
+    instance_id = sa.Column(sa.String(36), nullable=True)
+    region_name = sa.Column(sa.String(255), nullable=True)
+    datastore_version_id = sa.Column(sa.String(36), nullable=True)
+    location = sa.Column(sa.String(1024), nullable=True)
+    checksum = sa.Column(sa.String(64), nullable=True)
+    size = sa.Column(sa.Float, nullable=True)
+    state = sa.Column(sa.String(32), nullable=False, default='NEW')
+    created = sa.Column(types.Timestamp, nullable=False)
+    updated = sa.Column(types.Timestamp, nullable=True)
+    deleted = sa.Column(sa.Boolean, nullable=False, default=False)
+    deleted_at = sa.Column(types.Timestamp, nullable=True)
