@@ -1,0 +1,243 @@
+"""RPC plumbing shared by every trove-mr service.
+
+Transports are cached per URL: a transport owns connection pools, and a
+process that targets several cells talks to several buses at once.
+
+When ``enable_secure_rpc_messaging`` is on, every argument of a call and
+its return value travel encrypted (AES-GCM, :mod:`trove_mr.common.crypto`).
+The sender labels the message with a *key id* carried in the serialised
+context; the receiver turns that id into a key with its own lookup and
+refuses anything it cannot decrypt, including plaintext. Key ids are:
+
+* ``control``: messages between control-plane services (api, taskmanager,
+  conductor), under ``taskmanager_rpc_encr_key``;
+* ``instance:<id>``: messages to and from one guest, under that instance's
+  own key.
+"""
+
+import threading
+
+import oslo_messaging as messaging
+from oslo_log import log as logging
+from oslo_serialization import jsonutils
+
+import trove_mr  # noqa: F401  (selects the threading backend first)
+from trove_mr.common import cfg
+from trove_mr.common import context as trove_context
+from trove_mr.common import crypto
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+CONTROL_KEY_ID = 'control'
+# Context key carrying the key id; a server stores it on the context so the
+# reply is sealed under the key the request came with.
+_KEY_ID_FIELD = 'trove_mr_rpc_key_id'
+_SEALED_FIELD = 'trove_mr_sealed'
+
+_transports = {}
+_transports_lock = threading.Lock()
+_instance_key_source = None
+
+
+class SecureRPCError(Exception):
+    """A message could not be decrypted, or was not encrypted at all."""
+
+
+def get_transport(url=None):
+    """The RPC transport for ``url`` (default: CONF.transport_url), cached."""
+    # None stays None: oslo.messaging then reads CONF.transport_url, an
+    # option it registers itself on first use.
+    url = url or None
+    with _transports_lock:
+        transport = _transports.get(url)
+        if transport is None:
+            transport = messaging.get_rpc_transport(CONF, url=url)
+            _transports[url] = transport
+        return transport
+
+
+def cleanup():
+    """Close every cached transport (at service stop, and in tests)."""
+    with _transports_lock:
+        transports = list(_transports.values())
+        _transports.clear()
+    for transport in transports:
+        transport.cleanup()
+
+
+def get_client(target, version_cap=None, serializer=None, transport=None):
+    """An RPC client for ``target`` on ``transport`` (default: our own)."""
+    return messaging.get_rpc_client(
+        transport or get_transport(), target, version_cap=version_cap,
+        serializer=serializer or RequestContextSerializer())
+
+
+def get_server(target, endpoints, serializer=None, transport=None):
+    """An RPC server dispatching ``target`` to ``endpoints`` on threads."""
+    return messaging.get_rpc_server(
+        transport or get_transport(), target, endpoints,
+        serializer=serializer or RequestContextSerializer(),
+        access_policy=messaging.DefaultRPCAccessPolicy)
+
+
+def secure_enabled():
+    return CONF.enable_secure_rpc_messaging
+
+
+def instance_key_id(instance_id):
+    """The key id of messages to and from guest ``instance_id``."""
+    return 'instance:%s' % instance_id
+
+
+def set_instance_key_source(source):
+    """Set how a server finds a guest's key: ``source(instance_id)``.
+
+    The conductor installs a database lookup here; it returns the key, or
+    None when the instance has none (the message is then refused).
+    """
+    global _instance_key_source
+    _instance_key_source = source
+
+
+def control_key_lookup(key_id):
+    """Key lookup of control-plane servers (taskmanager)."""
+    if key_id == CONTROL_KEY_ID:
+        return CONF.taskmanager_rpc_encr_key
+    return None
+
+
+def conductor_key_lookup(key_id):
+    """Key lookup of the conductor: control-plane and guest messages."""
+    if key_id == CONTROL_KEY_ID:
+        return CONF.taskmanager_rpc_encr_key
+    if key_id and key_id.startswith('instance:') and _instance_key_source:
+        return _instance_key_source(key_id.split(':', 1)[1])
+    return None
+
+
+def guest_key_lookup(key_id):
+    """Key lookup of a guest agent: only its own instance's key."""
+    if key_id == instance_key_id(CONF.guest.instance_id):
+        return CONF.instance_rpc_encr_key
+    return None
+
+
+class RequestContextSerializer(messaging.Serializer):
+    """Carry a trove-mr RequestContext; optionally seal every payload.
+
+    A *client* serializer is given ``key`` and ``key_id``: it seals call
+    arguments under ``key`` and opens the reply with it. A *server*
+    serializer is given ``key_lookup(key_id) -> key``: it opens arguments
+    under the key the sender named and seals the reply under the same
+    key. Either side without a key passes plain JSON-able values through.
+    """
+
+    def __init__(self, key=None, key_id=None, key_lookup=None):
+        self._key = key
+        self._key_id = key_id
+        self._key_lookup = key_lookup
+
+    @property
+    def secure(self):
+        return bool(self._key or self._key_lookup)
+
+    def _key_for(self, ctxt):
+        if self._key:
+            return self._key, self._key_id
+        key_id = getattr(ctxt, _KEY_ID_FIELD, None)
+        key = self._key_lookup(key_id) if key_id else None
+        if not key:
+            raise SecureRPCError('no RPC key for key id %r' % key_id)
+        return key, key_id
+
+    def serialize_entity(self, ctxt, entity):
+        entity = jsonutils.to_primitive(entity, convert_instances=True)
+        if not self.secure:
+            return entity
+        key, key_id = self._key_for(ctxt)
+        return {_SEALED_FIELD: crypto.encrypt(
+            key, jsonutils.dumps(entity), key_id.encode('utf-8'))}
+
+    def deserialize_entity(self, ctxt, entity):
+        if not self.secure:
+            return entity
+        if not (isinstance(entity, dict) and set(entity) == {_SEALED_FIELD}):
+            raise SecureRPCError('refusing an unencrypted RPC payload')
+        key, key_id = self._key_for(ctxt)
+        try:
+            plain = crypto.decrypt(key, entity[_SEALED_FIELD],
+                                   key_id.encode('utf-8'))
+        except crypto.DecryptionError as exc:
+            raise SecureRPCError('cannot decrypt RPC payload sealed for key '
+                                 'id %r: wrong key or tampered message'
+                                 % key_id) from exc
+        return jsonutils.loads(plain)
+
+    def serialize_context(self, ctxt):
+        values = ctxt.to_dict()
+        if self._key_id:
+            values[_KEY_ID_FIELD] = self._key_id
+        return values
+
+    def deserialize_context(self, ctxt):
+        values = dict(ctxt)
+        key_id = values.pop(_KEY_ID_FIELD, None)
+        context = trove_context.RequestContext.from_dict(values)
+        setattr(context, _KEY_ID_FIELD, key_id)
+        return context
+
+
+def client_serializer(key_id=CONTROL_KEY_ID, key=None):
+    """The serializer an RPC client uses, given the secure-RPC setting.
+
+    ``key`` defaults to the control-plane key for ``control`` messages;
+    messages to a guest must be given that instance's key.
+    """
+    if not secure_enabled():
+        return RequestContextSerializer()
+    if key is None and key_id == CONTROL_KEY_ID:
+        key = CONF.taskmanager_rpc_encr_key
+    if not key:
+        raise SecureRPCError('secure RPC is on but no key was given for %s'
+                             % key_id)
+    return RequestContextSerializer(key=key, key_id=key_id)
+
+
+def server_serializer(key_lookup):
+    """The serializer an RPC server uses, given the secure-RPC setting."""
+    if not secure_enabled():
+        return RequestContextSerializer()
+    return RequestContextSerializer(key_lookup=key_lookup)
+
+
+class ClientCache:
+    """RPC clients of one target, one per transport.
+
+    A call whose context is targeted at another cell
+    (``context.cell_transport``) goes over that cell's bus; every other
+    call over this process's own.
+    """
+
+    def __init__(self, target, version_cap, serializer_factory):
+        self._target = target
+        self._version_cap = version_cap
+        self._serializer_factory = serializer_factory
+        self._clients = {}
+        self._lock = threading.Lock()
+
+    def for_context(self, context):
+        """The client to use for a call made with ``context``."""
+        transport = getattr(context, 'cell_transport', None)
+        transport = transport or get_transport()
+        with self._lock:
+            # The transport is kept beside its client so that its id is
+            # never reused by another transport while cached here.
+            entry = self._clients.get(id(transport))
+            if entry is None:
+                client = get_client(self._target,
+                                    version_cap=self._version_cap,
+                                    serializer=self._serializer_factory(),
+                                    transport=transport)
+                entry = self._clients[id(transport)] = (transport, client)
+            return entry[1]

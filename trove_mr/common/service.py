@@ -1,0 +1,106 @@
+"""Long-running RPC services, launched with oslo.service.
+
+``trove_mr`` selects oslo.service's threading backend on import: the
+launcher forks one worker process (cotyledon) that runs the service, and
+SIGTERM to the launcher stops the RPC server, waits for calls in flight
+and exits 0.
+"""
+
+import sys
+import threading
+
+import oslo_messaging as messaging
+from oslo_log import log as logging
+from oslo_service import service
+
+from trove_mr.common import cfg
+from trove_mr.common import rpc
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+
+class RPCService(service.Service):
+    """An oslo.messaging RPC server on ``topic``, named after this host.
+
+    :param endpoints_factory: callable returning the endpoint objects; it
+        runs in the worker process, after the fork, so that no connection
+        is shared across processes.
+    :param key_lookup: secure-RPC key lookup of this server (see rpc.py).
+    """
+
+    def __init__(self, topic, endpoints_factory, key_lookup=None,
+                 host=None):
+        super().__init__()
+        self.topic = topic
+        self.host = host or CONF.host
+        self._endpoints_factory = endpoints_factory
+        self._key_lookup = key_lookup or rpc.control_key_lookup
+        self._periodic = []
+        self._stopped = threading.Event()
+        self.rpcserver = None
+
+    def add_periodic_task(self, interval, task, initial_delay=None):
+        """Run ``task()`` every ``interval`` seconds while running.
+
+        To be called before the service starts, e.g. for the conductor's
+        heartbeat expiry. A task that raises is logged and runs again at
+        the next interval.
+        """
+        self._periodic.append((interval, task, initial_delay))
+
+    def start(self):
+        """Start the RPC server and the periodic tasks."""
+        super().start()
+        target = messaging.Target(topic=self.topic, server=self.host)
+        self.rpcserver = rpc.get_server(
+            target, self._endpoints_factory(),
+            serializer=rpc.server_serializer(self._key_lookup))
+        self.rpcserver.start()
+        for interval, task, initial_delay in self._periodic:
+            self.tg.add_timer(interval, self._guarded(task),
+                              initial_delay=initial_delay)
+        LOG.info('%s listening on topic %s as %s', self.__class__.__name__,
+                 self.topic, self.host)
+
+    @staticmethod
+    def _guarded(task):
+        def run():
+            try:
+                task()
+            except Exception:
+                LOG.exception('Periodic task %s failed', task)
+        return run
+
+    def stop(self, graceful=True):
+        """Stop taking messages, finish those in flight, then stop."""
+        if self.rpcserver is not None:
+            try:
+                self.rpcserver.stop()
+                self.rpcserver.wait()
+            except Exception:
+                LOG.exception('Error stopping the RPC server')
+        super().stop(graceful)
+        rpc.cleanup()
+        self._stopped.set()
+        LOG.info('Stopped %s on topic %s', self.__class__.__name__,
+                 self.topic)
+
+    def wait(self):
+        """Block until the service is stopped."""
+        self._stopped.wait()
+        super().wait()
+
+
+def prepare_service(argv):
+    """Parse config and set up logging for a service process."""
+    logging.register_options(CONF)
+    cfg.parse_args(argv)
+    logging.setup(CONF, 'trove-mr')
+
+
+def serve(rpc_service):
+    """Launch ``rpc_service`` and block until it stops; exit its code."""
+    launcher = service.launch(CONF, rpc_service, workers=1,
+                              restart_method='mutate')
+    sys.exit(launcher.wait() or 0)

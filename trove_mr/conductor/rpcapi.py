@@ -1,0 +1,54 @@
+"""Client side of the conductor RPC API.
+
+Guests call ``heartbeat`` and ``update_backup`` with their instance key
+(``ConductorAPI(key_id=rpc.instance_key_id(id), key=...)``); the control
+plane calls with the control key.
+
+Version history:
+
+| 1.0 - Initial version: ping, heartbeat, update_backup.
+"""
+
+import oslo_messaging as messaging
+
+from trove_mr.common import rpc
+
+TOPIC = 'trove-mr-conductor'
+
+
+class ConductorAPI:
+    """Calls and casts to ``trove-mr-conductor``."""
+
+    RPC_API_VERSION = '1.0'
+
+    def __init__(self, version_cap=None, key_id=rpc.CONTROL_KEY_ID,
+                 key=None):
+        target = messaging.Target(topic=TOPIC, version='1.0')
+        self._clients = rpc.ClientCache(
+            target, version_cap or self.RPC_API_VERSION,
+            lambda: rpc.client_serializer(key_id, key))
+
+    def _prepare(self, context, version, **kwargs):
+        return self._clients.for_context(context).prepare(
+            version=version, **kwargs)
+
+    def ping(self, context):
+        """Ask one conductor for {'service': 'conductor', 'host': ...}."""
+        return self._prepare(context, '1.0').call(context, 'ping')
+
+    def heartbeat(self, context, instance_id, payload, sent):
+        """Report a guest's status (cast); ``sent`` is a UNIX timestamp.
+
+        ``payload`` holds ``service_status`` and optionally
+        ``volume_used``.
+        """
+        self._prepare(context, '1.0').cast(
+            context, 'heartbeat', instance_id=instance_id, payload=payload,
+            sent=sent)
+
+    def update_backup(self, context, instance_id, backup_id, sent,
+                      **values):
+        """Report progress of a backup (cast): state, size, checksum..."""
+        self._prepare(context, '1.0').cast(
+            context, 'update_backup', instance_id=instance_id,
+            backup_id=backup_id, sent=sent, **values)
