@@ -1,0 +1,1 @@
+"""Datastore managers of the guest agent, one package per datastore."""

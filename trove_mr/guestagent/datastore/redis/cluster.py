@@ -1,0 +1,205 @@
+"""Redis Cluster operations on the local node (the seed's guest calls).
+
+Every method takes and returns plain JSON-able values so that the guest
+agent's RPC methods can hand them through unchanged.
+"""
+
+import logging
+import time
+
+import redis
+
+from trove_mr.guestagent.datastore.redis import errors
+
+LOG = logging.getLogger(__name__)
+
+ADDSLOTS_BATCH = 1000
+_POLL = 0.05
+
+
+def parse_cluster_nodes(text):
+    """Parse the text of CLUSTER NODES into a list of dicts.
+
+    Each dict has ``id``, ``ip``, ``port``, ``flags`` (list), ``master_id``
+    (None for masters), ``slots`` (inclusive ``[first, last]`` pairs, slots
+    being migrated left out), ``link_state`` and ``myself``.
+    """
+    nodes = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        node_id, address, flags, master_id = fields[:4]
+        host_port = address.split('@', 1)[0]
+        ip, _sep, port = host_port.rpartition(':')
+        slots = []
+        for item in fields[8:]:
+            if item.startswith('['):
+                continue
+            first, _sep, last = item.partition('-')
+            slots.append([int(first), int(last or first)])
+        flag_list = flags.split(',')
+        nodes.append({
+            'id': node_id,
+            'ip': ip,
+            'port': int(port) if port.isdigit() else 0,
+            'flags': flag_list,
+            'master_id': None if master_id == '-' else master_id,
+            'slots': slots,
+            'link_state': fields[7],
+            'myself': 'myself' in flag_list,
+        })
+    return nodes
+
+
+def parse_cluster_info(text):
+    """Parse CLUSTER INFO into a dict, with integer values as ints."""
+    info = {}
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition(':')
+        if not sep:
+            continue
+        info[key] = int(value) if value.lstrip('-').isdigit() else value
+    return info
+
+
+class RedisClusterNode:
+    """The cluster side of one local redis-server (a ``RedisApp``)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _command(self, *args):
+        # Sent as separate words so that redis-py hands back the raw
+        # reply instead of its own parsed form of CLUSTER NODES/INFO.
+        return self.app.client().execute_command('CLUSTER', *args)
+
+    def get_node_ip(self):
+        """``[ip, port]`` other members use to reach this node."""
+        return [self.app.address, self.app.port]
+
+    def get_node_id(self):
+        """This node's cluster id (CLUSTER MYID)."""
+        return self._command('MYID')
+
+    def cluster_info(self):
+        """CLUSTER INFO as a dict (``cluster_state``, ``cluster_slots_ok``
+        ...)."""
+        return parse_cluster_info(self._command('INFO'))
+
+    def cluster_nodes(self):
+        """CLUSTER NODES as seen from this node, as a list of dicts."""
+        return parse_cluster_nodes(self._command('NODES'))
+
+    def _myself(self):
+        for node in self.cluster_nodes():
+            if node['myself']:
+                return node
+        raise errors.RedisServiceError('CLUSTER NODES of %s:%d has no '
+                                       '"myself" entry' % (
+                                           self.app.address, self.app.port))
+
+    def get_node_id_for_removal(self):
+        """This node's id if it owns no slots, else None.
+
+        A node that still serves slots cannot leave the cluster without
+        losing data, so shrink refuses it.
+        """
+        me = self._myself()
+        if me['slots']:
+            return None
+        return me['id']
+
+    def cluster_meet(self, ip, port):
+        """Introduce the node at ``ip``:``port`` to this node's cluster."""
+        LOG.debug('CLUSTER MEET %s %s from %s.', ip, port, self.app.address)
+        self._command('MEET', ip, int(port))
+
+    def cluster_addslots(self, first_slot, last_slot):
+        """Assign slots ``first_slot..last_slot`` (inclusive) to this node.
+
+        Sent in batches so that no single command carries thousands of
+        arguments.
+        """
+        first_slot, last_slot = int(first_slot), int(last_slot)
+        if not 0 <= first_slot <= last_slot <= 16383:
+            raise ValueError('invalid slot range %d-%d'
+                             % (first_slot, last_slot))
+        for start in range(first_slot, last_slot + 1, ADDSLOTS_BATCH):
+            stop = min(start + ADDSLOTS_BATCH - 1, last_slot)
+            self._command('ADDSLOTS', *range(start, stop + 1))
+
+    def cluster_complete(self, timeout=60):
+        """Wait until this node sees ``cluster_state:ok``.
+
+        :returns: the final CLUSTER INFO dict.
+        :raises RedisTimeout: if the state is not ok within ``timeout``.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            info = self.cluster_info()
+            if info.get('cluster_state') == 'ok':
+                return info
+            if time.monotonic() > deadline:
+                raise errors.RedisTimeout(
+                    'cluster state at %s:%d is still %s after %ss (%s of '
+                    '16384 slots assigned)' % (
+                        self.app.address, self.app.port,
+                        info.get('cluster_state'), timeout,
+                        info.get('cluster_slots_assigned')))
+            time.sleep(_POLL)
+
+    def remove_nodes(self, node_ids):
+        """CLUSTER FORGET each of ``node_ids`` on this node.
+
+        Ids this node does not know, and its own id, are skipped. Redis
+        keeps a forgotten node banned for 60 s only, so every remaining
+        member must be told within that time.
+
+        :returns: the ids actually forgotten.
+        """
+        my_id = self.get_node_id()
+        forgotten = []
+        for node_id in node_ids:
+            if node_id == my_id:
+                continue
+            try:
+                self._command('FORGET', node_id)
+            except redis.ResponseError as e:
+                if 'unknown node' in str(e).lower():
+                    continue
+                raise
+            forgotten.append(node_id)
+        return forgotten
+
+    def cluster_replicate(self, master_node_id, timeout=60):
+        """Make this (empty, slotless) node a replica of ``master_node_id``.
+
+        Waits until this node has learned of the master through the
+        cluster bus, since CLUSTER REPLICATE refuses unknown nodes.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            master = next((n for n in self.cluster_nodes()
+                           if n['id'] == master_node_id), None)
+            if master and 'master' in master['flags'] and \
+                    'handshake' not in master['flags']:
+                break
+            if time.monotonic() > deadline:
+                raise errors.RedisTimeout(
+                    'node %s:%d did not learn of master %s within %ss'
+                    % (self.app.address, self.app.port, master_node_id,
+                       timeout))
+            time.sleep(_POLL)
+        self._command('REPLICATE', master_node_id)
+
+    def reset_for_removal(self):
+        """Empty this node and make it forget its cluster (RESET HARD).
+
+        Used on a node leaving the cluster after its slots are gone, so
+        that it cannot rejoin with stale state.
+        """
+        client = self.app.client()
+        if client.info('replication').get('role') == 'master':
+            client.flushall()
+        self._command('RESET', 'HARD')
