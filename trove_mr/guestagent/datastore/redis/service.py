@@ -14,6 +14,8 @@ import threading
 import time
 
 import redis
+from redis import backoff as redis_backoff
+from redis import retry as redis_retry
 
 from trove_mr.common import cfg
 from trove_mr.guestagent.datastore.redis import backup
@@ -148,14 +150,21 @@ class RedisApp:
         LOG.debug('Wrote %s (clustered=%s, appendonly=%s).',
                   self.conf_path, self.clustered, appendonly)
 
+    def _new_client(self, retries):
+        # The server is local: a refused connection means it is down, so
+        # retrying with redis-py's default backoff only adds seconds.
+        return redis.Redis(
+            host=self.address, port=self.port, password=self._password,
+            decode_responses=True, socket_connect_timeout=2,
+            socket_timeout=30,
+            retry=redis_retry.Retry(redis_backoff.NoBackoff(), retries))
+
     def client(self):
         """A redis-py client for the local node, created once."""
         with self._lock:
             if self._client is None:
-                self._client = redis.Redis(
-                    host=self.address, port=self.port,
-                    password=self._password, decode_responses=True,
-                    socket_connect_timeout=2, socket_timeout=30)
+                # One retry, for a pooled connection the server dropped.
+                self._client = self._new_client(retries=1)
             return self._client
 
     def _pidfile_pid(self):
@@ -338,11 +347,15 @@ class RedisApp:
             if pid is None:
                 self._reap()
                 return
+            # No retry: the connection closing is SHUTDOWN succeeding.
+            shutdown_client = self._new_client(retries=0)
             try:
-                self.client().shutdown(save=save, nosave=not save)
+                shutdown_client.shutdown(save=save, nosave=not save)
             except redis.RedisError as e:
                 LOG.warning('SHUTDOWN of redis-server pid %d failed: %s',
                             pid, e)
+            finally:
+                shutdown_client.close()
             if not self._wait_exit(pid, timeout):
                 self._kill(pid)
             self._reap()
