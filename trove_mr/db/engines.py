@@ -1,0 +1,111 @@
+"""enginefacade transaction contexts, one per database URL, cached.
+
+The process's own region database comes from ``[database] connection`` and
+the API database from ``[api_database] connection``. A context targeted at a
+cell (``trove_mr.common.cells.target_cell``) carries that cell's transaction
+context in ``context.db_connection``; the DB API uses it instead of the
+process's own, as Nova's cells v2 does.
+"""
+
+import functools
+import threading
+
+from oslo_db import api as oslo_db_api
+from oslo_db.sqlalchemy import enginefacade
+
+from trove_mr.common import cfg
+
+CONF = cfg.CONF
+
+_LOCK = threading.Lock()
+_CONTEXT_MANAGERS = {}
+
+# Pool and engine options of [database] that also apply to cell databases
+# and to the API database.
+_ENGINE_OPTIONS = ('max_pool_size', 'max_overflow', 'pool_timeout',
+                   'connection_recycle_time', 'sqlite_synchronous',
+                   'mysql_sql_mode', 'connection_debug', 'max_retries',
+                   'retry_interval')
+
+
+def _engine_options():
+    options = {}
+    for name in _ENGINE_OPTIONS:
+        value = getattr(CONF.database, name, None)
+        if value is not None:
+            options[name] = value
+    return options
+
+
+def create_context_manager(connection_url):
+    """The enginefacade transaction context for a URL, made once.
+
+    The engine behind it is created lazily, on first use, and kept for the
+    life of the process.
+    """
+    if not connection_url:
+        raise ValueError('a database connection URL is required')
+    with _LOCK:
+        manager = _CONTEXT_MANAGERS.get(connection_url)
+        if manager is None:
+            manager = enginefacade.transaction_context()
+            manager.configure(connection=connection_url,
+                              **_engine_options())
+            _CONTEXT_MANAGERS[connection_url] = manager
+        return manager
+
+
+def main_context_manager():
+    """Transaction context of this process's own region database."""
+    return create_context_manager(CONF.database.connection)
+
+
+def api_context_manager():
+    """Transaction context of the API database."""
+    connection = CONF.api_database.connection or CONF.database.connection
+    return create_context_manager(connection)
+
+
+def region_context_manager(context):
+    """The region database a call on ``context`` must use."""
+    if context is not None and context.db_connection is not None:
+        return context.db_connection
+    return main_context_manager()
+
+
+def dispose_all():
+    """Close every cached engine; for tests and for process shutdown."""
+    with _LOCK:
+        managers = list(_CONTEXT_MANAGERS.values())
+        _CONTEXT_MANAGERS.clear()
+    for manager in managers:
+        try:
+            manager.writer.get_engine().dispose()
+        except Exception:  # noqa: BLE001 - never started: nothing to close
+            pass
+
+
+def _retry(func):
+    return oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True,
+                                     retry_interval=0.1,
+                                     inc_retry_interval=True)(func)
+
+
+def _scoped(pick, mode):
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(context, *args, **kwargs):
+            manager = pick(context)
+            with getattr(manager, mode).using(context):
+                return func(context, *args, **kwargs)
+        return _retry(wrapper)
+    return decorator
+
+
+# Decorators of the DB API functions: one transaction per call (joined
+# when the caller already has one open on the same database), retried on
+# deadlock. The decorated function finds its session on context.session.
+region_reader = _scoped(region_context_manager, 'reader')
+region_writer = _scoped(region_context_manager, 'writer')
+api_reader = _scoped(lambda context: api_context_manager(), 'reader')
+api_writer = _scoped(lambda context: api_context_manager(), 'writer')
