@@ -137,11 +137,12 @@ def parse_range(header, size):
     try:
         if first == '':
             suffix = int(last)
-            if suffix <= 0:
-                raise ValueError(header)
-            return max(size - suffix, 0), size
-        start = int(first)
-        end = int(last) + 1 if last else size
+            # 'bytes=-0' asks for nothing: left unsatisfiable below.
+            start = max(size - suffix, 0) if suffix > 0 else size
+            end = size
+        else:
+            start = int(first)
+            end = int(last) + 1 if last else size
     except ValueError:
         return None
     if start >= size or end <= start:
