@@ -247,9 +247,11 @@ def test_data_survives_a_new_app_on_the_same_directory(server):
 
 def test_100mb_dlo_upload_reads_back_identical(server, big_file):
     path, md5 = big_file
-    _upload(server, path, 'dlo.bin', use_slo=False)
+    # A name that needs quoting checks the manifest's prefix is unquoted.
+    name = 'dlo backup \u00e9.bin'
+    _upload(server, path, name, use_slo=False)
     conn = server.connection()
-    headers, got_md5, size = _streamed_md5(conn, 'backups', 'dlo.bin')
+    headers, got_md5, size = _streamed_md5(conn, 'backups', name)
     assert 'x-object-manifest' in headers
     assert size == 100 * MB
     assert got_md5 == md5
@@ -290,3 +292,16 @@ def test_slo_manifest_with_wrong_etag_is_refused(server):
     conn.put_object('segs', 'm', manifest % hashlib.md5(b'abc').hexdigest(),
                     query_string='multipart-manifest=put')
     assert conn.get_object('segs', 'm')[1] == b'abc'
+
+
+def test_service_download_verifies_md5_of_plain_object(server, tmp_path):
+    conn = server.connection()
+    conn.put_container('dl')
+    conn.put_object('dl', 'dir/\u00fcber name', b'content' * 1000)
+    out = tmp_path / 'out'
+    with server.service() as svc:
+        results = list(svc.download('dl', options={'out_directory':
+                                                   str(out)}))
+    assert [r['success'] for r in results] == [True]
+    assert (out / 'dir' / '\u00fcber name').read_bytes() == \
+        b'content' * 1000
