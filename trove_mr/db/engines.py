@@ -85,10 +85,19 @@ def dispose_all():
             pass
 
 
+def _sqlite_busy(exc):
+    # SQLite answers "database is locked" at once, without waiting, when
+    # two deferred transactions both want to write; like a deadlock, the
+    # cure is to run the transaction again.
+    return 'database is locked' in str(exc)
+
+
 def _retry(func):
-    return oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True,
-                                     retry_interval=0.1,
-                                     inc_retry_interval=True)(func)
+    return oslo_db_api.wrap_db_retry(max_retries=10, retry_on_deadlock=True,
+                                     retry_interval=0.05,
+                                     inc_retry_interval=True,
+                                     max_retry_interval=1,
+                                     exception_checker=_sqlite_busy)(func)
 
 
 def _scoped(pick, mode):
