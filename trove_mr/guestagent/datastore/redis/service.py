@@ -347,16 +347,7 @@ class RedisApp:
             if pid is None:
                 self._reap()
                 return
-            # No retry: the connection closing is SHUTDOWN succeeding.
-            shutdown_client = self._new_client(retries=0)
-            try:
-                shutdown_client.shutdown(save=save, nosave=not save)
-            except redis.RedisError as e:
-                LOG.warning('SHUTDOWN of redis-server pid %d failed: %s',
-                            pid, e)
-            finally:
-                shutdown_client.close()
-            if not self._wait_exit(pid, timeout):
+            if not self._shutdown(pid, timeout, save):
                 self._kill(pid)
             self._reap()
             self._pid = None
@@ -364,6 +355,35 @@ class RedisApp:
                 self._client.close()
             LOG.info('Stopped redis-server at %s:%d.', self.address,
                      self.port)
+
+    def _shutdown(self, pid, timeout, save):
+        """Send SHUTDOWN until the server exits; False on timeout."""
+        deadline = time.monotonic() + timeout
+        # No retry: the connection closing is SHUTDOWN succeeding.
+        shutdown_client = self._new_client(retries=0)
+        try:
+            while True:
+                try:
+                    # NOSAVE also forces: the data is being thrown away,
+                    # so nothing (an initial AOF rewrite, say) should
+                    # keep the server up. SHUTDOWN SAVE is retried
+                    # instead, since Redis refuses it only while such
+                    # work is in progress.
+                    shutdown_client.shutdown(save=save, nosave=not save,
+                                             force=not save)
+                except redis.ResponseError as e:
+                    LOG.debug('SHUTDOWN of redis-server pid %d refused: '
+                              '%s', pid, e)
+                except redis.RedisError as e:
+                    LOG.warning('SHUTDOWN of redis-server pid %d failed: '
+                                '%s', pid, e)
+                remaining = deadline - time.monotonic()
+                if self._wait_exit(pid, max(0, min(0.2, remaining))):
+                    return True
+                if remaining <= 0:
+                    return False
+        finally:
+            shutdown_client.close()
 
     def _reap(self):
         if self._proc is not None:
