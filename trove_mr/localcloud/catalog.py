@@ -1,0 +1,47 @@
+"""The Keystone service catalog of the local cloud, per project.
+
+Every service is listed for every region with public, internal and admin
+endpoints (all the same URL), and project-specific URLs are resolved for
+the token's project as Keystone does with ``%(project_id)s`` templates.
+"""
+
+from trove_mr.localcloud import keystone
+
+INTERFACES = ('public', 'internal', 'admin')
+
+
+def _services(region, project_id, database_url):
+    identity = region.cloud.identity_base + '/v3'
+    volume = '%s/v3/%s' % (region.endpoint('volume'), project_id)
+    services = [('identity', 'keystone', identity),
+                ('compute', 'nova', region.endpoint('compute') + '/v2.1'),
+                ('volumev3', 'cinderv3', volume),
+                ('block-storage', 'cinder', volume),
+                ('image', 'glance', region.endpoint('image')),
+                ('object-store', 'swift', '%s/v1/AUTH_%s' % (
+                    region.endpoint('object'), project_id))]
+    if database_url:
+        url = database_url.replace('%(tenant_id)s', project_id).replace(
+            '%(project_id)s', project_id)
+        services.append(('database', 'trove-mr', url))
+    return services
+
+
+def build(cloud, project_id):
+    """The catalog list for a token scoped to ``project_id``."""
+    entries = {}
+    for region in cloud.regions.values():
+        for stype, name, url in _services(region, project_id,
+                                          cloud.database_url):
+            entry = entries.setdefault(stype, {
+                'type': stype, 'name': name,
+                'id': keystone.stable_id('service', stype),
+                'endpoints': []})
+            for interface in INTERFACES:
+                entry['endpoints'].append({
+                    'id': keystone.stable_id(
+                        'endpoint', '%s:%s:%s' % (stype, region.name,
+                                                  interface)),
+                    'interface': interface, 'region': region.name,
+                    'region_id': region.name, 'url': url})
+    return list(entries.values())

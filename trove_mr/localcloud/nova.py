@@ -1,0 +1,514 @@
+"""Nova 2.1 of one region: flavors, servers, keypairs, volume attachments.
+
+Servers are built by the region's hypervisor in a background thread, as
+nova-compute does: the create call answers 202 with the server in BUILD and
+the server turns ACTIVE once its guest process has started (ERROR with a
+fault if it cannot start or a fault was injected).
+"""
+
+import datetime
+import logging
+import os
+import re
+import threading
+import uuid
+
+from trove_mr.localcloud import keypairs
+from trove_mr.localcloud import microversion
+from trove_mr.localcloud import wsgi
+
+LOG = logging.getLogger(__name__)
+
+MIN_VERSION = '2.1'
+MAX_VERSION = '2.96'
+_LEGACY = 'X-OpenStack-Nova-API-Version'
+POWER_RUNNING, POWER_SHUTDOWN = 1, 4
+
+
+def now_iso():
+    """Nova's timestamp format."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime(
+        '%Y-%m-%dT%H:%M:%SZ')
+
+
+def _ref_id(ref):
+    """An id from an id or a link (imageRef may be a URL)."""
+    return str(ref).rstrip('/').rsplit('/', 1)[-1] if ref else ref
+
+
+class Nova:
+    """The compute API of one region."""
+
+    def __init__(self, region):
+        self.region = region
+        self.router = self._routes()
+
+    @property
+    def data(self):
+        return self.region.data
+
+    def url(self, *parts):
+        return '/'.join((self.region.endpoint('compute'),) + parts)
+
+    # -- WSGI ---------------------------------------------------------------
+
+    def __call__(self, req, path):
+        """Serve ``path`` (below /compute/<region>) for ``req``."""
+        if path in ('', '/'):
+            return wsgi.json_response({'versions': [self._version_doc()]})
+        if not path.startswith('/v2.1'):
+            raise wsgi.HTTPError(404, 'Unknown API version.')
+        path = path[len('/v2.1'):]
+        if path in ('', '/'):
+            return wsgi.json_response({'version': self._version_doc()})
+        req.environ['localcloud.token'] = self.region.keystone.authorize(req)
+        version = microversion.requested(req, 'compute', _LEGACY,
+                                         MIN_VERSION, MAX_VERSION)
+        req.environ['localcloud.version'] = version
+        path = re.sub(r'^/[0-9a-f]{32}(?=/|$)', '', path)
+        resp = self.router.dispatch(req, path)
+        resp.headers.update(microversion.headers('compute', version, _LEGACY))
+        return resp
+
+    def _version_doc(self):
+        return {'id': 'v2.1', 'status': 'CURRENT', 'version': MAX_VERSION,
+                'min_version': MIN_VERSION, 'updated': '2013-07-23T11:33:21Z',
+                'links': [{'rel': 'self', 'href': self.url('v2.1') + '/'}]}
+
+    def _routes(self):
+        r = wsgi.Router(style='nova')
+        r.add('GET', r'/flavors', self._list_flavors)
+        r.add('GET', r'/flavors/detail', self._list_flavors_detail)
+        r.add('GET', r'/flavors/(?P<fid>[^/]+)', self._show_flavor)
+        r.add('GET', r'/flavors/(?P<fid>[^/]+)/os-extra_specs',
+              lambda req, fid: wsgi.json_response({'extra_specs': {}}))
+        r.add('GET', r'/servers', self._list_servers)
+        r.add('POST', r'/servers', self._create_server)
+        r.add('GET', r'/servers/detail', self._list_servers_detail)
+        r.add('GET', r'/servers/(?P<sid>[^/]+)', self._show_server)
+        r.add('DELETE', r'/servers/(?P<sid>[^/]+)', self._delete_server)
+        r.add('POST', r'/servers/(?P<sid>[^/]+)/action', self._action)
+        r.add('GET', r'/servers/(?P<sid>[^/]+)/os-volume_attachments',
+              self._list_attachments)
+        r.add('POST', r'/servers/(?P<sid>[^/]+)/os-volume_attachments',
+              self._attach)
+        r.add('GET', r'/servers/(?P<sid>[^/]+)/os-volume_attachments/'
+                     r'(?P<vid>[^/]+)', self._show_attachment)
+        r.add('DELETE', r'/servers/(?P<sid>[^/]+)/os-volume_attachments/'
+                        r'(?P<vid>[^/]+)', self._detach)
+        keypairs.add_routes(r, self)
+        r.add('GET', r'/os-availability-zone', lambda req: wsgi.json_response(
+            {'availabilityZoneInfo': [{'zoneName': 'nova', 'hosts': None,
+                                       'zoneState': {'available': True}}]}))
+        r.add('GET', r'/limits', self._limits)
+        return r
+
+    # -- flavors -------------------------------------------------------------
+
+    def _flavor(self, fid):
+        flavor = self.data['flavors'].get(fid)
+        if flavor is None:
+            for candidate in self.data['flavors'].values():
+                if candidate['name'] == fid:
+                    return candidate
+            raise wsgi.HTTPError(404, 'Flavor %s could not be found.' % fid)
+        return flavor
+
+    def _flavor_links(self, fid):
+        return [{'rel': 'self', 'href': self.url('v2.1', 'flavors', fid)},
+                {'rel': 'bookmark', 'href': self.url('flavors', fid)}]
+
+    def flavor_view(self, flavor, version, detail=True):
+        view = {'id': flavor['id'], 'name': flavor['name'],
+                'links': self._flavor_links(flavor['id'])}
+        if version >= (2, 55):
+            view['description'] = None
+        if detail:
+            view.update({'ram': flavor['ram'], 'vcpus': flavor['vcpus'],
+                         'disk': flavor['disk'], 'swap': '',
+                         'OS-FLV-EXT-DATA:ephemeral': 0,
+                         'OS-FLV-DISABLED:disabled': False,
+                         'rxtx_factor': 1.0,
+                         'os-flavor-access:is_public': True})
+            if version >= (2, 61):
+                view['extra_specs'] = {}
+        return view
+
+    def _sorted_flavors(self):
+        return sorted(self.data['flavors'].values(),
+                      key=lambda f: (f['ram'], f['id']))
+
+    def _list_flavors(self, req):
+        version = req.environ['localcloud.version']
+        return wsgi.json_response({'flavors': [
+            self.flavor_view(f, version, detail=False)
+            for f in self._sorted_flavors()]})
+
+    def _list_flavors_detail(self, req):
+        version = req.environ['localcloud.version']
+        return wsgi.json_response({'flavors': [
+            self.flavor_view(f, version) for f in self._sorted_flavors()]})
+
+    def _show_flavor(self, req, fid):
+        return wsgi.json_response({'flavor': self.flavor_view(
+            self._flavor(fid), req.environ['localcloud.version'])})
+
+    # -- servers: views ------------------------------------------------------
+
+    def _refresh_power(self, server):
+        """Notice guests that died while the server was ACTIVE."""
+        if server['status'] == 'ACTIVE' and \
+                not self.region.hypervisor.is_running(server):
+            with self.region.store.transaction():
+                server['status'] = 'SHUTOFF'
+                server['updated'] = now_iso()
+
+    def server_view(self, server, version, token):
+        self._refresh_power(server)
+        addresses = {}
+        if server.get('address'):
+            for network in server['networks']:
+                addresses[network] = [{
+                    'version': 4, 'addr': server['address'],
+                    'OS-EXT-IPS:type': 'fixed',
+                    'OS-EXT-IPS-MAC:mac_addr': server['mac']}]
+        flavor = self.data['flavors'].get(server['flavor_id'])
+        if version >= (2, 47) and flavor:
+            flavor_view = {'original_name': flavor['name'],
+                           'ram': flavor['ram'], 'vcpus': flavor['vcpus'],
+                           'disk': flavor['disk'], 'ephemeral': 0,
+                           'swap': 0, 'extra_specs': {}}
+        else:
+            flavor_view = {'id': server['flavor_id'],
+                           'links': self._flavor_links(server['flavor_id'])}
+        status = server['status']
+        view = {
+            'id': server['id'], 'name': server['name'], 'status': status,
+            'tenant_id': server['project_id'], 'user_id': server['user_id'],
+            'metadata': server['metadata'], 'hostId': server['host_id'],
+            'image': {'id': server['image_id'], 'links': [{
+                'rel': 'bookmark',
+                'href': self.url('images', server['image_id'])}]},
+            'flavor': flavor_view, 'created': server['created'],
+            'updated': server['updated'], 'addresses': addresses,
+            'accessIPv4': '', 'accessIPv6': '',
+            'links': [{'rel': 'self',
+                       'href': self.url('v2.1', 'servers', server['id'])},
+                      {'rel': 'bookmark',
+                       'href': self.url('servers', server['id'])}],
+            'key_name': server['key_name'],
+            'config_drive': 'True' if server['config_drive'] else '',
+            'progress': 100 if status == 'ACTIVE' else 0,
+            'OS-DCF:diskConfig': 'MANUAL',
+            'OS-EXT-AZ:availability_zone': server['availability_zone'],
+            'OS-EXT-STS:vm_state': {
+                'ACTIVE': 'active', 'BUILD': 'building', 'ERROR': 'error',
+                'SHUTOFF': 'stopped', 'REBOOT': 'active'}[status],
+            'OS-EXT-STS:task_state': {
+                'BUILD': 'spawning', 'REBOOT': 'rebooting'}.get(status),
+            'OS-EXT-STS:power_state': POWER_RUNNING
+            if status in ('ACTIVE', 'REBOOT') else POWER_SHUTDOWN,
+            'OS-SRV-USG:launched_at': server.get('launched_at'),
+            'OS-SRV-USG:terminated_at': None,
+            'security_groups': [{'name': name}
+                                for name in server['security_groups']],
+            'os-extended-volumes:volumes_attached': [
+                {'id': vid, 'delete_on_termination': False}
+                for vid in server['volumes']],
+        }
+        if version >= (2, 9):
+            view['locked'] = False
+        if version >= (2, 19):
+            view['description'] = None
+        if version >= (2, 26):
+            view['tags'] = []
+        if 'admin' in token.roles:
+            view.update({'OS-EXT-SRV-ATTR:host': self.region.host_name,
+                         'OS-EXT-SRV-ATTR:hypervisor_hostname':
+                             self.region.host_name,
+                         'OS-EXT-SRV-ATTR:instance_name':
+                             'instance-' + server['id'][:8]})
+        if server.get('fault'):
+            view['fault'] = server['fault']
+        return view
+
+    def _visible(self, token, req=None):
+        all_tenants = req is not None and 'admin' in token.roles and \
+            req.GET.get('all_tenants') not in (None, '0', 'false', 'False')
+        return [s for s in sorted(self.data['servers'].values(),
+                                  key=lambda s: s['created_seq'],
+                                  reverse=True)
+                if all_tenants or s['project_id'] == token.project_id]
+
+    def _filtered(self, req, token):
+        servers = self._visible(token, req)
+        name = req.GET.get('name')
+        status = req.GET.get('status')
+        if name:
+            servers = [s for s in servers if re.search(name, s['name'])]
+        if status:
+            servers = [s for s in servers if s['status'] == status.upper()]
+        return servers
+
+    def get_server(self, token, sid):
+        """The server record visible to the token, else 404."""
+        server = self.data['servers'].get(sid)
+        if server is None or (server['project_id'] != token.project_id
+                              and 'admin' not in token.roles):
+            raise wsgi.HTTPError(404, 'Instance %s could not be found.' % sid)
+        return server
+
+    def _list_servers(self, req):
+        token = req.environ['localcloud.token']
+        return wsgi.json_response({'servers': [
+            {'id': s['id'], 'name': s['name'],
+             'links': [{'rel': 'self',
+                        'href': self.url('v2.1', 'servers', s['id'])}]}
+            for s in self._filtered(req, token)]})
+
+    def _list_servers_detail(self, req):
+        token = req.environ['localcloud.token']
+        version = req.environ['localcloud.version']
+        return wsgi.json_response({'servers': [
+            self.server_view(s, version, token)
+            for s in self._filtered(req, token)]})
+
+    def _show_server(self, req, sid):
+        token = req.environ['localcloud.token']
+        return wsgi.json_response({'server': self.server_view(
+            self.get_server(token, sid),
+            req.environ['localcloud.version'], token)})
+
+    # -- servers: create ------------------------------------------------------
+
+    def _networks(self, networks):
+        if networks in (None, 'auto'):
+            return [self.region.default_network]
+        if networks == 'none':
+            return []
+        if not isinstance(networks, list):
+            raise wsgi.HTTPError(400, 'Invalid networks: %r.' % networks)
+        names = []
+        for nic in networks:
+            net_id = nic.get('uuid') or nic.get('port')
+            if not net_id:
+                raise wsgi.HTTPError(400, 'A network needs a uuid or port.')
+            names.append(self.region.network_name(net_id))
+        return names
+
+    def _boot_volumes(self, bdms):
+        volume_ids = []
+        for bdm in bdms or []:
+            if bdm.get('source_type') != 'volume':
+                continue
+            vid = bdm.get('uuid')
+            volume = self.data['volumes'].get(vid)
+            if volume is None:
+                raise wsgi.HTTPError(400, 'Block Device Mapping is Invalid: '
+                                          'failed to get volume %s.' % vid)
+            if volume['status'] != 'available':
+                raise wsgi.HTTPError(400, 'Invalid volume: volume %s status '
+                                          'must be available.' % vid)
+            volume_ids.append(vid)
+        return volume_ids
+
+    def _create_server(self, req):
+        token = req.environ['localcloud.token']
+        body = wsgi.json_body(req).get('server')
+        if not isinstance(body, dict) or not body.get('name'):
+            raise wsgi.HTTPError(400, "Invalid input: 'name' is required.")
+        if req.environ['localcloud.version'] >= (2, 37) and \
+                'networks' not in body:
+            raise wsgi.HTTPError(400, "Invalid input: 'networks' is a "
+                                      "required property.")
+        image_id = _ref_id(body.get('imageRef'))
+        if image_id and image_id not in self.data['images']:
+            raise wsgi.HTTPError(400, 'Image %s could not be found.'
+                                 % image_id)
+        flavor = self._flavor(_ref_id(body.get('flavorRef')))
+        networks = self._networks(body.get('networks'))
+        key_name = body.get('key_name')
+        if key_name and keypairs.find(self, token, key_name) is None:
+            raise wsgi.HTTPError(400, 'Invalid key_name provided.')
+        sid = str(uuid.uuid4())
+        stamp = now_iso()
+        with self.region.store.transaction():
+            volume_ids = self._boot_volumes(
+                body.get('block_device_mapping_v2'))
+            self.data['next_host'] += 1
+            seq = self.data['next_host']
+            server = {
+                'id': sid, 'name': body['name'], 'status': 'BUILD',
+                'project_id': token.project_id, 'user_id': token.user_id,
+                'metadata': body.get('metadata') or {},
+                'host_id': uuid.uuid5(uuid.NAMESPACE_DNS,
+                                      token.project_id).hex * 2,
+                'image_id': image_id or '', 'flavor_id': flavor['id'],
+                'created': stamp, 'updated': stamp, 'created_seq': seq,
+                'networks': networks, 'key_name': key_name,
+                'config_drive': bool(body.get('config_drive')),
+                'availability_zone': body.get('availability_zone') or 'nova',
+                'security_groups': [g.get('name') for g in
+                                    body.get('security_groups') or []
+                                    ] or ['default'],
+                'volumes': [], 'address': None, 'pid': None,
+                'mac': 'fa:16:3e:%02x:%02x:%02x' % (
+                    (seq >> 16) & 255, (seq >> 8) & 255, seq & 255),
+                'fault': None}
+            self.data['servers'][sid] = server
+            fail = self.region.take_fault('fail_next_servers')
+            for vid in volume_ids:
+                self.region.cinder.attach(vid, sid)
+        user_text = self.region.hypervisor_user_text(body.get('user_data'))
+        threading.Thread(target=self._spawn, args=(server, user_text, fail),
+                         name='spawn-' + sid[:8], daemon=True).start()
+        return wsgi.json_response({'server': {
+            'id': sid, 'OS-DCF:diskConfig': 'MANUAL',
+            'security_groups': [{'name': n}
+                                for n in server['security_groups']],
+            'links': [{'rel': 'self', 'href': self.url('v2.1', 'servers',
+                                                        sid)}],
+            'adminPass': uuid.uuid4().hex[:12]}}, 202)
+
+    def _fail(self, server, message, code=500):
+        with self.region.store.transaction():
+            server['status'] = 'ERROR'
+            server['updated'] = now_iso()
+            server['fault'] = {'code': code, 'message': message,
+                               'created': now_iso()}
+
+    def _spawn(self, server, user_text, injected_failure):
+        """Build the server: address, root, cloud-init files, guest."""
+        if injected_failure:
+            self._fail(server, 'Injected fault: server creation in %s '
+                               'failed.' % self.region.name)
+            return
+        try:
+            with self.region.store.transaction():
+                server['address'] = self.region.allocate_address()
+            self.region.hypervisor.prepare(server, user_text)
+            self._boot(server)
+        except Exception as exc:  # the fault must be reported, not raised
+            LOG.exception('building server %s failed', server['id'])
+            self._fail(server, 'Build of instance %s aborted: %s'
+                       % (server['id'], exc))
+
+    def _boot(self, server):
+        """Expose volumes, start the guest and mark the server ACTIVE."""
+        hv = self.region.hypervisor
+        volumes = self.region.cinder.exposed(server)
+        hv.expose_volumes(server['id'], volumes)
+        pid = hv.start(server, volumes)
+        with self.region.store.transaction():
+            server.update(pid=pid, status='ACTIVE', updated=now_iso(),
+                          fault=None)
+            server.setdefault('launched_at', now_iso())
+
+    # -- servers: delete and actions ------------------------------------------
+
+    def _delete_server(self, req, sid):
+        server = self.get_server(req.environ['localcloud.token'], sid)
+        self.delete(server)
+        return wsgi.json_response(None, 204)
+
+    def delete(self, server):
+        """Stop the guest, detach volumes and forget the server."""
+        self.region.hypervisor.stop(server)
+        with self.region.store.transaction():
+            for vid in list(server['volumes']):
+                self.region.cinder.detach(vid, server['id'])
+            self.data['servers'].pop(server['id'], None)
+        self.region.hypervisor.remove(server['id'])
+
+    def _restart(self, server):
+        self.region.hypervisor.stop(server)
+        try:
+            self._boot(server)
+        except OSError as exc:
+            self._fail(server, 'Failed to start the guest: %s' % exc)
+
+    def _action(self, req, sid):
+        token = req.environ['localcloud.token']
+        server = self.get_server(token, sid)
+        body = wsgi.json_body(req)
+        if 'reboot' in body or 'os-start' in body:
+            if server['status'] == 'BUILD':
+                raise wsgi.HTTPError(409, 'Cannot reboot a server in BUILD.')
+            with self.region.store.transaction():
+                server['status'] = 'REBOOT'
+            self._restart(server)
+            return wsgi.json_response(None, 202)
+        if 'os-stop' in body:
+            self.region.hypervisor.stop(server)
+            with self.region.store.transaction():
+                server.update(status='SHUTOFF', updated=now_iso())
+            return wsgi.json_response(None, 202)
+        if 'os-getConsoleOutput' in body:
+            path = os.path.join(self.region.hypervisor.server_dir(sid),
+                                'console.log')
+            output = ''
+            if os.path.exists(path):
+                with open(path, errors='replace') as f:
+                    output = f.read()
+            return wsgi.json_response({'output': output})
+        raise wsgi.HTTPError(400, 'Unsupported server action: %s.'
+                             % ', '.join(body))
+
+    # -- volume attachments ---------------------------------------------------
+
+    def _attachment_view(self, server, vid):
+        volume = self.data['volumes'].get(vid, {})
+        return {'id': vid, 'volumeId': vid, 'serverId': server['id'],
+                'device': volume.get('device')}
+
+    def _list_attachments(self, req, sid):
+        server = self.get_server(req.environ['localcloud.token'], sid)
+        return wsgi.json_response({'volumeAttachments': [
+            self._attachment_view(server, vid) for vid in server['volumes']]})
+
+    def _show_attachment(self, req, sid, vid):
+        server = self.get_server(req.environ['localcloud.token'], sid)
+        if vid not in server['volumes']:
+            raise wsgi.HTTPError(404, 'Volume %s is not attached to %s.'
+                                 % (vid, sid))
+        return wsgi.json_response(
+            {'volumeAttachment': self._attachment_view(server, vid)})
+
+    def _attach(self, req, sid):
+        server = self.get_server(req.environ['localcloud.token'], sid)
+        spec = wsgi.json_body(req).get('volumeAttachment') or {}
+        vid = spec.get('volumeId')
+        with self.region.store.transaction():
+            volume = self.data['volumes'].get(vid)
+            if volume is None:
+                raise wsgi.HTTPError(404, 'Volume %s could not be found.'
+                                     % vid)
+            if volume['status'] != 'available':
+                raise wsgi.HTTPError(400, 'Invalid volume: volume %s status '
+                                          'must be available.' % vid)
+            self.region.cinder.attach(vid, sid, spec.get('device'))
+        self._refresh_exposed(server)
+        return wsgi.json_response(
+            {'volumeAttachment': self._attachment_view(server, vid)})
+
+    def _detach(self, req, sid, vid):
+        server = self.get_server(req.environ['localcloud.token'], sid)
+        if vid not in server['volumes']:
+            raise wsgi.HTTPError(404, 'Volume %s is not attached to %s.'
+                                 % (vid, sid))
+        with self.region.store.transaction():
+            self.region.cinder.detach(vid, sid)
+        self._refresh_exposed(server)
+        return wsgi.json_response(None, 202)
+
+    def _refresh_exposed(self, server):
+        if os.path.isdir(self.region.hypervisor.root_of(server['id'])):
+            self.region.hypervisor.expose_volumes(
+                server['id'], self.region.cinder.exposed(server))
+
+    def _limits(self, req):
+        return wsgi.json_response({'limits': {'rate': [], 'absolute': {
+            'maxTotalInstances': 100, 'maxTotalCores': 200,
+            'maxTotalRAMSize': 512000, 'maxTotalKeypairs': 100,
+            'totalInstancesUsed': len(self._visible(
+                req.environ['localcloud.token']))}}})

@@ -1,0 +1,101 @@
+"""What every region starts with, and the client files of the cloud.
+
+Flavors are rewritten on every start (they follow the command's options);
+the guest image and the volume types are created once and then kept.
+"""
+
+import json
+import os
+import uuid
+
+import yaml
+
+from trove_mr.localcloud import cinder
+from trove_mr.localcloud import keystone
+
+IMAGE_NAME = 'trove-mr-redis'
+IMAGE_TAGS = ('trove', 'redis')
+# (id, name, ram MB, vcpus, disk GB)
+FLAVORS = (('1', 'm1.tiny', 512, 1, 1),
+           ('2', 'm1.small', 2048, 1, 20),
+           ('3', 'm1.medium', 4096, 2, 40),
+           ('7', 'm1.redis', 1024, 1, 5),
+           ('8', 'm1.nodisk', 1024, 1, 0))
+DIFFERING_FLAVOR, DIFFERING_RAM = 'm1.redis', 2048
+
+
+def image_bytes(region_name, differs):
+    """The seeded guest image: the same bytes everywhere unless told."""
+    data = b'trove-mr redis guest image\n' + bytes(range(256)) * 16
+    if differs:
+        data += ('built separately for %s\n' % region_name).encode()
+    return data
+
+
+def seed_flavors(region, differs):
+    flavors = {}
+    for fid, name, ram, vcpus, disk in FLAVORS:
+        if differs and name == DIFFERING_FLAVOR:
+            ram = DIFFERING_RAM
+        flavors[fid] = {'id': fid, 'name': name, 'ram': ram,
+                        'vcpus': vcpus, 'disk': disk}
+    region.data['flavors'] = flavors
+
+
+def seed_image(region, differs):
+    image_id = str(uuid.uuid5(uuid.NAMESPACE_DNS,
+                              '%s:image:%s' % (region.name, IMAGE_NAME)))
+    data = image_bytes(region.name, differs)
+    image = region.data['images'].get(image_id)
+    if image is None:
+        image = region.glance.new_image(
+            {'id': image_id, 'name': IMAGE_NAME, 'visibility': 'public',
+             'tags': list(IMAGE_TAGS), 'container_format': 'bare',
+             'disk_format': 'qcow2'},
+            keystone.stable_id('project', 'admin'))
+    elif image['size'] == len(data):
+        return
+    region.glance.store_data(image, [data])
+
+
+def seed_region(region, flavor_differs=False, image_differs=False):
+    """Seed flavors, the guest image and volume types of a region."""
+    with region.store.transaction():
+        seed_flavors(region, flavor_differs)
+        cinder.seed_types(region.data)
+        seed_image(region, image_differs)
+
+
+def _user_project(user):
+    for name, project, _ in keystone.SEEDED_USERS:
+        if name == user:
+            return project
+    raise KeyError(user)
+
+
+def write_client_files(cloud):
+    """clouds.yaml, openrc-<user> and localcloud.json in the state dir."""
+    clouds = {}
+    for user, project, _ in keystone.SEEDED_USERS:
+        clouds[user] = {
+            'auth': {'auth_url': cloud.auth_url, 'username': user,
+                     'password': cloud.password, 'project_name': project,
+                     'user_domain_name': 'Default',
+                     'project_domain_name': 'Default'},
+            'region_name': 'RegionOne', 'interface': 'public',
+            'identity_api_version': 3}
+        with open(os.path.join(cloud.state_dir, 'openrc-' + user),
+                  'w') as f:
+            f.write(''.join('export %s=%s\n' % kv for kv in (
+                ('OS_AUTH_URL', cloud.auth_url),
+                ('OS_USERNAME', user), ('OS_PASSWORD', cloud.password),
+                ('OS_PROJECT_NAME', _user_project(user)),
+                ('OS_USER_DOMAIN_NAME', 'Default'),
+                ('OS_PROJECT_DOMAIN_NAME', 'Default'),
+                ('OS_REGION_NAME', 'RegionOne'),
+                ('OS_INTERFACE', 'public'),
+                ('OS_IDENTITY_API_VERSION', '3'))))
+    with open(os.path.join(cloud.state_dir, 'clouds.yaml'), 'w') as f:
+        yaml.safe_dump({'clouds': clouds}, f, default_flow_style=False)
+    with open(os.path.join(cloud.state_dir, 'localcloud.json'), 'w') as f:
+        json.dump(cloud.admin.info(), f, indent=1)
