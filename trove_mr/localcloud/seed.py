@@ -83,6 +83,9 @@ def write_client_files(cloud):
                      'user_domain_name': 'Default',
                      'project_domain_name': 'Default'},
             'region_name': 'RegionOne', 'interface': 'public',
+            # Without the list, openstacksdk refuses --os-region-name
+            # values other than region_name.
+            'regions': list(cloud.regions),
             'identity_api_version': 3}
         with open(os.path.join(cloud.state_dir, 'openrc-' + user),
                   'w') as f:
