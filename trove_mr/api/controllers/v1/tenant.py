@@ -1,0 +1,16 @@
+"""``/v1.0/{tenant_id}/``: the resources of one project.
+
+Each resource controller is attached here as an attribute named as its
+URL segment, e.g. ``instances = instances.InstancesController()``.
+"""
+
+from trove_mr.api.controllers.v1 import mgmt
+
+
+class TenantController:
+    """Resources of project ``tenant_id``."""
+
+    mgmt = mgmt.MgmtController()
+
+    def __init__(self, tenant_id):
+        self.tenant_id = tenant_id
