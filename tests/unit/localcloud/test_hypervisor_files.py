@@ -1,0 +1,53 @@
+"""Cloud-init handling and addressing of the local cloud's hypervisor."""
+
+import base64
+import gzip
+import os
+
+from trove_mr.localcloud import hypervisor
+
+
+def test_write_files_are_rerooted_and_decoded(tmp_path):
+    root = str(tmp_path)
+    text = '\n'.join([
+        '#cloud-config', 'write_files:',
+        '- path: /etc/trove-mr/guest.conf', '  content: plain',
+        '- path: ../../escape/b64', '  encoding: b64',
+        '  content: %s' % base64.b64encode(b'binary').decode(),
+        "  permissions: '0640'",
+        '- path: /etc/gz', '  encoding: gz+b64',
+        '  content: %s' % base64.b64encode(gzip.compress(b'zipped')).decode(),
+    ])
+    written = hypervisor.write_files(root,
+                                     hypervisor.cloud_config_files(text))
+    assert all(path.startswith(root + os.sep) for path in written)
+    with open(os.path.join(root, 'etc/trove-mr/guest.conf')) as f:
+        assert f.read() == 'plain'
+    escaped = os.path.join(root, 'escape/b64')
+    with open(escaped, 'rb') as f:
+        assert f.read() == b'binary'
+    assert os.stat(escaped).st_mode & 0o777 == 0o640
+    with open(os.path.join(root, 'etc/gz'), 'rb') as f:
+        assert f.read() == b'zipped'
+
+
+def test_user_data_that_is_not_cloud_config_writes_nothing():
+    assert hypervisor.cloud_config_files('#!/bin/sh\necho hi\n') == []
+    assert hypervisor.decode_user_data(None) == ''
+
+
+def test_addresses_use_a_distinct_range_per_region_never_localhost():
+    first = hypervisor.address_for(0, 1)
+    assert first.startswith('127.11.0.')
+    assert hypervisor.address_for(1, 1).startswith('127.12.0.')
+    seen = {hypervisor.address_for(0, n) for n in range(1, 2000)}
+    assert len(seen) == 1999
+    assert all(not a.endswith('.0') and not a.endswith('.255')
+               and a != '127.0.0.1' for a in seen)
+
+
+def test_bare_guest_command_resolves_to_the_emulators_bin_dir():
+    args = hypervisor.guest_args(hypervisor.DEFAULT_GUEST_COMMAND,
+                                 '/r', '127.11.0.2', 'sid')
+    assert args[-2:] == ['--config-dir', '/r/etc/trove-mr']
+    assert args[0].endswith('trove-mr-guestagent')
