@@ -6,6 +6,7 @@ import io
 import time
 
 import pytest
+import swiftclient
 from cinderclient import client as cinder_client
 from glanceclient import client as glance_client
 from novaclient import client as nova_client
@@ -23,10 +24,12 @@ def _image(sess, region):
 
 @pytest.fixture(scope='module')
 def differing_cloud(request):
-    """A cloud seeded with a different image and flavor in RegionTwo."""
+    """A cloud with a different image and flavor in RegionTwo, one shared
+    object store and a database endpoint."""
     local = fixture.LocalCloudProcess(guest_command='sleep 600', extra_args=[
         '--image-checksum-differs', 'RegionTwo',
-        '--flavor-differs', 'RegionTwo'])
+        '--flavor-differs', 'RegionTwo', '--shared-swift',
+        '--database-url', 'http://127.0.0.1:8779/v1.0/%(tenant_id)s'])
     request.addfinalizer(local.stop)
     return local.start()
 
@@ -97,3 +100,17 @@ def test_state_survives_restart_and_dead_guests_show_shutoff(tmp_path):
         assert nova.servers.get(server.id).status == 'ACTIVE'
     finally:
         local.stop(remove_state=False)
+
+
+def test_shared_object_store_and_database_endpoint(differing_cloud):
+    sess = differing_cloud.session('demo')
+    one = swiftclient.Connection(session=sess,
+                                 os_options={'region_name': 'RegionOne'})
+    two = swiftclient.Connection(session=sess,
+                                 os_options={'region_name': 'RegionTwo'})
+    one.put_container('shared')
+    one.put_object('shared', 'o', b'same')
+    assert two.get_object('shared', 'o')[1] == b'same'
+    url = sess.get_endpoint(service_type='database', region_name='RegionTwo',
+                            interface='public')
+    assert url == 'http://127.0.0.1:8779/v1.0/' + sess.get_project_id()
