@@ -43,8 +43,10 @@ def error_response(code, message, kind=None, headers=None):
         'badRequest' if code < 500 else 'internalServerError')
     body = {kind: {'code': code, 'message': message}}
     response = webob.Response(status=code, content_type='application/json',
-                              charset='utf-8', headerlist=headers or [])
+                              charset='utf-8')
     response.text = jsonutils.dumps(body)
+    for name, value in headers or ():
+        response.headers[name] = value
     return response
 
 
