@@ -1,0 +1,26 @@
+"""Fixtures shared by the functional tests."""
+
+import shutil
+import tempfile
+
+import pytest
+
+from trove_mr.localcloud import devenv
+
+
+@pytest.fixture(scope='session')
+def system():
+    """The whole system (local cloud, API, taskmanager, conductor).
+
+    One per test session: starting it costs seconds. Tests create their own
+    resources in it and must not depend on what other tests left.
+    """
+    env = devenv.DevEnv(tempfile.mkdtemp(prefix='trove-mr-system-'))
+    try:
+        env.start()
+    except Exception:
+        env.stop()
+        raise
+    yield env
+    env.stop()
+    shutil.rmtree(env.state_dir, ignore_errors=True)
