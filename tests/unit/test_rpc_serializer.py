@@ -85,14 +85,33 @@ def test_secure_server_refuses_unknown_key_id(ctx):
 
 def test_sealed_payload_is_bound_to_its_key_id(ctx):
     # The same key under another key id must not open: a guest cannot
-    # replay its message as the control plane's.
-    client = rpc.RequestContextSerializer(key='k1', key_id='instance:i1')
-    wire = client.serialize_entity(ctx, 'x')
+    # pass its message off as the control plane's.
+    guest = rpc.RequestContextSerializer(key='k1', key_id='instance:i1')
+    control = rpc.RequestContextSerializer(key='k1', key_id='control')
     server = rpc.RequestContextSerializer(key_lookup=lambda key_id: 'k1')
-    server_ctx = server.deserialize_context({'trove_mr_rpc_key_id':
-                                             'control'})
+    wire_ctx = guest.serialize_context(ctx)
+    wire_ctx['trove_mr_rpc_key_id'] = 'control'
     with pytest.raises(rpc.SecureRPCError):
-        server.deserialize_entity(server_ctx, wire)
+        server.deserialize_context(wire_ctx)
+    server_ctx = server.deserialize_context(control.serialize_context(ctx))
+    with pytest.raises(rpc.SecureRPCError):
+        server.deserialize_entity(server_ctx,
+                                  guest.serialize_entity(ctx, 'x'))
+
+
+def test_call_without_arguments_is_refused_before_dispatch_on_wrong_key(
+        ctx):
+    client = rpc.RequestContextSerializer(key='wrong', key_id='control')
+    server = rpc.RequestContextSerializer(key_lookup={'control': 'k1'}.get)
+    with pytest.raises(rpc.SecureRPCError, match='wrong key'):
+        server.deserialize_context(client.serialize_context(ctx))
+
+
+def test_secure_server_refuses_context_without_key_proof(ctx):
+    server = rpc.RequestContextSerializer(key_lookup={'control': 'k1'}.get)
+    with pytest.raises(rpc.SecureRPCError, match='unencrypted'):
+        server.deserialize_context(
+            rpc.RequestContextSerializer().serialize_context(ctx))
 
 
 def test_guest_key_lookup_only_knows_its_own_instance():

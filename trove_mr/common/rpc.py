@@ -34,6 +34,9 @@ CONTROL_KEY_ID = 'control'
 # reply is sealed under the key the request came with.
 _KEY_ID_FIELD = 'trove_mr_rpc_key_id'
 _SEALED_FIELD = 'trove_mr_sealed'
+# Proof that the sender holds the key, checked before dispatch: a call
+# without arguments would otherwise run before anything was decrypted.
+_PROOF_FIELD = 'trove_mr_rpc_key_proof'
 
 _transports = {}
 _transports_lock = threading.Lock()
@@ -178,14 +181,34 @@ class RequestContextSerializer(messaging.Serializer):
         values = ctxt.to_dict()
         if self._key_id:
             values[_KEY_ID_FIELD] = self._key_id
+        if self._key:
+            values[_PROOF_FIELD] = crypto.encrypt(
+                self._key, values.get('request_id') or '',
+                self._key_id.encode('utf-8'))
         return values
 
     def deserialize_context(self, ctxt):
         values = dict(ctxt)
         key_id = values.pop(_KEY_ID_FIELD, None)
+        proof = values.pop(_PROOF_FIELD, None)
         context = trove_context.RequestContext.from_dict(values)
         setattr(context, _KEY_ID_FIELD, key_id)
+        if self._key_lookup:
+            self._check_proof(context, key_id, proof)
         return context
+
+    def _check_proof(self, context, key_id, proof):
+        if not proof:
+            raise SecureRPCError('refusing an unencrypted RPC message')
+        key, key_id = self._key_for(context)
+        try:
+            proven = crypto.decrypt(key, proof, key_id.encode('utf-8'))
+        except crypto.DecryptionError as exc:
+            raise SecureRPCError('cannot decrypt RPC message sealed for key '
+                                 'id %r: wrong key or tampered message'
+                                 % key_id) from exc
+        if proven != (context.request_id or ''):
+            raise SecureRPCError('RPC key proof does not match the request')
 
 
 def client_serializer(key_id=CONTROL_KEY_ID, key=None):
