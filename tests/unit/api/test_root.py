@@ -128,16 +128,17 @@ def test_mgmt_ping_refuses_non_admin_with_json_403(app, taskmanager_api):
     assert taskmanager_api.contexts == []
 
 
-def test_other_tenants_url_is_forbidden_to_non_admin(app):
+def test_other_tenants_url_answers_404_to_non_admin(app):
+    # 404, not 403: a caller must not learn which projects exist.
     answer = request(app, '/v1.0/p2/mgmt/ping', headers=MEMBER)
-    assert answer.status_int == 403
-    assert 'p2' in answer.json['forbidden']['message']
+    assert answer.status_int == 404
+    assert answer.json['itemNotFound']['code'] == 404
 
 
 def test_anonymous_caller_has_no_identity(app, taskmanager_api):
     # noauth drops half-set identity headers of callers without a project.
     answer = request(app, '/v1.0/p1/mgmt/ping', headers={'X-Roles': 'admin'})
-    assert answer.status_int == 403
+    assert answer.status_int == 404
     assert taskmanager_api.contexts == []
 
 

@@ -53,11 +53,13 @@ class V1Controller:
     @pecan.expose()
     def _lookup(self, tenant_id, *remainder):
         context = pecan.request.context
-        # Only admins act on another project's URL.
+        # Only admins act on another project's URL; anyone else gets the
+        # 404 of an unknown resource, so no project's existence leaks.
         if (tenant_id != context.project_id and not context.is_admin
                 and 'admin' not in context.roles):
-            raise exceptions.Forbidden(
-                'User does not have access to tenant %s.' % tenant_id)
+            raise exceptions.NotFound(
+                'The resource could not be found.')
+        pecan.request.tenant_id = tenant_id
         return tenant.TenantController(tenant_id), remainder
 
 

@@ -4,6 +4,9 @@ Each resource controller is attached here as an attribute named as its
 URL segment, e.g. ``instances = instances.InstancesController()``.
 """
 
+from trove_mr.api.controllers.v1 import datastores
+from trove_mr.api.controllers.v1 import flavors
+from trove_mr.api.controllers.v1 import instances
 from trove_mr.api.controllers.v1 import mgmt
 
 
@@ -11,6 +14,9 @@ class TenantController:
     """Resources of project ``tenant_id``."""
 
     mgmt = mgmt.MgmtController()
+    instances = instances.InstancesController()
+    flavors = flavors.FlavorsController()
+    datastores = datastores.DatastoresController()
 
     def __init__(self, tenant_id):
         self.tenant_id = tenant_id

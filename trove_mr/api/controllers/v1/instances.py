@@ -1,0 +1,112 @@
+"""``/v1.0/{tenant_id}/instances``: a project's Redis instances.
+
+Each method: policy, validated input, one domain call, a view.
+"""
+
+import pecan
+from pecan import rest
+
+from trove_mr.api.controllers.v1 import base
+from trove_mr.api.domain import instances as domain
+from trove_mr.api.schemas import instances as schemas
+from trove_mr.api.schemas import validation
+from trove_mr.api.views import instances as views
+from trove_mr.api.views import links
+from trove_mr.common import policy
+
+
+def _target():
+    return {'project_id': base.tenant_id()}
+
+
+def _list():
+    context = base.context()
+    policy.authorize(context, 'instance:index', _target())
+    params = base.query(schemas.LIST_QUERY)
+    limit = int(params['limit']) if params.get('limit') else None
+    include_clustered = validation.as_bool(
+        params.get('include_clustered', 'false'))
+    rows, next_marker, limit = domain.list_page(
+        context, base.tenant_id(), limit=limit, marker=params.get('marker'),
+        include_clustered=include_clustered)
+    extra = {'include_clustered': 'True'} if include_clustered else {}
+    return views.list_view(rows, links.base_url(), base.tenant_id(),
+                           next_marker, limit, extra)
+
+
+class InstanceActionController(rest.RestController):
+    """``/instances/{id}/action``: ``{"restart": {}}``."""
+
+    @pecan.expose()
+    def post(self, instance_id):
+        """Run an action on an instance; 202 with no body."""
+        context = base.context()
+        policy.authorize(context, 'instance:action', _target())
+        action = base.body(schemas.ACTION)
+        if 'restart' in action:
+            domain.restart(context, base.tenant_id(), instance_id,
+                           pecan.request.taskmanager_api)
+        pecan.response.status = 202
+        return ''
+
+
+class InstancesController(rest.RestController):
+    """Create, list, show, rename, delete instances."""
+
+    action = InstanceActionController()
+
+    @pecan.expose('json')
+    def get_all(self):
+        """One page of the project's instances, with a next link."""
+        return _list()
+
+    @pecan.expose('json')
+    def get_one(self, instance_id):
+        """One instance; ``detail`` is the detailed list (same views)."""
+        if instance_id == 'detail':
+            return _list()
+        context = base.context()
+        policy.authorize(context, 'instance:show', _target())
+        base.no_query()
+        row = domain.show(context, base.tenant_id(), instance_id)
+        return {'instance': views.instance_view(row, links.base_url())}
+
+    @pecan.expose('json')
+    def post(self):
+        """Create an instance in the region the body names (202)."""
+        context = base.context()
+        policy.authorize(context, 'instance:create', _target())
+        request = base.body(schemas.CREATE)['instance']
+        row, password = domain.create(context, base.tenant_id(), request,
+                                      pecan.request.taskmanager_api)
+        pecan.response.status = 202
+        return {'instance': views.instance_view(row, links.base_url(),
+                                                password=password)}
+
+    def _rename(self, instance_id):
+        context = base.context()
+        policy.authorize(context, 'instance:update', _target())
+        name = base.body(schemas.UPDATE)['instance']['name']
+        domain.rename(context, base.tenant_id(), instance_id, name)
+        pecan.response.status = 202
+        return ''
+
+    @pecan.expose()
+    def patch(self, instance_id):
+        """Rename an instance (202)."""
+        return self._rename(instance_id)
+
+    @pecan.expose()
+    def put(self, instance_id):
+        """Rename an instance; what python-troveclient's update sends."""
+        return self._rename(instance_id)
+
+    @pecan.expose()
+    def delete(self, instance_id):
+        """Delete an instance (202); it leaves lists once torn down."""
+        context = base.context()
+        policy.authorize(context, 'instance:delete', _target())
+        domain.delete(context, base.tenant_id(), instance_id,
+                      pecan.request.taskmanager_api)
+        pecan.response.status = 202
+        return ''

@@ -1,0 +1,304 @@
+"""What the instance controller asks for: create, list, show, rename,
+restart and delete, with every check beyond the JSON schema.
+
+The controller passes the request context, the project of the URL and the
+taskmanager RPC client; this module reads and writes the databases (the
+API database for quotas and mappings, the owning cell's for instances) and
+casts to the owning cell's taskmanager.
+"""
+
+import secrets
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from trove_mr.api.domain import quotas
+from trove_mr.common import cells
+from trove_mr.common import cfg
+from trove_mr.common import exceptions
+from trove_mr.common import regions
+from trove_mr.common import states
+from trove_mr.db import api as db_api
+from trove_mr.db import api_db
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+# Fields of Trove's create body that a Redis instance cannot honour here,
+# with why; an empty value is harmless and ignored.
+_UNSUPPORTED = {
+    'databases': 'Redis has no databases to create',
+    'users': 'Redis has no users to create',
+    'nics': 'tenant networks are not offered; guests use the management '
+            'network',
+    'modules': 'modules are not supported',
+    'configuration': 'configuration groups are not supported',
+    'replica_of': 'replication is not supported for single instances',
+    'replica_count': 'replication is not supported for single instances',
+    'locality': 'server groups are not supported',
+    'availability_zone': 'availability zones are not supported; choose a '
+                         'region',
+}
+
+
+def _refuse_unsupported(body):
+    for field, why in sorted(_UNSUPPORTED.items()):
+        if body.get(field):
+            raise exceptions.BadRequest(
+                "Invalid input for field 'instance.%s': %s." % (field, why))
+    access = body.get('access') or {}
+    if access.get('is_public') or access.get('allowed_cidrs'):
+        raise exceptions.BadRequest(
+            "Invalid input for field 'instance.access': public access is "
+            "not supported; instances are reached on the management "
+            "network.")
+
+
+def _placement_region(body):
+    region = body.get('region')
+    region_name = body.get('region_name')
+    if region and region_name and region != region_name:
+        raise exceptions.BadRequest(
+            "Invalid input for field 'instance.region': '%s' differs from "
+            "instance.region_name '%s'." % (region, region_name))
+    return region or region_name or CONF.region_name
+
+
+def _volume_size(body):
+    volume = body.get('volume')
+    if not volume:
+        raise exceptions.BadRequest(
+            "Invalid input for field 'instance.volume': a volume size is "
+            "required for Redis instances.")
+    size = volume['size']
+    if size > CONF.max_accepted_volume_size:
+        raise exceptions.BadRequest(
+            "Invalid input for field 'instance.volume.size': %d GB is more "
+            "than the maximum of %d GB." % (size,
+                                            CONF.max_accepted_volume_size))
+    return size, volume.get('type') or CONF.cinder_volume_type
+
+
+def resolve_version(context, datastore=None):
+    """The datastore version a create asks for (``datastore`` dict).
+
+    No type means ``default_datastore``; no version means the datastore's
+    default. An inactive version is refused.
+    """
+    datastore = datastore or {}
+    name = datastore.get('type') or CONF.default_datastore
+    if not name:
+        raise exceptions.BadRequest(
+            "Invalid input for field 'instance.datastore.type': it is "
+            "required (no default datastore is configured).")
+    wanted = datastore.get('version') or datastore.get('version_number')
+    if wanted:
+        version = db_api.datastore_version_get_by_name(context, name, wanted)
+    else:
+        version = db_api.datastore_version_get_default(context, name)
+    if not version.active:
+        raise exceptions.BadRequest(
+            "Datastore version '%s' of '%s' is not active."
+            % (version.name, version.datastore.name))
+    return version
+
+
+def version_dict(version):
+    """The plain dict of a version that ``regions.check_placement`` takes."""
+    return {'id': version.id, 'name': version.name,
+            'image_id': version.image_id, 'image_name': version.image_name,
+            'active': bool(version.active)}
+
+
+def local_cell(context):
+    """The region mapping of this control plane's own cell.
+
+    A fresh single-cell deployment has none yet: register it from this
+    process's own bus and database (idempotent under races).
+    """
+    try:
+        return api_db.region_mapping_get(context, CONF.region_name)
+    except exceptions.RegionMappingNotFound:
+        pass
+    try:
+        return api_db.region_mapping_create(
+            context, CONF.region_name, CONF.transport_url,
+            CONF.database.connection)
+    except exceptions.Conflict:
+        return api_db.region_mapping_get(context, CONF.region_name)
+
+
+def _target_version(context, version, region_name, home_cell):
+    """The version of the same name in the target region's cell.
+
+    When the target region has a cell of its own, its database must know
+    the version too (the seed's step 3); a shared cell serves both.
+    """
+    try:
+        mapping = api_db.region_mapping_get(context, region_name)
+    except exceptions.RegionMappingNotFound:
+        return None
+    if mapping.uuid == home_cell.uuid:
+        return None
+    with cells.target_cell(context, mapping) as cctx:
+        try:
+            other = db_api.datastore_version_get_by_name(
+                cctx, version.datastore.name, version.name)
+        except exceptions.NotFound:
+            raise exceptions.BadRequest(
+                "Datastore version '%s' of '%s' exists in region %s but not "
+                "in region %s." % (version.name, version.datastore.name,
+                                   CONF.region_name, region_name)) from None
+        return version_dict(other)
+
+
+def _backup_info(context, tenant_id, restore_point):
+    if not restore_point:
+        return None
+    backup = db_api.backup_get(context, restore_point['backupRef'],
+                               tenant_id=tenant_id)
+    if backup.state != 'COMPLETED':
+        raise exceptions.BadRequest(
+            "Invalid input for field 'instance.restorePoint.backupRef': "
+            "backup %s is %s, not COMPLETED." % (backup.id, backup.state))
+    return {'id': backup.id, 'location': backup.location,
+            'checksum': backup.checksum,
+            'region': backup.region_name or CONF.region_name}
+
+
+def _placement_dict(placement):
+    return {'region_name': placement.region_name,
+            'image_id': placement.image_id,
+            'image_name': placement.image_name,
+            'flavor_id': placement.flavor_id,
+            'flavor_name': placement.flavor_name}
+
+
+def create(context, tenant_id, body, taskmanager_api):
+    """Accept a create: checks, quota, row + mapping, then the cast.
+
+    ``body`` is the validated ``instance`` object. Returns
+    ``(instance row, password)``; the password is shown once, never stored.
+    Nothing is reserved or written before every check passed.
+    """
+    _refuse_unsupported(body)
+    volume_size, volume_type = _volume_size(body)
+    region_name = _placement_region(body)
+    regions.validate_region(region_name)
+    version = resolve_version(context, body.get('datastore'))
+    home_cell = local_cell(context)
+    target_version = _target_version(context, version, region_name,
+                                     home_cell)
+    placement = regions.check_placement(
+        context, version_dict(version), str(body['flavorRef']), region_name,
+        target_version)
+    backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))
+
+    quotas.reserve(context, tenant_id, volume_size)
+    instance_id = uuidutils.generate_uuid()
+    password = secrets.token_urlsafe(24)
+    try:
+        with cells.target_cell(context, home_cell) as cctx:
+            row = db_api.instance_create(cctx, {
+                'id': instance_id, 'name': body['name'],
+                'tenant_id': tenant_id, 'region_name': region_name,
+                'flavor_id': str(placement.flavor_id),
+                'volume_size': volume_size, 'volume_type': volume_type,
+                'datastore_version_id': version.id,
+                'task_status': states.TASK_BUILDING,
+                'status': states.SERVICE_NEW})
+            try:
+                api_db.instance_mapping_create(context, instance_id,
+                                               home_cell.uuid, tenant_id)
+            except Exception:
+                db_api.instance_soft_delete(cctx, instance_id)
+                raise
+            try:
+                taskmanager_api.create_instance(
+                    cctx, instance_id, _placement_dict(placement), password,
+                    backup_info=backup_info)
+            except Exception as exc:
+                LOG.error('Could not ask a taskmanager to build instance '
+                          '%s: %s', instance_id, exc)
+                db_api.instance_soft_delete(cctx, instance_id)
+                api_db.instance_mapping_delete(context, instance_id)
+                raise exceptions.ServiceUnavailable(
+                    'No taskmanager could be reached; nothing was '
+                    'built.') from exc
+    except Exception:
+        quotas.release(context, tenant_id, volume_size)
+        raise
+    return row, password
+
+
+def _owning_cell(context, instance_id):
+    try:
+        return api_db.instance_mapping_get(context, instance_id)
+    except exceptions.NotFound:
+        raise exceptions.InstanceNotFound(
+            'Instance %s could not be found.' % instance_id) from None
+
+
+def show(context, tenant_id, instance_id):
+    """A live instance of ``tenant_id``; 404 for anyone else's."""
+    with cells.target_cell(context, _owning_cell(context, instance_id)) \
+            as cctx:
+        return db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
+
+
+def list_page(context, tenant_id, limit=None, marker=None,
+              include_clustered=False):
+    """One page of the project's instances in this cell, from the DB only.
+
+    Returns ``(rows, next_marker, limit)``; the limit is capped at
+    ``[api] max_limit``.
+    """
+    limit = min(limit or CONF.api.default_limit, CONF.api.max_limit)
+    rows, next_marker = db_api.instance_list(
+        context, tenant_id, limit=limit, marker=marker,
+        include_clustered=include_clustered)
+    return rows, next_marker, limit
+
+
+def rename(context, tenant_id, instance_id, name):
+    """Change an instance's name."""
+    with cells.target_cell(context, _owning_cell(context, instance_id)) \
+            as cctx:
+        db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
+        return db_api.instance_update(cctx, instance_id, {'name': name})
+
+
+def _transition(cctx, row, event):
+    """Move the instance's task by ``event``; 409 if the machine refuses."""
+    new_task = states.next_task(row.task_status, event)
+    return db_api.instance_update(cctx, row.id, {'task_status': new_task},
+                                  expected_task_status=row.task_status)
+
+
+def restart(context, tenant_id, instance_id, taskmanager_api):
+    """Restart the datastore of an instance (task REBOOTING)."""
+    with cells.target_cell(context, _owning_cell(context, instance_id)) \
+            as cctx:
+        row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
+        if row.cluster_id:
+            raise exceptions.BadRequest(
+                'Instance %s is a member of cluster %s; act on the cluster.'
+                % (instance_id, row.cluster_id))
+        row = _transition(cctx, row, 'restart')
+        taskmanager_api.restart_instance(cctx, instance_id)
+        return row
+
+
+def delete(context, tenant_id, instance_id, taskmanager_api):
+    """Delete an instance (task DELETING) and give its quota back."""
+    with cells.target_cell(context, _owning_cell(context, instance_id)) \
+            as cctx:
+        row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
+        if row.cluster_id:
+            raise exceptions.BadRequest(
+                'Instance %s is a member of cluster %s; delete the cluster '
+                'or shrink it.' % (instance_id, row.cluster_id))
+        row = _transition(cctx, row, 'delete')
+        taskmanager_api.delete_instance(cctx, instance_id)
+    quotas.release(context, row.tenant_id, row.volume_size)
+    return row

@@ -1,0 +1,160 @@
+"""JSON schemas of the instance requests and answers."""
+
+NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+        'pattern': r'^\S(.*\S)?$'}
+UUID = {'type': 'string', 'minLength': 1, 'maxLength': 36}
+REF = {'type': ['string', 'integer'], 'minLength': 1, 'maxLength': 255}
+
+CREATE = {
+    'type': 'object',
+    'required': ['instance'],
+    'additionalProperties': False,
+    'properties': {'instance': {
+        'type': 'object',
+        'required': ['name', 'flavorRef'],
+        'additionalProperties': False,
+        'properties': {
+            'name': NAME,
+            'flavorRef': REF,
+            'volume': {
+                'type': 'object',
+                'required': ['size'],
+                'additionalProperties': False,
+                'properties': {
+                    'size': {'type': 'integer', 'minimum': 1},
+                    'type': {'type': ['string', 'null'],
+                             'maxLength': 255},
+                },
+            },
+            'datastore': {
+                'type': 'object',
+                'additionalProperties': False,
+                'properties': {
+                    'type': {'type': ['string', 'null'], 'maxLength': 255},
+                    'version': {'type': ['string', 'null'],
+                                'maxLength': 255},
+                    'version_number': {'type': ['string', 'null'],
+                                       'maxLength': 255},
+                },
+            },
+            # "region" is the seed's key; python-troveclient sends
+            # "region_name" for --region.
+            'region': {'type': ['string', 'null'], 'maxLength': 255},
+            'region_name': {'type': ['string', 'null'], 'maxLength': 255},
+            'restorePoint': {
+                'type': 'object',
+                'required': ['backupRef'],
+                'additionalProperties': False,
+                'properties': {'backupRef': UUID},
+            },
+            # Accepted so that the clients work unmodified; the domain
+            # layer refuses non-empty values Redis cannot honour.
+            'databases': {'type': 'array'},
+            'users': {'type': 'array'},
+            'nics': {'type': 'array'},
+            'modules': {'type': 'array'},
+            'availability_zone': {'type': ['string', 'null']},
+            'configuration': {'type': ['string', 'null']},
+            'replica_of': {'type': ['string', 'null']},
+            'replica_count': {'type': ['integer', 'null'], 'minimum': 1},
+            'locality': {'type': ['string', 'null'],
+                         'enum': ['affinity', 'anti-affinity', None]},
+            'access': {
+                'type': 'object',
+                'additionalProperties': False,
+                'properties': {
+                    'is_public': {'type': 'boolean'},
+                    'allowed_cidrs': {'type': 'array',
+                                      'items': {'type': 'string'}},
+                },
+            },
+        },
+    }},
+}
+
+# PATCH (the API's rename) and PUT (what python-troveclient's update
+# sends) take the same body; only the name can change.
+UPDATE = {
+    'type': 'object',
+    'required': ['instance'],
+    'additionalProperties': False,
+    'properties': {'instance': {
+        'type': 'object',
+        'required': ['name'],
+        'additionalProperties': False,
+        'properties': {'name': NAME},
+    }},
+}
+
+ACTION = {
+    'type': 'object',
+    'minProperties': 1,
+    'maxProperties': 1,
+    'additionalProperties': False,
+    'properties': {
+        'restart': {'type': 'object', 'additionalProperties': False},
+    },
+}
+
+LIST_QUERY = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'limit': {'type': 'string', 'pattern': r'^[0-9]{1,9}$'},
+        'marker': {'type': 'string', 'minLength': 1, 'maxLength': 36},
+        'include_clustered': {
+            'type': 'string',
+            'pattern': r'^([Tt]rue|[Ff]alse|0|1)$'},
+    },
+}
+
+_LINKS = {'type': 'array', 'items': {
+    'type': 'object', 'required': ['href', 'rel'],
+    'properties': {'href': {'type': 'string'}, 'rel': {'type': 'string'}}}}
+
+INSTANCE_VIEW = {
+    'type': 'object',
+    'required': ['id', 'name', 'status', 'links', 'flavor', 'datastore',
+                 'region', 'created', 'updated', 'ip'],
+    'additionalProperties': False,
+    'properties': {
+        'id': {'type': 'string'},
+        'name': {'type': ['string', 'null']},
+        'status': {'type': 'string',
+                   'enum': ['BUILD', 'ACTIVE', 'REBOOT', 'SHUTDOWN',
+                            'ERROR', 'BACKUP', 'PROMOTE', 'EJECT',
+                            'DETACH']},
+        'links': _LINKS,
+        'flavor': {'type': 'object', 'required': ['id', 'links'],
+                   'properties': {'id': {'type': 'string'},
+                                  'links': _LINKS}},
+        'datastore': {'type': 'object', 'required': ['type', 'version'],
+                      'properties': {'type': {'type': 'string'},
+                                     'version': {'type': 'string'}}},
+        'region': {'type': 'string'},
+        'created': {'type': 'string'},
+        'updated': {'type': 'string'},
+        'ip': {'type': 'array', 'items': {'type': 'string'}},
+        'addresses': {'type': 'array'},
+        'volume': {'type': 'object', 'required': ['size'],
+                   'properties': {'size': {'type': 'integer'},
+                                  'used': {'type': 'number'}}},
+        'fault': {'type': 'object', 'required': ['message', 'created'],
+                  'properties': {'message': {'type': 'string'},
+                                 'created': {'type': 'string'}}},
+        'replica_of': {'type': 'object'},
+        'replicas': {'type': 'array'},
+        'cluster_id': {'type': 'string'},
+        'password': {'type': 'string'},
+    },
+}
+
+SHOW_RESPONSE = {'type': 'object', 'required': ['instance'],
+                 'additionalProperties': False,
+                 'properties': {'instance': INSTANCE_VIEW}}
+
+LIST_RESPONSE = {'type': 'object', 'required': ['instances'],
+                 'additionalProperties': False,
+                 'properties': {'instances': {'type': 'array',
+                                              'items': INSTANCE_VIEW},
+                                'links': _LINKS}}

@@ -1,0 +1,91 @@
+"""Instance views: the dicts the API answers with.
+
+Everything comes from the instance row and what was loaded with it (its
+guest status and datastore version), so rendering a page of instances
+makes no further query or remote call.
+"""
+
+from urllib import parse
+
+from oslo_serialization import jsonutils
+
+from trove_mr.api.views import links
+from trove_mr.common import states
+
+
+def _timestamp(value):
+    return value.strftime('%Y-%m-%dT%H:%M:%S') if value else ''
+
+
+def _addresses(row):
+    if not row.addresses:
+        return []
+    try:
+        found = jsonutils.loads(row.addresses)
+    except ValueError:
+        return []
+    return [a for a in found if isinstance(a, dict) and a.get('address')]
+
+
+def status_of(row):
+    """The status a user sees (task status first, then the guest's)."""
+    service = row.status.status if row.status is not None else None
+    return states.display_status(row.task_status, service)
+
+
+def instance_view(row, base, password=None):
+    """One instance as multi-region-trove.rst shows it."""
+    addresses = _addresses(row)
+    version = row.datastore_version
+    view = {
+        'id': row.id,
+        'name': row.name,
+        'status': status_of(row),
+        'links': links.resource_links(base, row.tenant_id, 'instances',
+                                      row.id),
+        'flavor': {'id': str(row.flavor_id),
+                   'links': links.resource_links(base, row.tenant_id,
+                                                 'flavors', row.flavor_id)},
+        'datastore': {'type': version.datastore.name,
+                      'version': version.name},
+        'region': row.region_name or '',
+        'created': _timestamp(row.created),
+        'updated': _timestamp(row.updated or row.created),
+        'ip': [a['address'] for a in addresses],
+        'addresses': [{'address': a['address'],
+                       'type': a.get('type', 'private'),
+                       'network': a.get('network', '')}
+                      for a in addresses],
+    }
+    if row.volume_size:
+        volume = {'size': row.volume_size}
+        if row.status is not None and row.status.volume_used is not None:
+            volume['used'] = row.status.volume_used
+        view['volume'] = volume
+    if view['status'] == states.ERROR:
+        view['fault'] = {
+            'message': row.fault_message or 'The instance failed.',
+            'created': _timestamp(row.updated or row.created)}
+    if row.replica_of_id:
+        view['replica_of'] = {
+            'id': row.replica_of_id,
+            'links': links.resource_links(base, row.tenant_id, 'instances',
+                                          row.replica_of_id)}
+    if row.cluster_id:
+        view['cluster_id'] = row.cluster_id
+    if password is not None:
+        view['password'] = password
+    return view
+
+
+def list_view(rows, base, tenant_id, next_marker, limit, query=None):
+    """``{"instances": [...], "links": [next]}`` of one page."""
+    answer = {'instances': [instance_view(row, base) for row in rows]}
+    if next_marker is not None:
+        params = dict(query or {})
+        params.update(limit=limit, marker=next_marker)
+        answer['links'] = [{
+            'href': '%s/v1.0/%s/instances?%s' % (
+                base, tenant_id, parse.urlencode(sorted(params.items()))),
+            'rel': 'next'}]
+    return answer
