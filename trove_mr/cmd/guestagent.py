@@ -7,8 +7,7 @@ from oslo_log import log as logging
 from trove_mr.common import cfg
 from trove_mr.common import rpc
 from trove_mr.common import service
-from trove_mr.guestagent import api
-from trove_mr.guestagent import manager
+from trove_mr.guestagent import service as guest_service
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -23,10 +22,7 @@ def main():
     if rpc.secure_enabled() and not CONF.instance_rpc_encr_key:
         LOG.error('Secure RPC is on but instance_rpc_encr_key is not set.')
         sys.exit(2)
-    service.serve(service.RPCService(
-        api.topic_for(CONF.guest.instance_id),
-        lambda: [manager.GuestManager()],
-        key_lookup=rpc.guest_key_lookup))
+    service.serve(guest_service.GuestService())
 
 
 if __name__ == '__main__':

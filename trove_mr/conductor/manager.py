@@ -1,29 +1,50 @@
 """Server side of the conductor RPC API (see rpcapi.py for versions).
 
 The conductor is the only writer of what guests report. The DB API it
-records through ignores messages older than the last one applied, so that
+records through ignores messages older than the last one applied (Trove's
+"message too old" check, with the guest's microsecond send time), so that
 casts arriving out of order never roll a status back.
 """
+
+import datetime
+import threading
+import time
 
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
+from trove_mr.common import rpc
+from trove_mr.common import states
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
+# Statuses a guest may report; anything else is a bug in the guest and is
+# dropped rather than shown to users.
+GUEST_STATUSES = frozenset((states.SERVICE_BUILD, states.SERVICE_RUNNING,
+                            states.SERVICE_SHUTDOWN, states.SERVICE_FAILED))
 
-def _db_function(name):
-    """``trove_mr.db.api.<name>``, or None (logged) if not available."""
+# Instance keys never change, so the conductor does not need to decrypt a
+# key from the database on every heartbeat; it re-reads it now and then so
+# that a deleted instance's key does not stay usable for ever.
+_KEY_CACHE_SECONDS = 300
+_KEY_CACHE_MAX = 10000
+_key_cache = {}
+_key_cache_lock = threading.Lock()
+
+
+def _db_function(module_name, name):
+    """``trove_mr.db.<module_name>.<name>``, or None (logged)."""
     try:
-        from trove_mr.db import api as db_api
+        module = __import__('trove_mr.db.%s' % module_name,
+                            fromlist=[name])
     except ImportError as exc:
-        LOG.error('The database API is not available (%s); cannot %s.',
-                  exc, name)
+        LOG.error('The database API %s is not available (%s); cannot %s.',
+                  module_name, exc, name)
         return None
-    function = getattr(db_api, name, None)
+    function = getattr(module, name, None)
     if function is None:
         LOG.error('The database API has no %s(); the message is dropped.',
                   name)
@@ -34,12 +55,37 @@ def instance_rpc_key(instance_id):
     """The RPC key of ``instance_id`` from the database, or None.
 
     Installed as the conductor's instance key source, so that messages a
-    guest seals under its own key can be opened.
+    guest seals under its own key can be opened. Found keys are cached for
+    a few minutes; a missing key is never cached.
     """
-    lookup = _db_function('instance_rpc_key_get')
+    now = time.monotonic()
+    with _key_cache_lock:
+        cached = _key_cache.get(instance_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+    lookup = _db_function('api_taskmanager', 'instance_rpc_key_get')
     if lookup is None:
         return None
-    return lookup(trove_context.get_admin_context(), instance_id)
+    key = lookup(trove_context.get_admin_context(), instance_id)
+    if key:
+        with _key_cache_lock:
+            if len(_key_cache) >= _KEY_CACHE_MAX:
+                _key_cache.clear()
+            _key_cache[instance_id] = (key, now + _KEY_CACHE_SECONDS)
+    return key
+
+
+def _sender_may_report(context, instance_id):
+    """Whether the message's key lets it speak for ``instance_id``.
+
+    A guest holds its own instance's key only; without this check a guest
+    could report the status of any other instance under its own key.
+    """
+    if not rpc.secure_enabled():
+        return True
+    # The serializer left the key id the message was opened with here.
+    key_id = getattr(context, rpc._KEY_ID_FIELD, None)
+    return key_id in (rpc.CONTROL_KEY_ID, rpc.instance_key_id(instance_id))
 
 
 class ConductorManager:
@@ -55,21 +101,63 @@ class ConductorManager:
         return {'service': 'conductor', 'host': self.host}
 
     def heartbeat(self, context, instance_id, payload, sent):
-        """Record a guest's status unless an newer one was recorded.
+        """Record a guest's status unless a newer one was recorded.
 
-        :param payload: {'service_status': <status>, 'volume_used': GB}
-        :param sent: when the guest sent it, seconds since the epoch.
+        :param payload: {'service_status': BUILD|RUNNING|SHUTDOWN|FAILED,
+            'volume_used': GB, 'message': optional failure text}
+        :param sent: when the guest sent it, seconds since the epoch
+            (float, microsecond precision).
         """
-        update = _db_function('instance_status_update')
+        if not _sender_may_report(context, instance_id):
+            LOG.warning('Dropped a heartbeat for instance %s sealed under '
+                        'another key.', instance_id)
+            return
+        status = (payload or {}).get('service_status')
+        if status not in GUEST_STATUSES:
+            LOG.warning('Dropped a heartbeat of instance %s with unknown '
+                        'status %r.', instance_id, status)
+            return
+        update = _db_function('api', 'instance_status_update')
         if update is None:
             return
-        update(context, instance_id, payload.get('service_status'), sent,
-               volume_used=payload.get('volume_used'))
+        applied = update(context, instance_id, status, sent,
+                         volume_used=payload.get('volume_used'))
+        if not applied:
+            LOG.debug('Heartbeat of instance %s sent at %s is older than '
+                      'the last one recorded; ignored.', instance_id, sent)
+        elif status == states.SERVICE_FAILED and payload.get('message'):
+            LOG.warning('Guest of instance %s reports a failure: %s',
+                        instance_id, payload['message'])
 
     def update_backup(self, context, instance_id, backup_id, sent,
                       **values):
         """Record a guest's report on a backup (state, size, checksum...)."""
-        update = _db_function('backup_update_from_guest')
+        if not _sender_may_report(context, instance_id):
+            LOG.warning('Dropped a backup report for instance %s sealed '
+                        'under another key.', instance_id)
+            return
+        update = _db_function('api', 'backup_update_from_guest')
         if update is None:
             return
         update(context, instance_id, backup_id, sent, **values)
+
+
+def mark_lost_guests(expiry=None, now=None):
+    """Mark instances whose heartbeats stopped as LOST (shown SHUTDOWN).
+
+    The conductor's periodic task: one UPDATE over every instance of this
+    cell silent for ``expiry`` seconds (``agent_heartbeat_expiry``).
+    Returns how many were marked.
+    """
+    expiry = CONF.agent_heartbeat_expiry if expiry is None else expiry
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    cutoff = (now - datetime.timedelta(seconds=expiry)).replace(tzinfo=None)
+    mark = _db_function('api_conductor', 'instance_status_mark_lost')
+    if mark is None:
+        return 0
+    count = mark(trove_context.get_admin_context(), cutoff,
+                 lost_status=states.SERVICE_LOST)
+    if count:
+        LOG.warning('%d guest(s) sent no heartbeat for %ss; marked %s.',
+                    count, expiry, states.SERVICE_LOST)
+    return count

@@ -8,6 +8,7 @@ keys, encrypted, in the database).
 Version history:
 
 | 1.0 - Initial version: ping.
+| 1.1 - prepare (cast), restart, stop, get_status (calls).
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -31,7 +32,7 @@ def topic_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -55,3 +56,26 @@ class GuestAgentAPI:
     def ping(self):
         """Ask the guest whether it is alive; quick call."""
         return self._call('ping', '1.0', CONF.agent_call_low_timeout)
+
+    def prepare(self, config):
+        """Set the guest's datastore up and start it (cast).
+
+        :param config: ``{'password': the Redis password, 'backup_info':
+            None or {id, location, checksum, region}, 'cluster': None or
+            {...}}``. The guest answers through its heartbeats: RUNNING
+            once Redis answers, FAILED (with a message) otherwise.
+        """
+        self._cast('prepare', '1.1', config=config)
+
+    def restart(self):
+        """Restart the datastore; returns once it answers again."""
+        return self._call('restart', '1.1', CONF.agent_call_high_timeout)
+
+    def stop(self):
+        """Stop the datastore, saving its data."""
+        return self._call('stop', '1.1', CONF.agent_call_high_timeout)
+
+    def get_status(self):
+        """``{'status': 'running'|'shutdown'|'failed', 'volume_used': GB}``.
+        """
+        return self._call('get_status', '1.1', CONF.agent_call_low_timeout)

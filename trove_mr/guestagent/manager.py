@@ -1,27 +1,291 @@
 """Server side of the guest agent RPC API (see api.py for versions).
 
 The datastore work itself lives in ``trove_mr.guestagent.datastore``; this
-manager is the RPC surface that dispatches to it.
+manager is the RPC surface that dispatches to it, and the memory of what
+the guest is doing (preparing, prepared, failed), which the heartbeats
+report.
 """
+
+import os
+import threading
+import time
 
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
 from trove_mr.common import cfg
+from trove_mr.common import exceptions
+from trove_mr.common import states
+from trove_mr.guestagent import bootstrap
+from trove_mr.guestagent.datastore.redis import service as redis_service
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
+# What the guest is doing, as the manager remembers it.
+PHASE_NEW = 'new'              # never prepared
+PHASE_PREPARING = 'preparing'
+PHASE_READY = 'ready'          # prepared: the datastore's status counts
+PHASE_FAILED = 'failed'        # the last prepare failed
+
+_APP_TO_SERVICE = {
+    redis_service.RUNNING: states.SERVICE_RUNNING,
+    redis_service.SHUTDOWN: states.SERVICE_SHUTDOWN,
+    redis_service.FAILED: states.SERVICE_FAILED,
+}
+
+START_TIMEOUT = 60
+_MAX_FAILURE = 1024
+
+
+class GuestError(exceptions.TroveMRError):
+    """The guest cannot do what it was asked."""
+
+    kind = 'guestError'
+    default_message = 'The guest agent could not complete the request.'
+
+
+def restore_backup(app, backup_info):
+    """Put the backup ``backup_info`` in place before the first start.
+
+    The hook restores use: fetch the backup from the Swift of
+    ``backup_info['region']``, check its checksum, then
+    ``app.prepare_restore(rdb_path)``. This guest cannot fetch backups
+    yet, so a prepare asking for one fails cleanly with this message.
+    """
+    raise GuestError('Restoring backup %s is not supported by this guest '
+                     'agent yet; the instance cannot be built from it.'
+                     % (backup_info or {}).get('id'))
+
 
 class GuestManager:
-    """Endpoint of ``trove-mr-guestagent`` on ``guestagent.<id>``."""
+    """Endpoint of ``trove-mr-guestagent`` on ``guestagent.<id>``.
 
-    target = messaging.Target(version='1.0')
+    :param instance_id: the instance served; ``[guest] instance_id``.
+    :param layout: where the datastore lives (bootstrap.discover()).
+    """
 
-    def __init__(self, instance_id=None):
+    target = messaging.Target(version='1.1')
+
+    def __init__(self, instance_id=None, layout=None):
         self.instance_id = instance_id or CONF.guest.instance_id
+        self._layout = layout
+        self.app = None
+        self.phase = PHASE_NEW
+        self.failure = None
+        # Prepare, restart and stop each take seconds and must not
+        # interleave; heartbeats only read and never wait on it.
+        self._lock = threading.Lock()
+        # Set by the service: sends a heartbeat at once.
+        self.notify = lambda: None
+
+    @property
+    def layout(self):
+        if self._layout is None:
+            self._layout = bootstrap.discover()
+        return self._layout
+
+    def _new_app(self, password, clustered):
+        layout = self.layout
+        return redis_service.RedisApp(
+            layout.address, layout.data_dir, password,
+            conf_dir=layout.conf_dir, clustered=clustered,
+            redis_server_bin=CONF.redis.redis_server_bin,
+            own_session=False)
+
+    # -- status ----------------------------------------------------------
+
+    def service_status(self):
+        """The status a heartbeat reports (states.SERVICE_*)."""
+        phase, app = self.phase, self.app
+        if phase == PHASE_FAILED:
+            return states.SERVICE_FAILED
+        if phase != PHASE_READY or app is None:
+            return states.SERVICE_BUILD
+        return _APP_TO_SERVICE[app.status()]
+
+    def volume_used(self):
+        app = self.app
+        return round(app.volume_used_gb(), 6) if app is not None else 0.0
+
+    def heartbeat_payload(self):
+        """The payload of a heartbeat: status, volume used, failure."""
+        payload = {'service_status': self.service_status(),
+                   'volume_used': self.volume_used()}
+        if payload['service_status'] == states.SERVICE_FAILED and \
+                self.failure:
+            payload['message'] = self.failure
+        return payload
+
+    # -- agent start -----------------------------------------------------
+
+    def resume(self):
+        """Bring back a guest prepared before this agent started.
+
+        Adopts a redis-server still running, or starts it again unless it
+        was stopped on purpose. Never raises: a failure shows in the
+        heartbeats.
+        """
+        with self._lock:
+            try:
+                marker = bootstrap.read_marker(self.layout)
+            except bootstrap.GuestConfigError as exc:
+                self._fail('cannot find the datastore: %s' % exc)
+                return
+            if marker is None:
+                LOG.info('Guest not prepared yet; waiting for prepare.')
+                return
+            password = bootstrap.read_password(
+                os.path.join(self.layout.conf_dir,
+                             redis_service.RedisApp.CONF_NAME))
+            if not password:
+                self._fail('the guest was prepared but its redis.conf has '
+                           'no password; prepare it again')
+                return
+            self.app = self._new_app(password, marker.get('clustered'))
+            self.phase = PHASE_READY
+            if marker.get('stopped'):
+                LOG.info('Redis was stopped on request; not starting it.')
+                return
+            try:
+                self.app.start(timeout=START_TIMEOUT)
+            except Exception as exc:
+                LOG.error('Could not bring Redis back after an agent '
+                          'start: %s', exc)
+
+    def _fail(self, message):
+        # The tail of a Redis log can be long; the fault shown to users
+        # needs only its start.
+        message = message[:_MAX_FAILURE]
+        LOG.error('Guest of instance %s failed: %s', self.instance_id,
+                  message)
+        self.phase = PHASE_FAILED
+        self.failure = message
+
+    def _record(self, **changes):
+        marker = bootstrap.read_marker(self.layout) or {}
+        marker.update(changes)
+        bootstrap.write_marker(self.layout, marker)
+
+    # -- RPC methods -----------------------------------------------------
 
     def ping(self, context):
         """Answer a liveness check with this guest's instance id."""
         return {'service': 'guestagent', 'instance_id': self.instance_id,
                 'host': CONF.host}
+
+    def prepare(self, context, config):
+        """Set the datastore up and start it (cast; since 1.1).
+
+        :param config: ``{'password': the Redis password, 'backup_info':
+            None or {id, location, checksum, region}, 'cluster': None or
+            {...} for a cluster member}``.
+
+        Idempotent: on a guest already prepared it only makes sure Redis
+        runs. Sends a heartbeat at once when done: RUNNING, or FAILED with
+        the reason.
+        """
+        with self._lock:
+            if self.phase == PHASE_READY:
+                LOG.info('Prepare on a prepared guest: only checking that '
+                         'Redis runs.')
+                try:
+                    self._ensure_running()
+                except Exception as exc:
+                    LOG.error('Redis of a prepared guest did not start: %s',
+                              exc)
+                self.notify()
+                return
+            self.phase = PHASE_PREPARING
+            self.failure = None
+            self.notify()
+            try:
+                self._prepare(config or {})
+            except Exception as exc:
+                # Exceptions do not carry the password: it is only ever
+                # in redis.conf and in the config dict, neither logged.
+                LOG.exception('Prepare of instance %s failed',
+                              self.instance_id)
+                self._fail('prepare failed: %s' % exc)
+            else:
+                self.phase = PHASE_READY
+                LOG.info('Instance %s prepared; Redis runs at %s.',
+                         self.instance_id, self.layout.address)
+        self.notify()
+
+    def _prepare(self, config):
+        password = config.get('password')
+        if not password:
+            raise GuestError('prepare needs the Redis password.')
+        clustered = bool(config.get('cluster'))
+        layout = self.layout
+        os.makedirs(layout.data_dir, mode=0o700, exist_ok=True)
+        app = self._new_app(password, clustered)
+        if config.get('backup_info'):
+            restore_backup(app, config['backup_info'])
+        app.start(timeout=START_TIMEOUT)
+        self.app = app
+        try:
+            self._record(instance_id=self.instance_id,
+                         clustered=clustered, stopped=False,
+                         prepared_at=time.time(), port=app.port,
+                         datastore_version=CONF.guest.datastore_version)
+        except OSError:
+            app.stop(save=False)
+            self.app = None
+            raise
+
+    def _ensure_running(self):
+        if self.app.status() != redis_service.RUNNING:
+            self.app.start(timeout=START_TIMEOUT)
+            self._record(stopped=False)
+
+    def _prepared_app(self):
+        if self.phase != PHASE_READY or self.app is None:
+            raise GuestError('The guest of instance %s is not prepared '
+                             '(%s).' % (self.instance_id, self.phase))
+        return self.app
+
+    def restart(self, context):
+        """Restart redis-server, saving its data (call; since 1.1).
+
+        Heartbeats RUNNING once Redis answers again (or FAILED).
+        """
+        with self._lock:
+            try:
+                app = self._prepared_app()
+                app.restart(timeout=START_TIMEOUT)
+                self._record(stopped=False)
+            finally:
+                self.notify()
+        return {'status': app.status()}
+
+    def stop(self, context):
+        """Stop redis-server, saving its data (call; since 1.1).
+
+        The guest then reports SHUTDOWN until restarted, also across agent
+        restarts.
+        """
+        with self._lock:
+            try:
+                app = self._prepared_app()
+                app.stop(timeout=START_TIMEOUT, save=True)
+                self._record(stopped=True)
+            finally:
+                self.notify()
+        return {'status': app.status()}
+
+    def get_status(self, context):
+        """The datastore's status (call; since 1.1).
+
+        :returns: ``{'status': 'running'|'shutdown'|'failed',
+            'volume_used': GB}``; a guest not prepared yet answers
+            ``shutdown``, one whose prepare failed ``failed``.
+        """
+        if self.phase == PHASE_FAILED:
+            status = redis_service.FAILED
+        elif self.app is None:
+            status = redis_service.SHUTDOWN
+        else:
+            status = self.app.status()
+        return {'status': status, 'volume_used': self.volume_used()}

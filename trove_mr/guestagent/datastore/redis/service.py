@@ -1,9 +1,10 @@
 """The redis-server process of a guest: configuration, start, stop, status.
 
-The agent starts redis-server as its own child, in a session of its own so
-that signals meant for the agent do not reach the database. If the agent
-restarts while redis-server keeps running, the pidfile leads the new agent
-to the running server, which it adopts instead of starting a second one.
+The agent starts redis-server as its own child, by default in a session of
+its own so that signals meant for the agent do not reach the database. If
+the agent restarts while redis-server keeps running, the pidfile leads the
+new agent to the running server, which it adopts instead of starting a
+second one.
 """
 
 import logging
@@ -82,6 +83,10 @@ class RedisApp:
     :param clustered: whether this node is a Redis Cluster member.
     :param redis_server_bin: the redis-server binary.
     :param cluster_node_timeout: milliseconds, for clustered nodes.
+    :param own_session: start redis-server in a session of its own. The
+        guest agent turns it off so that the server stays in the agent's
+        process group: stopping the whole server (its process group) then
+        stops Redis too, while a signal to the agent alone does not.
     """
 
     CONF_NAME = 'redis.conf'
@@ -90,7 +95,8 @@ class RedisApp:
 
     def __init__(self, address, data_dir, password, port=None,
                  conf_dir=None, log_dir=None, clustered=False,
-                 redis_server_bin=None, cluster_node_timeout=None):
+                 redis_server_bin=None, cluster_node_timeout=None,
+                 own_session=True):
         self.address = address
         self.port = int(port if port is not None else CONF.redis.redis_port)
         self.data_dir = os.path.abspath(data_dir)
@@ -102,6 +108,7 @@ class RedisApp:
         self.redis_server_bin = (redis_server_bin or
                                  CONF.redis.redis_server_bin)
         self.cluster_node_timeout = cluster_node_timeout
+        self.own_session = own_session
         self._password = password
         self._proc = None
         self._pid = None
@@ -259,7 +266,7 @@ class RedisApp:
                 self._proc = subprocess.Popen(
                     [self.redis_server_bin, self.conf_path],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                    start_new_session=True, close_fds=True)
+                    start_new_session=self.own_session, close_fds=True)
             self._pid = self._proc.pid
             self._stopped = False
             LOG.info('Started redis-server pid %d at %s:%d.', self._pid,
