@@ -122,6 +122,10 @@ def start_service(tmp_path):
         return service
 
     yield start
+    # Signal every service first so that they stop in parallel.
+    for service in started:
+        if service.proc.poll() is None:
+            service.proc.send_signal(signal.SIGTERM)
     for service in started:
         service.cleanup()
 
