@@ -99,6 +99,22 @@ default_opts = [
     cfg.IntOpt('server_poll_interval', default=2, min=1,
                help='Seconds between two polls of Nova or Cinder while '
                     'waiting for a server or volume to become ready.'),
+    cfg.IntOpt('build_lease_interval', default=5, min=1,
+               help='Seconds between two renewals of the lease a '
+                    'taskmanager holds on each instance it is building.'),
+    cfg.IntOpt('build_lease_expiry', default=30, min=2,
+               help='Seconds after which a build whose lease was not '
+                    'renewed is considered abandoned (its taskmanager '
+                    'died): its server and volume are removed and the '
+                    'instance goes to ERROR.'),
+    cfg.IntOpt('build_recovery_interval', default=30, min=1,
+               help='Seconds between two runs of the taskmanager\'s '
+                    'search for abandoned builds.'),
+    cfg.IntOpt('nova_reconcile_interval', default=60, min=1,
+               help='Seconds between two comparisons of the instances '
+                    'with their Nova servers (one list call per region); '
+                    'instances whose server vanished or failed go to '
+                    'ERROR.'),
 ]
 
 api_opts = [

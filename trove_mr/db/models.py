@@ -92,6 +92,7 @@ class Instance(RegionBase):
         sa.Index('instances_region_name_idx', 'region_name'),
         sa.Index('instances_datastore_version_id_idx',
                  'datastore_version_id'),
+        sa.Index('instances_task_status_idx', 'task_status'),
         types.MYSQL_TABLE_ARGS,
     )
 
@@ -114,6 +115,9 @@ class Instance(RegionBase):
     related_to = sa.Column(sa.String(36), nullable=True)
     replica_of_id = sa.Column(sa.String(36), nullable=True)
     task_status = sa.Column(sa.String(64), nullable=False, default='NONE')
+    # Lease of the taskmanager building the instance (region0002).
+    task_owner = sa.Column(sa.String(255), nullable=True)
+    task_updated = sa.Column(types.Timestamp, nullable=True)
     fault_message = sa.Column(sa.Text, nullable=True)
     fault_details = sa.Column(sa.Text, nullable=True)
     # JSON list of {"address", "type", "network"} dicts.

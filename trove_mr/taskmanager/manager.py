@@ -1,10 +1,22 @@
-"""Server side of the taskmanager RPC API (see rpcapi.py for versions)."""
+"""Server side of the taskmanager RPC API (see rpcapi.py for versions).
+
+Casts run on the RPC server's thread pool, so builds run side by side;
+nothing here holds a process-wide lock while a flow runs. The per-instance
+lock is the task state (a conditional UPDATE) plus the build lease.
+"""
 
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
 from trove_mr.common import cfg
+from trove_mr.common import context as trove_context
+from trove_mr.common import exceptions
 from trove_mr.conductor import rpcapi as conductor_rpcapi
+from trove_mr.db import api as db_api
+from trove_mr.taskmanager import recovery
+from trove_mr.taskmanager.flows import create_instance as create_flow
+from trove_mr.taskmanager.flows import delete_instance as delete_flow
+from trove_mr.taskmanager.flows import restart_instance as restart_flow
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -13,11 +25,15 @@ LOG = logging.getLogger(__name__)
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.0')
+    target = messaging.Target(version='1.1')
 
-    def __init__(self, host=None):
+    def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
         self.conductor_api = conductor_rpcapi.ConductorAPI()
+        self.admin_context = trove_context.get_admin_context(
+            CONF.region_name)
+        self.keeper = keeper or recovery.LeaseKeeper(
+            self.admin_context, recovery.make_owner(self.host))
 
     def ping(self, context):
         """Answer a liveness check with this service's name and host."""
@@ -30,3 +46,44 @@ class TaskManager:
         """
         return {'taskmanager': self.ping(context),
                 'conductor': self.conductor_api.ping(context)}
+
+    def create_instance(self, context, instance_id, placement, password,
+                        backup_info=None):
+        """Build a BUILDING instance (cast, 1.1).
+
+        :param placement: {region_name, image_id, image_name, flavor_id,
+            flavor_name} the API resolved; checked again before building.
+        :param password: the Redis password the API gave the user; it is
+            handed to the guest and never stored.
+        :param backup_info: what to restore, or None.
+        """
+        try:
+            instance = db_api.instance_get(context, instance_id)
+        except exceptions.InstanceNotFound:
+            LOG.warning('Instance %s to build is gone', instance_id)
+            return
+        with self.keeper.hold(context, instance_id) as taken:
+            if not taken:
+                LOG.warning('Instance %s is not waiting for a build (or '
+                            'another taskmanager builds it); skipped',
+                            instance_id)
+                return
+            create_flow.run(context, instance, placement, password,
+                            backup_info)
+
+    def delete_instance(self, context, instance_id):
+        """Delete an instance's guest, server, volume and record (cast)."""
+        delete_flow.run(context, instance_id)
+
+    def restart_instance(self, context, instance_id):
+        """Restart the instance's datastore through its guest (cast)."""
+        restart_flow.run(context, instance_id)
+
+    def recover_builds(self):
+        """Periodic: clean up builds whose taskmanager died."""
+        return recovery.recover_abandoned_builds(self.admin_context,
+                                                 self.keeper)
+
+    def reconcile_servers(self):
+        """Periodic: fail instances whose Nova server vanished or failed."""
+        return recovery.reconcile_with_nova(self.admin_context)

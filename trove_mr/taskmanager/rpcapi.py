@@ -3,6 +3,7 @@
 Version history:
 
 | 1.0 - Initial version: ping, ping_conductor.
+| 1.1 - create_instance, delete_instance, restart_instance (casts).
 
 Add a method by raising RPC_API_VERSION (1.1, 1.2, ...), giving the method
 ``version='1.x'`` in its ``prepare`` call, adding a line above, and raising
@@ -19,7 +20,7 @@ TOPIC = 'trove-mr-taskmanager'
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=TOPIC, version='1.0')
@@ -38,3 +39,31 @@ class TaskManagerAPI:
     def ping_conductor(self, context):
         """Ping a conductor through a taskmanager; returns both answers."""
         return self._prepare(context, '1.0').call(context, 'ping_conductor')
+
+    def create_instance(self, context, instance_id, placement, password,
+                        backup_info=None):
+        """Cast: build a BUILDING instance where ``placement`` says.
+
+        :param placement: dict {region_name, image_id, image_name,
+            flavor_id, flavor_name} (``regions.check_placement``'s answer).
+        :param password: Redis password for the guest; travels sealed.
+        :param backup_info: None, or the backup to restore.
+        """
+        if hasattr(placement, '_asdict'):
+            placement = dict(placement._asdict())
+        placement = {key: placement.get(key) for key in (
+            'region_name', 'image_id', 'image_name', 'flavor_id',
+            'flavor_name')}
+        self._prepare(context, '1.1').cast(
+            context, 'create_instance', instance_id=instance_id,
+            placement=placement, password=password, backup_info=backup_info)
+
+    def delete_instance(self, context, instance_id):
+        """Cast: delete an instance and its server and volume."""
+        self._prepare(context, '1.1').cast(context, 'delete_instance',
+                                           instance_id=instance_id)
+
+    def restart_instance(self, context, instance_id):
+        """Cast: restart an instance's datastore."""
+        self._prepare(context, '1.1').cast(context, 'restart_instance',
+                                           instance_id=instance_id)

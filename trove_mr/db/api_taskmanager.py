@@ -1,0 +1,111 @@
+"""Region DB API of the taskmanager: build leases and instance RPC keys.
+
+A taskmanager building an instance holds a *lease* on it: ``task_owner``
+names the process (``<host>:<boot id>``) and ``task_updated`` is renewed
+every ``build_lease_interval`` seconds. Recovery takes over builds whose
+lease lapsed with one conditional UPDATE, so two taskmanagers never clean
+up the same build.
+
+The per-instance RPC key is stored encrypted under
+``inst_rpc_key_encr_key``; only these two functions see it in clear.
+"""
+
+import sqlalchemy as sa
+
+from trove_mr.common import cfg
+from trove_mr.common import crypto
+from trove_mr.common import exceptions
+from trove_mr.db import engines
+from trove_mr.db import models
+from trove_mr.db import rows
+
+CONF = cfg.CONF
+Instance = models.Instance
+
+
+def _live(instance_id):
+    return sa.update(Instance).where(Instance.id == instance_id,
+                                     Instance.deleted.is_(False))
+
+
+@engines.region_writer
+def instance_lease_take(context, instance_id, owner, expected_task_status,
+                        expected_owner=False):
+    """Make ``owner`` the builder of an instance; return whether it did.
+
+    Only matches while the task is ``expected_task_status`` and, when
+    ``expected_owner`` is given (None included), while the lease is still
+    held by that owner: the compare-and-swap that lets one recovery win.
+    """
+    now = rows.now()
+    stmt = _live(instance_id).where(
+        Instance.task_status == expected_task_status)
+    if expected_owner is not False:
+        if expected_owner is None:
+            stmt = stmt.where(Instance.task_owner.is_(None))
+        else:
+            stmt = stmt.where(Instance.task_owner == expected_owner)
+    result = context.session.execute(
+        stmt.values(task_owner=owner, task_updated=now, updated=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+@engines.region_writer
+def instance_lease_renew(context, instance_ids, owner):
+    """Renew ``owner``'s lease on every instance of ``instance_ids``.
+
+    One UPDATE whatever the number of builds in progress. Returns how many
+    leases were renewed.
+    """
+    if not instance_ids:
+        return 0
+    result = context.session.execute(
+        sa.update(Instance)
+        .where(Instance.id.in_(list(instance_ids)),
+               Instance.task_owner == owner,
+               Instance.deleted.is_(False))
+        .values(task_updated=rows.now())
+        .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+@engines.region_reader
+def instance_builds_list(context, task_status='BUILDING'):
+    """Live instances in ``task_status``, with their lease, oldest first."""
+    query = (sa.select(Instance)
+             .where(Instance.task_status == task_status,
+                    Instance.deleted.is_(False))
+             .order_by(Instance.created, Instance.id))
+    return list(context.session.execute(query).unique().scalars())
+
+
+def _key_secret():
+    return CONF.inst_rpc_key_encr_key
+
+
+@engines.region_writer
+def instance_rpc_key_set(context, instance_id, key):
+    """Store an instance's RPC key, encrypted; InstanceNotFound if gone."""
+    sealed = crypto.encrypt(_key_secret(), key, instance_id.encode())
+    result = context.session.execute(
+        _live(instance_id).values(encrypted_rpc_key=sealed)
+        .execution_options(synchronize_session=False))
+    if result.rowcount == 0:
+        raise exceptions.InstanceNotFound(
+            'Instance %s could not be found.' % instance_id)
+
+
+@engines.region_reader
+def instance_rpc_key_get(context, instance_id):
+    """An instance's RPC key in clear, or None when it has none.
+
+    Deleted instances keep answering until their guest is gone, so that
+    a guest being stopped can still be talked to.
+    """
+    sealed = context.session.execute(
+        sa.select(Instance.encrypted_rpc_key)
+        .where(Instance.id == instance_id)).scalar_one_or_none()
+    if not sealed:
+        return None
+    return crypto.decrypt(_key_secret(), sealed, instance_id.encode())

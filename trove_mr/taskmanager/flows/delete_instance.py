@@ -1,0 +1,147 @@
+"""The delete-instance flow: guest, server, volume, record, quota.
+
+Idempotent: each step finds what is left (by recorded id and by name) and
+removes it, so running it again on a half-deleted instance finishes the
+job. A failure leaves the instance in ERROR with the reason; deleting it
+again retries.
+"""
+
+import taskflow.engines
+from oslo_log import log as logging
+from taskflow import task
+from taskflow.patterns import linear_flow
+
+from trove_mr.common import cfg
+from trove_mr.common import exceptions
+from trove_mr.common import states
+from trove_mr.db import api as db_api
+from trove_mr.db import api_db
+from trove_mr.taskmanager.flows import compute
+from trove_mr.taskmanager.flows import database
+from trove_mr.taskmanager.flows import guest
+from trove_mr.taskmanager.flows import volume
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+# Quota resources the API reserves at create: one instance and its
+# volume size in GB.
+QUOTA_INSTANCES = 'instances'
+QUOTA_VOLUMES = 'volumes'
+
+
+class StopGuest(task.Task):
+    """Ask the guest to stop Redis; best effort with a short timeout."""
+
+    def execute(self, context, instance_id):
+        instance = db_api.instance_get(context, instance_id)
+        if not instance.server_id:
+            return
+        try:
+            guest.guest_client(context, instance_id).stop()
+        except Exception as exc:  # noqa: BLE001 - the server goes anyway
+            LOG.info('Guest of instance %s did not stop cleanly: %s',
+                     instance_id, exc)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: a stopped guest is restarted by restart."""
+
+
+class DeleteServer(task.Task):
+    """Delete the instance's server(s) in its region; wait until gone."""
+
+    def execute(self, context, instance_id):
+        instance = db_api.instance_get(context, instance_id)
+        compute.remove_servers(context, instance.region_name, instance_id,
+                               instance.server_id)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: a deleted server cannot come back."""
+
+
+class DeleteVolume(task.Task):
+    """Delete the instance's volume(s) once the server let them go."""
+
+    def execute(self, context, instance_id):
+        instance = db_api.instance_get(context, instance_id)
+        volume.remove_volumes(context, instance.region_name, instance_id,
+                              instance.volume_id)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: a deleted volume cannot come back."""
+
+
+class ForgetInstance(task.Task):
+    """Soft-delete the record, drop its mapping and give back quota."""
+
+    def execute(self, context, instance_id):
+        instance = db_api.instance_get(context, instance_id)
+        db_api.instance_soft_delete(context, instance_id)
+        try:
+            api_db.instance_mapping_delete(context, instance_id)
+        except exceptions.ResourceMappingNotFound:
+            pass
+        # Released only by the call that did the soft delete: a second
+        # delete finds no live row above and gives nothing back twice.
+        api_db.quota_release(context, instance.tenant_id,
+                             QUOTA_INSTANCES, 1)
+        if instance.volume_size:
+            api_db.quota_release(context, instance.tenant_id,
+                                 QUOTA_VOLUMES, instance.volume_size)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: this is the last step."""
+
+
+def get_flow():
+    """The linear flow of one instance's delete."""
+    flow = linear_flow.Flow('delete-instance')
+    flow.add(database.MarkErrorOnRevert(expected=states.TASK_DELETING),
+             StopGuest(), DeleteServer(), DeleteVolume(), ForgetInstance())
+    return flow
+
+
+def start_deleting(context, instance_id):
+    """Move the instance to task DELETING (from any state allowing it).
+
+    Returns the instance, or None when it is already gone.
+    """
+    try:
+        instance = db_api.instance_get(context, instance_id)
+    except exceptions.InstanceNotFound:
+        return None
+    if instance.task_status == states.TASK_DELETING:
+        return instance
+    # The API moved it already in the usual case; a direct cast (or a
+    # retry after ERROR) moves it here, still through the state machine.
+    try:
+        states.next_task(instance.task_status, 'delete')
+    except exceptions.Conflict:
+        LOG.warning('Deleting instance %s although its task is %s',
+                    instance_id, instance.task_status)
+    return db_api.instance_update(
+        context, instance_id, {'task_status': states.TASK_DELETING},
+        expected_task_status=instance.task_status)
+
+
+def run(context, instance_id):
+    """Delete an instance and everything it has; never raises.
+
+    Returns True when the instance is gone.
+    """
+    try:
+        if start_deleting(context, instance_id) is None:
+            return True
+    except exceptions.TroveMRError as exc:
+        LOG.warning('Cannot delete instance %s: %s', instance_id, exc)
+        return False
+    engine = taskflow.engines.load(
+        get_flow(), store={'context': context, 'instance_id': instance_id},
+        engine='serial')
+    try:
+        engine.run()
+    except Exception:  # noqa: BLE001 - recorded as ERROR by the flow
+        LOG.exception('Delete of instance %s failed', instance_id)
+        return False
+    LOG.info('Instance %s deleted', instance_id)
+    return True

@@ -1,0 +1,84 @@
+"""Tasks that talk to an instance's guest agent, or wait for its reports."""
+
+from oslo_log import log as logging
+from taskflow import task
+
+from trove_mr.common import cfg
+from trove_mr.common import crypto
+from trove_mr.common import states
+from trove_mr.db import api as db_api
+from trove_mr.db import api_taskmanager as tm_db
+from trove_mr.guestagent import api as guest_api
+from trove_mr.taskmanager.flows import common
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+# Heartbeats are written to the DB by the conductor: polling it is a
+# cheap indexed read, so the wait reacts quickly.
+STATUS_POLL_INTERVAL = 0.3
+
+
+def guest_client(context, instance_id, key=None):
+    """The guest agent API of an instance, sealed under its own key."""
+    if key is None:
+        key = tm_db.instance_rpc_key_get(context, instance_id)
+    return guest_api.GuestAgentAPI(context, instance_id, key=key)
+
+
+def wait_for_status(context, instance_id, deadline, waiting_for,
+                    since=None, wanted=states.SERVICE_RUNNING):
+    """Wait until the guest reports ``wanted`` (after ``since``, if given).
+
+    A FAILED report ends the wait with StepFailed.
+    """
+    def reported():
+        status = db_api.instance_status_get(context, instance_id)
+        if since is not None and (status.heartbeat_at is None
+                                  or status.heartbeat_at < since):
+            return False
+        if status.status == states.SERVICE_FAILED:
+            raise common.StepFailed(
+                'The guest of instance %s reported FAILED while %s.'
+                % (instance_id, waiting_for))
+        return status.status == wanted
+    return common.poll(reported, deadline, waiting_for,
+                       interval=STATUS_POLL_INTERVAL)
+
+
+class GenerateRpcKey(task.Task):
+    """Make the instance's own RPC key and store it, encrypted."""
+
+    default_provides = 'rpc_key'
+
+    def execute(self, context, instance_id):
+        key = crypto.generate_key()
+        tm_db.instance_rpc_key_set(context, instance_id, key)
+        return key
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: the key is useless without its server."""
+
+
+class PrepareGuest(task.Task):
+    """Cast ``prepare`` to ``guestagent.<id>`` with the Redis password."""
+
+    def execute(self, context, instance_id, rpc_key, password,
+                backup_info):
+        config = {'password': password, 'backup_info': backup_info,
+                  'cluster': None}
+        guest_client(context, instance_id, rpc_key).prepare(config)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: deleting the server stops the guest."""
+
+
+class WaitGuestRunning(task.Task):
+    """Wait for the guest's first RUNNING heartbeat."""
+
+    def execute(self, context, instance_id, deadline):
+        wait_for_status(context, instance_id, deadline,
+                        'the first RUNNING heartbeat of the guest')
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: waiting built nothing."""

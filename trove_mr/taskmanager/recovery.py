@@ -1,0 +1,240 @@
+"""Crash safety of builds, and the periodic comparison with Nova.
+
+A taskmanager holds a lease on every instance it builds (``task_owner``
+= ``<host>:<boot id>``, ``task_updated`` renewed by one thread for all its
+builds). A build is *abandoned* when
+
+* its owner is this host under another boot id (this process replaced
+  the one that was building: nothing else runs under our host name),
+* its lease was not renewed for ``build_lease_expiry`` seconds, or
+* it is older than ``usage_timeout`` plus the lease expiry (whatever
+  holds it should have given up).
+
+Recovery takes the lease over with a compare-and-swap (one taskmanager
+wins), deletes the server and the volume in the instance's region, by
+recorded id and by name so that resources whose id was never recorded go
+too, and puts the instance in ERROR with a fault saying the build was
+interrupted.
+"""
+
+import collections
+import contextlib
+import datetime
+import threading
+import uuid
+
+from oslo_log import log as logging
+
+from trove_mr.common import cfg
+from trove_mr.common import clients
+from trove_mr.common import exceptions
+from trove_mr.common import regions
+from trove_mr.common import states
+from trove_mr.db import api as db_api
+from trove_mr.db import api_taskmanager as tm_db
+from trove_mr.db import rows
+from trove_mr.taskmanager.flows import common
+from trove_mr.taskmanager.flows import compute
+from trove_mr.taskmanager.flows import database
+from trove_mr.taskmanager.flows import volume
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+
+def make_owner(host=None):
+    """A lease owner name unique to this process: ``<host>:<boot id>``."""
+    return '%s:%s' % (host or CONF.host, uuid.uuid4().hex[:12])
+
+
+def owner_host(owner):
+    return (owner or '').rsplit(':', 1)[0]
+
+
+class LeaseKeeper:
+    """Renews this process's build leases, all in one UPDATE per period."""
+
+    def __init__(self, context, owner=None):
+        self.context = context
+        self.owner = owner or make_owner()
+        self._held = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = None
+
+    def start(self):
+        """Start the renewing thread (once)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._renew_loop, name='build-leases',
+                    daemon=True)
+                self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+
+    def _renew_loop(self):
+        while not self._stop.wait(CONF.build_lease_interval):
+            self.renew()
+
+    def renew(self):
+        """Renew every held lease now; returns how many were renewed."""
+        with self._lock:
+            held = list(self._held)
+        if not held:
+            return 0
+        try:
+            return tm_db.instance_lease_renew(self.context, held, self.owner)
+        except Exception:  # noqa: BLE001 - retried at the next period
+            LOG.exception('Could not renew build leases')
+            return 0
+
+    def held(self):
+        with self._lock:
+            return set(self._held)
+
+    @contextlib.contextmanager
+    def hold(self, context, instance_id):
+        """Take the lease on a BUILDING instance for the block's length.
+
+        Yields whether it was taken: False when the instance is no longer
+        BUILDING or another owner holds it.
+        """
+        # Held before taking: recovery in this process must never see
+        # our own lease on a build it does not know we are running.
+        with self._lock:
+            self._held.add(instance_id)
+        try:
+            taken = tm_db.instance_lease_take(
+                context, instance_id, self.owner, states.TASK_BUILDING,
+                expected_owner=None)
+        except Exception:
+            with self._lock:
+                self._held.discard(instance_id)
+            raise
+        if taken:
+            self.start()
+        try:
+            yield taken
+        finally:
+            with self._lock:
+                self._held.discard(instance_id)
+
+
+def is_abandoned(instance, owner, held=(), now=None):
+    """Whether nobody is working on a BUILDING instance any more.
+
+    ``owner`` is this process's lease name and ``held`` the builds it is
+    running.
+    """
+    now = now or rows.now()
+    expiry = datetime.timedelta(seconds=CONF.build_lease_expiry)
+    too_old = datetime.timedelta(seconds=CONF.usage_timeout) + expiry
+    if instance.created + too_old < now:
+        return True
+    if instance.task_owner is None:
+        # Not picked up yet: the request may still wait in the queue.
+        return False
+    if instance.task_owner == owner:
+        return instance.id not in held
+    if owner_host(instance.task_owner) == owner_host(owner):
+        return True
+    updated = instance.task_updated or instance.created
+    return updated + expiry < now
+
+
+def clean_up_build(context, instance):
+    """Remove the server and volume of a failed build (id and name)."""
+    compute.remove_servers(context, instance.region_name, instance.id,
+                           instance.server_id)
+    volume.remove_volumes(context, instance.region_name, instance.id,
+                          instance.volume_id)
+
+
+def recover_abandoned_builds(context, keeper):
+    """Clean up and fail every abandoned build; returns their ids.
+
+    ``keeper`` is this process's LeaseKeeper.
+    """
+    owner = keeper.owner
+    recovered = []
+    for instance in tm_db.instance_builds_list(context):
+        if not is_abandoned(instance, owner, keeper.held()):
+            continue
+        if not tm_db.instance_lease_take(
+                context, instance.id, owner, states.TASK_BUILDING,
+                expected_owner=instance.task_owner):
+            continue  # another taskmanager got there first
+        LOG.warning('Build of instance %s (lease %s) was abandoned; '
+                    'cleaning up', instance.id, instance.task_owner)
+        try:
+            clean_up_build(context, instance)
+        except Exception:  # noqa: BLE001 - retried next period
+            # The lease stays ours and unheld: the next run retries.
+            LOG.exception('Clean-up of instance %s failed', instance.id)
+            continue
+        if database.mark_error(
+                context, instance.id,
+                'The build was interrupted (its taskmanager stopped); its '
+                'server and volume were removed.', states.TASK_BUILDING):
+            recovered.append(instance.id)
+    return recovered
+
+
+def reconcile_with_nova(context):
+    """Fail instances whose server vanished or is in ERROR.
+
+    One server list per region (the service project's servers of
+    instances, by name prefix), never a call per instance. Only
+    instances without a task in progress are judged: builds, restarts and
+    deletes watch their own server. Returns the ids marked ERROR.
+    """
+    by_region = collections.defaultdict(list)
+    for instance in db_api.instance_list_all(context):
+        if instance.task_status == states.TASK_NONE and instance.server_id:
+            by_region[instance.region_name or CONF.region_name].append(
+                instance)
+    failed = []
+    for region_name, instances in sorted(by_region.items()):
+        try:
+            nova = clients.create_nova_client(context, region_name)
+            servers = {s.id: s for s in nova.servers.list(
+                detailed=True,
+                search_opts={'name': '^%s' % common.RESOURCE_PREFIX})}
+        except Exception as exc:  # noqa: BLE001 - one region down only
+            level = LOG.warning if regions.is_unreachable(exc) \
+                else LOG.exception
+            level('Cannot list servers of region %s: %s', region_name, exc)
+            continue
+        for instance in instances:
+            message = _server_problem(servers.get(instance.server_id),
+                                      instance, region_name)
+            if message and database.mark_error(
+                    context, instance.id, message, states.TASK_NONE):
+                failed.append(instance.id)
+    return failed
+
+
+def _server_problem(server, instance, region_name):
+    if server is None:
+        return ('The server %s of the instance vanished from region %s.'
+                % (instance.server_id, region_name))
+    if server.status == 'ERROR':
+        fault = (getattr(server, 'fault', None) or {}).get('message', '')
+        return ('The server %s of the instance is in ERROR in region %s: '
+                '%s' % (instance.server_id, region_name, fault)).rstrip(': ')
+    return None
+
+
+def guarded(name, function):
+    """A periodic job that logs instead of raising."""
+    def run():
+        try:
+            return function()
+        except exceptions.TroveMRError as exc:
+            LOG.warning('%s failed: %s', name, exc)
+        except Exception:  # noqa: BLE001 - runs again next period
+            LOG.exception('%s failed', name)
+        return None
+    return run
