@@ -17,6 +17,7 @@ from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import regions
+from trove_mr.common import rpc
 from trove_mr.common import states
 from trove_mr.db import api as db_api
 from trove_mr.db import api_db
@@ -120,6 +121,8 @@ def local_cell(context):
         return api_db.region_mapping_get(context, CONF.region_name)
     except exceptions.RegionMappingNotFound:
         pass
+    # oslo.messaging registers transport_url when it makes a transport.
+    rpc.get_transport()
     try:
         return api_db.region_mapping_create(
             context, CONF.region_name, CONF.transport_url,

@@ -21,8 +21,18 @@ class VersionsController(rest.RestController):
 
     @pecan.expose('json')
     def get_all(self, datastore_ref):
-        """Active versions of a datastore."""
+        """Active versions of a datastore.
+
+        ``/datastores/versions/{id}`` (python-troveclient's get_by_uuid)
+        routes here too, with the version id in place of the datastore.
+        """
         context = base.context()
+        segments = pecan.request.path.rstrip('/').split('/')
+        if segments[-3:-1] == ['datastores', 'versions']:
+            policy.authorize(context, 'datastore:show')
+            base.no_query()
+            return _version_answer(catalog.datastore_version(
+                context, datastore_ref))
         policy.authorize(context, 'datastore:index')
         base.query(schemas.DATASTORE_QUERY)
         _, versions = catalog.datastore(context, datastore_ref)
@@ -57,15 +67,11 @@ class DatastoresController(rest.RestController):
             for d, versions in catalog.datastores(context)]}
 
     @pecan.expose('json')
-    def get_one(self, datastore_ref, *remainder):
-        """A datastore by id or name; ``versions/{id}`` by version id."""
+    def get_one(self, datastore_ref):
+        """A datastore by id or name."""
         context = base.context()
         policy.authorize(context, 'datastore:show')
         base.no_query()
-        if datastore_ref == 'versions' and remainder:
-            # /datastores/versions/{id}: python-troveclient's get_by_uuid.
-            return _version_answer(catalog.datastore_version(
-                context, remainder[0]))
         found, versions = catalog.datastore(context, datastore_ref)
         return {'datastore': views.datastore_view(
             found, versions, links.base_url(), base.tenant_id())}

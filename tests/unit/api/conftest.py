@@ -1,0 +1,180 @@
+"""Fixtures of the API unit tests: the WSGI app on migrated SQLite
+databases, with fakes at the boundary (Glance, Nova, the catalog's
+regions and the taskmanager RPC client)."""
+
+import types
+
+import pytest
+import webob
+from oslo_serialization import jsonutils
+
+from trove_mr.api import hooks
+from trove_mr.api import wsgi
+from trove_mr.api.domain import catalog
+from trove_mr.common import cells
+from trove_mr.common import cfg
+from trove_mr.common import clients
+from trove_mr.common import context as trove_context
+from trove_mr.common import policy
+from trove_mr.common import regions
+from trove_mr.db import api as db_api
+from trove_mr.db import api_db
+from trove_mr.db import engines
+from trove_mr.db import migration
+
+CONF = cfg.CONF
+MEMBER = {'X-Project-Id': 'p1', 'X-User-Id': 'u1', 'X-Roles': 'member'}
+OTHER = {'X-Project-Id': 'p2', 'X-User-Id': 'u2', 'X-Roles': 'member'}
+ADMIN = {'X-Project-Id': 'adm', 'X-User-Id': 'u0', 'X-Roles': 'admin'}
+FLAVORS = {'RegionOne': [('7', 'm1.redis', 1024, 1, 5),
+                         ('2', 'm1.small', 2048, 1, 20)],
+           'RegionTwo': [('17', 'm1.redis', 1024, 1, 5),
+                         ('12', 'm1.small', 4096, 1, 20)]}
+IMAGES = {'RegionOne': {'id': 'img-1', 'name': 'trove-mr-redis',
+                        'checksum': 'aaa', 'status': 'active'},
+          'RegionTwo': {'id': 'img-2', 'name': 'trove-mr-redis',
+                        'checksum': 'aaa', 'status': 'active'},
+          'RegionThree': {'id': 'img-3', 'name': 'trove-mr-redis',
+                          'checksum': 'bbb', 'status': 'active'}}
+FLAVORS['RegionThree'] = FLAVORS['RegionOne']
+
+
+class FakeTaskManagerAPI:
+    """Records the casts the API makes."""
+
+    def __init__(self):
+        self.casts = []
+        self.error = None
+
+    def _record(self, name, context, *args, **kwargs):
+        if self.error:
+            raise self.error
+        self.casts.append((name, context, args, kwargs))
+
+    def create_instance(self, context, *args, **kwargs):
+        self._record('create_instance', context, *args, **kwargs)
+
+    def delete_instance(self, context, *args, **kwargs):
+        self._record('delete_instance', context, *args, **kwargs)
+
+    def restart_instance(self, context, *args, **kwargs):
+        self._record('restart_instance', context, *args, **kwargs)
+
+
+class FakeGlance:
+    def __init__(self, region):
+        self.images = self
+        self.image = IMAGES.get(region)
+
+    def get(self, ref):
+        if self.image and ref == self.image['id']:
+            return self.image
+        raise LookupError(ref)
+
+    def list(self, filters=None):
+        if self.image and filters['name'] == self.image['name']:
+            return [self.image]
+        return []
+
+
+class FakeNova:
+    def __init__(self, region):
+        self.flavors = self
+        self.region = region
+        self.calls = 0
+
+    def list(self):
+        self.calls += 1
+        return [types.SimpleNamespace(id=f[0], name=f[1], ram=f[2],
+                                      vcpus=f[3], disk=f[4])
+                for f in FLAVORS[self.region]]
+
+    def get(self, ref):
+        from novaclient import exceptions as nova_exc
+        for flavor in self.list():
+            if flavor.id == str(ref):
+                return flavor
+        raise nova_exc.NotFound(404)
+
+
+@pytest.fixture
+def cloud(monkeypatch):
+    """Fake Glance and Nova of three regions; counts Nova flavor lists."""
+    novas = {}
+
+    def nova(context, region_name):
+        return novas.setdefault(region_name, FakeNova(region_name))
+
+    monkeypatch.setattr(clients, 'create_nova_client', nova)
+    monkeypatch.setattr(clients, 'create_glance_client',
+                        lambda context, region_name: FakeGlance(region_name))
+    monkeypatch.setattr(regions, 'known_regions',
+                        lambda: ('RegionOne', 'RegionThree', 'RegionTwo'))
+    catalog.reset_cache()
+    yield novas
+    catalog.reset_cache()
+
+
+@pytest.fixture
+def databases(tmp_path):
+    """Migrated region and API databases with the redis 7.0 datastore."""
+    urls = {}
+    for line in ('region', 'api'):
+        urls[line] = 'sqlite:///%s' % (tmp_path / ('%s.sqlite' % line))
+        migration.upgrade(line, urls[line])
+    CONF.set_override('connection', urls['region'], group='database')
+    CONF.set_override('connection', urls['api'], group='api_database')
+    ctx = trove_context.get_admin_context()
+    # This control plane's own cell, as trove-mr-manage registers it.
+    api_db.region_mapping_create(ctx, CONF.region_name, 'rabbit://h//',
+                                 urls['region'])
+    db_api.datastore_create(ctx, {'name': 'redis'})
+    db_api.datastore_version_create(ctx, 'redis', {
+        'name': '7.0', 'manager': 'redis', 'image_name': 'trove-mr-redis',
+        'active': True, 'default': True})
+    db_api.datastore_version_create(ctx, 'redis', {
+        'name': '6.2', 'manager': 'redis', 'image_name': 'trove-mr-redis',
+        'active': False})
+    yield urls
+    engines.dispose_all()
+    cells.clear_cache()
+    CONF.clear_override('connection', group='database')
+    CONF.clear_override('connection', group='api_database')
+
+
+@pytest.fixture
+def taskmanager(monkeypatch):
+    fake = FakeTaskManagerAPI()
+    monkeypatch.setattr(hooks.RPCHook, '_taskmanager_api', fake)
+    return fake
+
+
+@pytest.fixture
+def api(databases, cloud, taskmanager):
+    """The API's WSGI app (noauth) with the real policy engine."""
+    CONF([], project='trove-mr')
+    policy.reset()
+    CONF.set_override('auth_strategy', 'noauth', group='api')
+    CONF.set_override('public_endpoint', 'http://api.test:8779', group='api')
+    try:
+        yield wsgi.build_application()
+    finally:
+        CONF.clear_override('auth_strategy', group='api')
+        CONF.clear_override('public_endpoint', group='api')
+        policy.reset()
+
+
+def call(app, path, method='GET', body=None, headers=None):
+    """A request to the app; returns the webob response."""
+    request = webob.Request.blank(path, method=method,
+                                  headers=dict(headers or MEMBER))
+    if body is not None:
+        request.body = jsonutils.dump_as_bytes(body)
+        request.content_type = 'application/json'
+    return request.get_response(app)
+
+
+def create_body(**overrides):
+    instance = {'name': 'cache', 'flavorRef': '7', 'volume': {'size': 1}}
+    instance.update(overrides)
+    return {'instance': instance}
