@@ -21,18 +21,8 @@ class VersionsController(rest.RestController):
 
     @pecan.expose('json')
     def get_all(self, datastore_ref):
-        """Active versions of a datastore.
-
-        ``/datastores/versions/{id}`` (python-troveclient's get_by_uuid)
-        routes here too, with the version id in place of the datastore.
-        """
+        """Active versions of a datastore."""
         context = base.context()
-        segments = pecan.request.path.rstrip('/').split('/')
-        if segments[-3:-1] == ['datastores', 'versions']:
-            policy.authorize(context, 'datastore:show')
-            base.no_query()
-            return _version_answer(catalog.datastore_version(
-                context, datastore_ref))
         policy.authorize(context, 'datastore:index')
         base.query(schemas.DATASTORE_QUERY)
         _, versions = catalog.datastore(context, datastore_ref)
@@ -50,10 +40,32 @@ class VersionsController(rest.RestController):
             context, version_ref, datastore_ref))
 
 
+class VersionByIdController(rest.RestController):
+    """``/datastores/versions/{id}``: python-troveclient's get_by_uuid."""
+
+    def __init__(self, version_id):
+        self.version_id = version_id
+
+    @pecan.expose('json')
+    def get_all(self):
+        """A datastore version by its id."""
+        context = base.context()
+        policy.authorize(context, 'datastore:show')
+        base.no_query()
+        return _version_answer(catalog.datastore_version(
+            context, self.version_id))
+
+
 class DatastoresController(rest.RestController):
     """Datastores with at least one active version."""
 
     versions = VersionsController()
+
+    @pecan.expose()
+    def _lookup(self, datastore_ref, *remainder):
+        if datastore_ref == 'versions' and len(remainder) == 1:
+            return VersionByIdController(remainder[0]), ()
+        return None
 
     @pecan.expose('json')
     def get_all(self):
