@@ -1,0 +1,91 @@
+"""Delete and restart of instances against fake clouds."""
+
+import pytest
+
+from tests.unit.taskmanager.conftest import FakeGuest
+from tests.unit.taskmanager.conftest import placement_for
+from trove_mr.common import exceptions
+from trove_mr.common import states
+from trove_mr.db import api as db_api
+from trove_mr.db import api_db
+from trove_mr.taskmanager.flows import create_instance
+from trove_mr.taskmanager.flows import delete_instance
+from trove_mr.taskmanager.flows import restart_instance
+
+
+def _built(ctx, make_instance, region='RegionTwo'):
+    instance = make_instance(region)
+    assert create_instance.run(ctx, instance, placement_for(region), 'pw')
+    return db_api.instance_get(ctx, instance.id)
+
+
+def test_delete_removes_server_volume_row_and_gives_quota_back(
+        cloud, make_instance, ctx):
+    instance = _built(ctx, make_instance)
+    api_db.quota_reserve(ctx, ctx.project_id, 'instances', 1, 10)
+    api_db.quota_reserve(ctx, ctx.project_id, 'volumes', 1, 10)
+
+    assert delete_instance.run(ctx, instance.id) is True
+
+    assert cloud['RegionTwo'].servers.items == {}
+    assert cloud['RegionTwo'].volumes.items == {}
+    with pytest.raises(exceptions.InstanceNotFound):
+        db_api.instance_get(ctx, instance.id)
+    assert api_db.quota_usage_get_all(ctx, ctx.project_id) == {
+        'instances': 0, 'volumes': 0}
+    assert ('stop', instance.id) == FakeGuest.calls[-1][:2]
+
+
+def test_delete_finishes_a_half_deleted_instance_and_runs_twice(
+        cloud, make_instance, ctx):
+    instance = _built(ctx, make_instance)
+    region = cloud['RegionTwo']
+    region.servers.delete(instance.server_id)  # the server went already
+    db_api.instance_update(ctx, instance.id, {'volume_id': None})
+
+    assert delete_instance.run(ctx, instance.id) is True
+    assert delete_instance.run(ctx, instance.id) is True
+
+    # The volume whose id was not recorded is found by its name.
+    assert region.volumes.items == {}
+
+
+def test_delete_failure_leaves_error_with_the_reason(
+        cloud, make_instance, ctx, monkeypatch):
+    instance = _built(ctx, make_instance)
+
+    def refuse(volume_id):
+        raise RuntimeError('cinder is down')
+    monkeypatch.setattr(cloud['RegionTwo'].volumes, 'delete', refuse)
+
+    assert delete_instance.run(ctx, instance.id) is False
+
+    failed = db_api.instance_get(ctx, instance.id)
+    assert failed.task_status == states.TASK_ERROR
+    assert 'cinder is down' in failed.fault_message
+
+
+def test_restart_goes_through_rebooting_back_to_none(
+        cloud, make_instance, ctx):
+    instance = _built(ctx, make_instance)
+
+    assert restart_instance.run(ctx, instance.id) is True
+
+    assert db_api.instance_get(ctx, instance.id).task_status == \
+        states.TASK_NONE
+    assert FakeGuest.calls[-1][:2] == ('restart', instance.id)
+
+
+def test_restart_without_running_heartbeat_ends_in_error(
+        cloud, make_instance, ctx):
+    instance = _built(ctx, make_instance)
+    FakeGuest.behaviour = 'silent'
+    restart_instance.CONF.set_override('agent_call_high_timeout', 1)
+    try:
+        assert restart_instance.run(ctx, instance.id) is False
+    finally:
+        restart_instance.CONF.clear_override('agent_call_high_timeout')
+
+    failed = db_api.instance_get(ctx, instance.id)
+    assert failed.task_status == states.TASK_ERROR
+    assert failed.fault_message.startswith('Restart failed')

@@ -1,0 +1,118 @@
+"""Recovery of abandoned builds, build leases, and Nova reconciliation."""
+
+import datetime
+
+from tests.unit.taskmanager.conftest import placement_for
+from trove_mr.common import cfg
+from trove_mr.common import states
+from trove_mr.db import api as db_api
+from trove_mr.db import api_taskmanager as tm_db
+from trove_mr.db import rows
+from trove_mr.taskmanager import recovery
+from trove_mr.taskmanager.flows import common
+from trove_mr.taskmanager.flows import create_instance
+
+CONF = cfg.CONF
+
+
+def _orphans(cloud, region, instance_id):
+    """A volume and a server of a build cut short, ids never recorded."""
+    fake = cloud[region]
+    volume = fake.volumes.create(1, name=common.resource_name(instance_id))
+    server = fake.servers.create(common.resource_name(instance_id), 'i',
+                                 'f', block_device_mapping_v2=[
+                                     {'uuid': volume.id}])
+    return server, volume
+
+
+def test_build_of_a_previous_boot_of_this_host_is_cleaned_up_at_once(
+        cloud, make_instance, ctx):
+    instance = make_instance('RegionTwo')
+    assert tm_db.instance_lease_take(ctx, instance.id, 'tm-1:oldboot',
+                                     states.TASK_BUILDING, None)
+    _orphans(cloud, 'RegionTwo', instance.id)
+    keeper = recovery.LeaseKeeper(ctx, 'tm-1:newboot')
+
+    assert recovery.recover_abandoned_builds(ctx, keeper) == [instance.id]
+
+    failed = db_api.instance_get(ctx, instance.id)
+    assert failed.task_status == states.TASK_ERROR
+    assert 'interrupted' in failed.fault_message
+    assert cloud['RegionTwo'].servers.items == {}
+    assert cloud['RegionTwo'].volumes.items == {}
+
+
+def test_live_lease_of_another_host_is_left_alone_until_it_expires(
+        cloud, make_instance, ctx):
+    instance = make_instance()
+    tm_db.instance_lease_take(ctx, instance.id, 'tm-2:boot',
+                              states.TASK_BUILDING, None)
+    keeper = recovery.LeaseKeeper(ctx, 'tm-1:boot')
+
+    assert recovery.recover_abandoned_builds(ctx, keeper) == []
+    assert db_api.instance_get(ctx, instance.id).task_status == \
+        states.TASK_BUILDING
+
+    stale = rows.now() - datetime.timedelta(
+        seconds=CONF.build_lease_expiry + 1)
+    db_api.instance_update(ctx, instance.id, {'task_updated': stale})
+    assert recovery.recover_abandoned_builds(ctx, keeper) == [instance.id]
+
+
+def test_unclaimed_build_waits_until_usage_timeout(cloud, make_instance,
+                                                   ctx):
+    fresh = make_instance()
+    old = make_instance(created=rows.now() - datetime.timedelta(
+        seconds=CONF.usage_timeout + CONF.build_lease_expiry + 1))
+    keeper = recovery.LeaseKeeper(ctx, 'tm-1:boot')
+
+    assert recovery.recover_abandoned_builds(ctx, keeper) == [old.id]
+    assert db_api.instance_get(ctx, fresh.id).task_status == \
+        states.TASK_BUILDING
+
+
+def test_own_build_in_progress_is_not_recovered_and_lease_is_renewed(
+        cloud, make_instance, ctx):
+    instance = make_instance()
+    keeper = recovery.LeaseKeeper(ctx, 'tm-1:boot')
+    keeper.stop()  # renew by hand only
+    with keeper.hold(ctx, instance.id) as taken:
+        assert taken
+        assert recovery.recover_abandoned_builds(ctx, keeper) == []
+        before = db_api.instance_get(ctx, instance.id).task_updated
+        assert keeper.renew() == 1
+        assert db_api.instance_get(ctx, instance.id).task_updated >= before
+    # Held no more, yet still leased to us: a crash of the flow's thread.
+    assert recovery.recover_abandoned_builds(ctx, keeper) == [instance.id]
+
+
+def test_a_build_is_taken_by_one_taskmanager_only(cloud, make_instance,
+                                                  ctx):
+    instance = make_instance()
+    first = recovery.LeaseKeeper(ctx, 'tm-1:boot')
+    second = recovery.LeaseKeeper(ctx, 'tm-2:boot')
+    with first.hold(ctx, instance.id) as taken_first:
+        with second.hold(ctx, instance.id) as taken_second:
+            assert (taken_first, taken_second) == (True, False)
+
+
+def test_reconcile_marks_vanished_and_failed_servers_with_one_list_per_region(
+        cloud, make_instance, ctx):
+    instances = [make_instance(region) for region in
+                 ('RegionOne', 'RegionOne', 'RegionTwo', 'RegionTwo')]
+    for instance in instances:
+        assert create_instance.run(ctx, instance,
+                                   placement_for(instance.region_name), 'p')
+    rows_ = [db_api.instance_get(ctx, i.id) for i in instances]
+    cloud['RegionOne'].servers.delete(rows_[0].server_id)
+    cloud['RegionTwo'].servers.items[rows_[2].server_id].status = 'ERROR'
+    calls = {r: cloud[r].servers.list_calls for r in cloud}
+
+    failed = recovery.reconcile_with_nova(ctx)
+
+    assert sorted(failed) == sorted([rows_[0].id, rows_[2].id])
+    assert {r: cloud[r].servers.list_calls - calls[r] for r in cloud} == {
+        'RegionOne': 1, 'RegionTwo': 1}
+    assert 'vanished' in db_api.instance_get(ctx, rows_[0].id).fault_message
+    assert db_api.instance_get(ctx, rows_[1].id).task_status == \
+        states.TASK_NONE
