@@ -6,6 +6,7 @@ import requests
 import webob
 from keystoneauth1 import exceptions as ks_exc
 from keystonemiddleware import auth_token
+from oslo_config import cfg
 
 
 def _protected(cloud):
@@ -21,6 +22,12 @@ def _protected(cloud):
             'project_name': 'service', 'user_domain_name': 'Default',
             'project_domain_name': 'Default', 'interface': 'public',
             'delay_auth_decision': False, 'cache': None}
+    # A private ConfigOpts: the middleware registers its auth plugin's
+    # options (auth_url required) on whatever object it is given, and the
+    # global one is shared with other tests of this process.
+    private = cfg.ConfigOpts()
+    private([], project='localcloud-test')
+    conf['oslo_config_config'] = private
     return auth_token.AuthProtocol(app, conf)
 
 
