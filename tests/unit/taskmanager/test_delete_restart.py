@@ -19,11 +19,13 @@ def _built(ctx, make_instance, region='RegionTwo'):
     return db_api.instance_get(ctx, instance.id)
 
 
-def test_delete_removes_server_volume_row_and_gives_quota_back(
+def test_delete_removes_server_volume_row_and_mapping(
         cloud, make_instance, ctx):
     instance = _built(ctx, make_instance)
-    api_db.quota_reserve(ctx, ctx.project_id, 'instances', 1, 10)
-    api_db.quota_reserve(ctx, ctx.project_id, 'volumes', 1, 10)
+    mapping = api_db.region_mapping_create(
+        ctx, 'RegionOne', 'rabbit://127.0.0.1/', 'sqlite://')
+    api_db.instance_mapping_create(ctx, instance.id, mapping.uuid,
+                                   ctx.project_id)
 
     assert delete_instance.run(ctx, instance.id) is True
 
@@ -31,8 +33,8 @@ def test_delete_removes_server_volume_row_and_gives_quota_back(
     assert cloud['RegionTwo'].volumes.items == {}
     with pytest.raises(exceptions.InstanceNotFound):
         db_api.instance_get(ctx, instance.id)
-    assert api_db.quota_usage_get_all(ctx, ctx.project_id) == {
-        'instances': 0, 'volumes': 0}
+    with pytest.raises(exceptions.ResourceMappingNotFound):
+        api_db.instance_mapping_get(ctx, instance.id)
     assert ('stop', instance.id) == FakeGuest.calls[-1][:2]
 
 

@@ -1,4 +1,4 @@
-"""The delete-instance flow: guest, server, volume, record, quota.
+"""The delete-instance flow: guest, server, volume, record, mapping.
 
 Idempotent: each step finds what is left (by recorded id and by name) and
 removes it, so running it again on a half-deleted instance finishes the
@@ -23,12 +23,6 @@ from trove_mr.taskmanager.flows import volume
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
-
-# Quota resources the API reserves at create: one instance and its
-# volume size in GB.
-QUOTA_INSTANCES = 'instances'
-QUOTA_VOLUMES = 'volumes'
-
 
 class StopGuest(task.Task):
     """Ask the guest to stop Redis; best effort with a short timeout."""
@@ -72,22 +66,17 @@ class DeleteVolume(task.Task):
 
 
 class ForgetInstance(task.Task):
-    """Soft-delete the record, drop its mapping and give back quota."""
+    """Soft-delete the record and drop its cell mapping.
+
+    The quota was given back by the API when it accepted the delete.
+    """
 
     def execute(self, context, instance_id):
-        instance = db_api.instance_get(context, instance_id)
         db_api.instance_soft_delete(context, instance_id)
         try:
             api_db.instance_mapping_delete(context, instance_id)
         except exceptions.ResourceMappingNotFound:
             pass
-        # Released only by the call that did the soft delete: a second
-        # delete finds no live row above and gives nothing back twice.
-        api_db.quota_release(context, instance.tenant_id,
-                             QUOTA_INSTANCES, 1)
-        if instance.volume_size:
-            api_db.quota_release(context, instance.tenant_id,
-                                 QUOTA_VOLUMES, instance.volume_size)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: this is the last step."""
