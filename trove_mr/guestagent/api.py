@@ -39,6 +39,7 @@ class GuestAgentAPI:
         self.instance_id = instance_id
         target = messaging.Target(topic=topic_for(instance_id),
                                   version='1.0')
+        self._target = target
         key_id = rpc.instance_key_id(instance_id)
         self._clients = rpc.ClientCache(
             target, version_cap or self.RPC_API_VERSION,
@@ -57,6 +58,23 @@ class GuestAgentAPI:
         """Ask the guest whether it is alive; quick call."""
         return self._call('ping', '1.0', CONF.agent_call_low_timeout)
 
+    def _ensure_queue(self):
+        """Declare the guest's topic queue if the guest has not yet.
+
+        prepare is cast as soon as the server is ACTIVE, often before the
+        agent inside has started: a cast to a queue nobody declared would
+        be dropped by the broker. A server started and stopped on the
+        topic declares the queue, which then keeps the message until the
+        agent consumes it. It has no endpoints, so it never dispatches.
+        """
+        transport = getattr(self.context, 'cell_transport', None)
+        target = messaging.Target(topic=self._target.topic,
+                                  server=self._target.topic)
+        server = rpc.get_server(target, [], transport=transport)
+        server.start()
+        server.stop()
+        server.wait()
+
     def prepare(self, config):
         """Set the guest's datastore up and start it (cast).
 
@@ -65,6 +83,7 @@ class GuestAgentAPI:
             {...}}``. The guest answers through its heartbeats: RUNNING
             once Redis answers, FAILED (with a message) otherwise.
         """
+        self._ensure_queue()
         self._cast('prepare', '1.1', config=config)
 
     def restart(self):

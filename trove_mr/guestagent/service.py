@@ -35,7 +35,7 @@ class GuestService(service.RPCService):
         return [self.manager]
 
     def start(self):
-        """Bring the datastore back, start heartbeats, then serve RPC."""
+        """Bring the datastore back, serve RPC, then start heartbeats."""
         self.manager = guest_manager.GuestManager(self.instance_id)
         self.heartbeat = heartbeat.Heartbeat(
             self.manager.heartbeat_payload,
@@ -43,8 +43,10 @@ class GuestService(service.RPCService):
             self.instance_id, tenant_id=CONF.guest.tenant_id)
         self.manager.notify = self.heartbeat.send
         self.manager.resume()
-        self.heartbeat.start()
         super().start()
+        # Heartbeats start once the RPC server listens, so that a first
+        # heartbeat also tells the control plane that casts will arrive.
+        self.heartbeat.start()
 
     def stop(self, graceful=True):
         """Stop RPC and heartbeats; redis-server keeps running."""

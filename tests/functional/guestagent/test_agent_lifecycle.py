@@ -24,13 +24,11 @@ PASSWORD = redis_config.generate_password()
 
 
 def _prepared(world, backup_info=None):
-    """Start an agent, wait for it to listen, cast prepare."""
-    agent = world.start_agent()
+    """Cast prepare, then start the agent, as the taskmanager does."""
     client = world.guest_api()
-    call_until_ready(client.ping, agent)
     client.prepare({'password': PASSWORD, 'backup_info': backup_info,
                     'cluster': None})
-    return agent, client
+    return world.start_agent(), client
 
 
 def _redis(world, password=PASSWORD):
@@ -38,7 +36,7 @@ def _redis(world, password=PASSWORD):
                        socket_connect_timeout=2, decode_responses=True)
 
 
-def test_prepare_starts_redis_on_server_address_with_password(
+def test_prepare_cast_before_the_agent_listens_starts_redis_with_password(
         guest_world):  # noqa: F811
     agent, client = _prepared(guest_world)
 
