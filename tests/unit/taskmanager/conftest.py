@@ -127,6 +127,9 @@ class FakeGuest:
         db_api.instance_status_update(self.context, self.instance_id,
                                       status, time.time() + 0.001)
 
+    def ping(self):
+        return {'service': 'guestagent', 'instance_id': self.instance_id}
+
     def prepare(self, config):
         FakeGuest.calls.append(('prepare', self.instance_id, self.key,
                                 config))

@@ -32,6 +32,7 @@ def get_flow():
              volume.WaitVolumeAvailable(),
              compute.CreateServer(),
              compute.WaitServerActive(),
+             guest.WaitGuestListening(),
              guest.PrepareGuest(),
              guest.WaitGuestRunning(),
              database.MarkBuilt())

@@ -1,5 +1,6 @@
 """Tasks that talk to an instance's guest agent, or wait for its reports."""
 
+import oslo_messaging as messaging
 from oslo_log import log as logging
 from taskflow import task
 
@@ -58,6 +59,31 @@ class GenerateRpcKey(task.Task):
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: the key is useless without its server."""
+
+
+class WaitGuestListening(task.Task):
+    """Wait until the guest agent answers a ping on its topic.
+
+    A cast to ``guestagent.<id>`` sent before the agent declared its
+    queue would be dropped by the broker; a call to a missing queue fails
+    at once, so pinging until it answers is both quick and safe.
+    """
+
+    def execute(self, context, instance_id, rpc_key, deadline):
+        client = guest_client(context, instance_id, rpc_key)
+
+        def answers():
+            try:
+                return client.ping()
+            except messaging.MessagingException as exc:
+                LOG.debug('Guest of %s not listening yet: %s',
+                          instance_id, exc)
+                return None
+        common.poll(answers, deadline, 'the guest agent to listen',
+                    interval=STATUS_POLL_INTERVAL)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: pinging built nothing."""
 
 
 class PrepareGuest(task.Task):
