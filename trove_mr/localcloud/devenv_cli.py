@@ -1,0 +1,268 @@
+"""``./run.sh``'s engine: bring the embedded system up, show it, stop it.
+
+    python -m trove_mr.localcloud.devenv_cli up   --dir .run
+    python -m trove_mr.localcloud.devenv_cli demo --dir .run
+    python -m trove_mr.localcloud.devenv_cli down --dir .run
+    python -m trove_mr.localcloud.devenv_cli status --dir .run
+
+``up`` leaves every process running in its own process group and records
+them in ``<dir>/pids.json``; ``down`` stops them from that file, so it works
+from any later shell.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import redis
+
+from trove_mr.localcloud import devenv
+
+DEMO_NAME = 'run-sh-demo'
+
+
+def _load(state_dir):
+    path = os.path.join(state_dir, 'devenv.json')
+    with open(path) as f:
+        return json.load(f)
+
+
+def _env_from_saved(state_dir):
+    saved = _load(state_dir)
+    env = devenv.DevEnv(state_dir, regions=saved['regions'],
+                        vhost=saved['vhost'], api_port=saved['api_port'],
+                        cloud_port=saved['cloud_port'])
+    return env
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _pids(state_dir):
+    try:
+        with open(os.path.join(state_dir, 'pids.json')) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def status(state_dir):
+    """Print what runs; True when every process is alive."""
+    pids = _pids(state_dir)
+    if not pids:
+        print('trove-mr is not running (no %s/pids.json)' % state_dir)
+        return False
+    every = True
+    for name, pid in sorted(pids.items()):
+        alive = _alive(pid)
+        every = every and alive
+        print('%-12s %s (pid %d)' % (name, 'running' if alive else 'stopped',
+                                     pid))
+    return every
+
+
+def up(state_dir, regions, api_port, cloud_port):
+    if _pids(state_dir) and any(_alive(p) for p in
+                                _pids(state_dir).values()):
+        print('trove-mr is already running; ./run.sh stop first.')
+        return _load(state_dir)
+    os.makedirs(state_dir, exist_ok=True)
+    env = devenv.DevEnv(state_dir, regions=regions,
+                        api_port=_port_or_free(api_port),
+                        cloud_port=_port_block_or_free(cloud_port,
+                                                       len(regions) + 1))
+    started = time.monotonic()
+    try:
+        env.start()
+    except Exception:
+        env.stop()
+        raise
+    saved = {'regions': env.regions, 'vhost': env.vhost,
+             'api_port': env.api_port, 'cloud_port': env.cloud.port,
+             'api_url': env.api_url, 'auth_url': env.cloud.auth_url,
+             'conf_file': env.conf_file,
+             'clouds_yaml': os.path.join(state_dir, 'clouds.yaml')}
+    with open(os.path.join(state_dir, 'devenv.json'), 'w') as f:
+        json.dump(saved, f, indent=2)
+    print('trove-mr is up in %.1f s: API %s, Keystone %s, regions %s'
+          % (time.monotonic() - started, env.api_url, env.cloud.auth_url,
+             ', '.join(env.regions)))
+    return saved
+
+
+def _port_or_free(port):
+    return port if port and _free(port) else devenv.free_port()
+
+
+def _port_block_or_free(port, count):
+    if port and all(_free(port + i) for i in range(count)):
+        return port
+    from trove_mr.localcloud import fixture
+    return fixture.free_port_block(count)
+
+
+def _free(port):
+    import socket
+    with socket.socket() as probe:
+        try:
+            probe.bind(('127.0.0.1', port))
+        except OSError:
+            return False
+    return True
+
+
+def down(state_dir):
+    """Stop what ``up`` started, from the pid file."""
+    pids = _pids(state_dir)
+    cloud_pid = pids.pop('localcloud', None)
+    for name, pid in pids.items():
+        _stop_group(name, pid)
+    if cloud_pid:
+        # The local cloud stops the guests it started when it exits.
+        _stop_group('localcloud', cloud_pid, group=False)
+    try:
+        saved = _load(state_dir)
+        devenv.rabbitmqctl('delete_vhost', saved['vhost'])
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError):
+        pass
+    try:
+        os.remove(os.path.join(state_dir, 'pids.json'))
+    except OSError:
+        pass
+    _kill_leftover_guests(state_dir)
+
+
+def _stop_group(name, pid, group=True, timeout=20):
+    kill = (lambda sig: os.killpg(pid, sig)) if group else \
+        (lambda sig: os.kill(pid, sig))
+    try:
+        kill(signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid) and (not group or not _group_alive(pid)):
+            print('stopped %s (pid %d)' % (name, pid))
+            return
+        time.sleep(0.1)
+    try:
+        kill(signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    print('killed %s (pid %d) after %ds' % (name, pid, timeout))
+
+
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _kill_leftover_guests(state_dir):
+    """Guests whose cloud died before stopping them."""
+    path = os.path.join(state_dir, 'cloud', 'state.json')
+    try:
+        with open(path) as f:
+            state = json.load(f)
+    except (OSError, ValueError):
+        return
+    for region in state.get('regions', {}).values():
+        for server in region.get('servers', {}).values():
+            pid = server.get('pid')
+            if pid and _group_alive(pid):
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+
+def demo(state_dir, region, timeout=180):
+    """Create a Redis instance in ``region``, wait ACTIVE, use it."""
+    env = _env_from_saved(state_dir)
+    trove = env.trove('demo')
+    flavor = next(f for f in trove.flavors.list() if f.name == 'm1.redis')
+    started = time.monotonic()
+    inst = trove.instances.create(
+        DEMO_NAME, flavor.id, volume={'size': 1},
+        datastore=devenv.DATASTORE, datastore_version=devenv.DATASTORE_VERSION,
+        region_name=region)
+    password = getattr(inst, 'password', None)
+    print('POST /instances -> %s %s in %s' % (inst.id, inst.status, region))
+    while True:
+        inst = trove.instances.get(inst.id)
+        if inst.status in ('ACTIVE', 'ERROR'):
+            break
+        if time.monotonic() - started > timeout:
+            raise SystemExit('instance %s still %s after %ds'
+                             % (inst.id, inst.status, timeout))
+        time.sleep(0.5)
+    took = time.monotonic() - started
+    if inst.status != 'ACTIVE':
+        raise SystemExit('instance %s is in ERROR: %s'
+                         % (inst.id, getattr(inst, 'fault', '')))
+    print('instance %s is ACTIVE in %.1f s' % (inst.id, took))
+    print(json.dumps({k: getattr(inst, k, None) for k in (
+        'id', 'name', 'status', 'region', 'ip', 'volume', 'datastore')},
+        indent=2))
+    address = inst.ip[0]
+    client = redis.Redis(host=address, port=6379, password=password,
+                         socket_timeout=5)
+    client.set('greeting', 'hello from %s' % region)
+    print('redis %s:6379 SET/GET greeting -> %s'
+          % (address, client.get('greeting').decode()))
+    return inst
+
+
+def _print_usage(saved):
+    print()
+    print('Use it:')
+    print('  export OS_CLIENT_CONFIG_FILE=%s' % saved['clouds_yaml'])
+    print('  openstack --os-cloud demo database instance list')
+    print('  openstack --os-cloud demo database instance create my-redis '
+          '--flavor m1.redis --size 1 --datastore redis '
+          '--datastore-version 7.0 --region RegionTwo')
+    print('  openstack --os-cloud demo database instance show my-redis')
+    print('Logs: %s/log   Stop: ./run.sh stop' %
+          os.path.dirname(saved['conf_file']))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='run.sh')
+    parser.add_argument('command', choices=['up', 'demo', 'down', 'status'])
+    parser.add_argument('--dir', default='.run')
+    parser.add_argument('--regions', default='RegionOne,RegionTwo')
+    parser.add_argument('--api-port', type=int, default=8779)
+    parser.add_argument('--cloud-port', type=int, default=5000)
+    parser.add_argument('--demo-region', default='RegionTwo')
+    args = parser.parse_args(argv)
+    state_dir = os.path.abspath(args.dir)
+    if args.command == 'up':
+        saved = up(state_dir, args.regions.split(','), args.api_port,
+                   args.cloud_port)
+        _print_usage(saved)
+    elif args.command == 'demo':
+        demo(state_dir, args.demo_region)
+    elif args.command == 'down':
+        down(state_dir)
+    else:
+        return 0 if status(state_dir) else 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
