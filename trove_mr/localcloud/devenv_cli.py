@@ -13,6 +13,7 @@ from any later shell.
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,7 +78,10 @@ def up(state_dir, regions, api_port, cloud_port):
                                 _pids(state_dir).values()):
         print('trove-mr is already running; ./run.sh stop first.')
         return _load(state_dir)
-    os.makedirs(state_dir, exist_ok=True)
+    # Each start is a fresh system: the previous run's guests are gone, so
+    # its records would only describe servers that no longer exist.
+    shutil.rmtree(state_dir, ignore_errors=True)
+    os.makedirs(state_dir)
     env = devenv.DevEnv(state_dir, regions=regions,
                         api_port=_port_or_free(api_port),
                         cloud_port=_port_block_or_free(cloud_port,

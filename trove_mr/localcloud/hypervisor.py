@@ -235,6 +235,33 @@ class Hypervisor:
             pass
         if proc is not None:
             proc.wait(timeout=STOP_TIMEOUT)
+        self._kill_escaped(server['id'])
+
+    @staticmethod
+    def _kill_escaped(server_id):
+        """Kill what the guest started in sessions of its own.
+
+        A real server's processes all die with it; here a daemon the guest
+        started with setsid (redis-server) leaves the guest's process
+        group. Every process of a server inherits its TROVE_MR_SERVER_ID,
+        which marks it as the server's, like a VM boundary.
+        """
+        marker = ('TROVE_MR_SERVER_ID=%s' % server_id).encode()
+        victims = []
+        for entry in os.listdir('/proc'):
+            if not entry.isdigit():
+                continue
+            try:
+                with open('/proc/%s/environ' % entry, 'rb') as f:
+                    if marker in f.read().split(b'\0'):
+                        victims.append(int(entry))
+            except OSError:
+                continue
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
     def stop_all(self):
         """Stop every guest this emulator process started."""
