@@ -1,12 +1,13 @@
 """A guest and its conductor as real processes, on a migrated SQLite DB.
 
 ``guest_world`` gives a real ``trove-mr-conductor`` on a temporary SQLite
-database built by ``trove-mr-manage db sync``, one instance row with its
-encrypted RPC key, and a way to start the real ``trove-mr-guestagent``
-the way the local cloud does: a server root holding the configuration the
-taskmanager writes, ``TROVE_MR_SERVER_ADDRESS`` in 127.98.0.0/16 and
-``TROVE_MR_VOLUMES`` pointing at a temporary volume. Every process
-(agents, the redis-server they start, the conductor) is ended at teardown.
+database built by ``trove-mr-manage db sync`` (once per run, then
+copied), one instance row with its encrypted RPC key, and a way to start
+the real ``trove-mr-guestagent`` the way the local cloud does: a server
+root holding the configuration the taskmanager writes,
+``TROVE_MR_SERVER_ADDRESS`` in 127.98.0.0/16 and ``TROVE_MR_VOLUMES``
+pointing at a temporary volume. Every process (agents, the redis-server
+they start, the conductor) is ended at teardown.
 """
 
 import json
@@ -24,6 +25,7 @@ from tests.functional import rpc_fixtures
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import crypto
+from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db import api as db_api
 from trove_mr.db import engines
 from trove_mr.guestagent import api as guest_api
@@ -101,7 +103,7 @@ class Agent:
 class GuestWorld:
     """The conductor, the DB, one instance row, and its agents."""
 
-    def __init__(self, tmp_path, exchange, start_service):
+    def __init__(self, tmp_path, exchange, start_service, template_db):
         self.tmp = tmp_path
         self.exchange = exchange
         self.instance_id = str(uuid.uuid4())
@@ -122,12 +124,13 @@ class GuestWorld:
             database={'connection': self.db_url},
             api_database={'connection': 'sqlite:///%s'
                           % (tmp_path / 'api.sqlite')})
-        subprocess.run(
-            [os.path.join(rpc_fixtures.BIN_DIR, 'trove-mr-manage'),
-             '--config-file', self.conf_file, 'db', 'sync'],
-            check=True, capture_output=True, timeout=120)
+        shutil.copyfile(template_db, str(tmp_path / 'trove_mr.sqlite'))
         self._create_instance()
         self.conductor = start_service('conductor', self.conf_file)
+        # Casts sent before the conductor's queue exists would be lost.
+        rpc_fixtures.call_until_ready(
+            lambda: conductor_rpcapi.ConductorAPI().ping(self.context),
+            self.conductor)
         self._write_guest_files()
 
     def _create_instance(self):
@@ -200,8 +203,25 @@ class GuestWorld:
             pass
 
 
+@pytest.fixture(scope='session')
+def synced_region_db(tmp_path_factory):
+    """A region database built once by ``trove-mr-manage db sync``."""
+    tmp = tmp_path_factory.mktemp('synced-db')
+    path = str(tmp / 'trove_mr.sqlite')
+    conf = tmp / 'manage.conf'
+    conf.write_text('[database]\nconnection = sqlite:///%s\n'
+                    '[api_database]\nconnection = sqlite:///%s\n'
+                    % (path, tmp / 'api.sqlite'))
+    subprocess.run(
+        [os.path.join(rpc_fixtures.BIN_DIR, 'trove-mr-manage'),
+         '--config-file', str(conf), 'db', 'sync'],
+        check=True, capture_output=True, timeout=120)
+    return path
+
+
 @pytest.fixture
-def guest_world(tmp_path, exchange, rpc_conf, start_service):
+def guest_world(tmp_path, exchange, rpc_conf, start_service,
+                synced_region_db):
     """A GuestWorld; every process it started is ended at teardown."""
     for name, value in (('inst_rpc_key_encr_key', DB_KEY),
                         ('taskmanager_rpc_encr_key', CONTROL_KEY),
@@ -211,7 +231,8 @@ def guest_world(tmp_path, exchange, rpc_conf, start_service):
                       % (tmp_path / 'trove_mr.sqlite'), group='database')
     world = None
     try:
-        world = GuestWorld(tmp_path, exchange, start_service)
+        world = GuestWorld(tmp_path, exchange, start_service,
+                           synced_region_db)
         yield world
     finally:
         if world is not None:

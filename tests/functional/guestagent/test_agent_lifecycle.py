@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from tests.functional.conductor.guest_fixtures import guest_world  # noqa
+from tests.functional.conductor.guest_fixtures import synced_region_db  # noqa
 from tests.functional.conductor.guest_fixtures import wait_for
 from tests.functional.rpc_fixtures import call_until_ready
 from tests.functional.rpc_fixtures import exchange  # noqa: F401
