@@ -48,8 +48,9 @@ def test_troveclient_creates_in_region_one_and_it_answers_redis(system):
     assert _redis_answers(view, password)
     listed = {i.id: i for i in trove.instances.list()}
     assert listed[created.id].region == 'RegionOne'
-    helpers.named(helpers.service_nova(system, 'RegionOne').servers.list(),
-                  created.id)
+    assert len(helpers.named(
+        helpers.service_nova(system, 'RegionOne').servers.list(),
+        created.id)) == 1
     _delete_and_check_cloud(system, session, instance_url, view)
 
 
@@ -160,8 +161,6 @@ def test_pagination_over_25_instances_returns_each_once(system, region_db):
             next_url = nexts[0] if nexts else None
         assert pages == 3
         assert seen == ids
-        paged = system.trove('admin')
-        assert paged is not None
     finally:
         for instance_id in ids:
             db_api.instance_soft_delete(ctx, instance_id)
