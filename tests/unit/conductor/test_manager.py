@@ -1,0 +1,165 @@
+"""The conductor's heartbeat recording and expiry, on a migrated SQLite."""
+
+import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from tests.unit.db.conftest import ctx  # noqa: F401
+from tests.unit.db.conftest import db_urls  # noqa: F401
+from trove_mr.common import cfg
+from trove_mr.common import crypto
+from trove_mr.common import rpc
+from trove_mr.common import states
+from trove_mr.conductor import manager
+from trove_mr.db import api as db_api
+from trove_mr.db import engines
+
+CONF = cfg.CONF
+NOW = datetime.datetime(2030, 1, 1, 12, 0, 0,
+                        tzinfo=datetime.timezone.utc)
+
+
+@pytest.fixture
+def version(ctx):  # noqa: F811
+    store = db_api.datastore_create(ctx, {'name': 'redis'})
+    return db_api.datastore_version_create(
+        ctx, store.id, {'name': '7.0', 'manager': 'redis',
+                        'image_name': 'img', 'active': True})
+
+
+@pytest.fixture
+def make_instance(ctx, version):  # noqa: F811
+    def make(status='NEW', heartbeat_at=None, deleted=False):
+        row = db_api.instance_create(ctx, {
+            'tenant_id': 'tenant-a', 'datastore_version_id': version.id,
+            'status': status})
+        if heartbeat_at is not None:
+            db_api.instance_status_update(ctx, row.id, status, heartbeat_at)
+        if deleted:
+            db_api.instance_soft_delete(ctx, row.id)
+        return row.id
+    return make
+
+
+def _guest_context(ctx, instance_id):  # noqa: F811
+    # What the server serializer leaves on a message opened with this key.
+    setattr(ctx, rpc._KEY_ID_FIELD, rpc.instance_key_id(instance_id))
+    return ctx
+
+
+def _ts(delta_seconds):
+    return (NOW + datetime.timedelta(seconds=delta_seconds)).timestamp()
+
+
+def test_heartbeat_applies_newer_and_ignores_older_messages(
+        ctx, make_instance):  # noqa: F811
+    instance_id = make_instance()
+    conductor = manager.ConductorManager(host='h')
+    guest_ctx = _guest_context(ctx, instance_id)
+
+    conductor.heartbeat(guest_ctx, instance_id,
+                        {'service_status': 'SHUTDOWN', 'volume_used': 1.5},
+                        _ts(0.000002))
+    conductor.heartbeat(guest_ctx, instance_id,
+                        {'service_status': 'RUNNING', 'volume_used': 0.1},
+                        _ts(0.000001))
+
+    row = db_api.instance_status_get(ctx, instance_id)
+    assert row.status == 'SHUTDOWN'
+    assert row.volume_used == 1.5
+    assert states.display_status('NONE', row.status) == 'SHUTDOWN'
+
+
+def test_heartbeat_under_another_instances_key_is_dropped(
+        ctx, make_instance):  # noqa: F811
+    victim = make_instance()
+    sender = make_instance()
+
+    manager.ConductorManager(host='h').heartbeat(
+        _guest_context(ctx, sender), victim,
+        {'service_status': 'FAILED'}, _ts(0))
+
+    assert db_api.instance_status_get(ctx, victim).status == 'NEW'
+
+
+def test_heartbeat_with_unknown_status_is_dropped(
+        ctx, make_instance):  # noqa: F811
+    instance_id = make_instance()
+
+    manager.ConductorManager(host='h').heartbeat(
+        _guest_context(ctx, instance_id), instance_id,
+        {'service_status': 'LOST'}, _ts(0))
+
+    assert db_api.instance_status_get(ctx, instance_id).status == 'NEW'
+
+
+def test_mark_lost_guests_marks_only_silent_reporting_live_guests(
+        ctx, make_instance):  # noqa: F811
+    silent = make_instance('RUNNING', _ts(-100))
+    silent_failed = make_instance('FAILED', _ts(-100))
+    fresh = make_instance('RUNNING', _ts(-5))
+    never_heard = make_instance()
+    gone = make_instance('RUNNING', _ts(-100), deleted=True)
+
+    count = manager.mark_lost_guests(expiry=60, now=NOW)
+
+    assert count == 2
+    statuses = {i: db_api.instance_status_get(ctx, i).status
+                for i in (silent, silent_failed, fresh, never_heard, gone)}
+    assert statuses == {silent: 'LOST', silent_failed: 'LOST',
+                        fresh: 'RUNNING', never_heard: 'NEW',
+                        gone: 'RUNNING'}
+    assert states.display_status('NONE', 'LOST') == 'SHUTDOWN'
+
+
+def test_mark_lost_guests_is_one_update_statement(
+        ctx, make_instance):  # noqa: F811
+    for _ in range(5):
+        make_instance('RUNNING', _ts(-100))
+    engine = engines.main_context_manager().writer.get_engine()
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, 'before_cursor_execute', record)
+    try:
+        assert manager.mark_lost_guests(expiry=60, now=NOW) == 5
+    finally:
+        sa.event.remove(engine, 'before_cursor_execute', record)
+
+    updates = [s for s in statements if s.lstrip().upper().startswith(
+        'UPDATE')]
+    assert len(updates) == 1
+
+
+def test_guest_heard_again_after_being_lost_is_running(
+        ctx, make_instance):  # noqa: F811
+    instance_id = make_instance('RUNNING', _ts(-100))
+    manager.mark_lost_guests(expiry=60, now=NOW)
+
+    manager.ConductorManager(host='h').heartbeat(
+        _guest_context(ctx, instance_id), instance_id,
+        {'service_status': 'RUNNING'}, _ts(0))
+
+    assert db_api.instance_status_get(ctx, instance_id).status == 'RUNNING'
+
+
+def test_instance_rpc_key_is_read_once_and_cached(
+        ctx, make_instance, monkeypatch):  # noqa: F811
+    from trove_mr.db import api_taskmanager
+
+    instance_id = make_instance()
+    key = crypto.generate_key()
+    api_taskmanager.instance_rpc_key_set(ctx, instance_id, key)
+    reads = []
+    real = api_taskmanager.instance_rpc_key_get
+    monkeypatch.setattr(api_taskmanager, 'instance_rpc_key_get',
+                        lambda c, i: reads.append(i) or real(c, i))
+    monkeypatch.setattr(manager, '_key_cache', {})
+
+    assert manager.instance_rpc_key(instance_id) == key
+    assert manager.instance_rpc_key(instance_id) == key
+    assert reads == [instance_id]
+    assert manager.instance_rpc_key('no-such-instance') is None
