@@ -196,3 +196,32 @@ def test_20_concurrent_creates_against_a_quota_of_5_create_5(
         for instance_id in created:
             helpers.request(admin, 'DELETE', '%s/%s' % (base, instance_id))
         api_db.quota_set(ctx, tenant, 'instances', None)
+
+
+def test_openstack_cli_creates_in_region_two_and_lists_it(system):
+    import json
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=system.write_client_files())
+    cli = os.path.join(os.path.dirname(sys.executable), 'openstack')
+
+    def openstack(*args):
+        return json.loads(subprocess.run(
+            [cli, '--os-cloud', 'demo', '--os-region-name', 'RegionOne',
+             'database', 'instance'] + list(args) + ['-f', 'json'],
+            env=env, check=True, capture_output=True, text=True,
+            timeout=120).stdout)
+
+    created = openstack('create', 'cli-two', '--flavor', 'm1.redis',
+                        '--size', '1', '--region', 'RegionTwo')
+    session = system.session('demo')
+    instance_url = helpers.url(system, session,
+                               '/instances/' + created['id'])
+    try:
+        assert created['region'] == 'RegionTwo'
+        helpers.wait_status(session, instance_url, 'ACTIVE')
+        listed = {i['ID']: i for i in openstack('list')}
+        assert listed[created['id']]['Status'] == 'ACTIVE'
+    finally:
+        helpers.request(session, 'DELETE', instance_url)
