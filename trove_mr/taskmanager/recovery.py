@@ -128,6 +128,10 @@ def is_abandoned(instance, owner, held=(), now=None):
     ``owner`` is this process's lease name and ``held`` the builds it is
     running.
     """
+    if instance.task_owner == owner:
+        # Ours: running here (its flow is bounded and reverts itself),
+        # or left behind by a flow of this process that died.
+        return instance.id not in held
     now = now or rows.now()
     expiry = datetime.timedelta(seconds=CONF.build_lease_expiry)
     too_old = datetime.timedelta(seconds=CONF.usage_timeout) + expiry
@@ -136,8 +140,6 @@ def is_abandoned(instance, owner, held=(), now=None):
     if instance.task_owner is None:
         # Not picked up yet: the request may still wait in the queue.
         return False
-    if instance.task_owner == owner:
-        return instance.id not in held
     if owner_host(instance.task_owner) == owner_host(owner):
         return True
     updated = instance.task_updated or instance.created

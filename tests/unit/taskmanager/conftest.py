@@ -127,7 +127,8 @@ class FakeGuest:
         db_api.instance_status_update(self.context, self.instance_id,
                                       status, time.time() + 0.001)
 
-    def ping(self):
+    def _call(self, method, version, timeout, **kwargs):
+        assert (method, version) == ('ping', '1.0') and timeout <= 2
         return {'service': 'guestagent', 'instance_id': self.instance_id}
 
     def prepare(self, config):

@@ -18,6 +18,8 @@ LOG = logging.getLogger(__name__)
 # Heartbeats are written to the DB by the conductor: polling it is a
 # cheap indexed read, so the wait reacts quickly.
 STATUS_POLL_INTERVAL = 0.3
+# Seconds one ping of a guest that may not listen yet may take.
+PING_TIMEOUT = 2
 
 
 def guest_client(context, instance_id, key=None):
@@ -73,8 +75,11 @@ class WaitGuestListening(task.Task):
         client = guest_client(context, instance_id, rpc_key)
 
         def answers():
+            # Short calls: a guest not listening yet must not hold the
+            # flow past its deadline.
+            timeout = max(1, min(PING_TIMEOUT, int(deadline.remaining())))
             try:
-                return client.ping()
+                return client._call('ping', '1.0', timeout)
             except messaging.MessagingException as exc:
                 LOG.debug('Guest of %s not listening yet: %s',
                           instance_id, exc)

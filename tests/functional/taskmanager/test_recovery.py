@@ -1,0 +1,80 @@
+"""Builds that time out or lose their taskmanager leave nothing behind.
+
+A system of its own: guests that never start an agent (``sleep``), a
+short ``usage_timeout`` and short build leases.
+"""
+
+import shutil
+import signal
+import tempfile
+import time
+
+import pytest
+
+from tests.functional.taskmanager import helpers
+from trove_mr.localcloud import devenv
+
+USAGE_TIMEOUT = 8
+
+
+@pytest.fixture(scope='module')
+def silent_system():
+    env = devenv.DevEnv(
+        tempfile.mkdtemp(prefix='trove-mr-tm-recovery-'),
+        cloud_args=['--guest-command', 'sleep 600'],
+        conf_overrides={'DEFAULT': {
+            'usage_timeout': USAGE_TIMEOUT, 'build_lease_interval': 1,
+            'build_lease_expiry': 4, 'build_recovery_interval': 2}})
+    try:
+        env.start()
+    except Exception:
+        env.stop(remove=True)
+        raise
+    yield env
+    env.stop(remove=True)
+    shutil.rmtree(env.state_dir, ignore_errors=True)
+
+
+def _create(env, name, region='RegionOne'):
+    trove = env.trove('demo')
+    return trove, trove.instances.create(
+        name, helpers.small_flavor(trove).id, volume={'size': 1},
+        region_name=region)
+
+
+def test_guest_never_heartbeating_goes_error_at_usage_timeout_and_is_removed(
+        silent_system):
+    trove, created = _create(silent_system, 'tm-silent', 'RegionTwo')
+    started = time.monotonic()
+
+    instance = helpers.wait_status(trove, created.id, ('ERROR', 'ACTIVE'),
+                                   timeout=USAGE_TIMEOUT + 60)
+
+    assert instance.status == 'ERROR'
+    assert time.monotonic() - started >= USAGE_TIMEOUT - 2
+    assert 'Timed out' in instance._info['fault']['message']
+    assert helpers.servers_of(silent_system, 'RegionTwo', created.id) == []
+    assert helpers.volumes_of(silent_system, 'RegionTwo', created.id) == []
+
+
+def test_taskmanager_killed_mid_create_is_cleaned_up_once_back(
+        silent_system):
+    trove, created = _create(silent_system, 'tm-killed')
+    deadline = time.monotonic() + 30
+    while not helpers.servers_of(silent_system, 'RegionOne', created.id):
+        assert time.monotonic() < deadline, 'the server was never created'
+        time.sleep(0.2)
+
+    silent_system.stop_service('taskmanager', signal.SIGKILL)
+    try:
+        time.sleep(1)
+        assert trove.instances.get(created.id).status == 'BUILD'
+    finally:
+        silent_system.start_service('taskmanager')
+
+    instance = helpers.wait_status(trove, created.id, ('ERROR', 'ACTIVE'),
+                                   timeout=USAGE_TIMEOUT + 60)
+    assert instance.status == 'ERROR'
+    assert 'interrupted' in instance._info['fault']['message']
+    assert helpers.servers_of(silent_system, 'RegionOne', created.id) == []
+    assert helpers.volumes_of(silent_system, 'RegionOne', created.id) == []
