@@ -5,6 +5,7 @@ import jsonschema
 import pytest
 
 from tests.unit.api.conftest import ADMIN
+from tests.unit.api.conftest import MEMBER
 from tests.unit.api.conftest import OTHER
 from tests.unit.api.conftest import call
 from tests.unit.api.conftest import create_body
@@ -290,3 +291,16 @@ def test_api_registers_its_own_cell_when_none_is_mapped(api):
     mapping = api_db.instance_mapping_get(ctx, view['id'])
     assert mapping.name == CONF.region_name
     assert mapping.database_connection == CONF.database.connection
+
+
+def test_bodiless_answers_accept_json_as_troveclient_asks(api):
+    view = _create(api)
+    url = '%s/%s' % (BASE, view['id'])
+    json_only = dict(MEMBER, Accept='application/json')
+    _activate(view['id'])
+    assert call(api, url, 'PUT', {'instance': {'name': 'x'}},
+                headers=json_only).status_int == 202
+    assert call(api, url + '/action', 'POST', {'restart': {}},
+                headers=json_only).status_int == 202
+    _activate(view['id'])
+    assert call(api, url, 'DELETE', headers=json_only).status_int == 202

@@ -14,6 +14,11 @@ from trove_mr.api.views import instances as views
 from trove_mr.api.views import links
 from trove_mr.common import policy
 
+# Answers without a body still claim JSON: clients (python-troveclient)
+# send 'Accept: application/json', which Pecan refuses (406) for the
+# default text/html.
+JSON = 'application/json'
+
 
 def _target():
     return {'project_id': base.tenant_id()}
@@ -37,7 +42,7 @@ def _list():
 class InstanceActionController(rest.RestController):
     """``/instances/{id}/action``: ``{"restart": {}}``."""
 
-    @pecan.expose()
+    @pecan.expose(content_type=JSON)
     def post(self, instance_id):
         """Run an action on an instance; 202 with no body."""
         context = base.context()
@@ -91,17 +96,17 @@ class InstancesController(rest.RestController):
         pecan.response.status = 202
         return ''
 
-    @pecan.expose()
+    @pecan.expose(content_type=JSON)
     def patch(self, instance_id):
         """Rename an instance (202)."""
         return self._rename(instance_id)
 
-    @pecan.expose()
+    @pecan.expose(content_type=JSON)
     def put(self, instance_id):
         """Rename an instance; what python-troveclient's update sends."""
         return self._rename(instance_id)
 
-    @pecan.expose()
+    @pecan.expose(content_type=JSON)
     def delete(self, instance_id):
         """Delete an instance (202); it leaves lists once torn down."""
         context = base.context()
