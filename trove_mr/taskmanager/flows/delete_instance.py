@@ -29,10 +29,15 @@ class StopGuest(task.Task):
 
     def execute(self, context, instance_id):
         instance = db_api.instance_get(context, instance_id)
-        if not instance.server_id:
-            return
+        status = instance.status
+        if not instance.server_id or status is None or \
+                status.heartbeat_at is None or \
+                status.status == states.SERVICE_LOST:
+            return  # no agent ever answered, or it is gone: nobody to stop
         try:
-            guest.guest_client(context, instance_id).stop()
+            # Short timeout: the server is deleted next whatever happens.
+            guest.guest_client(context, instance_id)._call(
+                'stop', '1.1', CONF.agent_call_low_timeout)
         except Exception as exc:  # noqa: BLE001 - the server goes anyway
             LOG.info('Guest of instance %s did not stop cleanly: %s',
                      instance_id, exc)
