@@ -23,3 +23,37 @@ def test_unauthenticated_requests_are_refused(system):
     resp = requests.get(system.api_url + '/v1.0/someone/instances',
                         timeout=10)
     assert resp.status_code == 401
+
+
+def test_secrets_never_reach_the_logs(system):
+    """Creating an instance logs neither its RPC key nor its user data."""
+    import glob
+    import os
+    import time
+
+    from trove_mr.common import cfg
+    from trove_mr.common import context
+    from trove_mr.db import api_taskmanager
+
+    trove = system.trove('demo')
+    inst = trove.instances.create('log-check', '7', volume={'size': 1},
+                                  datastore='redis',
+                                  datastore_version='7.0')
+    try:
+        deadline = time.monotonic() + 120
+        while trove.instances.get(inst.id).status == 'BUILD':
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        cfg.CONF(['--config-file', system.conf_file], project='trove-mr')
+        key = api_taskmanager.instance_rpc_key_get(
+            context.get_admin_context(), inst.id)
+        assert key
+        secrets = [key, inst.password, cfg.CONF.taskmanager_rpc_encr_key]
+        for path in glob.glob(os.path.join(system.log_dir, '*')):
+            with open(path, errors='replace') as f:
+                text = f.read()
+            assert '"user_data"' not in text, path
+            for secret in secrets:
+                assert secret not in text, path
+    finally:
+        trove.instances.delete(inst.id)

@@ -92,9 +92,21 @@ class RPCService(service.Service):
         super().wait()
 
 
+# The OpenStack clients log whole requests and answers at DEBUG, bodies
+# included, and a server create carries the guest's configuration (bus
+# credentials, its RPC key) in its user data: keep them at INFO even when
+# debug is on. Operators may still change default_log_levels.
+QUIET_LOGGERS = ['novaclient=INFO', 'cinderclient=INFO', 'glanceclient=INFO',
+                 'swiftclient=INFO', 'keystoneauth=INFO']
+
+
 def prepare_service(argv):
     """Parse config and set up logging for a service process."""
     logging.register_options(CONF)
+    logging.set_defaults(default_log_levels=[
+        level for level in logging.get_default_log_levels()
+        if level.split('=')[0] not in
+        {q.split('=')[0] for q in QUIET_LOGGERS}] + QUIET_LOGGERS)
     cfg.parse_args(argv)
     logging.setup(CONF, 'trove-mr')
 

@@ -9,6 +9,7 @@ listener is what makes that region really unreachable.
 
 import logging
 import os
+import random
 import time
 import uuid
 
@@ -24,6 +25,9 @@ from trove_mr.localcloud import nova
 from trove_mr.localcloud import seed
 from trove_mr.localcloud import store
 from trove_mr.localcloud import wsgi
+
+# Host numbers of a region's /16 (address_for spreads them over it).
+ADDRESS_SPAN = 254 * 250
 
 LOG = logging.getLogger(__name__)
 
@@ -62,7 +66,10 @@ class Region:
         self.host_name = 'localcloud-%s' % name.lower()
         with self.store.transaction():
             self.data = self.store.region(name)
-            self.data.setdefault('next_address', 0)
+            # A random start in the region's /16: several local clouds
+            # (a developer's ./run.sh, test runs) share the loopback range.
+            self.data.setdefault('next_address',
+                                 random.randrange(0, ADDRESS_SPAN))
         self.faults = admin.no_faults()
         self.networks = {
             str(uuid.uuid5(uuid.NAMESPACE_DNS, '%s:net:%s' % (name, n))): n
@@ -89,9 +96,19 @@ class Region:
         return self.networks.get(net_id, net_id)
 
     def allocate_address(self):
-        """A loopback address never given to a server of this region."""
-        self.data['next_address'] += 1
-        return hypervisor.address_for(self.index, self.data['next_address'])
+        """A loopback address never given to a server of this region.
+
+        Addresses something on this machine already listens on (a guest of
+        another local cloud) are skipped.
+        """
+        busy = hypervisor.listening_addresses()
+        while True:
+            self.data['next_address'] = \
+                (self.data['next_address'] + 1) % ADDRESS_SPAN
+            address = hypervisor.address_for(self.index,
+                                             self.data['next_address'])
+            if address not in busy:
+                return address
 
     def take_fault(self, kind):
         """Consume one injected creation failure of ``kind`` if any."""

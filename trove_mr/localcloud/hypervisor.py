@@ -34,6 +34,23 @@ def address_for(region_index, host_number):
     return '127.%d.%d.%d' % (11 + region_index, third, fourth + 1)
 
 
+def listening_addresses():
+    """IPv4 addresses with a listening TCP socket on this machine."""
+    found = set()
+    try:
+        with open('/proc/net/tcp') as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                # State 0A is LISTEN; the address is little-endian hex.
+                if len(fields) > 3 and fields[3] == '0A':
+                    packed = bytes.fromhex(fields[1].split(':')[0])[::-1]
+                    found.add('.'.join(str(b) for b in packed))
+    except OSError:
+        pass
+    return found
+
+
 def decode_user_data(user_data):
     """Nova's base64 user_data as text ('' when absent or not text)."""
     if not user_data:

@@ -51,3 +51,14 @@ def test_bare_guest_command_resolves_to_the_emulators_bin_dir():
                                  '/r', '127.11.0.2', 'sid')
     assert args[-2:] == ['--config-dir', '/r/etc/trove-mr']
     assert args[0].endswith('trove-mr-guestagent')
+
+
+def test_listening_addresses_sees_a_socket_bound_on_loopback():
+    import socket
+
+    from trove_mr.localcloud import hypervisor as hv
+    with socket.socket() as server:
+        server.bind(('127.97.3.4', 0))
+        server.listen()
+        assert '127.97.3.4' in hv.listening_addresses()
+    assert '127.97.3.4' not in hv.listening_addresses()
