@@ -1,5 +1,6 @@
 """Fixtures shared by the functional tests."""
 
+import os
 import shutil
 import tempfile
 
@@ -23,4 +24,8 @@ def system():
         raise
     yield env
     env.stop()
-    shutil.rmtree(env.state_dir, ignore_errors=True)
+    # TROVE_MR_KEEP_SYSTEM=1 keeps the logs and databases for a post-mortem.
+    if os.environ.get('TROVE_MR_KEEP_SYSTEM'):
+        print('system state kept in %s' % env.state_dir)
+    else:
+        shutil.rmtree(env.state_dir, ignore_errors=True)
