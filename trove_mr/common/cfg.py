@@ -154,6 +154,13 @@ api_database_opts = [
                default='6Zq0kE0tRz1tQj1mTnSk3Q2dfV9PpBjQ',
                help='Key used to encrypt the transport_url and '
                     'database_connection of region mappings at rest.'),
+    cfg.FloatOpt('mapping_cache_ttl', default=30.0, min=0,
+                 help='Seconds a process keeps a region or resource '
+                      'mapping it read from the API database. Changes '
+                      'made by this process are seen at once; changes '
+                      'made elsewhere (trove-mr-manage, other API '
+                      'workers) within this many seconds. 0 disables '
+                      'the cache.'),
 ]
 
 service_credentials_opts = [
