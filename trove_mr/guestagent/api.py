@@ -9,6 +9,9 @@ Version history:
 
 | 1.0 - Initial version: ping.
 | 1.1 - prepare (cast), restart, stop, get_status (calls).
+| 1.2 - Redis Cluster calls: get_node_ip, get_node_id_for_removal,
+|       remove_nodes, cluster_meet, cluster_addslots, cluster_complete,
+|       cluster_replicate.
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -32,7 +35,7 @@ def topic_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -98,3 +101,40 @@ class GuestAgentAPI:
         """``{'status': 'running'|'shutdown'|'failed', 'volume_used': GB}``.
         """
         return self._call('get_status', '1.1', CONF.agent_call_low_timeout)
+
+    # -- Redis Cluster (1.2): see trove_mr.cluster.redis.guestagent ------
+
+    def get_node_ip(self):
+        """``[ip, port]`` the other cluster members reach this node at."""
+        return self._call('get_node_ip', '1.2', CONF.agent_call_high_timeout)
+
+    def get_node_id_for_removal(self):
+        """This node's cluster id if it owns no slots, else None."""
+        return self._call('get_node_id_for_removal', '1.2',
+                          CONF.agent_call_high_timeout)
+
+    def remove_nodes(self, node_ids):
+        """CLUSTER FORGET ``node_ids`` on this node; the ids forgotten."""
+        return self._call('remove_nodes', '1.2',
+                          CONF.agent_call_high_timeout, node_ids=node_ids)
+
+    def cluster_meet(self, ip, port):
+        """Introduce the node at ``ip``:``port`` to this node's cluster."""
+        return self._call('cluster_meet', '1.2',
+                          CONF.agent_call_high_timeout, ip=ip, port=port)
+
+    def cluster_addslots(self, first_slot, last_slot):
+        """Assign the slots ``first_slot..last_slot`` to this node."""
+        return self._call('cluster_addslots', '1.2',
+                          CONF.agent_call_high_timeout,
+                          first_slot=first_slot, last_slot=last_slot)
+
+    def cluster_complete(self):
+        """Wait until this node sees ``cluster_state:ok``; CLUSTER INFO."""
+        return self._call('cluster_complete', '1.2',
+                          CONF.agent_call_high_timeout)
+
+    def cluster_replicate(self, ip, port):
+        """Make this (slotless) node a replica of the master at ip:port."""
+        return self._call('cluster_replicate', '1.2',
+                          CONF.agent_call_high_timeout, ip=ip, port=port)

@@ -35,6 +35,8 @@ _APP_TO_SERVICE = {
 }
 
 START_TIMEOUT = 60
+# Seconds a cluster step waits for gossip to converge.
+CLUSTER_WAIT_TIMEOUT = 60
 _MAX_FAILURE = 1024
 
 
@@ -65,7 +67,7 @@ class GuestManager:
     :param layout: where the datastore lives (bootstrap.discover()).
     """
 
-    target = messaging.Target(version='1.1')
+    target = messaging.Target(version='1.2')
 
     def __init__(self, instance_id=None, layout=None):
         self.instance_id = instance_id or CONF.guest.instance_id
@@ -289,3 +291,68 @@ class GuestManager:
         else:
             status = self.app.status()
         return {'status': status, 'volume_used': self.volume_used()}
+
+    # -- Redis Cluster (since 1.2) ---------------------------------------
+
+    def _cluster_node(self):
+        app = self._prepared_app()
+        if not app.clustered:
+            raise GuestError('Instance %s is not a cluster member.'
+                             % self.instance_id)
+        return app.cluster
+
+    def get_node_ip(self, context):
+        """``[ip, port]`` other members reach this node at (call)."""
+        return self._cluster_node().get_node_ip()
+
+    def get_node_id_for_removal(self, context):
+        """This node's id if it owns no slots, else None (call)."""
+        return self._cluster_node().get_node_id_for_removal()
+
+    def remove_nodes(self, context, node_ids):
+        """CLUSTER FORGET each of ``node_ids`` here (call).
+
+        :returns: the ids this node forgot.
+        """
+        return self._cluster_node().remove_nodes(list(node_ids))
+
+    def cluster_meet(self, context, ip, port):
+        """CLUSTER MEET the node at ``ip``:``port`` (call)."""
+        self._cluster_node().cluster_meet(ip, port)
+
+    def cluster_addslots(self, context, first_slot, last_slot):
+        """Assign slots ``first_slot..last_slot`` to this node (call)."""
+        self._cluster_node().cluster_addslots(first_slot, last_slot)
+
+    def cluster_complete(self, context):
+        """Wait for ``cluster_state:ok`` here; return CLUSTER INFO (call).
+        """
+        return self._cluster_node().cluster_complete(
+            timeout=CLUSTER_WAIT_TIMEOUT)
+
+    def cluster_replicate(self, context, ip, port):
+        """Replicate the master at ``ip``:``port`` (call).
+
+        The master is named by address because the control plane knows
+        addresses, not node ids; this node waits until gossip told it of
+        that master, then issues CLUSTER REPLICATE.
+        """
+        node = self._cluster_node()
+        master_id = _wait_node_id(node, ip, int(port), CLUSTER_WAIT_TIMEOUT)
+        node.cluster_replicate(master_id, timeout=CLUSTER_WAIT_TIMEOUT)
+        return master_id
+
+
+def _wait_node_id(node, ip, port, timeout):
+    """The cluster id of the node at ``ip``:``port``, once known here."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for entry in node.cluster_nodes():
+            if entry['ip'] == ip and entry['port'] == port and \
+                    'handshake' not in entry['flags'] and \
+                    'noaddr' not in entry['flags']:
+                return entry['id']
+        if time.monotonic() > deadline:
+            raise GuestError('No cluster node at %s:%d is known after %ss.'
+                             % (ip, port, timeout))
+        time.sleep(0.1)
