@@ -9,13 +9,26 @@ Modelled on Nova's ``context.target_cell``::
 
 The targeted context is a copy: the caller's context is left untouched, so
 it can be used for the API database and other cells meanwhile.
+
+``owning_cell`` is the same for the API's calls on one resource, and turns
+"the cell's database or bus cannot be reached" into a 503 naming the
+region, so that a cell that is down fails only the calls that need it.
 """
 
 import contextlib
 import copy
 import threading
 
+import oslo_messaging as messaging
+import sqlalchemy.exc as sa_exc
+from oslo_db import exception as db_exc
+from oslo_log import log as logging
+
+from trove_mr.common import exceptions
 from trove_mr.db import engines
+from trove_mr.db import mapping_cache
+
+LOG = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 # (mapping uuid, transport_url, database_connection) -> (db, transport).
@@ -68,7 +81,48 @@ def target_cell(context, mapping):
     yield targeted
 
 
+def is_unreachable_error(exc):
+    """Whether ``exc`` says a cell's database or bus cannot be reached.
+
+    Errors of the data (duplicates, constraint failures) are not: they
+    are bugs or conflicts, not an outage.
+    """
+    if isinstance(exc, (db_exc.DBConnectionError, sa_exc.OperationalError,
+                        sa_exc.InterfaceError, messaging.MessagingTimeout,
+                        messaging.MessageDeliveryFailure)):
+        return True
+    if isinstance(exc, db_exc.DBError) and type(exc) is db_exc.DBError:
+        # oslo.db wraps errors it has no class for (e.g. SQLite's
+        # "unable to open database file") in a plain DBError.
+        return isinstance(exc.inner_exception, (sa_exc.OperationalError,
+                                                sa_exc.InterfaceError))
+    return False
+
+
+@contextlib.contextmanager
+def owning_cell(context, mapping):
+    """``target_cell`` for one resource's call; 503 if its cell is down.
+
+    An unreachable database or message bus of ``mapping``'s cell raised
+    inside the block becomes ServiceUnavailable naming the region.
+    """
+    with target_cell(context, mapping) as cctx:
+        try:
+            yield cctx
+        except Exception as exc:
+            if not is_unreachable_error(exc):
+                raise
+            # Only the error's type: its text may carry a connection URL.
+            LOG.warning('Cell %s is unreachable: %s', mapping.name,
+                        type(exc).__name__)
+            raise exceptions.ServiceUnavailable(
+                'Region %s is unavailable: its database or message queue '
+                'cannot be reached. Try again later.' % mapping.name
+            ) from exc
+
+
 def clear_cache():
-    """Forget cached cell endpoints (tests; after mappings are deleted)."""
+    """Forget cached cell endpoints and mapping lookups (tests)."""
     with _LOCK:
         _CELL_CACHE.clear()
+    mapping_cache.clear()

@@ -30,6 +30,7 @@ instance_create = instances.instance_create
 instance_get = instances.instance_get
 instance_list = instances.instance_list
 instance_list_all = instances.instance_list_all
+instance_marker_key = instances.instance_marker_key
 instance_update = instances.instance_update
 instance_soft_delete = instances.instance_soft_delete
 instance_count = instances.instance_count

@@ -3,6 +3,10 @@
 Region mappings' transport_url and database_connection are encrypted at
 rest with ``[api_database] mapping_encr_key``; the functions here return
 :class:`RegionMappingInfo` values with them decrypted.
+
+Mapping lookups (``region_mapping_get``, ``instance_mapping_get``,
+``cluster_mapping_get``) are cached in-process; see
+:mod:`trove_mr.db.mapping_cache` for the TTL and what invalidates it.
 """
 
 import dataclasses
@@ -18,6 +22,7 @@ from trove_mr.common import crypto
 from trove_mr.common import exceptions
 from trove_mr.db import api_models as models
 from trove_mr.db import engines
+from trove_mr.db import mapping_cache
 from trove_mr.db import rows
 
 CONF = cfg.CONF
@@ -100,21 +105,44 @@ def region_mapping_create(context, name, transport_url, database_connection,
         created_at=now, updated_at=now)
     session.add(row)
     session.flush()
+    mapping_cache.clear()
     return _info(row, key)
 
 
 @engines.api_reader
-def region_mapping_get(context, uuid_or_name):
-    """A live mapping by uuid or name; raises RegionMappingNotFound."""
+def _region_mapping_read(context, uuid_or_name):
     return _info(_mapping_row(context.session, uuid_or_name))
 
 
+def region_mapping_get(context, uuid_or_name):
+    """A live mapping by uuid or name; raises RegionMappingNotFound.
+
+    Cached (by uuid and by name); a miss is always read afresh.
+    """
+    found = mapping_cache.get('region', uuid_or_name)
+    if found is None:
+        found = _region_mapping_read(context, uuid_or_name)
+        mapping_cache.put('region', (found.uuid, found.name), found)
+    return found
+
+
 @engines.api_reader
-def region_mapping_list(context):
-    """Every live mapping, by name."""
+def _region_mapping_list_read(context):
     query = _live_mappings().order_by(models.RegionMapping.name,
                                       models.RegionMapping.id)
     return [_info(row) for row in context.session.execute(query).scalars()]
+
+
+def region_mapping_list(context):
+    """Every live mapping, by name (cached; a global list reads it)."""
+    found = mapping_cache.get('region_list', 'all')
+    if found is None:
+        found = _region_mapping_list_read(context)
+        if found:
+            # An empty answer is a miss: the first cell may be registered
+            # any moment by another API worker.
+            mapping_cache.put('region_list', ('all',), found)
+    return list(found)
 
 
 @engines.api_writer
@@ -131,6 +159,7 @@ def region_mapping_update(context, uuid_or_name, name=None,
         row.database_connection = crypto.encrypt(key, database_connection)
     row.updated_at = rows.now()
     context.session.flush()
+    mapping_cache.clear()
     return _info(row, key)
 
 
@@ -152,6 +181,7 @@ def region_mapping_delete(context, uuid_or_name):
     # deleted = id, as in oslo.db soft deletes, so names can be reused.
     row.deleted = row.id
     row.deleted_at = rows.now()
+    mapping_cache.clear()
 
 
 @engines.api_writer
@@ -170,6 +200,7 @@ def region_mapping_rotate_key(context, old_key, new_key=None):
             clear = crypto.decrypt(old_key, getattr(row, column))
             setattr(row, column, crypto.encrypt(new_key, clear))
         count += 1
+    mapping_cache.clear()
     return count
 
 
@@ -219,15 +250,24 @@ def instance_mapping_create(context, instance_uuid, region_mapping_uuid,
 
 
 @engines.api_reader
-def instance_mapping_get(context, instance_uuid):
-    """The RegionMappingInfo of the cell owning an instance."""
+def _instance_mapping_read(context, instance_uuid):
     return _resource_mapping_get(context.session, models.InstanceMapping,
                                  'instance_uuid', instance_uuid)
+
+
+def instance_mapping_get(context, instance_uuid):
+    """The RegionMappingInfo of the cell owning an instance (cached)."""
+    found = mapping_cache.get('instance', instance_uuid)
+    if found is None:
+        found = _instance_mapping_read(context, instance_uuid)
+        mapping_cache.put('instance', (instance_uuid,), found)
+    return found
 
 
 @engines.api_writer
 def instance_mapping_delete(context, instance_uuid):
     """Forget an instance's mapping; ResourceMappingNotFound if none."""
+    mapping_cache.forget('instance', instance_uuid)
     _resource_mapping_delete(context.session, models.InstanceMapping,
                              'instance_uuid', instance_uuid)
 
@@ -242,15 +282,24 @@ def cluster_mapping_create(context, cluster_uuid, region_mapping_uuid,
 
 
 @engines.api_reader
-def cluster_mapping_get(context, cluster_uuid):
-    """The RegionMappingInfo of the cell owning a cluster."""
+def _cluster_mapping_read(context, cluster_uuid):
     return _resource_mapping_get(context.session, models.ClusterMapping,
                                  'cluster_uuid', cluster_uuid)
+
+
+def cluster_mapping_get(context, cluster_uuid):
+    """The RegionMappingInfo of the cell owning a cluster (cached)."""
+    found = mapping_cache.get('cluster', cluster_uuid)
+    if found is None:
+        found = _cluster_mapping_read(context, cluster_uuid)
+        mapping_cache.put('cluster', (cluster_uuid,), found)
+    return found
 
 
 @engines.api_writer
 def cluster_mapping_delete(context, cluster_uuid):
     """Forget a cluster's mapping; ResourceMappingNotFound if none."""
+    mapping_cache.forget('cluster', cluster_uuid)
     _resource_mapping_delete(context.session, models.ClusterMapping,
                              'cluster_uuid', cluster_uuid)
 

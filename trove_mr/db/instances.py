@@ -50,13 +50,14 @@ def instance_get(context, instance_id, tenant_id=None):
 
 @engines.region_reader
 def instance_list(context, tenant_id, limit=None, marker=None,
-                  cluster_id=None, include_clustered=False):
+                  cluster_id=None, include_clustered=False, after=None):
     """One page of a tenant's live instances, oldest first.
 
     With ``cluster_id``: that cluster's members only. Otherwise cluster
-    members are left out unless ``include_clustered``. Returns
-    ``(instances, next_marker)``; status and datastore version come in the
-    same query.
+    members are left out unless ``include_clustered``. ``after`` (a
+    (created, id) key, see ``instance_marker_key``) replaces ``marker``.
+    Returns ``(instances, next_marker)``; status and datastore version
+    come in the same query.
     """
     query = sa.select(Instance).where(Instance.tenant_id == tenant_id,
                                       Instance.deleted.is_(False))
@@ -65,7 +66,14 @@ def instance_list(context, tenant_id, limit=None, marker=None,
     elif not include_clustered:
         query = query.where(Instance.cluster_id.is_(None))
     return pagination.page(context.session, query, Instance, limit, marker,
-                           tenant_id=tenant_id)
+                           tenant_id=tenant_id, after=after)
+
+
+@engines.region_reader
+def instance_marker_key(context, marker, tenant_id=None):
+    """The (created, id) key of instance ``marker`` here, or None."""
+    return pagination.marker_key(context.session, Instance, marker,
+                                 tenant_id=tenant_id)
 
 
 @engines.region_reader

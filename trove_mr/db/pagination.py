@@ -5,24 +5,38 @@ import sqlalchemy as sa
 from trove_mr.common import exceptions
 
 
-def page(session, query, model, limit, marker, tenant_id=None):
+def marker_key(session, model, marker, tenant_id=None):
+    """The (created, id) sort key of row ``marker``, or None if unknown.
+
+    Deleted rows count, so that deleting the last row seen does not break
+    paging.
+    """
+    key = sa.select(model.created, model.id).where(model.id == marker)
+    if tenant_id is not None:
+        key = key.where(model.tenant_id == tenant_id)
+    found = session.execute(key).first()
+    return tuple(found) if found is not None else None
+
+
+def page(session, query, model, limit, marker, tenant_id=None, after=None):
     """Apply the marker and limit to ``query`` and run it.
 
     Rows come in (created, id) order. ``marker`` is the id of the last row
     of the previous page; it must be one of the tenant's rows (deleted ones
     included, so that deleting the last row seen does not break paging).
+    ``after`` is an already known (created, id) key used instead of a
+    marker: a global list gets it from the marker's own cell and pages
+    every other cell after it.
     Returns ``(rows, next_marker)``; next_marker is None on the last page.
     Two queries at most whatever the page size: the marker's key, the page.
     """
-    if marker is not None:
-        key = sa.select(model.created, model.id).where(model.id == marker)
-        if tenant_id is not None:
-            key = key.where(model.tenant_id == tenant_id)
-        found = session.execute(key).first()
-        if found is None:
+    if marker is not None and after is None:
+        after = marker_key(session, model, marker, tenant_id)
+        if after is None:
             raise exceptions.BadRequest(
                 'Invalid marker: %s was not found.' % marker)
-        created, marker_id = found
+    if after is not None:
+        created, marker_id = after
         query = query.where(sa.or_(
             model.created > created,
             sa.and_(model.created == created, model.id > marker_id)))

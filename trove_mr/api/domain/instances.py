@@ -13,6 +13,7 @@ from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from trove_mr.api.domain import quotas
+from trove_mr.api.domain import scatter
 from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
@@ -244,28 +245,68 @@ def _owning_cell(context, instance_id):
 
 def show(context, tenant_id, instance_id):
     """A live instance of ``tenant_id``; 404 for anyone else's."""
-    with cells.target_cell(context, _owning_cell(context, instance_id)) \
+    with cells.owning_cell(context, _owning_cell(context, instance_id)) \
             as cctx:
         return db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
 
 
 def list_page(context, tenant_id, limit=None, marker=None,
               include_clustered=False):
-    """One page of the project's instances in this cell, from the DB only.
+    """One page of the project's instances, from the databases only.
 
-    Returns ``(rows, next_marker, limit)``; the limit is capped at
-    ``[api] max_limit``.
+    ``[api] instance_list_scope`` says whose: ``local`` lists this
+    process's own cell, ``global`` every mapped cell, merged in (created,
+    id) order, with the marker working across cells. Returns
+    ``(rows, next_marker, limit, unavailable_regions)``; the limit is
+    capped at ``[api] max_limit``; unavailable_regions is None in local
+    scope and the sorted names of the cells skipped otherwise.
     """
     limit = min(limit or CONF.api.default_limit, CONF.api.max_limit)
-    rows, next_marker = db_api.instance_list(
-        context, tenant_id, limit=limit, marker=marker,
-        include_clustered=include_clustered)
-    return rows, next_marker, limit
+    if CONF.api.instance_list_scope != 'global':
+        rows, next_marker = db_api.instance_list(
+            context, tenant_id, limit=limit, marker=marker,
+            include_clustered=include_clustered)
+        return rows, next_marker, limit, None
+    after = _global_marker_key(context, tenant_id, marker)
+
+    def cell_page(cctx, cell_limit, cell_after):
+        return db_api.instance_list(
+            cctx, tenant_id, limit=cell_limit, after=cell_after,
+            include_clustered=include_clustered)[0]
+
+    rows, last, unavailable = scatter.merged_page(context, cell_page, limit,
+                                                  after=after)
+    return rows, (last.id if last is not None else None), limit, \
+        unavailable
+
+
+def _global_marker_key(context, tenant_id, marker):
+    """The (created, id) key of a marker, from the cell that owns it.
+
+    A deleted instance's mapping is gone: then every cell is asked.
+    """
+    if marker is None:
+        return None
+    try:
+        mappings = [api_db.instance_mapping_get(context, marker)]
+    except exceptions.NotFound:
+        mappings = None
+    found, unavailable = scatter.gather(
+        context, lambda cctx, mapping: db_api.instance_marker_key(
+            cctx, marker, tenant_id=tenant_id), mappings=mappings)
+    keys = [key for key in found.values() if key is not None]
+    if keys:
+        return keys[0]
+    if unavailable:
+        raise exceptions.ServiceUnavailable(
+            'Region %s is unavailable: the marker %s cannot be looked up '
+            'there. Try again later.' % (', '.join(unavailable), marker))
+    raise exceptions.BadRequest('Invalid marker: %s was not found.' % marker)
 
 
 def rename(context, tenant_id, instance_id, name):
     """Change an instance's name."""
-    with cells.target_cell(context, _owning_cell(context, instance_id)) \
+    with cells.owning_cell(context, _owning_cell(context, instance_id)) \
             as cctx:
         db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
         return db_api.instance_update(cctx, instance_id, {'name': name})
@@ -280,7 +321,7 @@ def _transition(cctx, row, event):
 
 def restart(context, tenant_id, instance_id, taskmanager_api):
     """Restart the datastore of an instance (task REBOOTING)."""
-    with cells.target_cell(context, _owning_cell(context, instance_id)) \
+    with cells.owning_cell(context, _owning_cell(context, instance_id)) \
             as cctx:
         row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
         if row.cluster_id:
@@ -294,7 +335,7 @@ def restart(context, tenant_id, instance_id, taskmanager_api):
 
 def delete(context, tenant_id, instance_id, taskmanager_api):
     """Delete an instance (task DELETING) and give its quota back."""
-    with cells.target_cell(context, _owning_cell(context, instance_id)) \
+    with cells.owning_cell(context, _owning_cell(context, instance_id)) \
             as cctx:
         row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
         if row.cluster_id:

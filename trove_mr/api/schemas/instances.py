@@ -157,4 +157,8 @@ LIST_RESPONSE = {'type': 'object', 'required': ['instances'],
                  'additionalProperties': False,
                  'properties': {'instances': {'type': 'array',
                                               'items': INSTANCE_VIEW},
-                                'links': _LINKS}}
+                                'links': _LINKS,
+                                # Global lists: regions that did not answer.
+                                'unavailable_regions': {
+                                    'type': 'array',
+                                    'items': {'type': 'string'}}}}

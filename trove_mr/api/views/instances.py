@@ -78,9 +78,16 @@ def instance_view(row, base, password=None):
     return view
 
 
-def list_view(rows, base, tenant_id, next_marker, limit, query=None):
-    """``{"instances": [...], "links": [next]}`` of one page."""
+def list_view(rows, base, tenant_id, next_marker, limit, query=None,
+              unavailable_regions=None):
+    """``{"instances": [...], "links": [next]}`` of one page.
+
+    A global list also carries ``unavailable_regions``: the regions whose
+    cell did not answer, so the page may lack their instances.
+    """
     answer = {'instances': [instance_view(row, base) for row in rows]}
+    if unavailable_regions is not None:
+        answer['unavailable_regions'] = list(unavailable_regions)
     if next_marker is not None:
         params = dict(query or {})
         params.update(limit=limit, marker=next_marker)

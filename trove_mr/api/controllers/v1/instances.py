@@ -31,12 +31,13 @@ def _list():
     limit = int(params['limit']) if params.get('limit') else None
     include_clustered = validation.as_bool(
         params.get('include_clustered', 'false'))
-    rows, next_marker, limit = domain.list_page(
+    rows, next_marker, limit, unavailable = domain.list_page(
         context, base.tenant_id(), limit=limit, marker=params.get('marker'),
         include_clustered=include_clustered)
     extra = {'include_clustered': 'True'} if include_clustered else {}
     return views.list_view(rows, links.base_url(), base.tenant_id(),
-                           next_marker, limit, extra)
+                           next_marker, limit, extra,
+                           unavailable_regions=unavailable)
 
 
 class InstanceActionController(rest.RestController):

@@ -1,0 +1,134 @@
+"""Scatter-gather over every mapped cell, for global lists.
+
+One call per cell runs in its own thread against that cell's database and
+bus (``cells.target_cell``); the answer waits at most ``[api]
+cell_timeout`` seconds in all. A cell that raises a connection-type error
+or does not answer in time is left out and named, never an error of the
+whole list::
+
+    def page(cctx, mapping):
+        return db_api.instance_list(cctx, tenant_id, limit=10)
+
+    results, unavailable = scatter.gather(context, page)
+    # results: {'RegionOne': (rows, marker), ...}
+    # unavailable: ['RegionTwo'] (sorted names of skipped cells)
+
+Errors a request deserves (any ``TroveMRError`` below 500, such as a bad
+marker) are raised to the caller as they are: they are not the cell's
+fault.
+
+``merged_page`` builds one keyset page over every cell on top of it, for
+any resource ordered by (created, id): instances, clusters, backups.
+"""
+
+import heapq
+import threading
+import time
+
+from oslo_log import log as logging
+
+from trove_mr.common import cells
+from trove_mr.common import cfg
+from trove_mr.common import exceptions
+from trove_mr.db import api_db
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+
+class _Outcome:
+    """What one cell's thread left behind."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.result = None
+        self.error = None
+
+
+def _run(context, mapping, fn, outcome):
+    try:
+        with cells.target_cell(context, mapping) as cctx:
+            outcome.result = fn(cctx, mapping)
+    except Exception as exc:  # noqa: BLE001 - judged by the gatherer
+        outcome.error = exc
+    finally:
+        outcome.done.set()
+
+
+def _caller_error(exc):
+    return (isinstance(exc, exceptions.TroveMRError)
+            and exc.code < 500)
+
+
+def gather(context, fn, timeout=None, mappings=None):
+    """Run ``fn(cell_context, mapping)`` on every cell in parallel.
+
+    :param context: the request context; each call gets a copy targeted
+        at one cell, so ``fn`` uses the DB API and RPC clients as usual.
+    :param fn: the per-cell callable; its return value is collected.
+    :param timeout: seconds to wait for all cells; ``[api] cell_timeout``
+        by default. Threads still running then are abandoned (daemon
+        threads; their answer is dropped).
+    :param mappings: the region mappings to visit; every live mapping of
+        the API database by default.
+    :returns: ``(results_by_cell_name, unavailable_cell_names)``, the
+        second sorted. A cell whose ``fn`` raised a 4xx ``TroveMRError``
+        makes the whole call raise it.
+    """
+    if mappings is None:
+        mappings = api_db.region_mapping_list(context)
+    timeout = CONF.api.cell_timeout if timeout is None else timeout
+    outcomes = {}
+    for mapping in mappings:
+        outcome = outcomes[mapping.name] = _Outcome()
+        threading.Thread(target=_run, args=(context, mapping, fn, outcome),
+                         name='cell-%s' % mapping.name, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    results, unavailable = {}, []
+    for name, outcome in outcomes.items():
+        if not outcome.done.wait(max(0.0, deadline - time.monotonic())):
+            LOG.warning('Cell %s did not answer within %.1fs; skipped.',
+                        name, timeout)
+            unavailable.append(name)
+        elif outcome.error is not None:
+            if _caller_error(outcome.error):
+                raise outcome.error
+            # The error's text may hold a connection URL: log its type only.
+            LOG.warning('Cell %s is unavailable (%s); skipped.', name,
+                        type(outcome.error).__name__)
+            unavailable.append(name)
+        else:
+            results[name] = outcome.result
+    return results, sorted(unavailable)
+
+
+def sort_key(row):
+    """The (created, id) order every list uses, across cells too."""
+    return (row.created, row.id)
+
+
+def merged_page(context, page_fn, limit, after=None, timeout=None):
+    """One page of a resource over every cell, in (created, id) order.
+
+    :param page_fn: ``page_fn(cell_context, limit, after)`` returning at
+        most ``limit`` rows of that cell, in (created, id) order, all after
+        the (created, id) key ``after`` (None: from the start). E.g. the
+        rows of ``db_api.instance_list(cctx, tenant, limit=limit,
+        after=after)``.
+    :param limit: the page size.
+    :param after: the (created, id) key of the previous page's last row.
+    :returns: ``(rows, next_after_row, unavailable_cell_names)``;
+        ``next_after_row`` is the last row when more rows follow (its id is
+        the next marker), None on the last page.
+
+    Each cell is asked for limit + 1 rows, so a page costs one query per
+    cell whatever the number of cells, and the extra row tells whether
+    there is a next page.
+    """
+    results, unavailable = gather(
+        context, lambda cctx, mapping: page_fn(cctx, limit + 1, after),
+        timeout=timeout)
+    merged = list(heapq.merge(*results.values(), key=sort_key))
+    rows = merged[:limit]
+    more = len(merged) > limit
+    return rows, (rows[-1] if more and rows else None), unavailable
