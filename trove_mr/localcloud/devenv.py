@@ -258,7 +258,7 @@ class DevEnv:
                 if resp.status_code == 200:
                     return resp.json()
                 last = '%s %s' % (resp.status_code, resp.text[:200])
-            except (requests.ConnectionError, ks_exc.ConnectFailure) as exc:
+            except (requests.RequestException, ks_exc.ConnectionError) as exc:
                 last = exc
             time.sleep(0.3)
         raise RuntimeError('trove-mr did not become ready in %ss: %s'
