@@ -8,6 +8,7 @@ lock is the task state (a conditional UPDATE) plus the build lease.
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
+from trove_mr.cluster import strategy as cluster_strategy
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import exceptions
@@ -25,7 +26,7 @@ LOG = logging.getLogger(__name__)
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.1')
+    target = messaging.Target(version='1.2')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -78,6 +79,34 @@ class TaskManager:
     def restart_instance(self, context, instance_id):
         """Restart the instance's datastore through its guest (cast)."""
         restart_flow.run(context, instance_id)
+
+    def _cluster_strategy(self, context, cluster_id):
+        cluster = db_api.cluster_get(context, cluster_id)
+        manager = cluster.datastore_version.manager
+        return cluster_strategy.taskmanager_strategy(manager, self.keeper)
+
+    def create_cluster(self, context, cluster_id, placements):
+        """Build a cluster's members in parallel and form it (cast, 1.2).
+
+        :param placements: ``{instance_id: placement dict}``.
+        """
+        self._cluster_strategy(context, cluster_id).create_cluster(
+            context, cluster_id, placements)
+
+    def grow_cluster(self, context, cluster_id, placements):
+        """Build and join the new members in ``placements`` (cast, 1.2)."""
+        self._cluster_strategy(context, cluster_id).grow_cluster(
+            context, cluster_id, placements)
+
+    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids):
+        """Remove members ``instance_ids`` of a cluster (cast, 1.2)."""
+        self._cluster_strategy(context, cluster_id).shrink_cluster(
+            context, cluster_id, instance_ids, node_ids)
+
+    def delete_cluster(self, context, cluster_id):
+        """Delete a cluster and every member (cast, 1.2)."""
+        self._cluster_strategy(context, cluster_id).delete_cluster(
+            context, cluster_id)
 
     def recover_builds(self):
         """Periodic: clean up builds whose taskmanager died."""

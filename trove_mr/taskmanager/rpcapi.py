@@ -4,6 +4,8 @@ Version history:
 
 | 1.0 - Initial version: ping, ping_conductor.
 | 1.1 - create_instance, delete_instance, restart_instance (casts).
+| 1.2 - create_cluster, grow_cluster, shrink_cluster, delete_cluster
+|       (casts).
 
 Add a method by raising RPC_API_VERSION (1.1, 1.2, ...), giving the method
 ``version='1.x'`` in its ``prepare`` call, adding a line above, and raising
@@ -20,7 +22,7 @@ TOPIC = 'trove-mr-taskmanager'
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=TOPIC, version='1.0')
@@ -67,3 +69,30 @@ class TaskManagerAPI:
         """Cast: restart an instance's datastore."""
         self._prepare(context, '1.1').cast(context, 'restart_instance',
                                            instance_id=instance_id)
+
+    def create_cluster(self, context, cluster_id, placements):
+        """Cast: build a BUILDING cluster's members and form the cluster.
+
+        :param placements: ``{instance_id: placement dict}`` of every
+            member (see create_instance).
+        """
+        self._prepare(context, '1.2').cast(
+            context, 'create_cluster', cluster_id=cluster_id,
+            placements=placements)
+
+    def grow_cluster(self, context, cluster_id, placements):
+        """Cast: build the new members in ``placements`` and join them."""
+        self._prepare(context, '1.2').cast(
+            context, 'grow_cluster', cluster_id=cluster_id,
+            placements=placements)
+
+    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids):
+        """Cast: delete members ``instance_ids``, forget ``node_ids``."""
+        self._prepare(context, '1.2').cast(
+            context, 'shrink_cluster', cluster_id=cluster_id,
+            instance_ids=instance_ids, node_ids=node_ids)
+
+    def delete_cluster(self, context, cluster_id):
+        """Cast: delete every member of a cluster, then the cluster."""
+        self._prepare(context, '1.2').cast(context, 'delete_cluster',
+                                           cluster_id=cluster_id)

@@ -1,0 +1,1 @@
+"""Redis Cluster strategies: API checks, taskmanager work, guest calls."""
