@@ -87,13 +87,14 @@ def is_unreachable_error(exc):
     Errors of the data (duplicates, constraint failures) are not: they
     are bugs or conflicts, not an outage.
     """
-    if isinstance(exc, (db_exc.DBConnectionError, sa_exc.OperationalError,
+    if isinstance(exc, (db_exc.DBConnectionError,
+                        db_exc.DBNonExistentDatabase, sa_exc.OperationalError,
                         sa_exc.InterfaceError, messaging.MessagingTimeout,
                         messaging.MessageDeliveryFailure)):
         return True
     if isinstance(exc, db_exc.DBError) and type(exc) is db_exc.DBError:
-        # oslo.db wraps errors it has no class for (e.g. SQLite's
-        # "unable to open database file") in a plain DBError.
+        # oslo.db wraps driver errors it has no class for in a plain
+        # DBError; an operational error inside is still an outage.
         return isinstance(exc.inner_exception, (sa_exc.OperationalError,
                                                 sa_exc.InterfaceError))
     return False
