@@ -51,14 +51,35 @@ def serve_parser():
                    help='Regions where m1.redis has a different RAM size.')
     p.add_argument('--image-checksum-differs', default='',
                    help='Regions whose guest image has different bytes.')
-    p.add_argument('--database-url', default=None,
+    p.add_argument('--database-url', default=None, action='append',
                    help='trove-mr API URL published as the "database" '
                         'service, e.g. http://127.0.0.1:8779/v1.0/'
-                        '%%(tenant_id)s.')
+                        '%%(tenant_id)s; REGION=URL sets one region\'s '
+                        '(repeat it: one API per region).')
     p.add_argument('--leave-guests-running', action='store_true',
                    help='Do not stop guest processes on exit.')
     p.add_argument('--debug', action='store_true', help='Log requests.')
     return p
+
+
+def database_urls(values):
+    """``--database-url`` values as LocalCloud takes them.
+
+    None without any; a plain URL applies to every region; ``REGION=URL``
+    entries give a dict of region -> URL (None: the plain default).
+    """
+    if not values:
+        return None
+    urls = {}
+    for value in values:
+        region, sep, url = value.partition('=')
+        if sep and '://' not in region:
+            urls[region] = url
+        else:
+            urls[None] = value
+    if list(urls) == [None]:
+        return urls[None]
+    return urls
 
 
 def serve(argv):
@@ -76,7 +97,7 @@ def serve(argv):
         shared_swift=args.shared_swift,
         flavor_differs=_csv(args.flavor_differs),
         image_checksum_differs=_csv(args.image_checksum_differs),
-        database_url=args.database_url,
+        database_url=database_urls(args.database_url),
         stop_guests=not args.leave_guests_running)
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

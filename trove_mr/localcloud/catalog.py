@@ -10,6 +10,19 @@ from trove_mr.localcloud import keystone
 INTERFACES = ('public', 'internal', 'admin')
 
 
+def database_url_of(cloud, region_name):
+    """The trove-mr API URL a region publishes, or None.
+
+    ``cloud.database_url`` is one URL for every region, or a dict of
+    region name -> URL where the None key is the default (each region's
+    own API, as with one control cell per region).
+    """
+    urls = cloud.database_url
+    if isinstance(urls, dict):
+        return urls.get(region_name) or urls.get(None)
+    return urls
+
+
 def _services(region, project_id, database_url):
     identity = region.cloud.identity_base + '/v3'
     volume = '%s/v3/%s' % (region.endpoint('volume'), project_id)
@@ -31,8 +44,8 @@ def build(cloud, project_id):
     """The catalog list for a token scoped to ``project_id``."""
     entries = {}
     for region in cloud.regions.values():
-        for stype, name, url in _services(region, project_id,
-                                          cloud.database_url):
+        for stype, name, url in _services(
+                region, project_id, database_url_of(cloud, region.name)):
             entry = entries.setdefault(stype, {
                 'type': stype, 'name': name,
                 'id': keystone.stable_id('service', stype),
