@@ -69,6 +69,18 @@ default_opts = [
                help='Default maximum number of instances per tenant.'),
     cfg.IntOpt('max_backups_per_tenant', default=50, min=0,
                help='Default maximum number of backups per tenant.'),
+    cfg.StrOpt('backup_swift_container', default='database_backups',
+               help='Container of the tenant\'s object store account '
+                    'that backups are written to (segments go to '
+                    '<container>_segments).'),
+    cfg.IntOpt('backup_segment_max_size', default=64 * 1024 * 1024,
+               min=1024,
+               help='Backups larger than this many bytes are uploaded as '
+                    'a Static Large Object of segments of this size.'),
+    cfg.IntOpt('backup_timeout', default=3600, min=1,
+               help='Maximum time (in seconds) a backup may take from '
+                    'its request to COMPLETED before it is marked '
+                    'FAILED.'),
     cfg.IntOpt('max_volumes_per_tenant', default=40, min=0,
                help='Default maximum total volume size (in GB) per '
                     'tenant.'),
