@@ -1,0 +1,301 @@
+"""What the cluster controller asks for: create, list, show, show a
+member, grow, shrink and delete, with every check beyond the JSON schema.
+
+Datastore-specific checks come from the datastore's API strategy
+(``[redis] api_strategy``); the work is cast to the owning cell's
+taskmanager. The cluster's task is its lock: an action moves it with a
+conditional UPDATE from NONE (409 naming the current task otherwise).
+"""
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from trove_mr.api.domain import instances as instance_domain
+from trove_mr.api.domain import quotas
+from trove_mr.cluster import strategy
+from trove_mr.cluster.redis import password as cluster_password
+from trove_mr.common import cells
+from trove_mr.common import cfg
+from trove_mr.common import exceptions
+from trove_mr.common import regions
+from trove_mr.common import states
+from trove_mr.db import api as db_api
+from trove_mr.db import api_clusters
+from trove_mr.db import api_db
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+
+def _task_values(task_name):
+    task_id, description = states.CLUSTER_TASKS[task_name]
+    return {'task_id': task_id, 'task_name': task_name,
+            'task_description': description}
+
+
+def _manager(row):
+    return row.datastore_version.manager
+
+
+def _placements(context, version, plans, home_cell):
+    """Run the cross-region checks once per (region, flavor) asked."""
+    checked = {}
+    for plan in plans:
+        key = (plan['region'], plan['flavor_ref'])
+        if key in checked:
+            continue
+        regions.validate_region(plan['region'])
+        target = instance_domain._target_version(
+            context, version, plan['region'], home_cell)
+        placement = regions.check_placement(
+            context, instance_domain.version_dict(version),
+            plan['flavor_ref'], plan['region'], target)
+        checked[key] = instance_domain._placement_dict(placement)
+    return {id(plan): checked[(plan['region'], plan['flavor_ref'])]
+            for plan in plans}
+
+
+def _reserve(context, tenant_id, plans):
+    reserved = []
+    try:
+        for plan in plans:
+            quotas.reserve(context, tenant_id, plan['volume_size'])
+            reserved.append(plan['volume_size'])
+    except Exception:
+        for size in reserved:
+            quotas.release(context, tenant_id, size)
+        raise
+
+
+def _release(context, tenant_id, sizes):
+    for size in sizes:
+        quotas.release(context, tenant_id, size)
+
+
+def _write_members(cctx, context, cluster, version, plans, placements,
+                   home_cell, existing=()):
+    """Member rows (BUILDING) and their mappings; ``{id: placement}``."""
+    ids_by_name = {row.name: row.id for row in existing}
+    for plan in plans:
+        plan['id'] = uuidutils.generate_uuid()
+        ids_by_name[plan['name']] = plan['id']
+    cast = {}
+    for plan in plans:
+        related = plan['related_to']
+        placement = placements[id(plan)]
+        db_api.instance_create(cctx, {
+            'id': plan['id'], 'name': plan['name'],
+            'tenant_id': cluster.tenant_id, 'region_name': plan['region'],
+            'flavor_id': str(placement['flavor_id']),
+            'volume_size': plan['volume_size'],
+            'volume_type': plan['volume_type'],
+            'datastore_version_id': version.id,
+            'cluster_id': cluster.id, 'type': plan['type'],
+            'related_to': ids_by_name.get(related, related),
+            'task_status': states.TASK_BUILDING,
+            'status': states.SERVICE_NEW})
+        api_db.instance_mapping_create(context, plan['id'], home_cell.uuid,
+                                       cluster.tenant_id)
+        cast[plan['id']] = placement
+    return cast
+
+
+def _forget_members(cctx, context, instance_ids):
+    for instance_id in instance_ids:
+        try:
+            db_api.instance_soft_delete(cctx, instance_id)
+        except exceptions.NotFound:
+            pass
+        try:
+            api_db.instance_mapping_delete(context, instance_id)
+        except exceptions.NotFound:
+            pass
+
+
+def create(context, tenant_id, body, taskmanager_api):
+    """Accept a cluster create; ``(cluster, members, password)``.
+
+    Nothing is reserved or written before every check passed; the
+    password (shared by every member) is shown once.
+    """
+    version = instance_domain.resolve_version(context, body.get('datastore'))
+    strategy.check_support(version.manager)
+    api_strategy = strategy.api_strategy(version.manager)
+    plans = api_strategy.member_plans(body['instances'], body['name'])
+    home_cell = instance_domain.local_cell(context)
+    placements = _placements(context, version, plans, home_cell)
+    _reserve(context, tenant_id, plans)
+    cluster_id = uuidutils.generate_uuid()
+    written = False
+    try:
+        with cells.target_cell(context, home_cell) as cctx:
+            values = {'id': cluster_id, 'name': body['name'],
+                      'tenant_id': tenant_id,
+                      'region_name': CONF.region_name,
+                      'datastore_version_id': version.id}
+            values.update(_task_values('BUILDING_INITIAL'))
+            cluster = db_api.cluster_create(cctx, values)
+            api_db.cluster_mapping_create(context, cluster_id,
+                                          home_cell.uuid, tenant_id)
+            written = True
+            cast = _write_members(cctx, context, cluster, version, plans,
+                                  placements, home_cell)
+            try:
+                taskmanager_api.create_cluster(cctx, cluster_id, cast)
+            except Exception as exc:
+                raise exceptions.ServiceUnavailable(
+                    'No taskmanager could be reached; nothing was '
+                    'built.') from exc
+            members = db_api.instances_by_cluster(cctx, cluster_id)
+    except Exception:
+        if written:
+            with cells.target_cell(context, home_cell) as cctx:
+                _forget_members(cctx, context,
+                                [p['id'] for p in plans if 'id' in p])
+                db_api.cluster_soft_delete(cctx, cluster_id)
+                api_db.cluster_mapping_delete(context, cluster_id)
+        _release(context, tenant_id, [p['volume_size'] for p in plans])
+        raise
+    return cluster, members, cluster_password.cluster_password(cluster_id)
+
+
+def _owning_cell(context, cluster_id):
+    try:
+        return api_db.cluster_mapping_get(context, cluster_id)
+    except exceptions.NotFound:
+        raise exceptions.ClusterNotFound(
+            'Cluster %s could not be found.' % cluster_id) from None
+
+
+def _in_cell(context, cluster_id):
+    return cells.target_cell(context, _owning_cell(context, cluster_id))
+
+
+def show(context, tenant_id, cluster_id):
+    """``(cluster, members)`` of ``tenant_id``; 404 for anyone else's."""
+    with _in_cell(context, cluster_id) as cctx:
+        cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
+        return cluster, db_api.instances_by_cluster(cctx, cluster_id)
+
+
+def show_instance(context, tenant_id, cluster_id, instance_id):
+    """A member of a cluster (with its volume used)."""
+    with _in_cell(context, cluster_id) as cctx:
+        db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
+        try:
+            row = db_api.instance_get(cctx, instance_id,
+                                      tenant_id=tenant_id)
+        except exceptions.InstanceNotFound:
+            row = None
+        if row is None or row.cluster_id != cluster_id:
+            raise exceptions.InstanceNotFound(
+                'Instance %s not found in cluster %s.'
+                % (instance_id, cluster_id))
+        return row
+
+
+def list_page(context, tenant_id, limit=None, marker=None):
+    """One page of this cell's clusters with their members (2 queries).
+
+    Returns ``(clusters, members_by_cluster, next_marker, limit)``.
+    """
+    limit = min(limit or CONF.api.default_limit, CONF.api.max_limit)
+    rows, next_marker = db_api.cluster_list(context, tenant_id,
+                                            limit=limit, marker=marker)
+    members = api_clusters.members_of_clusters(context,
+                                               [r.id for r in rows])
+    return rows, members, next_marker, limit
+
+
+def _refuse_busy(cluster, allowed=('NONE',)):
+    """409 naming the task unless the cluster's task is in ``allowed``."""
+    if cluster.task_name not in allowed:
+        raise exceptions.Conflict(
+            'Cluster %s is busy: its task is %s; try again when it is '
+            '%s.' % (cluster.id, cluster.task_name, ' or '.join(allowed)))
+
+
+def _lock(cctx, cluster, task_name, allowed=('NONE',)):
+    """Move the cluster to ``task_name`` from one of ``allowed``; 409."""
+    _refuse_busy(cluster, allowed)
+    try:
+        return db_api.cluster_update(cctx, cluster.id,
+                                     _task_values(task_name),
+                                     expected_task_name=list(allowed))
+    except exceptions.UnexpectedTaskState:
+        current = db_api.cluster_get(cctx, cluster.id)
+        raise exceptions.Conflict(
+            'Cluster %s is busy: its task is %s.'
+            % (cluster.id, current.task_name)) from None
+
+
+def grow(context, tenant_id, cluster_id, specs, taskmanager_api):
+    """Add members (empty masters, or slaves of a master); 202."""
+    with _in_cell(context, cluster_id) as cctx:
+        cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
+        strategy.check_support(_manager(cluster))
+        _refuse_busy(cluster)
+        existing = db_api.instances_by_cluster(cctx, cluster_id)
+        plans = strategy.api_strategy(_manager(cluster)).member_plans(
+            specs, cluster.name, existing=existing, field='grow')
+        version = cluster.datastore_version
+        home_cell = _owning_cell(context, cluster_id)
+        placements = _placements(context, version, plans, home_cell)
+        _reserve(context, tenant_id, plans)
+        locked = False
+        try:
+            cluster = _lock(cctx, cluster, 'GROWING_CLUSTER')
+            locked = True
+            cast = _write_members(cctx, context, cluster, version, plans,
+                                  placements, home_cell, existing)
+            taskmanager_api.grow_cluster(cctx, cluster_id, cast)
+        except Exception:
+            _forget_members(cctx, context,
+                            [p['id'] for p in plans if 'id' in p])
+            if locked:
+                db_api.cluster_update(cctx, cluster_id, _task_values('NONE'))
+            _release(context, tenant_id, [p['volume_size'] for p in plans])
+            raise
+        new_ids = set(cast)
+        return cluster, [m for m in db_api.instances_by_cluster(
+            cctx, cluster_id) if m.id in new_ids]
+
+
+def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api):
+    """Remove members that own no slots (403 otherwise); 202."""
+    with _in_cell(context, cluster_id) as cctx:
+        cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
+        strategy.check_support(_manager(cluster))
+        _refuse_busy(cluster, ('NONE', 'FAILED'))
+        members = {m.id: m for m in db_api.instances_by_cluster(
+            cctx, cluster_id)}
+        removed = []
+        for instance_id in dict.fromkeys(instance_ids):
+            if instance_id not in members:
+                raise exceptions.InstanceNotFound(
+                    'Instance %s does not exist.' % instance_id)
+            removed.append(members[instance_id])
+        if len(removed) == len(members):
+            raise exceptions.BadRequest(
+                'A shrink cannot remove every member; delete the cluster '
+                'instead.')
+        node_ids = strategy.api_strategy(
+            _manager(cluster)).shrink_node_ids(cctx, removed)
+        _lock(cctx, cluster, 'SHRINKING_CLUSTER',
+              allowed=('NONE', 'FAILED'))
+        ids = [m.id for m in removed]
+        taskmanager_api.shrink_cluster(cctx, cluster_id, ids, node_ids)
+    _release(context, tenant_id, [m.volume_size for m in removed])
+
+
+def delete(context, tenant_id, cluster_id, taskmanager_api):
+    """Delete a cluster with every member (task DELETING); 202."""
+    with _in_cell(context, cluster_id) as cctx:
+        cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
+        members = db_api.instances_by_cluster(cctx, cluster_id)
+        already = cluster.task_name == 'DELETING'
+        _lock(cctx, cluster, 'DELETING',
+              allowed=('NONE', 'FAILED', 'DELETING'))
+        taskmanager_api.delete_cluster(cctx, cluster_id)
+    if not already:
+        _release(context, tenant_id, [m.volume_size for m in members])

@@ -1,0 +1,155 @@
+"""JSON schemas of the cluster requests and answers.
+
+``flavorRef`` and ``volume`` are not required here: the seed answers
+their absence with 403, which the Redis API strategy raises.
+"""
+
+from trove_mr.api.schemas import instances
+
+NAME = instances.NAME
+REF = instances.REF
+
+_VOLUME = {
+    'type': 'object',
+    'required': ['size'],
+    'additionalProperties': False,
+    'properties': {
+        'size': {'type': 'integer', 'minimum': 1},
+        'type': {'type': ['string', 'null'], 'maxLength': 255},
+    },
+}
+
+# python-troveclient sends "type" (a string, or a list for repeated
+# --instance type=...); the seed's grow example says "instance_type".
+_ROLE = {'type': 'string', 'enum': ['master', 'slave']}
+
+MEMBER = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'name': NAME,
+        'flavorRef': REF,
+        'volume': _VOLUME,
+        'region': {'type': ['string', 'null'], 'maxLength': 255},
+        'region_name': {'type': ['string', 'null'], 'maxLength': 255},
+        'instance_type': _ROLE,
+        'type': {'oneOf': [_ROLE, {'type': 'array', 'items': _ROLE,
+                                   'minItems': 1, 'maxItems': 1}]},
+        'related_to': {'type': ['string', 'null'], 'maxLength': 255},
+        # Accepted so the clients work unmodified; non-empty values are
+        # refused by the strategy.
+        'nics': {'type': 'array'},
+        'availability_zone': {'type': ['string', 'null']},
+        'modules': {'type': 'array'},
+    },
+}
+
+CREATE = {
+    'type': 'object',
+    'required': ['cluster'],
+    'additionalProperties': False,
+    'properties': {'cluster': {
+        'type': 'object',
+        'required': ['name', 'instances'],
+        'additionalProperties': False,
+        'properties': {
+            'name': NAME,
+            'datastore': {
+                'type': 'object',
+                'additionalProperties': False,
+                'properties': {
+                    'type': {'type': ['string', 'null'], 'maxLength': 255},
+                    'version': {'type': ['string', 'null'],
+                                'maxLength': 255},
+                },
+            },
+            'instances': {'type': 'array', 'minItems': 1,
+                          'maxItems': 64, 'items': MEMBER},
+            'locality': {'type': ['string', 'null']},
+            'extended_properties': {'type': 'object'},
+            'configuration': {'type': ['string', 'null']},
+        },
+    }},
+}
+
+ACTION = {
+    'type': 'object',
+    'minProperties': 1,
+    'maxProperties': 1,
+    'additionalProperties': False,
+    'properties': {
+        'grow': {'type': 'array', 'minItems': 1, 'maxItems': 64,
+                 'items': MEMBER},
+        'shrink': {'type': 'array', 'minItems': 1, 'items': {
+            'type': 'object', 'required': ['id'],
+            'additionalProperties': False,
+            'properties': {'id': instances.UUID}}},
+    },
+}
+
+LIST_QUERY = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'limit': {'type': 'string', 'pattern': r'^[0-9]{1,9}$'},
+        'marker': {'type': 'string', 'minLength': 1, 'maxLength': 36},
+    },
+}
+
+_LINKS = {'type': 'array', 'items': {
+    'type': 'object', 'required': ['href', 'rel'],
+    'properties': {'href': {'type': 'string'}, 'rel': {'type': 'string'}}}}
+
+_TASK = {'type': 'object', 'required': ['id', 'name', 'description'],
+         'additionalProperties': False,
+         'properties': {'id': {'type': 'integer'},
+                        'name': {'type': 'string'},
+                        'description': {'type': 'string'}}}
+
+MEMBER_VIEW = {
+    'type': 'object',
+    'required': ['id', 'name', 'links', 'region', 'type'],
+    'additionalProperties': False,
+    'properties': {
+        'id': {'type': 'string'},
+        'name': {'type': ['string', 'null']},
+        'status': {'type': 'string'},
+        'ip': {'type': 'array', 'items': {'type': 'string'}},
+        'links': _LINKS,
+        'flavor': {'type': 'object', 'required': ['id', 'links']},
+        'volume': {'type': 'object', 'required': ['size']},
+        'region': {'type': 'string'},
+        'type': {'type': 'string', 'enum': ['master', 'slave']},
+        'related_to': {'type': 'string'},
+    },
+}
+
+CLUSTER_VIEW = {
+    'type': 'object',
+    'required': ['id', 'name', 'task', 'created', 'updated', 'links',
+                 'datastore', 'instances', 'region'],
+    'additionalProperties': False,
+    'properties': {
+        'id': {'type': 'string'},
+        'name': {'type': 'string'},
+        'task': _TASK,
+        'created': {'type': 'string'},
+        'updated': {'type': 'string'},
+        'links': _LINKS,
+        'datastore': {'type': 'object', 'required': ['type', 'version']},
+        'region': {'type': 'string'},
+        'ip': {'type': 'array', 'items': {'type': 'string'}},
+        'instances': {'type': 'array', 'items': MEMBER_VIEW},
+        'password': {'type': 'string'},
+    },
+}
+
+SHOW_RESPONSE = {'type': 'object', 'required': ['cluster'],
+                 'additionalProperties': False,
+                 'properties': {'cluster': CLUSTER_VIEW}}
+
+LIST_RESPONSE = {'type': 'object', 'required': ['clusters'],
+                 'additionalProperties': False,
+                 'properties': {'clusters': {'type': 'array',
+                                             'items': CLUSTER_VIEW},
+                                'links': _LINKS}}

@@ -1,0 +1,82 @@
+"""Cluster views: the dicts the API answers with.
+
+Built from the cluster row and its member rows (loaded in one query), so
+rendering a cluster or a page of clusters makes no remote call.
+"""
+
+from urllib import parse
+
+from trove_mr.api.views import instances as instance_views
+from trove_mr.api.views import links
+from trove_mr.common import states
+
+
+def _timestamp(value):
+    return value.strftime('%Y-%m-%dT%H:%M:%S') if value else ''
+
+
+def member_view(row, base, detail=True):
+    """One member as a cluster shows it, with its region and role."""
+    view = {
+        'id': row.id,
+        'name': row.name,
+        'links': links.resource_links(base, row.tenant_id, 'instances',
+                                      row.id),
+        'region': row.region_name or '',
+        'type': row.type or 'master',
+    }
+    if row.related_to:
+        view['related_to'] = row.related_to
+    if detail:
+        full = instance_views.instance_view(row, base)
+        view.update({key: full[key] for key in ('status', 'ip', 'flavor')})
+        if 'volume' in full:
+            view['volume'] = {'size': full['volume']['size']}
+    return view
+
+
+def task_of(cluster):
+    """{'id', 'name', 'description'} of the cluster's task."""
+    if cluster.task_name in states.CLUSTER_TASKS:
+        return states.cluster_task_view(cluster.task_name)
+    return {'id': cluster.task_id, 'name': cluster.task_name,
+            'description': cluster.task_description or ''}
+
+
+def cluster_view(cluster, members, base, detail=True, password=None):
+    """One cluster as redis-clustering.rst shows it, with regions."""
+    version = cluster.datastore_version
+    member_views = [member_view(m, base, detail) for m in members]
+    view = {
+        'id': cluster.id,
+        'name': cluster.name,
+        'task': task_of(cluster),
+        'created': _timestamp(cluster.created),
+        'updated': _timestamp(cluster.updated or cluster.created),
+        'links': links.resource_links(base, cluster.tenant_id, 'clusters',
+                                      cluster.id),
+        'datastore': {'type': version.datastore.name,
+                      'version': version.name},
+        'region': cluster.region_name or '',
+        'instances': member_views,
+    }
+    if detail:
+        view['ip'] = [ip for m in member_views for ip in m.get('ip', [])]
+    if password is not None:
+        view['password'] = password
+    return view
+
+
+def list_view(clusters, members_by_cluster, base, tenant_id, next_marker,
+              limit):
+    """``{"clusters": [...], "links": [next]}`` of one page."""
+    answer = {'clusters': [
+        cluster_view(c, members_by_cluster.get(c.id, []), base,
+                     detail=False) for c in clusters]}
+    if next_marker is not None:
+        answer['links'] = [{
+            'href': '%s/v1.0/%s/clusters?%s' % (
+                base, tenant_id, parse.urlencode(
+                    [('limit', limit), ('marker', next_marker)])),
+            'rel': 'next'}]
+    return answer
