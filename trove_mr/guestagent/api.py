@@ -12,6 +12,9 @@ Version history:
 | 1.2 - Redis Cluster calls: get_node_ip, get_node_id_for_removal,
 |       remove_nodes, cluster_meet, cluster_addslots, cluster_complete,
 |       cluster_replicate.
+| 1.3 - create_backup (cast); get_replication_source, attach_replica,
+|       promote_to_master, detach_replica, replication_info (calls);
+|       get_status answers ``failure`` when failed.
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -35,7 +38,7 @@ def topic_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -138,3 +141,38 @@ class GuestAgentAPI:
         """Make this (slotless) node a replica of the master at ip:port."""
         return self._call('cluster_replicate', '1.2',
                           CONF.agent_call_high_timeout, ip=ip, port=port)
+
+    # -- backups and replication (1.3) -----------------------------------
+
+    def create_backup(self, backup_info):
+        """Back the datastore up to Swift (cast); see the guest manager.
+
+        :param backup_info: ``{'id', 'swift_url', 'container'}``.
+        """
+        self._cast('create_backup', '1.3', backup_info=backup_info)
+
+    def get_replication_source(self):
+        """``{'host', 'port', 'password'}`` replicas of this node use."""
+        return self._call('get_replication_source', '1.3',
+                          CONF.agent_call_low_timeout)
+
+    def attach_replica(self, master):
+        """Follow ``master`` ({'host', 'port', 'password'}) until in sync.
+        """
+        return self._call('attach_replica', '1.3',
+                          CONF.agent_call_high_timeout, master=master)
+
+    def promote_to_master(self):
+        """Stop following a master and accept writes."""
+        return self._call('promote_to_master', '1.3',
+                          CONF.agent_call_high_timeout)
+
+    def detach_replica(self):
+        """Stop following the master, keeping the data."""
+        return self._call('detach_replica', '1.3',
+                          CONF.agent_call_high_timeout)
+
+    def replication_info(self):
+        """Role, master link and replication offset of this node."""
+        return self._call('replication_info', '1.3',
+                          CONF.agent_call_low_timeout)

@@ -16,7 +16,9 @@ from oslo_log import log as logging
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import states
+from trove_mr.guestagent import backup as guest_backup
 from trove_mr.guestagent import bootstrap
+from trove_mr.guestagent import heartbeat
 from trove_mr.guestagent.datastore.redis import service as redis_service
 
 CONF = cfg.CONF
@@ -47,17 +49,26 @@ class GuestError(exceptions.TroveMRError):
     default_message = 'The guest agent could not complete the request.'
 
 
-def restore_backup(app, backup_info):
+def restore_backup(app, backup_info, context=None):
     """Put the backup ``backup_info`` in place before the first start.
 
-    The hook restores use: fetch the backup from the Swift of
-    ``backup_info['region']``, check its checksum, then
-    ``app.prepare_restore(rdb_path)``. This guest cannot fetch backups
-    yet, so a prepare asking for one fails cleanly with this message.
+    Fetches the backup from the Swift of ``backup_info['region']`` with
+    the tenant's token of ``context``, checks its checksum, then
+    ``app.prepare_restore(rdb_path)``. Any failure names the backup.
     """
-    raise GuestError('Restoring backup %s is not supported by this guest '
-                     'agent yet; the instance cannot be built from it.'
-                     % (backup_info or {}).get('id'))
+    backup_id = (backup_info or {}).get('id')
+    if context is None or not getattr(context, 'auth_token', None) or \
+            not backup_info.get('location'):
+        raise GuestError('Restoring backup %s needs its location and the '
+                         'tenant\'s token; the instance cannot be built '
+                         'from it.' % backup_id)
+    try:
+        guest_backup.restore(app, context, backup_info)
+    except guest_backup.ChecksumMismatch:
+        raise
+    except Exception as exc:
+        raise GuestError('Restoring backup %s failed: %s'
+                         % (backup_id, exc)) from exc
 
 
 class GuestManager:
@@ -67,7 +78,7 @@ class GuestManager:
     :param layout: where the datastore lives (bootstrap.discover()).
     """
 
-    target = messaging.Target(version='1.2')
+    target = messaging.Target(version='1.3')
 
     def __init__(self, instance_id=None, layout=None):
         self.instance_id = instance_id or CONF.guest.instance_id
@@ -80,6 +91,9 @@ class GuestManager:
         self._lock = threading.Lock()
         # Set by the service: sends a heartbeat at once.
         self.notify = lambda: None
+        # Made on the first backup: reports go to the conductor sealed
+        # under this instance's key, like heartbeats.
+        self._conductor = None
 
     @property
     def layout(self):
@@ -202,7 +216,7 @@ class GuestManager:
             self.failure = None
             self.notify()
             try:
-                self._prepare(config or {})
+                self._prepare(config or {}, context)
             except Exception as exc:
                 # Exceptions do not carry the password: it is only ever
                 # in redis.conf and in the config dict, neither logged.
@@ -215,7 +229,7 @@ class GuestManager:
                          self.instance_id, self.layout.address)
         self.notify()
 
-    def _prepare(self, config):
+    def _prepare(self, config, context=None):
         password = config.get('password')
         if not password:
             raise GuestError('prepare needs the Redis password.')
@@ -224,7 +238,7 @@ class GuestManager:
         os.makedirs(layout.data_dir, mode=0o700, exist_ok=True)
         app = self._new_app(password, clustered)
         if config.get('backup_info'):
-            restore_backup(app, config['backup_info'])
+            restore_backup(app, config['backup_info'], context)
         app.start(timeout=START_TIMEOUT)
         self.app = app
         try:
@@ -282,7 +296,8 @@ class GuestManager:
 
         :returns: ``{'status': 'running'|'shutdown'|'failed',
             'volume_used': GB}``; a guest not prepared yet answers
-            ``shutdown``, one whose prepare failed ``failed``.
+            ``shutdown``, one whose prepare failed ``failed`` and, since
+            1.3, ``failure``: why.
         """
         if self.phase == PHASE_FAILED:
             status = redis_service.FAILED
@@ -290,7 +305,72 @@ class GuestManager:
             status = redis_service.SHUTDOWN
         else:
             status = self.app.status()
-        return {'status': status, 'volume_used': self.volume_used()}
+        answer = {'status': status, 'volume_used': self.volume_used()}
+        if status == redis_service.FAILED and self.failure:
+            answer['failure'] = self.failure
+        return answer
+
+    # -- backups and replication (since 1.3) -----------------------------
+
+    def _report_backup(self, context, backup_id, **values):
+        if self._conductor is None:
+            self._conductor = heartbeat.guest_conductor_api(
+                self.instance_id)
+        try:
+            self._conductor.update_backup(context, self.instance_id,
+                                          backup_id, time.time(), **values)
+        except Exception as exc:  # noqa: BLE001 - the taskmanager times out
+            LOG.error('Could not report backup %s: %s', backup_id, exc)
+
+    def create_backup(self, context, backup_info):
+        """Back Redis up to the tenant's Swift (cast; since 1.3).
+
+        :param backup_info: ``{'id', 'swift_url', 'container'}``; see
+            :func:`trove_mr.guestagent.backup.create_backup`. Progress and
+            the result go to the conductor's ``update_backup``.
+        """
+        def report(**values):
+            self._report_backup(context, backup_info['id'], **values)
+        try:
+            app = self._prepared_app()
+        except GuestError as exc:
+            report(state='FAILED', message=str(exc))
+            return
+        guest_backup.create_backup(app, context, backup_info, report)
+
+    def get_replication_source(self, context):
+        """Where and how replicas reach this node (call; since 1.3).
+
+        :returns: ``{'host', 'port', 'password'}``; the reply is sealed
+            under this instance's key like every other.
+        """
+        app = self._prepared_app()
+        return {'host': app.address, 'port': app.port,
+                'password': app.password}
+
+    def attach_replica(self, context, master):
+        """Replicate from ``master`` ({'host', 'port', 'password'}) and
+        wait until the link is up (call; since 1.3)."""
+        app = self._prepared_app()
+        app.replication.replicate_from(master['host'], master['port'],
+                                       master['password'])
+        return app.replication.wait_for_sync(timeout=CLUSTER_WAIT_TIMEOUT)
+
+    def promote_to_master(self, context):
+        """Stop replicating and accept writes (call; since 1.3)."""
+        app = self._prepared_app()
+        app.replication.promote_to_master()
+        return app.replication.replication_info()
+
+    def detach_replica(self, context):
+        """Stop following the master, keeping the data (call; since 1.3).
+        """
+        return self.promote_to_master(context)
+
+    def replication_info(self, context):
+        """Role, link and offset from INFO replication (call; since 1.3).
+        """
+        return self._prepared_app().replication.replication_info()
 
     # -- Redis Cluster (since 1.2) ---------------------------------------
 
