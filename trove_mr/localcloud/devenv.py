@@ -15,6 +15,13 @@ tests both use it::
 
 Every process runs in its own process group; ``stop()`` ends them all,
 with the guests the local cloud started.
+
+With ``cells=True`` every region is a control cell of its own (the cells
+seed): its own SQLite database, RabbitMQ virtual host, API, taskmanager
+and conductor, all registered as region mappings in one shared API
+database, each API published as that region's ``database`` endpoint and
+listing globally. Services of the first region keep their plain names
+(``api``); the others' are ``api-RegionTwo`` and so on.
 """
 
 import configparser
@@ -65,11 +72,13 @@ class DevEnv:
         ``['--image-checksum-differs', 'RegionThree']``).
     :param conf_overrides: {section: {option: value}} merged into the
         generated configuration.
+    :param cells: one control cell per region instead of one shared cell.
     """
 
     def __init__(self, state_dir, regions=('RegionOne', 'RegionTwo'),
                  cloud_args=(), conf_overrides=None, vhost=None,
-                 api_port=None, cloud_port=None, password='secret'):
+                 api_port=None, cloud_port=None, password='secret',
+                 cells=False, api_ports=None):
         self.state_dir = os.path.abspath(state_dir)
         self.regions = list(regions)
         self.region_name = self.regions[0]
@@ -78,6 +87,17 @@ class DevEnv:
         self.vhost = vhost or 'trove-mr-%s' % uuid.uuid4().hex[:8]
         self.api_port = api_port or free_port()
         self.password = password
+        self.cells = cells
+        # The control cells: every region with cells, else the first only.
+        self.cell_regions = self.regions if cells else [self.region_name]
+        self.api_ports = dict(api_ports or {})
+        self.api_ports[self.region_name] = self.api_port
+        for region in self.cell_regions:
+            self.api_ports.setdefault(region, free_port())
+        # Keys every cell shares: an API casts to any cell's taskmanager.
+        self._keys = {'taskmanager_rpc_encr_key': uuid.uuid4().hex,
+                      'inst_rpc_key_encr_key': uuid.uuid4().hex,
+                      'mapping_encr_key': uuid.uuid4().hex}
         self.cloud = cloud_fixture.LocalCloudProcess(
             regions=self.regions,
             state_dir=os.path.join(self.state_dir, 'cloud'),
@@ -102,20 +122,90 @@ class DevEnv:
 
     @property
     def transport_url(self):
-        return 'rabbit://%s/%s' % (RABBIT, self.vhost)
+        return self.transport_url_of(self.region_name)
 
     def db_url(self, name):
         return 'sqlite:///%s' % os.path.join(self.state_dir, name)
 
+    # -- cells ---------------------------------------------------------
+
+    def vhost_of(self, region):
+        """RabbitMQ virtual host of a region's cell."""
+        if region == self.region_name:
+            return self.vhost
+        return '%s-%s' % (self.vhost, region)
+
+    def transport_url_of(self, region):
+        """Message bus URL of a region's cell."""
+        return 'rabbit://%s/%s' % (RABBIT, self.vhost_of(region))
+
+    def db_file_of(self, region):
+        """SQLite file of a region's cell database."""
+        if region == self.region_name:
+            return os.path.join(self.state_dir, 'trove_mr.sqlite')
+        return os.path.join(self.state_dir, 'trove_mr_%s.sqlite' % region)
+
+    def db_url_of(self, region):
+        """Database URL of a region's cell."""
+        return 'sqlite:///%s' % self.db_file_of(region)
+
+    def api_url_of(self, region):
+        """URL of the API serving a region (its cell's, or the only one)."""
+        if region not in self.cell_regions:
+            region = self.region_name
+        return 'http://127.0.0.1:%d' % self.api_ports[region]
+
+    def conf_file_of(self, region):
+        """Configuration file of a region's cell services."""
+        if region == self.region_name:
+            return self.conf_file
+        return os.path.join(self.state_dir, 'trove-mr-%s.conf' % region)
+
+    def service_names(self):
+        """(process name, service, region) of every service to run."""
+        for region in self.cell_regions:
+            for service in SERVICES:
+                name = service if region == self.region_name else \
+                    '%s-%s' % (service, region)
+                yield name, service, region
+
+    def stop_cell_database(self, region):
+        """Make a region's cell database unreachable (for outage tests).
+
+        The SQLite file is moved aside and a directory takes its place, so
+        every new connection fails to open it, as with a database server
+        that is down.
+        """
+        path = self.db_file_of(region)
+        os.rename(path, path + '.stopped')
+        os.mkdir(path)
+
+    def start_cell_database(self, region):
+        """Undo :meth:`stop_cell_database`."""
+        path = self.db_file_of(region)
+        os.rmdir(path)
+        os.rename(path + '.stopped', path)
+
     def _cloud_args(self):
-        return ['--database-url',
-                'http://127.0.0.1:%d/v1.0/%%(tenant_id)s' % self.api_port
-                ] + self.cloud_args
+        template = 'http://127.0.0.1:%d/v1.0/%%(tenant_id)s'
+        urls = [template % self.api_port]
+        if self.cells:
+            urls += ['%s=%s' % (region, template % self.api_ports[region])
+                     for region in self.cell_regions]
+        args = []
+        for url in urls:
+            args += ['--database-url', url]
+        return args + self.cloud_args
 
     # -- configuration -------------------------------------------------
 
-    def config(self):
-        """The trove-mr.conf of this system, as {section: {opt: value}}."""
+    def config(self, region=None):
+        """The trove-mr.conf of a region's cell, as {section: {opt: value}}.
+
+        ``region`` defaults to the first one (the only cell without
+        ``cells``).
+        """
+        region = region or self.region_name
         auth = {
             'auth_url': self.cloud.auth_url,
             'username': 'trove', 'password': self.password,
@@ -124,8 +214,8 @@ class DevEnv:
         }
         sections = {
             'DEFAULT': {
-                'region_name': self.region_name,
-                'transport_url': self.transport_url,
+                'region_name': region,
+                'transport_url': self.transport_url_of(region),
                 'log_dir': self.log_dir,
                 'debug': 'true',
                 'agent_heartbeat_interval': '2',
@@ -134,25 +224,28 @@ class DevEnv:
                 'server_poll_interval': '1',
                 'max_instances_per_tenant': '30',
                 'max_accepted_volume_size': '10',
-                'taskmanager_rpc_encr_key': uuid.uuid4().hex,
-                'inst_rpc_key_encr_key': uuid.uuid4().hex,
+                'taskmanager_rpc_encr_key':
+                    self._keys['taskmanager_rpc_encr_key'],
+                'inst_rpc_key_encr_key': self._keys['inst_rpc_key_encr_key'],
             },
-            'database': {'connection': self.db_url('trove_mr.sqlite')},
+            'database': {'connection': self.db_url_of(region)},
             'api_database': {
                 'connection': self.db_url('trove_mr_api.sqlite'),
-                'mapping_encr_key': uuid.uuid4().hex,
+                'mapping_encr_key': self._keys['mapping_encr_key'],
             },
             'api': {
-                'bind_host': '127.0.0.1', 'bind_port': str(self.api_port),
+                'bind_host': '127.0.0.1',
+                'bind_port': str(self.api_ports[region]),
                 'workers': '2', 'auth_strategy': 'keystone',
-                'public_endpoint': self.api_url,
+                'public_endpoint': self.api_url_of(region),
+                'instance_list_scope': 'global' if self.cells else 'local',
             },
             'keystone_authtoken': dict(
                 auth, auth_type='password', interface='public',
                 www_authenticate_uri=self.cloud.auth_url,
-                region_name=self.region_name,
+                region_name=region,
                 service_token_roles_required='true'),
-            'service_credentials': dict(auth, region_name=self.region_name,
+            'service_credentials': dict(auth, region_name=region,
                                         interface='public'),
             'redis': {'redis_server_bin': shutil.which('redis-server')
                       or 'redis-server'},
@@ -165,42 +258,55 @@ class DevEnv:
         return sections
 
     def write_config(self):
-        parser = configparser.RawConfigParser()
-        for section, values in self.config().items():
-            if section != 'DEFAULT':
-                parser.add_section(section)
-            for key, value in values.items():
-                parser.set(section, key, value)
-        with open(self.conf_file, 'w') as f:
-            parser.write(f)
-        os.chmod(self.conf_file, 0o600)
+        """Write the configuration file of every cell."""
+        for region in self.cell_regions:
+            parser = configparser.RawConfigParser()
+            for section, values in self.config(region).items():
+                if section != 'DEFAULT':
+                    parser.add_section(section)
+                for key, value in values.items():
+                    parser.set(section, key, value)
+            path = self.conf_file_of(region)
+            with open(path, 'w') as f:
+                parser.write(f)
+            os.chmod(path, 0o600)
 
     # -- life cycle ----------------------------------------------------
 
-    def manage(self, *args):
-        """Run ``trove-mr-manage`` on this system's configuration."""
+    def manage(self, *args, region=None):
+        """Run ``trove-mr-manage`` on a cell's configuration."""
+        conf_file = self.conf_file_of(region or self.region_name)
         return subprocess.run(
-            [_bin('trove-mr-manage'), '--config-file', self.conf_file]
+            [_bin('trove-mr-manage'), '--config-file', conf_file]
             + list(args), check=True, capture_output=True, text=True,
             timeout=120).stdout
 
     def _prepare_databases(self):
-        self.manage('db', 'sync')
-        self.manage('datastore_update', DATASTORE, '')
-        self.manage('datastore_version_update', DATASTORE,
-                    DATASTORE_VERSION, DATASTORE, IMAGE_NAME,
-                    '--image-tags', 'trove,redis', '--active', '--default')
-        self.manage('datastore_update', DATASTORE, DATASTORE_VERSION)
-        self.manage('region_mapping', 'create', '--name', self.region_name,
-                    '--transport-url', self.transport_url,
-                    '--database-connection',
-                    self.db_url('trove_mr.sqlite'))
+        for region in self.cell_regions:
+            first = region == self.region_name
+            # The API database is shared: the first cell migrates it.
+            self.manage('db', 'sync', *(() if first else ('--region-only',)),
+                        region=region)
+            self.manage('datastore_update', DATASTORE, '', region=region)
+            self.manage('datastore_version_update', DATASTORE,
+                        DATASTORE_VERSION, DATASTORE, IMAGE_NAME,
+                        '--image-tags', 'trove,redis', '--active',
+                        '--default', region=region)
+            self.manage('datastore_update', DATASTORE, DATASTORE_VERSION,
+                        region=region)
+            self.manage('region_mapping', 'create', '--name', region,
+                        '--transport-url', self.transport_url_of(region),
+                        '--database-connection', self.db_url_of(region))
 
     def start_service(self, name):
-        """Start one control-plane service (api, taskmanager, conductor)."""
+        """Start one control-plane service by process name (``api``,
+        ``taskmanager``, ``conductor``; ``api-RegionTwo`` for a cell's)."""
+        service, _, region = name.partition('-')
+        region = region or self.region_name
         log = open(os.path.join(self.log_dir, '%s.out' % name), 'ab')
         proc = subprocess.Popen(
-            [_bin('trove-mr-%s' % name), '--config-file', self.conf_file],
+            [_bin('trove-mr-%s' % service), '--config-file',
+             self.conf_file_of(region)],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL,
             start_new_session=True)
         log.close()
@@ -227,21 +333,30 @@ class DevEnv:
         """Bring everything up and wait until the API answers a ping."""
         os.makedirs(self.log_dir, exist_ok=True)
         os.makedirs(self.cloud.state_dir, exist_ok=True)
-        rabbitmqctl('add_vhost', self.vhost)
-        rabbitmqctl('set_permissions', '-p', self.vhost, 'guest',
-                    '.*', '.*', '.*')
+        for region in self.cell_regions:
+            rabbitmqctl('add_vhost', self.vhost_of(region))
+            rabbitmqctl('set_permissions', '-p', self.vhost_of(region),
+                        'guest', '.*', '.*', '.*')
         self.cloud.start()
         self.write_config()
         self._prepare_databases()
-        for name in SERVICES:
+        for name, _, _ in self.service_names():
             self.start_service(name)
         self.wait_ready(timeout)
         self.write_client_files()
         return self
 
     def wait_ready(self, timeout=90):
-        """Wait until the API is healthy and reaches both RPC services."""
+        """Wait until every cell's API is healthy and reaches its RPC
+        services."""
         deadline = time.monotonic() + timeout
+        answer = None
+        for region in self.cell_regions:
+            answer = self._wait_api(self.api_url_of(region), deadline,
+                                    timeout)
+        return answer
+
+    def _wait_api(self, api_url, deadline, timeout):
         admin = self.cloud.session('admin')
         project = admin.get_project_id()
         last = None
@@ -253,7 +368,7 @@ class DevEnv:
                             name, proc.returncode, self.log_dir))
             try:
                 resp = admin.get(
-                    '%s/v1.0/%s/mgmt/ping' % (self.api_url, project),
+                    '%s/v1.0/%s/mgmt/ping' % (api_url, project),
                     raise_exc=False, timeout=10)
                 if resp.status_code == 200:
                     return resp.json()
@@ -269,10 +384,11 @@ class DevEnv:
         for name in list(self.procs):
             self.stop_service(name)
         self.cloud.stop(remove_state=False)
-        try:
-            rabbitmqctl('delete_vhost', self.vhost)
-        except (subprocess.SubprocessError, OSError):
-            pass
+        for region in self.cell_regions:
+            try:
+                rabbitmqctl('delete_vhost', self.vhost_of(region))
+            except (subprocess.SubprocessError, OSError):
+                pass
         if remove:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 

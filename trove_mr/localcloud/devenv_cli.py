@@ -36,7 +36,9 @@ def _env_from_saved(state_dir):
     saved = _load(state_dir)
     env = devenv.DevEnv(state_dir, regions=saved['regions'],
                         vhost=saved['vhost'], api_port=saved['api_port'],
-                        cloud_port=saved['cloud_port'])
+                        cloud_port=saved['cloud_port'],
+                        cells=saved.get('cells', False),
+                        api_ports=saved.get('api_ports'))
     return env
 
 
@@ -73,7 +75,7 @@ def status(state_dir):
     return every
 
 
-def up(state_dir, regions, api_port, cloud_port):
+def up(state_dir, regions, api_port, cloud_port, cells=False):
     if _pids(state_dir) and any(_alive(p) for p in
                                 _pids(state_dir).values()):
         print('trove-mr is already running; ./run.sh stop first.')
@@ -82,10 +84,15 @@ def up(state_dir, regions, api_port, cloud_port):
     # its records would only describe servers that no longer exist.
     shutil.rmtree(state_dir, ignore_errors=True)
     os.makedirs(state_dir)
-    env = devenv.DevEnv(state_dir, regions=regions,
-                        api_port=_port_or_free(api_port),
+    api_port = _port_or_free(api_port)
+    # With cells, region N's API listens on api_port + N when free.
+    api_ports = {region: _port_or_free(api_port + index)
+                 for index, region in enumerate(regions) if index} \
+        if cells else None
+    env = devenv.DevEnv(state_dir, regions=regions, api_port=api_port,
                         cloud_port=_port_block_or_free(cloud_port,
-                                                       len(regions) + 1))
+                                                       len(regions) + 1),
+                        cells=cells, api_ports=api_ports)
     started = time.monotonic()
     try:
         env.start()
@@ -96,12 +103,17 @@ def up(state_dir, regions, api_port, cloud_port):
              'api_port': env.api_port, 'cloud_port': env.cloud.port,
              'api_url': env.api_url, 'auth_url': env.cloud.auth_url,
              'conf_file': env.conf_file,
-             'clouds_yaml': os.path.join(state_dir, 'clouds.yaml')}
+             'clouds_yaml': os.path.join(state_dir, 'clouds.yaml'),
+             'cells': env.cells, 'api_ports': env.api_ports}
     with open(os.path.join(state_dir, 'devenv.json'), 'w') as f:
         json.dump(saved, f, indent=2)
     print('trove-mr is up in %.1f s: API %s, Keystone %s, regions %s'
           % (time.monotonic() - started, env.api_url, env.cloud.auth_url,
              ', '.join(env.regions)))
+    if env.cells:
+        print('one control cell per region, global lists: %s' % ', '.join(
+            '%s %s' % (region, env.api_url_of(region))
+            for region in env.cell_regions))
     return saved
 
 
@@ -253,11 +265,15 @@ def main(argv=None):
     parser.add_argument('--api-port', type=int, default=8779)
     parser.add_argument('--cloud-port', type=int, default=5000)
     parser.add_argument('--demo-region', default='RegionTwo')
+    parser.add_argument('--cells', action='store_true',
+                        help='one control cell (database, message queue, '
+                             'API, taskmanager, conductor) per region, '
+                             'with global lists')
     args = parser.parse_args(argv)
     state_dir = os.path.abspath(args.dir)
     if args.command == 'up':
         saved = up(state_dir, args.regions.split(','), args.api_port,
-                   args.cloud_port)
+                   args.cloud_port, cells=args.cells)
         _print_usage(saved)
     elif args.command == 'demo':
         demo(state_dir, args.demo_region)
