@@ -10,6 +10,7 @@ relationships reads need already loaded. Callers import this module only:
     db_api.instance_get(ctx, instance_id, tenant_id=ctx.project_id)
 """
 
+from trove_mr.db import api_backups
 from trove_mr.db import clusters_backups
 from trove_mr.db import datastores
 from trove_mr.db import instances
@@ -51,3 +52,5 @@ backup_list = clusters_backups.backup_list
 backup_update = clusters_backups.backup_update
 backup_soft_delete = clusters_backups.backup_soft_delete
 backup_count = clusters_backups.backup_count
+backup_update_from_guest = api_backups.backup_update_from_guest
+instance_replicas = api_backups.instance_replicas
