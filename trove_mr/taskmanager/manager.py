@@ -15,8 +15,10 @@ from trove_mr.common import exceptions
 from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db import api as db_api
 from trove_mr.taskmanager import recovery
+from trove_mr.taskmanager.flows import backup as backup_flow
 from trove_mr.taskmanager.flows import create_instance as create_flow
 from trove_mr.taskmanager.flows import delete_instance as delete_flow
+from trove_mr.taskmanager.flows import replica as replica_flow
 from trove_mr.taskmanager.flows import restart_instance as restart_flow
 
 CONF = cfg.CONF
@@ -26,7 +28,7 @@ LOG = logging.getLogger(__name__)
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.2')
+    target = messaging.Target(version='1.3')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -69,8 +71,10 @@ class TaskManager:
                             'another taskmanager builds it); skipped',
                             instance_id)
                 return
-            create_flow.run(context, instance, placement, password,
-                            backup_info)
+            built = create_flow.run(context, instance, placement,
+                                    password, backup_info)
+        if built and instance.replica_of_id:
+            replica_flow.attach_new_replica(context, instance_id)
 
     def delete_instance(self, context, instance_id):
         """Delete an instance's guest, server, volume and record (cast)."""
@@ -107,6 +111,27 @@ class TaskManager:
         """Delete a cluster and every member (cast, 1.2)."""
         self._cluster_strategy(context, cluster_id).delete_cluster(
             context, cluster_id)
+
+    def create_backup(self, context, backup_id, instance_id, backup_info):
+        """Back an instance up to the tenant's Swift (cast, 1.3)."""
+        backup_flow.run_create(context, backup_id, instance_id,
+                               backup_info)
+
+    def delete_backup(self, context, backup_id):
+        """Delete a backup's objects and record (cast, 1.3)."""
+        backup_flow.run_delete(context, backup_id)
+
+    def promote_to_replica_source(self, context, instance_id):
+        """Swap a replica and its master (cast, 1.3)."""
+        replica_flow.promote(context, instance_id)
+
+    def eject_replica_source(self, context, instance_id):
+        """Replace a dead master by its best replica (cast, 1.3)."""
+        replica_flow.eject(context, instance_id)
+
+    def detach_replica(self, context, instance_id):
+        """Make a replica standalone, keeping its data (cast, 1.3)."""
+        replica_flow.detach(context, instance_id)
 
     def recover_builds(self):
         """Periodic: clean up builds whose taskmanager died."""

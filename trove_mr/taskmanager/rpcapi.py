@@ -6,6 +6,8 @@ Version history:
 | 1.1 - create_instance, delete_instance, restart_instance (casts).
 | 1.2 - create_cluster, grow_cluster, shrink_cluster, delete_cluster
 |       (casts).
+| 1.3 - create_backup, delete_backup, promote_to_replica_source,
+|       eject_replica_source, detach_replica (casts).
 
 Add a method by raising RPC_API_VERSION (1.1, 1.2, ...), giving the method
 ``version='1.x'`` in its ``prepare`` call, adding a line above, and raising
@@ -22,7 +24,7 @@ TOPIC = 'trove-mr-taskmanager'
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=TOPIC, version='1.0')
@@ -96,3 +98,33 @@ class TaskManagerAPI:
         """Cast: delete every member of a cluster, then the cluster."""
         self._prepare(context, '1.2').cast(context, 'delete_cluster',
                                            cluster_id=cluster_id)
+
+    def create_backup(self, context, backup_id, instance_id, backup_info):
+        """Cast: back ``instance_id`` up as the NEW backup ``backup_id``.
+
+        :param backup_info: ``{'id', 'swift_url', 'container'}`` for the
+            guest; the context carries the tenant's token.
+        """
+        self._prepare(context, '1.3').cast(
+            context, 'create_backup', backup_id=backup_id,
+            instance_id=instance_id, backup_info=backup_info)
+
+    def delete_backup(self, context, backup_id):
+        """Cast: remove a backup's objects in Swift, then its record."""
+        self._prepare(context, '1.3').cast(context, 'delete_backup',
+                                           backup_id=backup_id)
+
+    def promote_to_replica_source(self, context, instance_id):
+        """Cast: make replica ``instance_id`` the master of its set."""
+        self._prepare(context, '1.3').cast(
+            context, 'promote_to_replica_source', instance_id=instance_id)
+
+    def eject_replica_source(self, context, instance_id):
+        """Cast: replace the dead master ``instance_id`` by a replica."""
+        self._prepare(context, '1.3').cast(
+            context, 'eject_replica_source', instance_id=instance_id)
+
+    def detach_replica(self, context, instance_id):
+        """Cast: replica ``instance_id`` stops following its master."""
+        self._prepare(context, '1.3').cast(context, 'detach_replica',
+                                           instance_id=instance_id)

@@ -29,6 +29,23 @@ def guest_client(context, instance_id, key=None):
     return guest_api.GuestAgentAPI(context, instance_id, key=key)
 
 
+def _failure_of(context, instance_id):
+    """``': <why>'`` from the guest (1.3 get_status), else ``'.'``.
+
+    The fault users see should name the cause (a checksum mismatch, a
+    Redis that does not start), which only the guest knows.
+    """
+    try:
+        answer = guest_client(context, instance_id)._call(
+            'get_status', '1.1', PING_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 - the fault stays generic
+        LOG.debug('No failure detail from the guest of %s: %s',
+                  instance_id, exc)
+        return '.'
+    failure = (answer or {}).get('failure')
+    return ': %s' % failure if failure else '.'
+
+
 def wait_for_status(context, instance_id, deadline, waiting_for,
                     since=None, wanted=states.SERVICE_RUNNING):
     """Wait until the guest reports ``wanted`` (after ``since``, if given).
@@ -42,8 +59,9 @@ def wait_for_status(context, instance_id, deadline, waiting_for,
             return False
         if status.status == states.SERVICE_FAILED:
             raise common.StepFailed(
-                'The guest of instance %s reported FAILED while %s.'
-                % (instance_id, waiting_for))
+                'The guest of instance %s reported FAILED while %s%s'
+                % (instance_id, waiting_for,
+                   _failure_of(context, instance_id)))
         return status.status == wanted
     return common.poll(reported, deadline, waiting_for,
                        interval=STATUS_POLL_INTERVAL)
