@@ -105,11 +105,17 @@ def object_store_url(context, region_name=None):
     for service in context.service_catalog or []:
         if service.get('type') != 'object-store':
             continue
+        interface = CONF.service_credentials.interface
         for endpoint in service.get('endpoints', []):
-            if (endpoint.get('region') == region_name
-                    or endpoint.get('region_id') == region_name) and \
-                    endpoint.get('interface', 'public') == \
-                    CONF.service_credentials.interface:
+            if endpoint.get('region') != region_name and \
+                    endpoint.get('region_id') != region_name:
+                continue
+            # keystonemiddleware passes the catalog in the v2 form, one
+            # entry per region with <interface>URL keys.
+            if endpoint.get(interface + 'URL'):
+                return endpoint[interface + 'URL']
+            if endpoint.get('interface', 'public') == interface and \
+                    endpoint.get('url'):
                 return endpoint['url']
     return None
 

@@ -9,6 +9,7 @@ they are set and the process's own database and bus otherwise.
 
 from oslo_context import context
 from oslo_db.sqlalchemy import enginefacade
+from oslo_serialization import jsonutils
 
 
 @enginefacade.transaction_context_provider
@@ -25,6 +26,20 @@ class RequestContext(context.RequestContext):
         self.db_connection = None
         self.cell_transport = None
         self.cell_name = None
+
+    @classmethod
+    def from_environ(cls, environ, **kwargs):
+        """A context from auth_token's headers, with the service catalog
+        (``X-Service-Catalog``) so that the tenant's endpoints, such as
+        its object store for backups, can be found."""
+        if 'service_catalog' not in kwargs:
+            raw = environ.get('HTTP_X_SERVICE_CATALOG')
+            if raw:
+                try:
+                    kwargs['service_catalog'] = jsonutils.loads(raw)
+                except ValueError:
+                    kwargs['service_catalog'] = []
+        return super().from_environ(environ, **kwargs)
 
     def to_dict(self):
         values = super().to_dict()
