@@ -77,3 +77,15 @@ def wait_nodes(ip, password, check, timeout=30):
         time.sleep(0.5)
     raise AssertionError('CLUSTER NODES at %s never matched: %s'
                          % (ip, nodes))
+
+
+def wait_task(session, cluster_url, task_name, timeout=READY_TIMEOUT):
+    """Poll until the cluster's task is ``task_name``; the view."""
+    deadline = time.monotonic() + timeout
+    view = None
+    while time.monotonic() < deadline:
+        view = get(session, cluster_url).json()['cluster']
+        if view['task']['name'] == task_name:
+            return view
+        time.sleep(1)
+    raise AssertionError('cluster task never %s: %s' % (task_name, view))

@@ -9,12 +9,14 @@ from trove_mr.api.schemas import instances
 NAME = instances.NAME
 REF = instances.REF
 
+# python-troveclient sends the size of --instance volume=N as a string.
 _VOLUME = {
     'type': 'object',
     'required': ['size'],
     'additionalProperties': False,
     'properties': {
-        'size': {'type': 'integer', 'minimum': 1},
+        'size': {'type': ['integer', 'string'], 'minimum': 1,
+                 'pattern': r'^0*[1-9][0-9]{0,8}$'},
         'type': {'type': ['string', 'null'], 'maxLength': 255},
     },
 }

@@ -76,12 +76,12 @@ class RedisAPIStrategy:
                 raise exceptions.Forbidden(
                     'Local storage not specified in flavor ID: %s.'
                     % flavor_ref)
-            if volume['size'] > CONF.max_accepted_volume_size:
+            size = int(volume['size'])
+            if size > CONF.max_accepted_volume_size:
                 raise exceptions.BadRequest(
                     "Invalid input for field '%s.volume.size': %d GB is "
                     "more than the maximum of %d GB." % (
-                        where, volume['size'],
-                        CONF.max_accepted_volume_size))
+                        where, size, CONF.max_accepted_volume_size))
             name = spec.get('name')
             if not name:
                 while '%s-member-%d' % (cluster_name, next_index) in names:
@@ -105,7 +105,7 @@ class RedisAPIStrategy:
                     "slave replicates another member." % where)
             plans.append({
                 'name': name, 'flavor_ref': str(flavor_ref),
-                'volume_size': volume['size'],
+                'volume_size': size,
                 'volume_type': volume.get('type') or
                 CONF.cinder_volume_type,
                 'region': _region(spec, where), 'type': role,
