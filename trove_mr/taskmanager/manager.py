@@ -73,7 +73,9 @@ class TaskManager:
                 return
             built = create_flow.run(context, instance, placement,
                                     password, backup_info)
-        if built and instance.replica_of_id:
+        # Re-read: the API records replica_of_id right after the cast.
+        if built and db_api.instance_get(context,
+                                         instance_id).replica_of_id:
             replica_flow.attach_new_replica(context, instance_id)
 
     def delete_instance(self, context, instance_id):

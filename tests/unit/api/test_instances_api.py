@@ -104,7 +104,6 @@ def test_flavor_mismatch_is_a_400_naming_what_differs(api, taskmanager):
 @pytest.mark.parametrize('field,value', [
     ('users', [{'name': 'u', 'password': 'p'}]),
     ('databases', [{'name': 'd'}]),
-    ('replica_of', 'abc'),
     ('nics', [{'net-id': 'n'}]),
     ('locality', 'affinity'),
 ])

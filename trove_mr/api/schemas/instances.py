@@ -80,9 +80,10 @@ UPDATE = {
     'additionalProperties': False,
     'properties': {'instance': {
         'type': 'object',
-        'required': ['name'],
+        'minProperties': 1,
         'additionalProperties': False,
-        'properties': {'name': NAME},
+        # replica_of: null is python-troveclient's detach_replica.
+        'properties': {'name': NAME, 'replica_of': {'type': 'null'}},
     }},
 }
 
@@ -93,6 +94,10 @@ ACTION = {
     'additionalProperties': False,
     'properties': {
         'restart': {'type': 'object', 'additionalProperties': False},
+        'promote_to_replica_source': {'type': 'object',
+                                      'additionalProperties': False},
+        'eject_replica_source': {'type': 'object',
+                                 'additionalProperties': False},
     },
 }
 

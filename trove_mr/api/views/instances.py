@@ -33,8 +33,9 @@ def status_of(row):
     return states.display_status(row.task_status, service)
 
 
-def instance_view(row, base, password=None):
-    """One instance as multi-region-trove.rst shows it."""
+def instance_view(row, base, password=None, replicas=None):
+    """One instance as multi-region-trove.rst shows it; ``replicas``:
+    the rows of its replicas, when it has any."""
     addresses = _addresses(row)
     version = row.datastore_version
     view = {
@@ -71,6 +72,12 @@ def instance_view(row, base, password=None):
             'id': row.replica_of_id,
             'links': links.resource_links(base, row.tenant_id, 'instances',
                                           row.replica_of_id)}
+    if replicas:
+        view['replicas'] = [
+            {'id': r.id, 'name': r.name, 'region': r.region_name or '',
+             'links': links.resource_links(base, r.tenant_id, 'instances',
+                                           r.id)}
+            for r in replicas]
     if row.cluster_id:
         view['cluster_id'] = row.cluster_id
     if password is not None:

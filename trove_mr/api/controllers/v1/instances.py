@@ -6,8 +6,10 @@ Each method: policy, validated input, one domain call, a view.
 import pecan
 from pecan import rest
 
+from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import base
 from trove_mr.api.domain import instances as domain
+from trove_mr.api.domain import replicas as replicas_domain
 from trove_mr.api.schemas import instances as schemas
 from trove_mr.api.schemas import validation
 from trove_mr.api.views import instances as views
@@ -52,6 +54,10 @@ class InstanceActionController(rest.RestController):
         if 'restart' in action:
             domain.restart(context, base.tenant_id(), instance_id,
                            pecan.request.taskmanager_api)
+        else:
+            replicas_domain.replica_action(
+                context, base.tenant_id(), instance_id, next(iter(action)),
+                pecan.request.taskmanager_api)
         pecan.response.status = 202
         return ''
 
@@ -60,6 +66,7 @@ class InstancesController(rest.RestController):
     """Create, list, show, rename, delete instances."""
 
     action = InstanceActionController()
+    backups = backups.InstanceBackupsController()
 
     @pecan.expose('json')
     def get_all(self):
@@ -74,8 +81,10 @@ class InstancesController(rest.RestController):
         context = base.context()
         policy.authorize(context, 'instance:show', _target())
         base.no_query()
-        row = domain.show(context, base.tenant_id(), instance_id)
-        return {'instance': views.instance_view(row, links.base_url())}
+        row, replicas = replicas_domain.show_with_replicas(
+            context, base.tenant_id(), instance_id)
+        return {'instance': views.instance_view(row, links.base_url(),
+                                                replicas=replicas)}
 
     @pecan.expose('json')
     def post(self):
@@ -83,8 +92,10 @@ class InstancesController(rest.RestController):
         context = base.context()
         policy.authorize(context, 'instance:create', _target())
         request = base.body(schemas.CREATE)['instance']
-        row, password = domain.create(context, base.tenant_id(), request,
-                                      pecan.request.taskmanager_api)
+        create = replicas_domain.create if request.get('replica_of') \
+            else domain.create
+        row, password = create(context, base.tenant_id(), request,
+                               pecan.request.taskmanager_api)
         pecan.response.status = 202
         return {'instance': views.instance_view(row, links.base_url(),
                                                 password=password)}
@@ -92,8 +103,14 @@ class InstancesController(rest.RestController):
     def _rename(self, instance_id):
         context = base.context()
         policy.authorize(context, 'instance:update', _target())
-        name = base.body(schemas.UPDATE)['instance']['name']
-        domain.rename(context, base.tenant_id(), instance_id, name)
+        update = base.body(schemas.UPDATE)['instance']
+        if 'replica_of' in update:
+            replicas_domain.replica_action(
+                context, base.tenant_id(), instance_id, 'detach_replica',
+                pecan.request.taskmanager_api)
+        if 'name' in update:
+            domain.rename(context, base.tenant_id(), instance_id,
+                          update['name'])
         pecan.response.status = 202
         return ''
 

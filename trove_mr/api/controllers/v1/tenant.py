@@ -4,6 +4,7 @@ Each resource controller is attached here as an attribute named as its
 URL segment, e.g. ``instances = instances.InstancesController()``.
 """
 
+from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import clusters
 from trove_mr.api.controllers.v1 import datastores
 from trove_mr.api.controllers.v1 import flavors
@@ -16,6 +17,7 @@ class TenantController:
 
     mgmt = mgmt.MgmtController()
     instances = instances.InstancesController()
+    backups = backups.BackupsController()
     clusters = clusters.ClustersController()
     flavors = flavors.FlavorsController()
     datastores = datastores.DatastoresController()

@@ -1,0 +1,41 @@
+"""Backup views: the dicts the API answers with."""
+
+from urllib import parse
+
+from trove_mr.api.views import instances as instance_views
+
+
+def backup_view(row, versions=None):
+    """One backup; ``versions`` maps datastore version ids to rows."""
+    version = (versions or {}).get(row.datastore_version_id)
+    datastore = {}
+    if version is not None:
+        datastore = {'type': version.datastore.name,
+                     'version': version.name,
+                     'version_id': version.id}
+    return {
+        'id': row.id,
+        'name': row.name,
+        'description': row.description,
+        'instance_id': row.instance_id,
+        'status': row.state,
+        'size': row.size,
+        'checksum': row.checksum,
+        'location': row.location,
+        'region': row.region_name or '',
+        'datastore': datastore,
+        'parent_id': None,
+        'created': instance_views._timestamp(row.created),
+        'updated': instance_views._timestamp(row.updated or row.created),
+    }
+
+
+def list_view(rows, base, path, next_marker, limit, versions=None):
+    """``{"backups": [...], "links": [next]}`` of one page."""
+    answer = {'backups': [backup_view(row, versions) for row in rows]}
+    if next_marker is not None:
+        answer['links'] = [{
+            'href': '%s%s?%s' % (base, path, parse.urlencode(
+                sorted({'limit': limit, 'marker': next_marker}.items()))),
+            'rel': 'next'}]
+    return answer
