@@ -70,6 +70,31 @@ def instance_list(context, tenant_id, limit=None, marker=None,
 
 
 @engines.region_reader
+def instance_list_keys(context, tenant_id, limit, after=None,
+                       include_clustered=False):
+    """The (created, id) keys of a tenant's next ``limit`` live instances.
+
+    Two columns off the index, no rows built: a global list merges the
+    keys of every cell first and loads only the rows of the page.
+    """
+    query = sa.select(Instance.created, Instance.id).where(
+        Instance.tenant_id == tenant_id, Instance.deleted.is_(False))
+    if not include_clustered:
+        query = query.where(Instance.cluster_id.is_(None))
+    if after is not None:
+        query = query.where(pagination.after_clause(Instance, after))
+    query = query.order_by(Instance.created, Instance.id).limit(limit)
+    return [tuple(found) for found in context.session.execute(query)]
+
+
+@engines.region_reader
+def instance_get_many(context, instance_ids):
+    """The instances of ``instance_ids`` (any order), status loaded."""
+    query = sa.select(Instance).where(Instance.id.in_(list(instance_ids)))
+    return list(context.session.execute(query).unique().scalars())
+
+
+@engines.region_reader
 def instance_marker_key(context, marker, tenant_id=None):
     """The (created, id) key of instance ``marker`` here, or None."""
     return pagination.marker_key(context.session, Instance, marker,

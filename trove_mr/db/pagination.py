@@ -18,6 +18,13 @@ def marker_key(session, model, marker, tenant_id=None):
     return tuple(found) if found is not None else None
 
 
+def after_clause(model, after):
+    """WHERE clause of the rows that sort after the (created, id) key."""
+    created, marker_id = after
+    return sa.or_(model.created > created,
+                  sa.and_(model.created == created, model.id > marker_id))
+
+
 def page(session, query, model, limit, marker, tenant_id=None, after=None):
     """Apply the marker and limit to ``query`` and run it.
 
@@ -36,10 +43,7 @@ def page(session, query, model, limit, marker, tenant_id=None, after=None):
             raise exceptions.BadRequest(
                 'Invalid marker: %s was not found.' % marker)
     if after is not None:
-        created, marker_id = after
-        query = query.where(sa.or_(
-            model.created > created,
-            sa.and_(model.created == created, model.id > marker_id)))
+        query = query.where(after_clause(model, after))
     query = query.order_by(model.created, model.id)
     if limit is not None:
         # One more than asked: it tells whether there is a next page.

@@ -269,13 +269,13 @@ def list_page(context, tenant_id, limit=None, marker=None,
         return rows, next_marker, limit, None
     after = _global_marker_key(context, tenant_id, marker)
 
-    def cell_page(cctx, cell_limit, cell_after):
-        return db_api.instance_list(
-            cctx, tenant_id, limit=cell_limit, after=cell_after,
-            include_clustered=include_clustered)[0]
+    def cell_keys(cctx, cell_limit, cell_after):
+        return db_api.instance_list_keys(
+            cctx, tenant_id, cell_limit, after=cell_after,
+            include_clustered=include_clustered)
 
-    rows, last, unavailable = scatter.merged_page(context, cell_page, limit,
-                                                  after=after)
+    rows, last, unavailable = scatter.merged_page(
+        context, cell_keys, db_api.instance_get_many, limit, after=after)
     return rows, (last.id if last is not None else None), limit, \
         unavailable
 

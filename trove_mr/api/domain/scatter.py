@@ -107,28 +107,46 @@ def sort_key(row):
     return (row.created, row.id)
 
 
-def merged_page(context, page_fn, limit, after=None, timeout=None):
+def merged_page(context, keys_fn, rows_fn, limit, after=None,
+                timeout=None):
     """One page of a resource over every cell, in (created, id) order.
 
-    :param page_fn: ``page_fn(cell_context, limit, after)`` returning at
-        most ``limit`` rows of that cell, in (created, id) order, all after
-        the (created, id) key ``after`` (None: from the start). E.g. the
-        rows of ``db_api.instance_list(cctx, tenant, limit=limit,
-        after=after)``.
-    :param limit: the page size.
-    :param after: the (created, id) key of the previous page's last row.
-    :returns: ``(rows, next_after_row, unavailable_cell_names)``;
-        ``next_after_row`` is the last row when more rows follow (its id is
-        the next marker), None on the last page.
+    Two rounds, each one query per cell run in parallel, so the cost
+    follows the page size and not the number of cells:
 
-    Each cell is asked for limit + 1 rows, so a page costs one query per
-    cell whatever the number of cells, and the extra row tells whether
-    there is a next page.
+    1. ``keys_fn(cell_context, limit, after)``: the (created, id) keys of
+       that cell's next ``limit`` rows after the key ``after`` (None: from
+       the start), in order; e.g. ``db_api.instance_list_keys``. Keys
+       are cheap: no rows are built.
+    2. ``rows_fn(cell_context, ids)``: the rows of those ids (any order),
+       asked only of the cells that own a row of the page; e.g.
+       ``db_api.instance_get_many``.
+
+    :returns: ``(rows, next_after_row, unavailable_cell_names)``;
+        ``next_after_row`` is the page's last row when more rows follow
+        (its id is the next marker), None on the last page.
     """
-    results, unavailable = gather(
-        context, lambda cctx, mapping: page_fn(cctx, limit + 1, after),
+    keys, unavailable = gather(
+        context, lambda cctx, mapping: [
+            (tuple(key), mapping.name)
+            for key in keys_fn(cctx, limit + 1, after)],
         timeout=timeout)
-    merged = list(heapq.merge(*results.values(), key=sort_key))
-    rows = merged[:limit]
+    merged = list(heapq.merge(*keys.values()))
     more = len(merged) > limit
-    return rows, (rows[-1] if more and rows else None), unavailable
+    merged = merged[:limit]
+    wanted = {}
+    for key, cell in merged:
+        wanted.setdefault(cell, []).append(key[1])
+    if not wanted:
+        return [], None, unavailable
+    mappings = [m for m in api_db.region_mapping_list(context)
+                if m.name in wanted]
+    found, late = gather(
+        context, lambda cctx, mapping: rows_fn(cctx, wanted[mapping.name]),
+        timeout=timeout, mappings=mappings)
+    by_id = {row.id: row for rows in found.values() for row in rows}
+    # A row deleted between the rounds is simply left out of the page.
+    rows = [by_id[key[1]] for key, _ in merged if key[1] in by_id]
+    unavailable = sorted(set(unavailable) | set(late))
+    last = rows[-1] if more and rows else None
+    return rows, last, unavailable
