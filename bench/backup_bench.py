@@ -1,0 +1,118 @@
+"""Backup and restore throughput against a plain Swift upload/download.
+
+Brings up a private system (local cloud, API, taskmanager, conductor),
+fills a RegionOne instance with about ``--mb`` MB of data, backs it up,
+restores it into RegionTwo, and prints MB/s of each beside a plain
+swiftclient upload and download of the same RDB file, the lower bound of
+what a backup and a restore can cost (they also snapshot, checksum and
+start Redis). Ratios, not absolute times, are what to compare.
+
+    .venv/bin/python bench/backup_bench.py --mb 200
+"""
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+
+import redis
+import swiftclient
+
+import trove_mr  # noqa: F401  (threading backend before oslo imports)
+from trove_mr.localcloud import devenv
+
+VALUE = b'x' * 4096
+
+
+def _wait(trove_get, wanted, timeout=900):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = trove_get()
+        status = found.status
+        if status == wanted:
+            return found
+        if status in ('ERROR', 'FAILED'):
+            raise SystemExit('reached %s: %s' % (status, found))
+        time.sleep(0.5)
+    raise SystemExit('timed out waiting for %s' % wanted)
+
+
+def _fill(ip, password, megabytes):
+    client = redis.Redis(host=ip, port=6379, password=password)
+    pipe = client.pipeline(transaction=False)
+    for i in range(megabytes * 1024 * 1024 // len(VALUE)):
+        pipe.set('key:%d' % i, VALUE)
+        if i % 1000 == 999:
+            pipe.execute()
+    pipe.execute()
+    client.close()
+
+
+def _mbps(size_mb, seconds):
+    return size_mb / seconds if seconds > 0 else float('inf')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--mb', type=int, default=200)
+    args = parser.parse_args()
+    state = tempfile.mkdtemp(prefix='trove-mr-backup-bench-')
+    env = devenv.DevEnv(state)
+    try:
+        env.start()
+        trove = env.trove('demo')
+        source = trove.instances.create('bench-src', '7', volume={'size': 2},
+                                        region_name='RegionOne')
+        password = source.password
+        source = _wait(lambda: trove.instances.get(source.id), 'ACTIVE')
+        _fill(source.ip[0], password, args.mb)
+
+        started = time.monotonic()
+        backup = trove.backups.create('bench', source.id)
+        backup = _wait(lambda: trove.backups.get(backup.id), 'COMPLETED')
+        backup_s = time.monotonic() - started
+        size_mb = backup.size
+
+        started = time.monotonic()
+        restored = trove.instances.create(
+            'bench-dst', '7', volume={'size': 2}, region_name='RegionTwo',
+            restorePoint={'backupRef': backup.id})
+        _wait(lambda: trove.instances.get(restored.id), 'ACTIVE')
+        restore_s = time.monotonic() - started
+
+        # The lower bound: the same bytes through swiftclient alone.
+        session = env.session('demo')
+        swift = swiftclient.Connection(
+            session=session, os_options={'region_name': 'RegionOne'})
+        container, name = backup.location.split('/')[-2:]
+        path = os.path.join(state, 'plain.rdb')
+        started = time.monotonic()
+        _, body = swift.get_object(container, name, resp_chunk_size=1 << 20)
+        with open(path, 'wb') as f:
+            for chunk in body:
+                f.write(chunk)
+        download_s = time.monotonic() - started
+        swift.put_container('bench_plain')
+        started = time.monotonic()
+        with open(path, 'rb') as f:
+            swift.put_object('bench_plain', 'plain.rdb', f,
+                             content_length=os.path.getsize(path))
+        upload_s = time.monotonic() - started
+
+        print('dataset: %.1f MB (RDB file)' % size_mb)
+        print('backup : %7.1f MB/s  (%.2f s)   plain upload  : %7.1f MB/s '
+              ' ratio %.2f' % (_mbps(size_mb, backup_s), backup_s,
+                               _mbps(size_mb, upload_s),
+                               backup_s / upload_s))
+        print('restore: %7.1f MB/s  (%.2f s)   plain download: %7.1f MB/s '
+              ' ratio %.2f (restore includes building the instance)' % (
+                  _mbps(size_mb, restore_s), restore_s,
+                  _mbps(size_mb, download_s), restore_s / download_s))
+    finally:
+        env.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
