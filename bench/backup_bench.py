@@ -22,7 +22,9 @@ import swiftclient
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
 from trove_mr.localcloud import devenv
 
-VALUE = b'x' * 4096
+# Random bytes: RDB compresses repetitive values, which would shrink the
+# dataset far below --mb.
+VALUE = os.urandom(4096)
 
 
 def _wait(trove_get, wanted, timeout=900):
