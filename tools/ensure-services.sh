@@ -70,12 +70,40 @@ ensure_postgresql() {
     wait_port 5432 PostgreSQL
 }
 
+# The account the database tests use, on both servers: on a stock Debian
+# install root only logs in through the local socket.
+TEST_USER=trove_mr_test
+TEST_PASSWORD=trove_mr_test
+
+ensure_mariadb_account() {
+    local sql="CREATE USER IF NOT EXISTS '$TEST_USER'@'127.0.0.1'
+        IDENTIFIED BY '$TEST_PASSWORD';
+        GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER'@'127.0.0.1';"
+    mariadb -uroot -e "$sql" 2>/dev/null \
+        || mariadb -uroot -h127.0.0.1 -e "$sql" \
+        || { log "cannot create the MariaDB test account"; return 1; }
+}
+
+ensure_postgresql_account() {
+    local sql="DO \$\$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$TEST_USER')
+        THEN CREATE ROLE $TEST_USER LOGIN SUPERUSER
+             PASSWORD '$TEST_PASSWORD';
+        END IF; END \$\$;"
+    runuser -u postgres -- psql -q -d postgres -c "$sql" >/dev/null \
+        2>&1 || psql -q -h 127.0.0.1 -U postgres -d postgres -c "$sql" \
+        >/dev/null || { log "cannot create the PostgreSQL test account"
+                       return 1; }
+}
+
 case "${1:-all}" in
     all)
         ensure_redis_binary
         ensure_rabbitmq
         ensure_mariadb
+        ensure_mariadb_account
         ensure_postgresql
+        ensure_postgresql_account
         ;;
     run)   # what ./run.sh needs
         ensure_redis_binary

@@ -5,6 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${TROVE_MR_VENV:-.venv}
 if [ ! -x "$venv/bin/python" ]; then
+    # Debian's own python3 needs python3-venv (ensurepip) for this.
+    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            python3-venv python3-dev >/dev/null
+    fi
     python3 -m venv "$venv" >&2
     "$venv/bin/pip" install -q --upgrade pip wheel setuptools >&2
 fi

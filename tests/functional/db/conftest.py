@@ -1,5 +1,6 @@
 """Throwaway databases on SQLite, MariaDB and PostgreSQL (on loopback)."""
 
+import os
 import uuid
 
 import pytest
@@ -9,8 +10,14 @@ from sqlalchemy import pool
 from trove_mr.common import cfg
 from trove_mr.db import engines
 
-MYSQL_SERVER = 'mysql+pymysql://root@127.0.0.1:3306'
-POSTGRES_SERVER = 'postgresql+psycopg2://postgres@127.0.0.1:5432'
+# tools/ensure-services.sh creates this account on both servers (root
+# only logs in through the socket on a stock Debian install).
+MYSQL_SERVER = os.environ.get(
+    'TROVE_MR_TEST_MYSQL', 'mysql+pymysql://trove_mr_test:trove_mr_test'
+    '@127.0.0.1:3306')
+POSTGRES_SERVER = os.environ.get(
+    'TROVE_MR_TEST_POSTGRES', 'postgresql+psycopg2://trove_mr_test:'
+    'trove_mr_test@127.0.0.1:5432')
 BACKENDS = ('sqlite', 'mysql', 'postgresql')
 
 
