@@ -24,6 +24,7 @@ import redis
 from trove_mr.localcloud import devenv
 
 DEMO_NAME = 'run-sh-demo'
+DEMO_CLUSTER_NAME = 'run-sh-cluster'
 
 
 def _load(state_dir):
@@ -244,6 +245,55 @@ def demo(state_dir, region, timeout=180):
     return inst
 
 
+def demo_cluster(state_dir, timeout=300):
+    """Create a three-master Redis cluster over RegionOne and RegionTwo,
+    wait until it is formed, show it and use it."""
+    env = _env_from_saved(state_dir)
+    trove = env.trove('demo')
+    flavor = next(f for f in trove.flavors.list() if f.name == 'm1.redis')
+    regions = ['RegionOne', 'RegionOne', 'RegionTwo']
+    regions = [r if r in env.regions else env.regions[0] for r in regions]
+    started = time.monotonic()
+    cluster = trove.clusters.create(
+        DEMO_CLUSTER_NAME, devenv.DATASTORE, devenv.DATASTORE_VERSION,
+        instances=[{'flavorRef': flavor.id, 'volume': {'size': 1},
+                    'region': region} for region in regions])
+    password = getattr(cluster, 'password', None)
+    print('POST /clusters -> %s %s, members in %s'
+          % (cluster.id, cluster.task['name'], ', '.join(regions)))
+    while True:
+        cluster = trove.clusters.get(cluster.id)
+        task = cluster.task['name']
+        if task == 'FAILED':
+            raise SystemExit('cluster %s FAILED: %s'
+                             % (cluster.id, cluster.instances))
+        if task == 'NONE' and all(m.get('status') == 'ACTIVE'
+                                  for m in cluster.instances):
+            break
+        if time.monotonic() - started > timeout:
+            raise SystemExit('cluster %s still %s after %ds'
+                             % (cluster.id, task, timeout))
+        time.sleep(0.5)
+    print('cluster %s is formed in %.1f s'
+          % (cluster.id, time.monotonic() - started))
+    print(json.dumps({
+        'id': cluster.id, 'name': cluster.name, 'task': cluster.task,
+        'ip': cluster.ip,
+        'instances': [{k: m.get(k) for k in ('name', 'region', 'type',
+                                             'status', 'ip')}
+                      for m in cluster.instances]}, indent=2))
+    client = redis.RedisCluster(host=cluster.ip[0], port=6379,
+                                password=password, decode_responses=True)
+    try:
+        client.set('greeting', 'hello from a cluster over %s'
+                   % ' and '.join(sorted(set(regions))))
+        print('redis cluster SET/GET greeting -> %s'
+              % client.get('greeting'))
+    finally:
+        client.close()
+    return cluster
+
+
 def _print_usage(saved):
     print()
     print('Use it:')
@@ -253,13 +303,18 @@ def _print_usage(saved):
           '--flavor m1.redis --size 1 --datastore redis '
           '--datastore-version 7.0 --region RegionTwo')
     print('  openstack --os-cloud demo database instance show my-redis')
+    print('  openstack --os-cloud demo database cluster create my-cluster '
+          'redis 7.0 --instance flavor=m1.redis,volume=1 '
+          '--instance flavor=m1.redis,volume=1 '
+          '--instance flavor=m1.redis,volume=1,region=RegionTwo')
     print('Logs: %s/log   Stop: ./run.sh stop' %
           os.path.dirname(saved['conf_file']))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='run.sh')
-    parser.add_argument('command', choices=['up', 'demo', 'down', 'status'])
+    parser.add_argument('command', choices=['up', 'demo', 'demo-cluster',
+                                            'down', 'status'])
     parser.add_argument('--dir', default='.run')
     parser.add_argument('--regions', default='RegionOne,RegionTwo')
     parser.add_argument('--api-port', type=int, default=8779)
@@ -277,6 +332,8 @@ def main(argv=None):
         _print_usage(saved)
     elif args.command == 'demo':
         demo(state_dir, args.demo_region)
+    elif args.command == 'demo-cluster':
+        demo_cluster(state_dir)
     elif args.command == 'down':
         down(state_dir)
     else:
