@@ -134,14 +134,15 @@ def is_abandoned(instance, owner, held=(), now=None):
         return instance.id not in held
     now = now or rows.now()
     expiry = datetime.timedelta(seconds=CONF.build_lease_expiry)
-    too_old = datetime.timedelta(seconds=CONF.usage_timeout) + expiry
-    if instance.created + too_old < now:
-        return True
     if instance.task_owner is None:
-        # Not picked up yet: the request may still wait in the queue.
-        return False
+        # Not picked up yet: the request may still wait in the queue, but
+        # a cast nobody took for usage_timeout is lost.
+        return instance.created + datetime.timedelta(
+            seconds=CONF.usage_timeout) + expiry < now
     if owner_host(instance.task_owner) == owner_host(owner):
         return True
+    # A lease renewed by a live taskmanager is never taken away: its flow
+    # enforces its own deadline (usage or restore timeout) and reverts.
     updated = instance.task_updated or instance.created
     return updated + expiry < now
 
@@ -201,8 +202,10 @@ def reconcile_with_nova(context):
     for region_name, instances in sorted(by_region.items()):
         try:
             nova = clients.create_nova_client(context, region_name)
+            # limit=-1: every page, or instances past Nova's page size
+            # would look vanished.
             servers = {s.id: s for s in nova.servers.list(
-                detailed=True,
+                detailed=True, limit=-1,
                 search_opts={'name': '^%s' % common.RESOURCE_PREFIX})}
         except Exception as exc:  # noqa: BLE001 - one region down only
             level = LOG.warning if regions.is_unreachable(exc) \

@@ -35,6 +35,7 @@ class FakeServers:
     def __init__(self, cloud):
         self.cloud = cloud
         self.items = {}
+        self.list_limits = []
         self.fail_create = False
         self.status_after_create = 'ACTIVE'
         self.list_calls = 0
@@ -62,8 +63,10 @@ class FakeServers:
             raise nova_exc.NotFound(404, 'no server %s' % server_id) \
                 from None
 
-    def list(self, detailed=True, search_opts=None):
+    def list(self, detailed=True, search_opts=None, limit=None):
         self.list_calls += 1
+        # Without limit=-1 novaclient reads one page only.
+        self.list_limits.append(limit)
         pattern = (search_opts or {}).get('name', '').strip('^$')
         return [s for s in self.items.values() if s.name.startswith(pattern)]
 

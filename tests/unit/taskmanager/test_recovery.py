@@ -113,6 +113,22 @@ def test_reconcile_marks_vanished_and_failed_servers_with_one_list_per_region(
     assert sorted(failed) == sorted([rows_[0].id, rows_[2].id])
     assert {r: cloud[r].servers.list_calls - calls[r] for r in cloud} == {
         'RegionOne': 1, 'RegionTwo': 1}
+    # Every page of servers, not Nova's first page only.
+    assert all(cloud[r].servers.list_limits[-1] == -1 for r in cloud)
     assert 'vanished' in db_api.instance_get(ctx, rows_[0].id).fault_message
     assert db_api.instance_get(ctx, rows_[1].id).task_status == \
         states.TASK_NONE
+
+
+def test_live_lease_of_a_long_restore_is_never_taken(cloud, make_instance,
+                                                     ctx):
+    """A peer renewing its lease keeps its build, however old."""
+    restore = make_instance(created=rows.now() - datetime.timedelta(
+        seconds=CONF.usage_timeout * 2))
+    db_api.instance_update(ctx, restore.id, {
+        'task_owner': 'tm-2:boot', 'task_updated': rows.now()})
+    keeper = recovery.LeaseKeeper(ctx, 'tm-1:boot')
+    keeper.stop()
+    assert recovery.recover_abandoned_builds(ctx, keeper) == []
+    assert db_api.instance_get(ctx, restore.id).task_status == \
+        states.TASK_BUILDING
