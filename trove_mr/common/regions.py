@@ -21,6 +21,7 @@ import collections
 import threading
 import time
 
+from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exc
 from novaclient import exceptions as nova_exc
 from oslo_config import cfg
@@ -78,13 +79,41 @@ def validate_region(region_name):
     return region_name
 
 
+class _RegionCalls:
+    """Turn a region's transport failures into a 503 naming the region."""
+
+    def __init__(self, region_name):
+        self.region_name = region_name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, exceptions.TroveMRError):
+            return False
+        if is_unreachable(exc) or isinstance(
+                exc, (ks_exc.ClientException, glance_exc.BaseException,
+                      nova_exc.ClientException)):
+            LOG.warning('Region %s failed a placement check: %s',
+                        self.region_name, exc)
+            raise exceptions.ServiceUnavailable(
+                'Region %s is unavailable; try again later.'
+                % self.region_name) from exc
+        return False
+
+
 def _image(context, region_name, image_ref):
     """An image of a region by id, or by name when ``image_ref`` is one."""
+    with _RegionCalls(region_name):
+        return _find_image(context, region_name, image_ref)
+
+
+def _find_image(context, region_name, image_ref):
     glance = clients.create_glance_client(context, region_name)
     try:
         return glance.images.get(image_ref)
-    except Exception:  # noqa: BLE001 - any lookup failure means "by name"
-        pass
+    except (glance_exc.HTTPNotFound, glance_exc.HTTPBadRequest):
+        pass  # not an id: look it up by name
     found = list(glance.images.list(filters={'name': image_ref}))
     found = [i for i in found if i.get('status', 'active') == 'active']
     if not found:
@@ -97,6 +126,11 @@ def _image_ref(version):
 
 
 def _flavor(context, region_name, flavor_ref):
+    with _RegionCalls(region_name):
+        return _find_flavor(context, region_name, flavor_ref)
+
+
+def _find_flavor(context, region_name, flavor_ref):
     nova = clients.create_nova_client(context, region_name)
     try:
         return nova.flavors.get(flavor_ref)

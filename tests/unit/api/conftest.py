@@ -6,6 +6,7 @@ import types
 
 import pytest
 import webob
+from glanceclient import exc as glance_exc
 from oslo_serialization import jsonutils
 
 from trove_mr.api import hooks
@@ -69,7 +70,7 @@ class FakeGlance:
     def get(self, ref):
         if self.image and ref == self.image['id']:
             return self.image
-        raise LookupError(ref)
+        raise glance_exc.HTTPNotFound(ref)
 
     def list(self, filters=None):
         if self.image and filters['name'] == self.image['name']:

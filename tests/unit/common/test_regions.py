@@ -3,6 +3,8 @@
 import types
 
 import pytest
+from glanceclient import exc as glance_exc
+from keystoneauth1 import exceptions as ks_exc
 
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
@@ -17,7 +19,7 @@ class FakeImages:
         for image in self._images:
             if image['id'] == image_id:
                 return image
-        raise LookupError(image_id)
+        raise glance_exc.HTTPNotFound(image_id)
 
     def list(self, filters=None):
         name = (filters or {}).get('name')
@@ -134,3 +136,18 @@ def test_inactive_version_in_target_region_is_refused(cloud):
 def test_unknown_flavor_is_404(cloud):
     with pytest.raises(exceptions.NotFound):
         regions.check_placement(None, VERSION, '99', 'RegionTwo')
+
+
+def test_unreachable_target_region_is_a_503_naming_it(cloud, monkeypatch):
+    real = regions.clients.create_glance_client
+
+    def glance(ctx, region):
+        if region == 'RegionTwo':
+            raise ks_exc.ConnectFailure('connection refused to 10.0.0.9')
+        return real(ctx, region)
+    monkeypatch.setattr(regions.clients, 'create_glance_client', glance)
+    with pytest.raises(exceptions.ServiceUnavailable) as err:
+        regions.check_placement(None, VERSION, '7', 'RegionTwo')
+    assert err.value.code == 503
+    assert 'RegionTwo' in err.value.message
+    assert '10.0.0.9' not in err.value.message
