@@ -179,3 +179,27 @@ def test_get_transport_is_cached_per_url():
         assert rpc.get_transport('fake:///b') is not first
     finally:
         rpc.cleanup()
+
+
+def test_sealed_context_hides_the_token_and_round_trips():
+    client = rpc.RequestContextSerializer(key='k1', key_id='control')
+    server = rpc.RequestContextSerializer(
+        key_lookup=lambda key_id: 'k1' if key_id == 'control' else None)
+    ctx = trove_context.RequestContext(
+        auth_token='TENANT-TOKEN', project_id='p1', roles=['member'],
+        region_name='RegionTwo')
+    wire = client.serialize_context(ctx)
+    assert 'TENANT-TOKEN' not in str(wire)
+    assert 'p1' not in str(wire)
+    opened = server.deserialize_context(wire)
+    assert opened.auth_token == 'TENANT-TOKEN'
+    assert opened.project_id == 'p1'
+    assert opened.region_name == 'RegionTwo'
+
+
+def test_context_sealed_under_another_key_is_refused():
+    client = rpc.RequestContextSerializer(key='wrong', key_id='control')
+    server = rpc.RequestContextSerializer(key_lookup=lambda key_id: 'k1')
+    ctx = trove_context.RequestContext(project_id='p1')
+    with pytest.raises(rpc.SecureRPCError):
+        server.deserialize_context(client.serialize_context(ctx))

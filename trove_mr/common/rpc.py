@@ -179,36 +179,41 @@ class RequestContextSerializer(messaging.Serializer):
 
     def serialize_context(self, ctxt):
         values = ctxt.to_dict()
-        if self._key_id:
-            values[_KEY_ID_FIELD] = self._key_id
-        if self._key:
-            values[_PROOF_FIELD] = crypto.encrypt(
-                self._key, values.get('request_id') or '',
-                self._key_id.encode('utf-8'))
-        return values
+        if not self._key:
+            if self._key_id:
+                values[_KEY_ID_FIELD] = self._key_id
+            return values
+        # The whole context travels sealed: it holds the caller's token,
+        # roles and project, which nobody else on the bus may read or
+        # change. Opening it also proves the sender holds the key.
+        return {_KEY_ID_FIELD: self._key_id,
+                _PROOF_FIELD: crypto.encrypt(
+                    self._key, jsonutils.dumps(values),
+                    self._key_id.encode('utf-8'))}
 
     def deserialize_context(self, ctxt):
         values = dict(ctxt)
         key_id = values.pop(_KEY_ID_FIELD, None)
         proof = values.pop(_PROOF_FIELD, None)
+        if self._key_lookup:
+            values = self._open_context(key_id, proof)
         context = trove_context.RequestContext.from_dict(values)
         setattr(context, _KEY_ID_FIELD, key_id)
-        if self._key_lookup:
-            self._check_proof(context, key_id, proof)
         return context
 
-    def _check_proof(self, context, key_id, proof):
-        if not proof:
+    def _open_context(self, key_id, proof):
+        if not proof or not key_id:
             raise SecureRPCError('refusing an unencrypted RPC message')
-        key, key_id = self._key_for(context)
+        key = self._key_lookup(key_id)
+        if not key:
+            raise SecureRPCError('no RPC key for key id %r' % key_id)
         try:
-            proven = crypto.decrypt(key, proof, key_id.encode('utf-8'))
+            return jsonutils.loads(crypto.decrypt(
+                key, proof, key_id.encode('utf-8')))
         except crypto.DecryptionError as exc:
             raise SecureRPCError('cannot decrypt RPC message sealed for key '
                                  'id %r: wrong key or tampered message'
                                  % key_id) from exc
-        if proven != (context.request_id or ''):
-            raise SecureRPCError('RPC key proof does not match the request')
 
 
 def client_serializer(key_id=CONTROL_KEY_ID, key=None):

@@ -55,8 +55,14 @@ def error_response(err, style='nova'):
         body = {'error': {'code': err.code, 'message': err.message,
                           'title': err.kind or 'Error'}}
     elif style == 'glance':
-        body = {'message': err.message, 'code': err.code,
-                'title': err.kind or 'Error'}
+        # Glance answers errors as plain text ("404 Not Found\n\n...");
+        # glanceclient reads a JSON error body only as {kind: {message}}.
+        resp = webob.Response(status=err.code)
+        resp.content_type = 'text/plain'
+        resp.text = '%s\n\n%s\n\n   ' % (resp.status, err.message)
+        for name, value in err.headers.items():
+            resp.headers[name] = value
+        return resp
     else:
         body = {err.kind or _KINDS.get(err.code, 'error'):
                 {'code': err.code, 'message': err.message}}

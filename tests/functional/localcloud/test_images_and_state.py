@@ -114,3 +114,13 @@ def test_shared_object_store_and_database_endpoint(differing_cloud):
     url = sess.get_endpoint(service_type='database', region_name='RegionTwo',
                             interface='public')
     assert url == 'http://127.0.0.1:8779/v1.0/' + sess.get_project_id()
+
+
+def test_glanceclient_reads_an_unknown_image_as_not_found(cloud):
+    from glanceclient import client as glance_client
+    from glanceclient import exc as glance_exc
+    glance = glance_client.Client('2', session=cloud.session('trove'),
+                                  region_name='RegionOne')
+    with pytest.raises(glance_exc.HTTPNotFound) as err:
+        glance.images.get('no-such-image')
+    assert 'no-such-image' in str(err.value)
