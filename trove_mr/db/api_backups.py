@@ -22,7 +22,8 @@ _FROM = {
     'COMPLETED': ('NEW', 'BUILDING'),
     'FAILED': ('NEW', 'BUILDING'),
 }
-_GUEST_FIELDS = ('size', 'checksum', 'location')
+# The location is the control plane's (set at create), never a guest's.
+_GUEST_FIELDS = ('size', 'checksum')
 
 
 @engines.region_writer

@@ -158,6 +158,12 @@ def _delete_quietly(conn, container, name):
         LOG.warning('Could not remove %s/%s: %s', container, name, exc)
 
 
+def object_location(swift_url, container, backup_id):
+    """The object URL of a backup: where it is written and read."""
+    return '%s/%s/%s' % (swift_url.rstrip('/'), parse.quote(container),
+                         parse.quote('%s.rdb' % backup_id))
+
+
 def create_backup(app, context, backup_info, report):
     """Snapshot ``app``'s Redis and store it in Swift; report each step.
 
@@ -186,9 +192,8 @@ def create_backup(app, context, backup_info, report):
             raise BackupError('The snapshot changed while it was uploaded.')
         values = {'state': 'COMPLETED', 'checksum': checksum,
                   'size': round(snap['size'] / (1024.0 * 1024.0), 6),
-                  'location': '%s/%s/%s' % (
-                      backup_info['swift_url'].rstrip('/'),
-                      parse.quote(container), parse.quote(name)),
+                  'location': object_location(
+                      backup_info['swift_url'], container, backup_id),
                   'type': BACKUP_TYPE}
         LOG.info('Backup %s stored: %d bytes in %.2fs.', backup_id,
                  snap['size'], time.monotonic() - started)

@@ -7,6 +7,7 @@ store account of the instance's region, reached with the tenant's token.
 """
 
 from oslo_log import log as logging
+from oslo_utils import uuidutils
 
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.common import cells
@@ -15,6 +16,7 @@ from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db import api as db_api
+from trove_mr.guestagent import backup as guest_backup
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -63,11 +65,18 @@ def create(context, tenant_id, body, taskmanager_api):
                 'backups cannot be stored there.'
                 % (tenant_id, instance.region_name))
         instance_domain._transition(cctx, instance, 'backup')
+        backup_id = uuidutils.generate_uuid()
+        # The control plane names the object: a guest's report never
+        # decides where restores read from and deletes send the tenant's
+        # token.
         row = db_api.backup_create(cctx, {
+            'id': backup_id,
             'name': body['name'], 'description': body.get('description'),
             'tenant_id': tenant_id, 'instance_id': instance_id,
             'region_name': instance.region_name or CONF.region_name,
-            'datastore_version_id': instance.datastore_version_id})
+            'datastore_version_id': instance.datastore_version_id,
+            'location': guest_backup.object_location(
+                swift_url, CONF.backup_swift_container, backup_id)})
         backup_info = {'id': row.id, 'swift_url': swift_url,
                        'container': CONF.backup_swift_container}
         try:
