@@ -303,3 +303,25 @@ def test_bodiless_answers_accept_json_as_troveclient_asks(api):
                 headers=json_only).status_int == 202
     _activate(view['id'])
     assert call(api, url, 'DELETE', headers=json_only).status_int == 202
+
+
+@pytest.mark.parametrize('method,path,body', [
+    ('DELETE', '', None),
+    ('POST', '/action', {'restart': {}}),
+])
+def test_unreachable_taskmanager_undoes_the_task_and_keeps_quota(
+        api, taskmanager, method, path, body):
+    view = _create(api)
+    _activate(view['id'])
+    before = _usage()
+    taskmanager.error = RuntimeError('no taskmanager listening')
+    resp = call(api, '%s/%s%s' % (BASE, view['id'], path), method, body)
+    taskmanager.error = None
+    assert resp.status_int == 503
+    assert 'taskmanager' in resp.json['serviceUnavailable']['message']
+    shown = call(api, '%s/%s' % (BASE, view['id'])).json['instance']
+    assert shown['status'] == 'ACTIVE'
+    assert _usage() == before
+    # Nothing is stuck: the same action is accepted once it can be sent.
+    assert call(api, '%s/%s%s' % (BASE, view['id'], path), method,
+                body).status_int == 202

@@ -319,6 +319,29 @@ def _transition(cctx, row, event):
                                   expected_task_status=row.task_status)
 
 
+def _cast_or_undo(cctx, row, previous_task, cast):
+    """Cast the task's work; if no taskmanager takes it, undo the task.
+
+    Without this a failed cast would leave the instance in a task nobody
+    works on, refusing every later action.
+    """
+    try:
+        cast(cctx, row.id)
+    except Exception as exc:
+        LOG.error('Could not ask a taskmanager to work on instance %s: %s',
+                  row.id, exc)
+        try:
+            db_api.instance_update(cctx, row.id,
+                                   {'task_status': previous_task},
+                                   expected_task_status=row.task_status)
+        except exceptions.TroveMRError:
+            LOG.warning('Instance %s changed task meanwhile; left as is',
+                        row.id)
+        raise exceptions.ServiceUnavailable(
+            'No taskmanager could be reached; nothing was changed. Try '
+            'again later.') from exc
+
+
 def restart(context, tenant_id, instance_id, taskmanager_api):
     """Restart the datastore of an instance (task REBOOTING)."""
     with cells.owning_cell(context, _owning_cell(context, instance_id)) \
@@ -328,8 +351,9 @@ def restart(context, tenant_id, instance_id, taskmanager_api):
             raise exceptions.BadRequest(
                 'Instance %s is a member of cluster %s; act on the cluster.'
                 % (instance_id, row.cluster_id))
+        previous = row.task_status
         row = _transition(cctx, row, 'restart')
-        taskmanager_api.restart_instance(cctx, instance_id)
+        _cast_or_undo(cctx, row, previous, taskmanager_api.restart_instance)
         return row
 
 
@@ -342,7 +366,8 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
             raise exceptions.BadRequest(
                 'Instance %s is a member of cluster %s; delete the cluster '
                 'or shrink it.' % (instance_id, row.cluster_id))
+        previous = row.task_status
         row = _transition(cctx, row, 'delete')
-        taskmanager_api.delete_instance(cctx, instance_id)
+        _cast_or_undo(cctx, row, previous, taskmanager_api.delete_instance)
     quotas.release(context, row.tenant_id, row.volume_size)
     return row
