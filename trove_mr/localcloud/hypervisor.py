@@ -100,12 +100,15 @@ def write_files(root, entries):
             continue
         target = reroot(root, entry['path'])
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        mode = 'ab' if entry.get('append') else 'wb'
-        with open(target, mode) as f:
-            f.write(_content_bytes(entry))
+        flags = os.O_WRONLY | os.O_CREAT | (
+            os.O_APPEND if entry.get('append') else os.O_TRUNC)
         perms = entry.get('permissions')
-        if perms is not None:
-            os.chmod(target, int(str(perms), 8))
+        # Created with its final mode (0600 unless told otherwise): guest
+        # configuration holds keys and must never be readable in between.
+        mode = int(str(perms), 8) if perms is not None else 0o600
+        with os.fdopen(os.open(target, flags, mode), 'wb') as f:
+            f.write(_content_bytes(entry))
+        os.chmod(target, mode)
         written.append(target)
     return written
 
@@ -117,8 +120,15 @@ def write_config_drive(server_dir, meta, user_text):
     with open(os.path.join(latest, 'meta_data.json'), 'w') as f:
         json.dump(meta, f)
     if user_text:
-        with open(os.path.join(latest, 'user_data'), 'w') as f:
-            f.write(user_text)
+        _write_private(os.path.join(latest, 'user_data'), user_text)
+
+
+def _write_private(path, text):
+    """Write ``text`` to a file only its owner can read."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                           0o600), 'w') as f:
+        f.write(text)
+    os.chmod(path, 0o600)
 
 
 def guest_args(template, root, address, server_id):
@@ -163,9 +173,8 @@ class Hypervisor:
                 'hostname': server['name'], 'meta': server['metadata'],
                 'availability_zone': server['availability_zone'],
                 'public_keys': {}}, user_text)
-        with open(os.path.join(self.server_dir(server['id']),
-                               'user_data'), 'w') as f:
-            f.write(user_text)
+        _write_private(os.path.join(self.server_dir(server['id']),
+                                    'user_data'), user_text)
 
     def expose_volumes(self, server_id, volumes):
         """Link attached volumes under the root's /dev and record them.

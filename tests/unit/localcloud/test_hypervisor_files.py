@@ -62,3 +62,15 @@ def test_listening_addresses_sees_a_socket_bound_on_loopback():
         server.listen()
         assert '127.97.3.4' in hv.listening_addresses()
     assert '127.97.3.4' not in hv.listening_addresses()
+
+
+def test_written_files_are_private_unless_told_otherwise(tmp_path):
+    import os
+    import stat
+
+    from trove_mr.localcloud import hypervisor as hv
+    secret, public = hv.write_files(str(tmp_path), [
+        {'path': '/etc/trove-mr/guest.conf', 'content': 'key = s3cret'},
+        {'path': '/etc/motd', 'content': 'hi', 'permissions': '0644'}])
+    assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(public).st_mode) == 0o644
