@@ -270,6 +270,27 @@ def _register():
 _register()
 
 
+# Keys whose shipped defaults are public: fine for a laptop, never for a
+# deployment. Services warn at start while any is still at its default.
+_PUBLIC_DEFAULT_KEYS = (
+    (None, 'taskmanager_rpc_encr_key'),
+    (None, 'inst_rpc_key_encr_key'),
+    ('api_database', 'mapping_encr_key'),
+)
+
+
+def keys_left_at_default():
+    """Names of the encryption keys still set to their public defaults."""
+    left = []
+    for group, name in _PUBLIC_DEFAULT_KEYS:
+        opts = dict(_GROUPS)[group]
+        default = next(o.default for o in opts if o.name == name)
+        value = getattr(CONF[group], name) if group else getattr(CONF, name)
+        if value == default:
+            left.append('%s.%s' % (group or 'DEFAULT', name))
+    return left
+
+
 def list_opts():
     """Options of trove-mr, for oslo-config-generator."""
     return [(group or 'DEFAULT', copy.deepcopy(opts))

@@ -109,6 +109,9 @@ def prepare_service(argv):
         {q.split('=')[0] for q in QUIET_LOGGERS}] + QUIET_LOGGERS)
     cfg.parse_args(argv)
     logging.setup(CONF, 'trove-mr')
+    for name in cfg.keys_left_at_default():
+        LOG.warning('%s is still the built-in default, which is public: '
+                    'set your own key before serving real tenants.', name)
 
 
 def serve(rpc_service):

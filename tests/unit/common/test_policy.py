@@ -59,3 +59,4 @@ def test_policy_file_overrides_a_default(tmp_path):
         policy.authorize(_ctx(['admin']), 'instance:create')
     finally:
         cfg.CONF.clear_override('policy_file', 'oslo_policy')
+
