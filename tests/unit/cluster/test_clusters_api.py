@@ -201,3 +201,13 @@ def test_delete_answers_202_then_refuses_other_actions(api, taskmanager):
     assert shown['task']['name'] == 'DELETING'
     resp = call(api, url + '/action', 'POST', {'grow': [_member()]})
     assert resp.status_int == 409
+
+
+def test_delete_without_a_taskmanager_is_503_and_leaves_the_task(
+        api, taskmanager):
+    cluster = _create(api).json['cluster']
+    _settle(cluster['id'])
+    taskmanager.error = RuntimeError('no taskmanager listening')
+    url = '%s/%s' % (BASE, cluster['id'])
+    assert call(api, url, 'DELETE').status_int == 503
+    assert call(api, url).json['cluster']['task']['name'] == 'NONE'

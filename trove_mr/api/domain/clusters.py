@@ -229,6 +229,24 @@ def _lock(cctx, cluster, task_name, allowed=('NONE',)):
             % (cluster.id, current.task_name)) from None
 
 
+def _cast_or_unlock(cctx, cluster, task_name, cast):
+    """Cast; if no taskmanager takes it, give the cluster its task back.
+
+    Answers 503: a cluster must never stay in a task nobody works on.
+    """
+    try:
+        cast()
+    except Exception as exc:
+        LOG.error('Could not ask a taskmanager to work on cluster %s: %s',
+                  cluster.id, exc)
+        db_api.cluster_update(cctx, cluster.id,
+                              _task_values(cluster.task_name),
+                              expected_task_name=task_name)
+        raise exceptions.ServiceUnavailable(
+            'No taskmanager could be reached; the cluster is unchanged.'
+        ) from exc
+
+
 def grow(context, tenant_id, cluster_id, specs, taskmanager_api):
     """Add members (empty masters, or slaves of a master); 202."""
     with _in_cell(context, cluster_id) as cctx:
@@ -284,7 +302,9 @@ def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api):
         _lock(cctx, cluster, 'SHRINKING_CLUSTER',
               allowed=('NONE', 'FAILED'))
         ids = [m.id for m in removed]
-        taskmanager_api.shrink_cluster(cctx, cluster_id, ids, node_ids)
+        _cast_or_unlock(cctx, cluster, 'SHRINKING_CLUSTER',
+                        lambda: taskmanager_api.shrink_cluster(
+                            cctx, cluster_id, ids, node_ids))
     _release(context, tenant_id, [m.volume_size for m in removed])
 
 
@@ -296,6 +316,8 @@ def delete(context, tenant_id, cluster_id, taskmanager_api):
         already = cluster.task_name == 'DELETING'
         _lock(cctx, cluster, 'DELETING',
               allowed=('NONE', 'FAILED', 'DELETING'))
-        taskmanager_api.delete_cluster(cctx, cluster_id)
+        _cast_or_unlock(cctx, cluster, 'DELETING',
+                        lambda: taskmanager_api.delete_cluster(cctx,
+                                                               cluster_id))
     if not already:
         _release(context, tenant_id, [m.volume_size for m in members])
