@@ -325,3 +325,17 @@ def test_unreachable_taskmanager_undoes_the_task_and_keeps_quota(
     # Nothing is stuck: the same action is accepted once it can be sent.
     assert call(api, '%s/%s%s' % (BASE, view['id'], path), method,
                 body).status_int == 202
+
+
+def test_replicas_of_one_request_share_the_password_shown(api, taskmanager):
+    master = _create(api)
+    _activate(master['id'])
+    taskmanager.casts.clear()
+    answer = call(api, BASE, 'POST', create_body(
+        name='rep', replica_of=master['id'], replica_count=2))
+    assert answer.status_int == 202, answer.text
+    creates = [c for c in taskmanager.casts if c[0] == 'create_instance']
+    assert len(creates) == 2
+    passwords = {c[2][2] if len(c[2]) > 2 else c[3]['password']
+                 for c in creates}
+    assert passwords == {answer.json['instance']['password']}

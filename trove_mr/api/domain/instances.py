@@ -178,11 +178,12 @@ def _placement_dict(placement):
             'flavor_name': placement.flavor_name}
 
 
-def create(context, tenant_id, body, taskmanager_api):
+def create(context, tenant_id, body, taskmanager_api, password=None):
     """Accept a create: checks, quota, row + mapping, then the cast.
 
     ``body`` is the validated ``instance`` object. Returns
-    ``(instance row, password)``; the password is shown once, never stored.
+    ``(instance row, password)``; the password (generated unless given)
+    is shown once, never stored.
     Nothing is reserved or written before every check passed.
     """
     _refuse_unsupported(body)
@@ -200,7 +201,7 @@ def create(context, tenant_id, body, taskmanager_api):
 
     quotas.reserve(context, tenant_id, volume_size)
     instance_id = uuidutils.generate_uuid()
-    password = secrets.token_urlsafe(24)
+    password = password or secrets.token_urlsafe(24)
     try:
         with cells.target_cell(context, home_cell) as cctx:
             row = db_api.instance_create(cctx, {

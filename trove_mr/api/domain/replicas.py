@@ -8,6 +8,8 @@ taskmanager, each under its own task state (PROMOTING, EJECTING,
 DETACHING) so that two actions never run at once on one instance.
 """
 
+import secrets
+
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.common import cells
 from trove_mr.common import exceptions
@@ -58,9 +60,12 @@ def create(context, tenant_id, body, taskmanager_api):
         'type': master.datastore_version.datastore.name,
         'version': master.datastore_version.name}
     first = None
+    # One password for all the replicas of one request: the answer can
+    # show only one, and each must be usable.
+    password = secrets.token_urlsafe(24)
     for _ in range(count):
         row, password = instance_domain.create(context, tenant_id, request,
-                                               taskmanager_api)
+                                               taskmanager_api, password)
         mapping = instance_domain._owning_cell(context, row.id)
         with cells.owning_cell(context, mapping) as cctx:
             row = db_api.instance_update(cctx, row.id,
