@@ -262,13 +262,14 @@ def test_unknown_action_is_a_400(api):
     assert "'resize'" in answer.json['badRequest']['message']
 
 
-def test_delete_casts_releases_quota_and_refuses_a_second_delete(
+def test_delete_casts_keeps_quota_for_the_taskmanager_and_refuses_again(
         api, taskmanager):
     view = _create(api, volume={'size': 3})
     url = '%s/%s' % (BASE, view['id'])
     assert call(api, url, 'DELETE').status_int == 202
     assert taskmanager.casts[-1][0] == 'delete_instance'
-    assert _usage() == {'instances': 0, 'volumes': 0}
+    # Released when the taskmanager has deleted it, not before.
+    assert _usage() == {'instances': 1, 'volumes': 3}
     assert call(api, url).json['instance']['status'] == 'SHUTDOWN'
     assert call(api, url, 'DELETE').status_int == 409
 

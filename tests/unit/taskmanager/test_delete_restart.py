@@ -91,3 +91,26 @@ def test_restart_without_running_heartbeat_ends_in_error(
     failed = db_api.instance_get(ctx, instance.id)
     assert failed.task_status == states.TASK_ERROR
     assert failed.fault_message.startswith('Restart failed')
+
+
+def test_quota_comes_back_once_however_often_a_failed_delete_is_retried(
+        cloud, make_instance, ctx, monkeypatch):
+    instance = _built(ctx, make_instance)
+    api_db.quota_reserve(ctx, instance.tenant_id, 'instances', 1, 10)
+    api_db.quota_reserve(ctx, instance.tenant_id, 'volumes',
+                         instance.volume_size, 100)
+    volumes = cloud['RegionTwo'].volumes
+    real_delete = volumes.delete
+
+    def refuse(volume_id):
+        raise RuntimeError('cinder is down')
+    monkeypatch.setattr(volumes, 'delete', refuse)
+    assert delete_instance.run(ctx, instance.id) is False
+    usage = api_db.quota_usage_get_all(ctx, instance.tenant_id)
+    assert usage['instances'] == 1  # nothing given back for a failure
+
+    monkeypatch.setattr(volumes, 'delete', real_delete)
+    assert delete_instance.run(ctx, instance.id) is True
+    assert delete_instance.run(ctx, instance.id) is True
+    assert api_db.quota_usage_get_all(ctx, instance.tenant_id) == {
+        'instances': 0, 'volumes': 0}

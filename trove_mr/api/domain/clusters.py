@@ -11,12 +11,12 @@ from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from trove_mr.api.domain import instances as instance_domain
-from trove_mr.api.domain import quotas
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password as cluster_password
 from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.common import quotas
 from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db import api as db_api
@@ -305,19 +305,17 @@ def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api):
         _cast_or_unlock(cctx, cluster, 'SHRINKING_CLUSTER',
                         lambda: taskmanager_api.shrink_cluster(
                             cctx, cluster_id, ids, node_ids))
-    _release(context, tenant_id, [m.volume_size for m in removed])
+    # The quota of removed members comes back when the taskmanager has
+    # really deleted each one (trove_mr.taskmanager.flows.delete_instance).
 
 
 def delete(context, tenant_id, cluster_id, taskmanager_api):
     """Delete a cluster with every member (task DELETING); 202."""
     with _in_cell(context, cluster_id) as cctx:
         cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
-        members = db_api.instances_by_cluster(cctx, cluster_id)
-        already = cluster.task_name == 'DELETING'
         _lock(cctx, cluster, 'DELETING',
               allowed=('NONE', 'FAILED', 'DELETING'))
         _cast_or_unlock(cctx, cluster, 'DELETING',
                         lambda: taskmanager_api.delete_cluster(cctx,
                                                                cluster_id))
-    if not already:
-        _release(context, tenant_id, [m.volume_size for m in members])
+    # Each member's quota comes back as the taskmanager deletes it.

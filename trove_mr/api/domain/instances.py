@@ -12,11 +12,11 @@ import secrets
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
-from trove_mr.api.domain import quotas
 from trove_mr.api.domain import scatter
 from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.common import quotas
 from trove_mr.common import regions
 from trove_mr.common import rpc
 from trove_mr.common import states
@@ -359,7 +359,7 @@ def restart(context, tenant_id, instance_id, taskmanager_api):
 
 
 def delete(context, tenant_id, instance_id, taskmanager_api):
-    """Delete an instance (task DELETING) and give its quota back."""
+    """Delete an instance (task DELETING); the taskmanager does the rest."""
     with cells.owning_cell(context, _owning_cell(context, instance_id)) \
             as cctx:
         row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
@@ -370,5 +370,6 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
         previous = row.task_status
         row = _transition(cctx, row, 'delete')
         _cast_or_undo(cctx, row, previous, taskmanager_api.delete_instance)
-    quotas.release(context, row.tenant_id, row.volume_size)
+    # The quota comes back once the taskmanager has deleted it, exactly
+    # once however often a failed delete is retried.
     return row

@@ -13,6 +13,7 @@ from taskflow.patterns import linear_flow
 
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.common import quotas
 from trove_mr.common import states
 from trove_mr.db import api as db_api
 from trove_mr.db import api_db
@@ -71,13 +72,19 @@ class DeleteVolume(task.Task):
 
 
 class ForgetInstance(task.Task):
-    """Soft-delete the record and drop its cell mapping.
+    """Soft-delete the record, drop its cell mapping, give the quota back.
 
-    The quota was given back by the API when it accepted the delete.
+    The quota is released by whoever soft-deletes the row, so exactly
+    once however many times a delete is retried or runs concurrently.
     """
 
     def execute(self, context, instance_id):
-        db_api.instance_soft_delete(context, instance_id)
+        try:
+            instance = db_api.instance_get(context, instance_id)
+            db_api.instance_soft_delete(context, instance_id)
+        except exceptions.InstanceNotFound:
+            return  # another delete finished first and released the quota
+        quotas.release(context, instance.tenant_id, instance.volume_size)
         try:
             api_db.instance_mapping_delete(context, instance_id)
         except exceptions.ResourceMappingNotFound:
