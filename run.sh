@@ -3,10 +3,14 @@
 #
 #   ./run.sh [start]   venv, RabbitMQ and redis-server when missing; a local
 #                      two-region cloud (Keystone, Nova, Cinder, Glance,
-#                      Swift); SQLite databases; trove-mr-api, -taskmanager
-#                      and -conductor. Then creates a Redis instance in
-#                      RegionTwo through the API, waits for ACTIVE, and
-#                      writes and reads a key in it. Leaves everything up.
+#                      Swift); one control cell per region (its own SQLite
+#                      database, RabbitMQ vhost, taskmanager, conductor and
+#                      API, lists in global mode) with a shared API
+#                      database. Then creates a Redis instance in
+#                      RegionTwo through the API, waits for ACTIVE, writes
+#                      and reads a key in it, and builds a three-master
+#                      Redis cluster spanning RegionOne and RegionTwo.
+#                      Leaves everything up.
 #   ./run.sh stop      stops every process it started (guests included).
 #   ./run.sh status    what is running.
 #   ./run.sh restart   stop, then start.
@@ -29,8 +33,9 @@ case "${1:-start}" in
     start)
         venv=$(tools/venv.sh)
         tools/ensure-services.sh run
-        engine up
+        engine up --cells
         engine demo
+        engine demo-cluster
         ;;
     stop)
         venv=$(venv_path)
