@@ -330,7 +330,18 @@ class DevEnv:
             json.dump(pids, f)
 
     def start(self, timeout=90):
-        """Bring everything up and wait until the API answers a ping."""
+        """Bring everything up and wait until the API answers a ping.
+
+        If anything fails on the way, what was started is stopped again
+        before the error is raised: no process outlives a failed start.
+        """
+        try:
+            return self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout):
         os.makedirs(self.log_dir, exist_ok=True)
         os.makedirs(self.cloud.state_dir, exist_ok=True)
         for region in self.cell_regions:
