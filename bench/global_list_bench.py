@@ -1,6 +1,12 @@
 """Global instance list latency: 1,000 instances in one cell against the
 same 1,000 split over two cells.
 
+With ``--http`` it measures what a tenant sees instead: GET /instances
+through the real API (gunicorn, keystonemiddleware, Pecan, JSON) of a
+running system, one cell (``instance_list_scope = global`` over a single
+cell) against a cell per region, rows inserted straight into each cell's
+database.
+
 Both setups run the API's own list code (``api.domain.instances.
 list_page`` with ``[api] instance_list_scope = global``) on migrated SQLite
 databases: an API database with the region mappings and one cell database
@@ -21,7 +27,9 @@ import tempfile
 import time
 import uuid
 
+import sqlalchemy as sa
 from oslo_serialization import jsonutils
+from sqlalchemy import orm
 
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
 from trove_mr.api.domain import instances as domain
@@ -145,10 +153,84 @@ def run(total):
     return 0 if ok else 1
 
 
+def _fill_url(url, region, tenant, count, offset, step):
+    """Insert ``count`` instances of ``tenant`` into a cell database."""
+    engine = sa.create_engine(url)
+    with orm.Session(engine) as session:
+        version = session.execute(
+            sa.select(models.DatastoreVersion)).scalars().first()
+        for n in range(count):
+            instance_id = str(uuid.uuid4())
+            created = T0 + datetime.timedelta(seconds=offset + n * step)
+            session.add(models.Instance(
+                id=instance_id, name='i-%d' % n, tenant_id=tenant,
+                region_name=region, flavor_id='7', volume_size=1,
+                datastore_version_id=version.id, task_status='NONE',
+                deleted=False, created=created))
+            session.add(models.InstanceStatus(
+                instance_id=instance_id, status='RUNNING',
+                updated_at=created))
+        session.commit()
+    engine.dispose()
+
+
+def _http_median(session, url):
+    session.get(url)  # warm: token cache, engines, mapping cache
+    times = []
+    for _ in range(REPEAT * 2):
+        started = time.perf_counter()
+        resp = session.get(url)
+        times.append(time.perf_counter() - started)
+        assert resp.status_code == 200, resp.text
+    return statistics.median(times)
+
+
+def run_http(total):
+    """GET /instances through the API: one cell vs a cell per region."""
+    import requests
+
+    from trove_mr.localcloud import devenv
+
+    figures = {}
+    for two_cells in (False, True):
+        with tempfile.TemporaryDirectory(prefix='global-http-') as tmp:
+            env = devenv.DevEnv(tmp, cells=two_cells, conf_overrides={
+                'api': {'instance_list_scope': 'global'}})
+            env.start()
+            try:
+                demo = env.session('demo')
+                tenant = demo.get_project_id()
+                cells_ = env.cell_regions
+                for index, region in enumerate(cells_):
+                    _fill_url(env.db_url_of(region), region, tenant,
+                              total // len(cells_), index, len(cells_))
+                http = requests.Session()
+                http.headers['X-Auth-Token'] = demo.get_token()
+                url = '%s/v1.0/%s/instances' % (env.api_url, tenant)
+                figures[len(cells_)] = _http_median(http, url)
+            finally:
+                env.stop()
+    one, two = figures[1], figures[2]
+    print('GET /instances through the API, %d instances, median of %d'
+          % (total, REPEAT * 2))
+    print('  first page (%d rows): 1 cell %.1f ms, 2 cells %.1f ms, '
+          'ratio %.2f' % (CONF.api.default_limit, one * 1e3, two * 1e3,
+                          two / one))
+    ok = two <= 2 * one
+    print('two cells within twice one cell: %s' % ('yes' if ok else 'NO'))
+    return 0 if ok else 1
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--instances', type=int, default=1000)
+    parser.add_argument('--http', action='store_true',
+                        help='measure GET /instances through a running '
+                             'API instead of the list code in-process')
     args = parser.parse_args(argv)
+    if args.http:
+        CONF([], project='trove-mr')
+        return run_http(args.instances)
     return run(args.instances)
 
 
