@@ -60,9 +60,10 @@ class GuestAgentAPI:
         client = self._clients.for_context(self.context)
         client.prepare(version=version).cast(self.context, method, **kwargs)
 
-    def ping(self):
+    def ping(self, timeout=None):
         """Ask the guest whether it is alive; quick call."""
-        return self._call('ping', '1.0', CONF.agent_call_low_timeout)
+        return self._call('ping', '1.0',
+                          timeout or CONF.agent_call_low_timeout)
 
     def _ensure_queue(self):
         """Declare the guest's topic queue if the guest has not yet.
@@ -96,14 +97,16 @@ class GuestAgentAPI:
         """Restart the datastore; returns once it answers again."""
         return self._call('restart', '1.1', CONF.agent_call_high_timeout)
 
-    def stop(self):
+    def stop(self, timeout=None):
         """Stop the datastore, saving its data."""
-        return self._call('stop', '1.1', CONF.agent_call_high_timeout)
+        return self._call('stop', '1.1',
+                          timeout or CONF.agent_call_high_timeout)
 
-    def get_status(self):
+    def get_status(self, timeout=None):
         """``{'status': 'running'|'shutdown'|'failed', 'volume_used': GB}``.
         """
-        return self._call('get_status', '1.1', CONF.agent_call_low_timeout)
+        return self._call('get_status', '1.1',
+                          timeout or CONF.agent_call_low_timeout)
 
     # -- Redis Cluster (1.2): see trove_mr.cluster.redis.guestagent ------
 

@@ -130,11 +130,14 @@ class FakeGuest:
         db_api.instance_status_update(self.context, self.instance_id,
                                       status, time.time() + 0.001)
 
-    def _call(self, method, version, timeout, **kwargs):
-        if method == 'stop':
-            return self.stop()
-        assert (method, version) == ('ping', '1.0') and timeout <= 2
+    def ping(self, timeout=None):
+        # The flows ping with short timeouts, never the agent default.
+        assert timeout is not None and timeout <= 2
         return {'service': 'guestagent', 'instance_id': self.instance_id}
+
+    def get_status(self, timeout=None):
+        return {'status': 'failed' if FakeGuest.behaviour == 'fails'
+                else 'running', 'volume_used': 0.0}
 
     def prepare(self, config):
         FakeGuest.calls.append(('prepare', self.instance_id, self.key,
@@ -149,7 +152,7 @@ class FakeGuest:
         if FakeGuest.behaviour == 'runs':
             self._report(states.SERVICE_RUNNING)
 
-    def stop(self):
+    def stop(self, timeout=None):
         FakeGuest.calls.append(('stop', self.instance_id, self.key))
 
 

@@ -37,8 +37,8 @@ class StopGuest(task.Task):
             return  # no agent ever answered, or it is gone: nobody to stop
         try:
             # Short timeout: the server is deleted next whatever happens.
-            guest.guest_client(context, instance_id)._call(
-                'stop', '1.1', CONF.agent_call_low_timeout)
+            guest.guest_client(context, instance_id).stop(
+                timeout=CONF.agent_call_low_timeout)
         except Exception as exc:  # noqa: BLE001 - the server goes anyway
             LOG.info('Guest of instance %s did not stop cleanly: %s',
                      instance_id, exc)

@@ -36,8 +36,8 @@ def _failure_of(context, instance_id):
     Redis that does not start), which only the guest knows.
     """
     try:
-        answer = guest_client(context, instance_id)._call(
-            'get_status', '1.1', PING_TIMEOUT)
+        answer = guest_client(context, instance_id).get_status(
+            timeout=PING_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - the fault stays generic
         LOG.debug('No failure detail from the guest of %s: %s',
                   instance_id, exc)
@@ -97,7 +97,7 @@ class WaitGuestListening(task.Task):
             # flow past its deadline.
             timeout = max(1, min(PING_TIMEOUT, int(deadline.remaining())))
             try:
-                return client._call('ping', '1.0', timeout)
+                return client.ping(timeout=timeout)
             except messaging.MessagingException as exc:
                 LOG.debug('Guest of %s not listening yet: %s',
                           instance_id, exc)
