@@ -109,3 +109,24 @@ def instance_rpc_key_get(context, instance_id):
     if not sealed:
         return None
     return crypto.decrypt(_key_secret(), sealed, instance_id.encode())
+
+
+@engines.region_reader
+def clusters_busy_since(context, tasks, older_than):
+    """Live clusters in one of ``tasks`` not changed since ``older_than``,
+    with the newest lease renewal of their building members (or None).
+    """
+    Cluster = models.Cluster
+    Instance = models.Instance
+    newest_lease = (
+        sa.select(sa.func.max(Instance.task_updated))
+        .where(Instance.cluster_id == Cluster.id,
+               Instance.deleted.is_(False),
+               Instance.task_status == 'BUILDING')
+        .correlate(Cluster).scalar_subquery())
+    query = (sa.select(Cluster, newest_lease)
+             .where(Cluster.deleted.is_(False),
+                    Cluster.task_name.in_(list(tasks)),
+                    sa.func.coalesce(Cluster.updated, Cluster.created)
+                    < older_than))
+    return [(row[0], row[1]) for row in context.session.execute(query)]

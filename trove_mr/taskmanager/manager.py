@@ -136,9 +136,12 @@ class TaskManager:
         replica_flow.detach(context, instance_id)
 
     def recover_builds(self):
-        """Periodic: clean up builds whose taskmanager died."""
-        return recovery.recover_abandoned_builds(self.admin_context,
-                                                 self.keeper)
+        """Periodic: clean up builds (and cluster tasks) whose taskmanager
+        died."""
+        recovered = recovery.recover_abandoned_builds(self.admin_context,
+                                                      self.keeper)
+        recovery.recover_stuck_clusters(self.admin_context)
+        return recovered
 
     def reconcile_servers(self):
         """Periodic: fail instances whose Nova server vanished or failed."""

@@ -185,6 +185,45 @@ def recover_abandoned_builds(context, keeper):
     return recovered
 
 
+# Cluster tasks a taskmanager runs to completion, unless it dies.
+_CLUSTER_WORK = ('BUILDING_INITIAL', 'GROWING_CLUSTER', 'SHRINKING_CLUSTER',
+                 'DELETING')
+
+
+def recover_stuck_clusters(context, now=None):
+    """Mark FAILED the clusters whose task nobody finishes any more.
+
+    A taskmanager that dies during a cluster task leaves the cluster busy;
+    its building members are recovered to ERROR by the build leases, but
+    the cluster itself would refuse every action (even delete) for ever.
+    Past ``usage_timeout`` with no member lease renewed, the task is over:
+    FAILED lets the tenant shrink or delete it.
+    """
+    now = now or rows.now()
+    expiry = datetime.timedelta(seconds=CONF.build_lease_expiry)
+    older_than = now - datetime.timedelta(seconds=CONF.usage_timeout) - \
+        expiry
+    task_id, description = states.CLUSTER_TASKS['FAILED']
+    failed = []
+    for cluster, newest_lease in tm_db.clusters_busy_since(
+            context, _CLUSTER_WORK, older_than):
+        if newest_lease is not None and newest_lease + expiry >= now:
+            continue  # a member is still being built by a live worker
+        try:
+            db_api.cluster_update(
+                context, cluster.id,
+                {'task_id': task_id, 'task_name': 'FAILED',
+                 'task_description': description},
+                expected_task_name=cluster.task_name)
+        except (exceptions.UnexpectedTaskState,
+                exceptions.ClusterNotFound):
+            continue  # finished or moved meanwhile
+        LOG.warning('Cluster %s was left in task %s by a taskmanager that '
+                    'stopped; marked FAILED', cluster.id, cluster.task_name)
+        failed.append(cluster.id)
+    return failed
+
+
 def reconcile_with_nova(context):
     """Fail instances whose server vanished or is in ERROR.
 

@@ -132,3 +132,34 @@ def test_live_lease_of_a_long_restore_is_never_taken(cloud, make_instance,
     assert recovery.recover_abandoned_builds(ctx, keeper) == []
     assert db_api.instance_get(ctx, restore.id).task_status == \
         states.TASK_BUILDING
+
+
+def _busy_cluster(ctx, task_name, age, version_id):
+    task_id, description = states.CLUSTER_TASKS[task_name]
+    cluster = db_api.cluster_create(ctx, {
+        'name': 'c-%s' % task_name, 'tenant_id': ctx.project_id,
+        'datastore_version_id': version_id,
+        'task_id': task_id, 'task_name': task_name,
+        'task_description': description})
+    stamp = rows.now() - datetime.timedelta(seconds=age)
+    db_api.cluster_update(ctx, cluster.id, {'created': stamp,
+                                            'updated': stamp})
+    return cluster
+
+
+def test_cluster_left_busy_by_a_dead_taskmanager_becomes_failed(
+        cloud, make_instance, ctx):
+    old = CONF.usage_timeout + CONF.build_lease_expiry + 5
+    version_id = make_instance().datastore_version_id
+    stuck = _busy_cluster(ctx, 'GROWING_CLUSTER', old, version_id)
+    fresh = _busy_cluster(ctx, 'BUILDING_INITIAL', 1, version_id)
+    working = _busy_cluster(ctx, 'BUILDING_INITIAL', old, version_id)
+    member = make_instance(cluster_id=working.id)
+    db_api.instance_update(ctx, member.id, {
+        'task_owner': 'tm-2:boot', 'task_updated': rows.now()})
+
+    assert recovery.recover_stuck_clusters(ctx) == [stuck.id]
+    assert db_api.cluster_get(ctx, stuck.id).task_name == 'FAILED'
+    assert db_api.cluster_get(ctx, fresh.id).task_name == 'BUILDING_INITIAL'
+    assert db_api.cluster_get(ctx, working.id).task_name == \
+        'BUILDING_INITIAL'
