@@ -9,6 +9,7 @@ store account of the instance's region, reached with the tenant's token.
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.common import cells
 from trove_mr.common import cfg
@@ -110,13 +111,26 @@ def versions_of(context, rows):
 
 def list_page(context, tenant_id, limit=None, marker=None,
               instance_id=None):
-    """One page of the project's backups: ``(rows, next_marker, limit)``.
+    """One page of the project's backups, this cell's or every cell's.
+
+    Returns ``(rows, next_marker, limit, versions, unavailable_regions)``:
+    ``versions`` maps datastore version ids to rows (read in each backup's
+    own cell); unavailable_regions is None in local scope.
     """
     limit = min(limit or CONF.api.default_limit, CONF.api.max_limit)
+    if global_lists.is_global():
+        versions = {}
+
+        def with_versions(cctx, backups):
+            versions.update(versions_of(cctx, backups))
+        rows, next_marker, unavailable = global_lists.page(
+            context, 'backup', tenant_id, limit, marker,
+            instance_id=instance_id, decorate=with_versions)
+        return rows, next_marker, limit, versions, unavailable
     rows, next_marker = db_api.backup_list(
         context, tenant_id, limit=limit, marker=marker,
         instance_id=instance_id)
-    return rows, next_marker, limit
+    return rows, next_marker, limit, versions_of(context, rows), None
 
 
 def show(context, tenant_id, backup_id):

@@ -10,6 +10,7 @@ conditional UPDATE from NONE (409 naming the current task otherwise).
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password as cluster_password
@@ -195,16 +196,29 @@ def show_instance(context, tenant_id, cluster_id, instance_id):
 
 
 def list_page(context, tenant_id, limit=None, marker=None):
-    """One page of this cell's clusters with their members (2 queries).
+    """One page of the project's clusters with their members.
 
-    Returns ``(clusters, members_by_cluster, next_marker, limit)``.
+    In local scope this cell's (2 queries); in global scope every cell's,
+    each cluster's members read in its own cell. Returns ``(clusters,
+    members_by_cluster, next_marker, limit, unavailable_regions)``;
+    unavailable_regions is None in local scope.
     """
     limit = min(limit or CONF.api.default_limit, CONF.api.max_limit)
+    if global_lists.is_global():
+        members = {}
+
+        def with_members(cctx, clusters):
+            members.update(api_clusters.members_of_clusters(
+                cctx, [c.id for c in clusters]))
+        rows, next_marker, unavailable = global_lists.page(
+            context, 'cluster', tenant_id, limit, marker,
+            decorate=with_members)
+        return rows, members, next_marker, limit, unavailable
     rows, next_marker = db_api.cluster_list(context, tenant_id,
                                             limit=limit, marker=marker)
     members = api_clusters.members_of_clusters(context,
                                                [r.id for r in rows])
-    return rows, members, next_marker, limit
+    return rows, members, next_marker, limit, None
 
 
 def _refuse_busy(cluster, allowed=('NONE',)):

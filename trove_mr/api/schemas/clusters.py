@@ -154,4 +154,8 @@ LIST_RESPONSE = {'type': 'object', 'required': ['clusters'],
                  'additionalProperties': False,
                  'properties': {'clusters': {'type': 'array',
                                              'items': CLUSTER_VIEW},
-                                'links': _LINKS}}
+                                'links': _LINKS,
+                                # Global lists: regions that did not answer.
+                                'unavailable_regions': {
+                                    'type': 'array',
+                                    'items': {'type': 'string'}}}}

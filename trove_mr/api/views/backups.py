@@ -30,12 +30,16 @@ def backup_view(row, versions=None):
     }
 
 
-def list_view(rows, base, path, next_marker, limit, versions=None):
-    """``{"backups": [...], "links": [next]}`` of one page."""
+def list_view(rows, base, path, next_marker, limit, versions=None,
+              unavailable_regions=None):
+    """``{"backups": [...], "links": [next]}`` of one page; a global list
+    also names the regions it could not reach."""
     answer = {'backups': [backup_view(row, versions) for row in rows]}
     if next_marker is not None:
         answer['links'] = [{
             'href': '%s%s?%s' % (base, path, parse.urlencode(
                 sorted({'limit': limit, 'marker': next_marker}.items()))),
             'rel': 'next'}]
+    if unavailable_regions is not None:
+        answer['unavailable_regions'] = list(unavailable_regions)
     return answer

@@ -68,8 +68,9 @@ def cluster_view(cluster, members, base, detail=True, password=None):
 
 
 def list_view(clusters, members_by_cluster, base, tenant_id, next_marker,
-              limit):
-    """``{"clusters": [...], "links": [next]}`` of one page."""
+              limit, unavailable_regions=None):
+    """``{"clusters": [...], "links": [next]}`` of one page; a global list
+    also names the regions it could not reach."""
     answer = {'clusters': [
         cluster_view(c, members_by_cluster.get(c.id, []), base,
                      detail=False) for c in clusters]}
@@ -79,4 +80,6 @@ def list_view(clusters, members_by_cluster, base, tenant_id, next_marker,
                 base, tenant_id, parse.urlencode(
                     [('limit', limit), ('marker', next_marker)])),
             'rel': 'next'}]
+    if unavailable_regions is not None:
+        answer['unavailable_regions'] = list(unavailable_regions)
     return answer

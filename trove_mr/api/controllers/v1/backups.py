@@ -27,12 +27,12 @@ def list_backups(rule, instance_id=None):
     params = base.query(schemas.LIST_QUERY)
     limit = int(params['limit']) if params.get('limit') else None
     instance_id = instance_id or params.get('instance_id')
-    rows, next_marker, limit = domain.list_page(
+    rows, next_marker, limit, versions, unavailable = domain.list_page(
         context, base.tenant_id(), limit=limit, marker=params.get('marker'),
         instance_id=instance_id)
     return views.list_view(rows, links.base_url(), pecan.request.path,
-                           next_marker, limit,
-                           versions=domain.versions_of(context, rows))
+                           next_marker, limit, versions=versions,
+                           unavailable_regions=unavailable)
 
 
 class BackupsController(rest.RestController):

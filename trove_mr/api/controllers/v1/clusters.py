@@ -78,11 +78,12 @@ class ClustersController(rest.RestController):
         policy.authorize(context, 'cluster:index', _target())
         params = base.query(schemas.LIST_QUERY)
         limit = int(params['limit']) if params.get('limit') else None
-        rows, members, next_marker, limit = domain.list_page(
+        rows, members, next_marker, limit, unavailable = domain.list_page(
             context, base.tenant_id(), limit=limit,
             marker=params.get('marker'))
         return views.list_view(rows, members, links.base_url(),
-                               base.tenant_id(), next_marker, limit)
+                               base.tenant_id(), next_marker, limit,
+                               unavailable_regions=unavailable)
 
     @pecan.expose('json')
     def get_one(self, cluster_id):
