@@ -55,6 +55,23 @@ def _sqlite(directory, name, line):
     return url
 
 
+def _instance_rows(region, tenant, version_id, count, offset, step):
+    """``count`` running instances created at offset, offset+step, ..."""
+    rows = []
+    for n in range(count):
+        instance_id = str(uuid.uuid4())
+        created = T0 + datetime.timedelta(seconds=offset + n * step)
+        rows.append(models.Instance(
+            id=instance_id, name='i-%d' % n, tenant_id=tenant,
+            region_name=region, flavor_id='7', volume_size=1,
+            datastore_version_id=version_id, task_status='NONE',
+            deleted=False, created=created))
+        rows.append(models.InstanceStatus(
+            instance_id=instance_id, status='RUNNING',
+            updated_at=created))
+    return rows
+
+
 def _fill_cell(ctx, mapping, region, count, offset, step):
     """``count`` instances in one cell, created at offset, offset+step..."""
     with cells.target_cell(ctx, mapping) as cctx:
@@ -63,18 +80,8 @@ def _fill_cell(ctx, mapping, region, count, offset, step):
             'name': '7.0', 'manager': 'redis',
             'image_name': 'trove-mr-redis', 'active': True,
             'default': True})
-        rows = []
-        for n in range(count):
-            instance_id = str(uuid.uuid4())
-            created = T0 + datetime.timedelta(seconds=offset + n * step)
-            rows.append(models.Instance(
-                id=instance_id, name='i-%d' % n, tenant_id=TENANT,
-                region_name=region, flavor_id='7', volume_size=1,
-                datastore_version_id=version.id, task_status='NONE',
-                deleted=False, created=created))
-            rows.append(models.InstanceStatus(
-                instance_id=instance_id, status='RUNNING',
-                updated_at=created))
+        rows = _instance_rows(region, TENANT, version.id, count, offset,
+                              step)
         with cctx.db_connection.writer.using(cctx) as session:
             session.add_all(rows)
 
@@ -159,17 +166,8 @@ def _fill_url(url, region, tenant, count, offset, step):
     with orm.Session(engine) as session:
         version = session.execute(
             sa.select(models.DatastoreVersion)).scalars().first()
-        for n in range(count):
-            instance_id = str(uuid.uuid4())
-            created = T0 + datetime.timedelta(seconds=offset + n * step)
-            session.add(models.Instance(
-                id=instance_id, name='i-%d' % n, tenant_id=tenant,
-                region_name=region, flavor_id='7', volume_size=1,
-                datastore_version_id=version.id, task_status='NONE',
-                deleted=False, created=created))
-            session.add(models.InstanceStatus(
-                instance_id=instance_id, status='RUNNING',
-                updated_at=created))
+        session.add_all(_instance_rows(region, tenant, version.id, count,
+                                       offset, step))
         session.commit()
     engine.dispose()
 
