@@ -185,15 +185,16 @@ def test_sealed_context_hides_the_token_and_round_trips():
     client = rpc.RequestContextSerializer(key='k1', key_id='control')
     server = rpc.RequestContextSerializer(
         key_lookup=lambda key_id: 'k1' if key_id == 'control' else None)
+    # Values long enough never to appear by chance in the ciphertext.
     ctx = trove_context.RequestContext(
-        auth_token='TENANT-TOKEN', project_id='p1', roles=['member'],
-        region_name='RegionTwo')
+        auth_token='TENANT-TOKEN-0123456789', project_id='PROJECT-9876543210',
+        roles=['member'], region_name='RegionTwo')
     wire = client.serialize_context(ctx)
-    assert 'TENANT-TOKEN' not in str(wire)
-    assert 'p1' not in str(wire)
+    assert 'TENANT-TOKEN-0123456789' not in str(wire)
+    assert 'PROJECT-9876543210' not in str(wire)
     opened = server.deserialize_context(wire)
-    assert opened.auth_token == 'TENANT-TOKEN'
-    assert opened.project_id == 'p1'
+    assert opened.auth_token == 'TENANT-TOKEN-0123456789'
+    assert opened.project_id == 'PROJECT-9876543210'
     assert opened.region_name == 'RegionTwo'
 
 
