@@ -250,18 +250,24 @@ def instance_mapping_create(context, instance_uuid, region_mapping_uuid,
 
 
 @engines.api_reader
-def _instance_mapping_read(context, instance_uuid):
-    return _resource_mapping_get(context.session, models.InstanceMapping,
-                                 'instance_uuid', instance_uuid)
+def _mapping_read(context, model, column, resource_uuid):
+    return _resource_mapping_get(context.session, model, column,
+                                 resource_uuid)
+
+
+def _cached_mapping(context, kind, model, column, resource_uuid):
+    """A resource's owning cell, through the in-process mapping cache."""
+    found = mapping_cache.get(kind, resource_uuid)
+    if found is None:
+        found = _mapping_read(context, model, column, resource_uuid)
+        mapping_cache.put(kind, (resource_uuid,), found)
+    return found
 
 
 def instance_mapping_get(context, instance_uuid):
     """The RegionMappingInfo of the cell owning an instance (cached)."""
-    found = mapping_cache.get('instance', instance_uuid)
-    if found is None:
-        found = _instance_mapping_read(context, instance_uuid)
-        mapping_cache.put('instance', (instance_uuid,), found)
-    return found
+    return _cached_mapping(context, 'instance', models.InstanceMapping,
+                           'instance_uuid', instance_uuid)
 
 
 @engines.api_writer
@@ -281,19 +287,10 @@ def cluster_mapping_create(context, cluster_uuid, region_mapping_uuid,
                              region_mapping_uuid, project_id)
 
 
-@engines.api_reader
-def _cluster_mapping_read(context, cluster_uuid):
-    return _resource_mapping_get(context.session, models.ClusterMapping,
-                                 'cluster_uuid', cluster_uuid)
-
-
 def cluster_mapping_get(context, cluster_uuid):
     """The RegionMappingInfo of the cell owning a cluster (cached)."""
-    found = mapping_cache.get('cluster', cluster_uuid)
-    if found is None:
-        found = _cluster_mapping_read(context, cluster_uuid)
-        mapping_cache.put('cluster', (cluster_uuid,), found)
-    return found
+    return _cached_mapping(context, 'cluster', models.ClusterMapping,
+                           'cluster_uuid', cluster_uuid)
 
 
 @engines.api_writer
