@@ -34,14 +34,14 @@ from sqlalchemy import orm
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
 from trove_mr.api.domain import instances as domain
 from trove_mr.api.views import instances as views
-from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
+from trove_mr.db import cells
 from trove_mr.db import engines
 from trove_mr.db import migration
-from trove_mr.db import models
+from trove_mr.db.api import api as api_db
+from trove_mr.db.main import api as db_api
+from trove_mr.db.main import models
 
 CONF = cfg.CONF
 TENANT = 'bench-tenant'

@@ -84,7 +84,7 @@ def fill_instances(env, tenant_id, count):
     """Insert instance rows straight into the region database."""
     from trove_mr.common import cfg
     from trove_mr.common import context
-    from trove_mr.db import api as db_api
+    from trove_mr.db.main import api as db_api
     cfg.CONF(['--config-file', env.conf_file], project='trove-mr')
     ctx = context.get_admin_context()
     version = db_api.datastore_version_get_by_name(

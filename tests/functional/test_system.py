@@ -33,7 +33,7 @@ def test_secrets_never_reach_the_logs(system):
 
     from trove_mr.common import cfg
     from trove_mr.common import context
-    from trove_mr.db import api_taskmanager
+    from trove_mr.db.main import leases as api_taskmanager
 
     trove = system.trove('demo')
     inst = trove.instances.create('log-check', '7', volume={'size': 1},

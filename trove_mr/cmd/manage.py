@@ -15,9 +15,9 @@ from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import crypto
 from trove_mr.common import exceptions
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
 from trove_mr.db import migration
+from trove_mr.db.api import api as api_db
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 

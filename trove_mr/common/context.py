@@ -2,7 +2,7 @@
 
 The context travels with every API request and RPC message. Besides the
 caller's identity it can carry a *cell*: the database and the message bus of
-the control plane that owns a resource. ``trove_mr.common.cells`` sets those
+the control plane that owns a resource. ``trove_mr.db.cells`` sets those
 for the length of one call; the DB API and the RPC clients use them when
 they are set and the process's own database and bus otherwise.
 """

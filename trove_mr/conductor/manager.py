@@ -17,6 +17,7 @@ from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import rpc
 from trove_mr.common import states
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -35,22 +36,6 @@ _key_cache = {}
 _key_cache_lock = threading.Lock()
 
 
-def _db_function(module_name, name):
-    """``trove_mr.db.<module_name>.<name>``, or None (logged)."""
-    try:
-        module = __import__('trove_mr.db.%s' % module_name,
-                            fromlist=[name])
-    except ImportError as exc:
-        LOG.error('The database API %s is not available (%s); cannot %s.',
-                  module_name, exc, name)
-        return None
-    function = getattr(module, name, None)
-    if function is None:
-        LOG.error('The database API has no %s(); the message is dropped.',
-                  name)
-    return function
-
-
 def instance_rpc_key(instance_id):
     """The RPC key of ``instance_id`` from the database, or None.
 
@@ -63,10 +48,8 @@ def instance_rpc_key(instance_id):
         cached = _key_cache.get(instance_id)
         if cached is not None and cached[1] > now:
             return cached[0]
-    lookup = _db_function('api_taskmanager', 'instance_rpc_key_get')
-    if lookup is None:
-        return None
-    key = lookup(trove_context.get_admin_context(), instance_id)
+    key = db_api.instance_rpc_key_get(trove_context.get_admin_context(),
+                                      instance_id)
     if key:
         with _key_cache_lock:
             if len(_key_cache) >= _KEY_CACHE_MAX:
@@ -117,11 +100,9 @@ class ConductorManager:
             LOG.warning('Dropped a heartbeat of instance %s with unknown '
                         'status %r.', instance_id, status)
             return
-        update = _db_function('api', 'instance_status_update')
-        if update is None:
-            return
-        applied = update(context, instance_id, status, sent,
-                         volume_used=payload.get('volume_used'))
+        applied = db_api.instance_status_update(
+            context, instance_id, status, sent,
+            volume_used=payload.get('volume_used'))
         if not applied:
             LOG.debug('Heartbeat of instance %s sent at %s is older than '
                       'the last one recorded; ignored.', instance_id, sent)
@@ -136,10 +117,8 @@ class ConductorManager:
             LOG.warning('Dropped a backup report for instance %s sealed '
                         'under another key.', instance_id)
             return
-        update = _db_function('api', 'backup_update_from_guest')
-        if update is None:
-            return
-        update(context, instance_id, backup_id, sent, **values)
+        db_api.backup_update_from_guest(context, instance_id, backup_id,
+                                        sent, **values)
 
 
 def mark_lost_guests(expiry=None, now=None):
@@ -152,11 +131,9 @@ def mark_lost_guests(expiry=None, now=None):
     expiry = CONF.agent_heartbeat_expiry if expiry is None else expiry
     now = now or datetime.datetime.now(datetime.timezone.utc)
     cutoff = (now - datetime.timedelta(seconds=expiry)).replace(tzinfo=None)
-    mark = _db_function('api_conductor', 'instance_status_mark_lost')
-    if mark is None:
-        return 0
-    count = mark(trove_context.get_admin_context(), cutoff,
-                 lost_status=states.SERVICE_LOST)
+    count = db_api.instance_status_mark_lost(
+        trove_context.get_admin_context(), cutoff,
+        lost_status=states.SERVICE_LOST)
     if count:
         LOG.warning('%d guest(s) sent no heartbeat for %ss; marked %s.',
                     count, expiry, states.SERVICE_LOST)

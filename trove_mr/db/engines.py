@@ -2,7 +2,7 @@
 
 The process's own region database comes from ``[database] connection`` and
 the API database from ``[api_database] connection``. A context targeted at a
-cell (``trove_mr.common.cells.target_cell``) carries that cell's transaction
+cell (``trove_mr.db.cells.target_cell``) carries that cell's transaction
 context in ``context.db_connection``; the DB API uses it instead of the
 process's own, as Nova's cells v2 does.
 """

@@ -19,8 +19,12 @@ VERSION_TABLES = {
     'api': 'alembic_version_api',
     'region': 'alembic_version_region',
 }
-_HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                     'migrations')
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# Each line's script directory sits in its database's folder.
+SCRIPT_DIRS = {
+    'api': os.path.join(_HERE, 'api', 'migrations'),
+    'region': os.path.join(_HERE, 'main', 'migrations'),
+}
 
 
 def _check(which):
@@ -32,7 +36,7 @@ def _check(which):
 def _alembic_config(which, connection=None):
     _check(which)
     cfg = alembic_config.Config()
-    cfg.set_main_option('script_location', os.path.join(_HERE, which))
+    cfg.set_main_option('script_location', SCRIPT_DIRS[which])
     # Passed as an attribute, not a main option: URLs may contain '%'
     # that the ini interpolation would mangle.
     cfg.attributes['connection'] = connection

@@ -13,7 +13,7 @@ from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import exceptions
 from trove_mr.conductor import rpcapi as conductor_rpcapi
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager import recovery
 from trove_mr.taskmanager.flows import backup as backup_flow
 from trove_mr.taskmanager.flows import create_instance as create_flow

@@ -30,9 +30,8 @@ from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import regions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
-from trove_mr.db import api_taskmanager as tm_db
 from trove_mr.db import rows
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager.flows import common
 from trove_mr.taskmanager.flows import compute
 from trove_mr.taskmanager.flows import database
@@ -85,7 +84,7 @@ class LeaseKeeper:
         if not held:
             return 0
         try:
-            return tm_db.instance_lease_renew(self.context, held, self.owner)
+            return db_api.instance_lease_renew(self.context, held, self.owner)
         except Exception:  # noqa: BLE001 - retried at the next period
             LOG.exception('Could not renew build leases')
             return 0
@@ -106,7 +105,7 @@ class LeaseKeeper:
         with self._lock:
             self._held.add(instance_id)
         try:
-            taken = tm_db.instance_lease_take(
+            taken = db_api.instance_lease_take(
                 context, instance_id, self.owner, states.TASK_BUILDING,
                 expected_owner=None)
         except Exception:
@@ -162,10 +161,10 @@ def recover_abandoned_builds(context, keeper):
     """
     owner = keeper.owner
     recovered = []
-    for instance in tm_db.instance_builds_list(context):
+    for instance in db_api.instance_builds_list(context):
         if not is_abandoned(instance, owner, keeper.held()):
             continue
-        if not tm_db.instance_lease_take(
+        if not db_api.instance_lease_take(
                 context, instance.id, owner, states.TASK_BUILDING,
                 expected_owner=instance.task_owner):
             continue  # another taskmanager got there first
@@ -205,7 +204,7 @@ def recover_stuck_clusters(context, now=None):
         expiry
     task_id, description = states.CLUSTER_TASKS['FAILED']
     failed = []
-    for cluster, newest_lease in tm_db.clusters_busy_since(
+    for cluster, newest_lease in db_api.clusters_busy_since(
             context, _CLUSTER_WORK, older_than):
         if newest_lease is not None and newest_lease + expiry >= now:
             continue  # a member is still being built by a live worker

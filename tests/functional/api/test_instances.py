@@ -137,7 +137,7 @@ def region_db(system):
 
 def test_pagination_over_25_instances_returns_each_once(system, region_db):
     from trove_mr.common import context as trove_context
-    from trove_mr.db import api as db_api
+    from trove_mr.db.main import api as db_api
     ctx = trove_context.get_admin_context()
     tenant = 'pages-%s' % uuid.uuid4().hex[:8]
     version = db_api.datastore_version_get_default(ctx, 'redis')
@@ -169,7 +169,7 @@ def test_pagination_over_25_instances_returns_each_once(system, region_db):
 def test_20_concurrent_creates_against_a_quota_of_5_create_5(
         system, region_db):
     from trove_mr.common import context as trove_context
-    from trove_mr.db import api_db
+    from trove_mr.db.api import api as api_db
     ctx = trove_context.get_admin_context()
     tenant = 'quota-%s' % uuid.uuid4().hex[:8]
     api_db.quota_set(ctx, tenant, 'instances', 5)

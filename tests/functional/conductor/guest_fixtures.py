@@ -26,8 +26,8 @@ from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import crypto
 from trove_mr.conductor import rpcapi as conductor_rpcapi
-from trove_mr.db import api as db_api
 from trove_mr.db import engines
+from trove_mr.db.main import api as db_api
 from trove_mr.guestagent import api as guest_api
 
 CONF = cfg.CONF

@@ -11,7 +11,7 @@ from tests.functional.rpc_fixtures import start_service  # noqa: F401
 from trove_mr.common import context as trove_context
 from trove_mr.common import crypto
 from trove_mr.common import states
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 from trove_mr.guestagent import heartbeat
 
 CTX = trove_context.RequestContext(overwrite=False)

@@ -5,9 +5,9 @@ from alembic import autogenerate
 from alembic import migration as alembic_migration
 from sqlalchemy import pool
 
-from trove_mr.db import api_models
 from trove_mr.db import migration
-from trove_mr.db import models
+from trove_mr.db.api import models as api_models
+from trove_mr.db.main import models
 
 METADATA = {'api': api_models.APIBase.metadata,
             'region': models.RegionBase.metadata}

@@ -2,8 +2,8 @@
 
 from tests.unit.db.test_api_db import reserve_concurrently
 from trove_mr.common import context as trove_context
-from trove_mr.db import api_db
 from trove_mr.db import migration
+from trove_mr.db.api import api as api_db
 
 
 def test_quota_reserve_never_exceeds_limit_under_20_threads(api_database):

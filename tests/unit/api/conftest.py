@@ -12,16 +12,16 @@ from oslo_serialization import jsonutils
 from trove_mr.api import hooks
 from trove_mr.api import wsgi
 from trove_mr.api.domain import catalog
-from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import context as trove_context
 from trove_mr.common import policy
 from trove_mr.common import regions
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
+from trove_mr.db import cells
 from trove_mr.db import engines
 from trove_mr.db import migration
+from trove_mr.db.api import api as api_db
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 MEMBER = {'X-Project-Id': 'p1', 'X-User-Id': 'u1', 'X-Roles': 'member'}

@@ -8,8 +8,8 @@ from oslo_utils import uuidutils
 from tests.unit.api.conftest import call
 from tests.unit.api.test_global_list import two_cells  # noqa: F401
 from trove_mr.api.schemas import clusters as cluster_schemas
-from trove_mr.common import cells
-from trove_mr.db import api as db_api
+from trove_mr.db import cells
+from trove_mr.db.main import api as db_api
 
 T0 = datetime.datetime(2026, 1, 1, 12, 0, 0)
 

@@ -13,12 +13,12 @@ from tests.unit.api.conftest import MEMBER
 from tests.unit.api.conftest import call
 from trove_mr.api.domain import scatter
 from trove_mr.api.schemas import instances as schemas
-from trove_mr.common import cells
 from trove_mr.common import context as trove_context
 from trove_mr.common import exceptions
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
+from trove_mr.db import cells
 from trove_mr.db import migration
+from trove_mr.db.api import api as api_db
+from trove_mr.db.main import api as db_api
 
 BASE = '/v1.0/p1/instances'
 T0 = datetime.datetime(2026, 1, 1, 12, 0, 0)

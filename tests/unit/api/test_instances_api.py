@@ -12,8 +12,8 @@ from tests.unit.api.conftest import create_body
 from trove_mr.api.schemas import instances as schemas
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
+from trove_mr.db.api import api as api_db
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 BASE = '/v1.0/p1/instances'

@@ -9,7 +9,7 @@ from tests.unit.api.conftest import call
 from trove_mr.api.schemas import clusters as schemas
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 BASE = '/v1.0/p1/clusters'

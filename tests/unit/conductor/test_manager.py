@@ -12,8 +12,8 @@ from trove_mr.common import crypto
 from trove_mr.common import rpc
 from trove_mr.common import states
 from trove_mr.conductor import manager
-from trove_mr.db import api as db_api
 from trove_mr.db import engines
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 NOW = datetime.datetime(2030, 1, 1, 12, 0, 0,
@@ -148,14 +148,12 @@ def test_guest_heard_again_after_being_lost_is_running(
 
 def test_instance_rpc_key_is_read_once_and_cached(
         ctx, make_instance, monkeypatch):  # noqa: F811
-    from trove_mr.db import api_taskmanager
-
     instance_id = make_instance()
     key = crypto.generate_key()
-    api_taskmanager.instance_rpc_key_set(ctx, instance_id, key)
+    db_api.instance_rpc_key_set(ctx, instance_id, key)
     reads = []
-    real = api_taskmanager.instance_rpc_key_get
-    monkeypatch.setattr(api_taskmanager, 'instance_rpc_key_get',
+    real = db_api.instance_rpc_key_get
+    monkeypatch.setattr(db_api, 'instance_rpc_key_get',
                         lambda c, i: reads.append(i) or real(c, i))
     monkeypatch.setattr(manager, '_key_cache', {})
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
+from trove_mr.db import cells
 from trove_mr.db import engines
 from trove_mr.db import migration
 

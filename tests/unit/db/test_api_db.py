@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from trove_mr.common import crypto
 from trove_mr.common import exceptions
-from trove_mr.db import api_db
+from trove_mr.db.api import api as api_db
 
 TRANSPORT = 'rabbit://trove:s3cret@127.0.0.1:5672/'
 DATABASE = 'mysql+pymysql://trove:dbpass@127.0.0.1/trove'

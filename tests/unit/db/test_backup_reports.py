@@ -1,6 +1,6 @@
 """What a guest may report about its backups."""
 
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 
 LOCATION = 'http://swift.example/v1/AUTH_t/database_backups/b.rdb'
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from trove_mr.common import cells
 from trove_mr.common import exceptions
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
+from trove_mr.db import cells
+from trove_mr.db.api import api as api_db
+from trove_mr.db.main import api as db_api
 
 
 def test_target_cell_sends_queries_to_the_cells_database(

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from trove_mr.common import exceptions
-from trove_mr.db import api as db_api
 from trove_mr.db import engines
+from trove_mr.db.main import api as db_api
 
 
 @pytest.fixture

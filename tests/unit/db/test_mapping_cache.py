@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from trove_mr.common import cfg
-from trove_mr.db import api_db
-from trove_mr.db import mapping_cache
+from trove_mr.db.api import api as api_db
+from trove_mr.db.api import mapping_cache
 
 CONF = cfg.CONF
 

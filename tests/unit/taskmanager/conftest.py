@@ -18,7 +18,7 @@ from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import regions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 from trove_mr.guestagent import api as guest_api
 from trove_mr.taskmanager import guest_config
 from trove_mr.taskmanager.flows import guest as guest_tasks

@@ -4,8 +4,7 @@ from tests.unit.taskmanager.conftest import FakeGuest
 from tests.unit.taskmanager.conftest import placement_for
 from trove_mr.common import cfg
 from trove_mr.common import states
-from trove_mr.db import api as db_api
-from trove_mr.db import api_taskmanager as tm_db
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager.flows import create_instance
 
 CONF = cfg.CONF
@@ -31,7 +30,7 @@ def test_build_in_region_two_ends_active_with_volume_server_and_key(
     assert kwargs['config_drive'] is True
     assert kwargs['block_device_mapping_v2'][0]['uuid'] == built.volume_id
     assert kwargs['userdata'].startswith('#cloud-config')
-    key = tm_db.instance_rpc_key_get(ctx, instance.id)
+    key = db_api.instance_rpc_key_get(ctx, instance.id)
     assert key and key in kwargs['userdata']
     assert built.encrypted_rpc_key != key
     prepare = [c for c in FakeGuest.calls if c[0] == 'prepare'][0]

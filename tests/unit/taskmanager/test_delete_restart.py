@@ -6,8 +6,8 @@ from tests.unit.taskmanager.conftest import FakeGuest
 from tests.unit.taskmanager.conftest import placement_for
 from trove_mr.common import exceptions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
+from trove_mr.db.api import api as api_db
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager.flows import create_instance
 from trove_mr.taskmanager.flows import delete_instance
 from trove_mr.taskmanager.flows import restart_instance

@@ -5,9 +5,8 @@ import datetime
 from tests.unit.taskmanager.conftest import placement_for
 from trove_mr.common import cfg
 from trove_mr.common import states
-from trove_mr.db import api as db_api
-from trove_mr.db import api_taskmanager as tm_db
 from trove_mr.db import rows
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager import recovery
 from trove_mr.taskmanager.flows import common
 from trove_mr.taskmanager.flows import create_instance
@@ -28,7 +27,7 @@ def _orphans(cloud, region, instance_id):
 def test_build_of_a_previous_boot_of_this_host_is_cleaned_up_at_once(
         cloud, make_instance, ctx):
     instance = make_instance('RegionTwo')
-    assert tm_db.instance_lease_take(ctx, instance.id, 'tm-1:oldboot',
+    assert db_api.instance_lease_take(ctx, instance.id, 'tm-1:oldboot',
                                      states.TASK_BUILDING, None)
     _orphans(cloud, 'RegionTwo', instance.id)
     keeper = recovery.LeaseKeeper(ctx, 'tm-1:newboot')
@@ -45,7 +44,7 @@ def test_build_of_a_previous_boot_of_this_host_is_cleaned_up_at_once(
 def test_live_lease_of_another_host_is_left_alone_until_it_expires(
         cloud, make_instance, ctx):
     instance = make_instance()
-    tm_db.instance_lease_take(ctx, instance.id, 'tm-2:boot',
+    db_api.instance_lease_take(ctx, instance.id, 'tm-2:boot',
                               states.TASK_BUILDING, None)
     keeper = recovery.LeaseKeeper(ctx, 'tm-1:boot')
 

@@ -11,12 +11,12 @@ from oslo_utils import uuidutils
 
 from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
-from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
+from trove_mr.db import cells
+from trove_mr.db.main import api as db_api
 from trove_mr.guestagent import backup as guest_backup
 
 CONF = cfg.CONF

@@ -14,7 +14,7 @@ from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import regions
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 

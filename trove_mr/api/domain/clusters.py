@@ -14,15 +14,14 @@ from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password as cluster_password
-from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
-from trove_mr.common import quotas
 from trove_mr.common import regions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
-from trove_mr.db import api_clusters
-from trove_mr.db import api_db
+from trove_mr.db import cells
+from trove_mr.db.api import api as api_db
+from trove_mr.db.api import quotas
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -208,7 +207,7 @@ def list_page(context, tenant_id, limit=None, marker=None):
         members = {}
 
         def with_members(cctx, clusters):
-            members.update(api_clusters.members_of_clusters(
+            members.update(db_api.members_of_clusters(
                 cctx, [c.id for c in clusters]))
         rows, next_marker, unavailable = global_lists.page(
             context, 'cluster', tenant_id, limit, marker,
@@ -216,7 +215,7 @@ def list_page(context, tenant_id, limit=None, marker=None):
         return rows, members, next_marker, limit, unavailable
     rows, next_marker = db_api.cluster_list(context, tenant_id,
                                             limit=limit, marker=marker)
-    members = api_clusters.members_of_clusters(context,
+    members = db_api.members_of_clusters(context,
                                                [r.id for r in rows])
     return rows, members, next_marker, limit, None
 

@@ -9,7 +9,7 @@ answer in ``[api] cell_timeout`` is skipped and named.
 from trove_mr.api.domain import scatter
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
-from trove_mr.db import api_global
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 
@@ -29,12 +29,12 @@ def page(context, kind, tenant_id, limit, marker=None, instance_id=None,
     after = _marker_key(context, kind, tenant_id, marker)
 
     def keys(cctx, cell_limit, cell_after):
-        return api_global.list_keys(cctx, kind, tenant_id, cell_limit,
+        return db_api.global_list_keys(cctx, kind, tenant_id, cell_limit,
                                     after=cell_after,
                                     instance_id=instance_id)
 
     def rows(cctx, ids):
-        found = api_global.get_many(cctx, kind, ids)
+        found = db_api.global_get_many(cctx, kind, ids)
         if decorate is not None:
             decorate(cctx, found)
         return found
@@ -48,7 +48,7 @@ def _marker_key(context, kind, tenant_id, marker):
     if marker is None:
         return None
     found, unavailable = scatter.gather(
-        context, lambda cctx, mapping: api_global.marker_key(
+        context, lambda cctx, mapping: db_api.global_marker_key(
             cctx, kind, marker, tenant_id))
     keys = [key for key in found.values() if key is not None]
     if keys:

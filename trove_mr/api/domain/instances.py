@@ -13,15 +13,15 @@ from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from trove_mr.api.domain import scatter
-from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
-from trove_mr.common import quotas
 from trove_mr.common import regions
 from trove_mr.common import rpc
 from trove_mr.common import states
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
+from trove_mr.db import cells
+from trove_mr.db.api import api as api_db
+from trove_mr.db.api import quotas
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ DETACHING) so that two actions never run at once on one instance.
 import secrets
 
 from trove_mr.api.domain import instances as instance_domain
-from trove_mr.common import cells
 from trove_mr.common import exceptions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
+from trove_mr.db import cells
+from trove_mr.db.main import api as db_api
 
 # action name -> (state machine event, taskmanager method)
 _ACTIONS = {

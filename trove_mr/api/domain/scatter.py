@@ -27,10 +27,10 @@ import time
 
 from oslo_log import log as logging
 
-from trove_mr.common import cells
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
-from trove_mr.db import api_db
+from trove_mr.db import cells
+from trove_mr.db.api import api as api_db
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ The calls themselves (``get_node_ip``, ``get_node_id_for_removal``,
 strategy hands out that client for a member, sealed under its own key.
 """
 
-from trove_mr.db import api_taskmanager as tm_db
+from trove_mr.db.main import api as db_api
 from trove_mr.guestagent import api as guest_api
 
 
@@ -23,5 +23,5 @@ class RedisGuestAgentStrategy:
         (and decrypted) from that cell's database unless given.
         """
         if key is None:
-            key = tm_db.instance_rpc_key_get(context, instance_id)
+            key = db_api.instance_rpc_key_get(context, instance_id)
         return self.guest_client_class(context, instance_id, key=key)

@@ -13,8 +13,8 @@ from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password as cluster_password
 from trove_mr.common import exceptions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
+from trove_mr.db.api import api as api_db
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager.flows import cluster_join
 from trove_mr.taskmanager.flows import cluster_members
 from trove_mr.taskmanager.flows import cluster_remove

@@ -15,7 +15,7 @@ from taskflow.patterns import linear_flow
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 from trove_mr.guestagent import backup as guest_backup
 from trove_mr.taskmanager.flows import common
 from trove_mr.taskmanager.flows import guest

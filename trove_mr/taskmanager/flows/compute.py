@@ -6,7 +6,7 @@ from taskflow import task
 
 from trove_mr.common import cfg
 from trove_mr.common import clients
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager import guest_config
 from trove_mr.taskmanager.flows import common
 

@@ -6,7 +6,7 @@ from taskflow import task
 from trove_mr.common import exceptions
 from trove_mr.common import regions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 
 LOG = logging.getLogger(__name__)
 

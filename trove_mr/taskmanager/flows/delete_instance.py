@@ -13,10 +13,10 @@ from taskflow.patterns import linear_flow
 
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
-from trove_mr.common import quotas
 from trove_mr.common import states
-from trove_mr.db import api as db_api
-from trove_mr.db import api_db
+from trove_mr.db.api import api as api_db
+from trove_mr.db.api import quotas
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager.flows import compute
 from trove_mr.taskmanager.flows import database
 from trove_mr.taskmanager.flows import guest

@@ -7,8 +7,7 @@ from taskflow import task
 from trove_mr.common import cfg
 from trove_mr.common import crypto
 from trove_mr.common import states
-from trove_mr.db import api as db_api
-from trove_mr.db import api_taskmanager as tm_db
+from trove_mr.db.main import api as db_api
 from trove_mr.guestagent import api as guest_api
 from trove_mr.taskmanager.flows import common
 
@@ -25,7 +24,7 @@ PING_TIMEOUT = 2
 def guest_client(context, instance_id, key=None):
     """The guest agent API of an instance, sealed under its own key."""
     if key is None:
-        key = tm_db.instance_rpc_key_get(context, instance_id)
+        key = db_api.instance_rpc_key_get(context, instance_id)
     return guest_api.GuestAgentAPI(context, instance_id, key=key)
 
 
@@ -74,7 +73,7 @@ class GenerateRpcKey(task.Task):
 
     def execute(self, context, instance_id):
         key = crypto.generate_key()
-        tm_db.instance_rpc_key_set(context, instance_id, key)
+        db_api.instance_rpc_key_set(context, instance_id, key)
         return key
 
     def revert(self, *args, **kwargs):

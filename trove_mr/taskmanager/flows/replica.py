@@ -13,7 +13,7 @@ from oslo_log import log as logging
 
 from trove_mr.common import exceptions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager.flows import database
 from trove_mr.taskmanager.flows import guest
 

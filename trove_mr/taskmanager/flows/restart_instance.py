@@ -5,8 +5,8 @@ from oslo_log import log as logging
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import states
-from trove_mr.db import api as db_api
 from trove_mr.db import rows
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager.flows import common
 from trove_mr.taskmanager.flows import database
 from trove_mr.taskmanager.flows import guest

@@ -5,7 +5,7 @@ import collections
 import sqlalchemy as sa
 
 from trove_mr.db import engines
-from trove_mr.db import models
+from trove_mr.db.main import models
 
 Instance = models.Instance
 

@@ -3,6 +3,6 @@
 from alembic import context
 
 from trove_mr.db import migration
-from trove_mr.db import models
+from trove_mr.db.main import models
 
 migration.run_env(context, 'region', models.RegionBase.metadata)

@@ -5,7 +5,7 @@ from oslo_utils import uuidutils
 
 from trove_mr.common import exceptions
 from trove_mr.db import engines
-from trove_mr.db import models
+from trove_mr.db.main import models
 
 
 def _datastore_query(session, id_or_name):

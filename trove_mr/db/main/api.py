@@ -1,20 +1,28 @@
-"""The region (cell) database API.
+"""The region (cell) database API: the one module callers import.
 
 Every function takes the request context first and runs in one
 enginefacade transaction on the context's cell database when the context
-is targeted (``trove_mr.common.cells.target_cell``), on
-``[database] connection`` otherwise. Rows are returned detached, with the
-relationships reads need already loaded. Callers import this module only:
+is targeted (``trove_mr.db.cells.target_cell``), on ``[database]
+connection`` otherwise. Rows are returned detached, with the
+relationships reads need already loaded::
 
-    from trove_mr.db import api as db_api
+    from trove_mr.db.main import api as db_api
     db_api.instance_get(ctx, instance_id, tenant_id=ctx.project_id)
+
+The functions live in small modules by what they touch; this module
+names every public one of them, so no caller reaches into those modules.
 """
 
-from trove_mr.db import api_backups
-from trove_mr.db import clusters_backups
-from trove_mr.db import datastores
-from trove_mr.db import instances
+from trove_mr.db.main import cluster_members
+from trove_mr.db.main import clusters_backups
+from trove_mr.db.main import datastores
+from trove_mr.db.main import global_lists
+from trove_mr.db.main import guest_reports
+from trove_mr.db.main import heartbeats
+from trove_mr.db.main import instances
+from trove_mr.db.main import leases
 
+# Datastores and their versions.
 datastore_create = datastores.datastore_create
 datastore_get = datastores.datastore_get
 datastore_get_by_name = datastores.datastore_get_by_name
@@ -27,13 +35,14 @@ datastore_version_get_by_name = datastores.datastore_version_get_by_name
 datastore_version_get_default = datastores.datastore_version_get_default
 datastore_version_list = datastores.datastore_version_list
 
+# Instances and the guest status of each.
 instance_create = instances.instance_create
 instance_get = instances.instance_get
 instance_list = instances.instance_list
-instance_list_all = instances.instance_list_all
-instance_marker_key = instances.instance_marker_key
 instance_list_keys = instances.instance_list_keys
 instance_get_many = instances.instance_get_many
+instance_marker_key = instances.instance_marker_key
+instance_list_all = instances.instance_list_all
 instance_update = instances.instance_update
 instance_soft_delete = instances.instance_soft_delete
 instance_count = instances.instance_count
@@ -42,17 +51,38 @@ instance_status_update = instances.instance_status_update
 instance_status_get = instances.instance_status_get
 instance_status_stale = instances.instance_status_stale
 
+# Clusters and backups.
 cluster_create = clusters_backups.cluster_create
 cluster_get = clusters_backups.cluster_get
 cluster_list = clusters_backups.cluster_list
 cluster_update = clusters_backups.cluster_update
 cluster_soft_delete = clusters_backups.cluster_soft_delete
-
 backup_create = clusters_backups.backup_create
 backup_get = clusters_backups.backup_get
 backup_list = clusters_backups.backup_list
 backup_update = clusters_backups.backup_update
 backup_soft_delete = clusters_backups.backup_soft_delete
 backup_count = clusters_backups.backup_count
-backup_update_from_guest = api_backups.backup_update_from_guest
-instance_replicas = api_backups.instance_replicas
+
+# What the conductor records from guests; replica lookups.
+backup_update_from_guest = guest_reports.backup_update_from_guest
+instance_replicas = guest_reports.instance_replicas
+
+# Members of a page of clusters.
+members_of_clusters = cluster_members.members_of_clusters
+
+# Per-cell pieces of global lists (keys, then rows).
+global_list_keys = global_lists.list_keys
+global_get_many = global_lists.get_many
+global_marker_key = global_lists.marker_key
+
+# Guest heartbeat expiry (the conductor's periodic work).
+instance_status_mark_lost = heartbeats.instance_status_mark_lost
+
+# Build leases, busy clusters and per-instance RPC keys.
+instance_lease_take = leases.instance_lease_take
+instance_lease_renew = leases.instance_lease_renew
+instance_builds_list = leases.instance_builds_list
+instance_rpc_key_set = leases.instance_rpc_key_set
+instance_rpc_key_get = leases.instance_rpc_key_get
+clusters_busy_since = leases.clusters_busy_since

@@ -8,8 +8,8 @@ lookups the API views and the replica flows need.
 import sqlalchemy as sa
 
 from trove_mr.db import engines
-from trove_mr.db import models
 from trove_mr.db import rows
+from trove_mr.db.main import models
 
 Backup = models.Backup
 Instance = models.Instance

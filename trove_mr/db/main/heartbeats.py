@@ -7,8 +7,8 @@ module holds what only the conductor's periodic work needs.
 import sqlalchemy as sa
 
 from trove_mr.db import engines
-from trove_mr.db import models
 from trove_mr.db import rows
+from trove_mr.db.main import models
 
 Instance = models.Instance
 InstanceStatus = models.InstanceStatus

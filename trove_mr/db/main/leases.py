@@ -16,8 +16,8 @@ from trove_mr.common import cfg
 from trove_mr.common import crypto
 from trove_mr.common import exceptions
 from trove_mr.db import engines
-from trove_mr.db import models
 from trove_mr.db import rows
+from trove_mr.db.main import models
 
 CONF = cfg.CONF
 Instance = models.Instance

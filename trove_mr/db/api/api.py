@@ -6,7 +6,7 @@ rest with ``[api_database] mapping_encr_key``; the functions here return
 
 Mapping lookups (``region_mapping_get``, ``instance_mapping_get``,
 ``cluster_mapping_get``) are cached in-process; see
-:mod:`trove_mr.db.mapping_cache` for the TTL and what invalidates it.
+:mod:`trove_mr.db.api.mapping_cache` for the TTL and what invalidates it.
 """
 
 import dataclasses
@@ -20,10 +20,10 @@ from oslo_utils import uuidutils
 from trove_mr.common import cfg
 from trove_mr.common import crypto
 from trove_mr.common import exceptions
-from trove_mr.db import api_models as models
 from trove_mr.db import engines
-from trove_mr.db import mapping_cache
 from trove_mr.db import rows
+from trove_mr.db.api import mapping_cache
+from trove_mr.db.api import models
 
 CONF = cfg.CONF
 

@@ -7,7 +7,7 @@ resource, so concurrent creates in every API worker never overshoot.
 
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
-from trove_mr.db import api_db
+from trove_mr.db.api import api as api_db
 
 CONF = cfg.CONF
 

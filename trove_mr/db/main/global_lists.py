@@ -10,8 +10,8 @@ other listed resources.
 import sqlalchemy as sa
 
 from trove_mr.db import engines
-from trove_mr.db import models
 from trove_mr.db import pagination
+from trove_mr.db.main import models
 
 MODELS = {'cluster': models.Cluster, 'backup': models.Backup}
 

@@ -7,9 +7,9 @@ from oslo_utils import uuidutils
 
 from trove_mr.common import exceptions
 from trove_mr.db import engines
-from trove_mr.db import models
 from trove_mr.db import pagination
 from trove_mr.db import rows
+from trove_mr.db.main import models
 
 Instance = models.Instance
 InstanceStatus = models.InstanceStatus

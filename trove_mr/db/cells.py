@@ -26,7 +26,7 @@ from oslo_log import log as logging
 
 from trove_mr.common import exceptions
 from trove_mr.db import engines
-from trove_mr.db import mapping_cache
+from trove_mr.db.api import mapping_cache
 
 LOG = logging.getLogger(__name__)
 

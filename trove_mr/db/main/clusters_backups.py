@@ -5,9 +5,9 @@ from oslo_utils import uuidutils
 
 from trove_mr.common import exceptions
 from trove_mr.db import engines
-from trove_mr.db import models
 from trove_mr.db import pagination
 from trove_mr.db import rows
+from trove_mr.db.main import models
 
 Cluster = models.Cluster
 Backup = models.Backup
