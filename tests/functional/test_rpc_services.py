@@ -10,7 +10,7 @@ from tests.functional.rpc_fixtures import start_service  # noqa: F401
 from tests.functional.rpc_fixtures import write_config
 from trove_mr.common import context as trove_context
 from trove_mr.common import crypto
-from trove_mr.guestagent import api as guest_api
+from trove_mr.guestagent import rpcapi as guest_rpcapi
 from trove_mr.taskmanager import rpcapi as taskmanager_rpcapi
 
 
@@ -57,21 +57,21 @@ def guest(tmp_path, exchange, start_service):  # noqa: F811
 def test_guest_agent_answers_ping_on_its_own_topic_with_its_key(
         rpc_conf, guest, admin_context):  # noqa: F811
     instance_id, key, process = guest
-    client = guest_api.GuestAgentAPI(admin_context, instance_id, key=key)
+    client = guest_rpcapi.GuestAgentAPI(admin_context, instance_id, key=key)
 
     answer = call_until_ready(client.ping, process)
 
     assert answer['service'] == 'guestagent'
     assert answer['instance_id'] == instance_id
-    assert guest_api.topic_for(instance_id) == 'guestagent.' + instance_id
+    assert guest_rpcapi.topic_for(instance_id) == 'guestagent.' + instance_id
 
 
 def test_guest_agent_refuses_a_call_sealed_with_the_wrong_key(
         rpc_conf, guest, admin_context):  # noqa: F811
     instance_id, key, process = guest
-    good = guest_api.GuestAgentAPI(admin_context, instance_id, key=key)
+    good = guest_rpcapi.GuestAgentAPI(admin_context, instance_id, key=key)
     call_until_ready(good.ping, process)
-    wrong = guest_api.GuestAgentAPI(admin_context, instance_id,
+    wrong = guest_rpcapi.GuestAgentAPI(admin_context, instance_id,
                                     key=crypto.generate_key())
 
     with pytest.raises(messaging.RemoteError) as err:
@@ -85,11 +85,11 @@ def test_guest_agent_refuses_plaintext_calls(
         rpc_conf, guest, admin_context):  # noqa: F811
     instance_id, key, process = guest
     call_until_ready(
-        guest_api.GuestAgentAPI(admin_context, instance_id, key=key).ping,
+        guest_rpcapi.GuestAgentAPI(admin_context, instance_id, key=key).ping,
         process)
     rpc_conf.set_override('enable_secure_rpc_messaging', False)
     try:
-        plain = guest_api.GuestAgentAPI(admin_context, instance_id)
+        plain = guest_rpcapi.GuestAgentAPI(admin_context, instance_id)
         with pytest.raises(messaging.RemoteError) as err:
             plain.ping()
     finally:

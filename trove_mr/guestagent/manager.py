@@ -13,6 +13,7 @@ import time
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
+from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import states
@@ -64,7 +65,7 @@ def restore_backup(app, backup_info, context=None):
                          'from it.' % backup_id)
     try:
         guest_backup.restore(app, context, backup_info)
-    except guest_backup.ChecksumMismatch:
+    except backup_objects.ChecksumMismatch:
         raise
     except Exception as exc:
         raise GuestError('Restoring backup %s failed: %s'

@@ -13,9 +13,9 @@ from oslo_log import log as logging
 from trove_mr.common import cfg
 from trove_mr.common import rpc
 from trove_mr.common import service
-from trove_mr.guestagent import api
 from trove_mr.guestagent import heartbeat
 from trove_mr.guestagent import manager as guest_manager
+from trove_mr.guestagent import rpcapi
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class GuestService(service.RPCService):
         self.instance_id = instance_id or CONF.guest.instance_id
         self.manager = None
         self.heartbeat = None
-        super().__init__(api.topic_for(self.instance_id),
+        super().__init__(rpcapi.topic_for(self.instance_id),
                          self._endpoints, key_lookup=rpc.guest_key_lookup)
 
     def _endpoints(self):

@@ -14,12 +14,12 @@ from trove_mr.common import context as trove_context
 from trove_mr.common import exceptions
 from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db.main import api as db_api
+from trove_mr.flows import backup as backup_flow
+from trove_mr.flows import create_instance as create_flow
+from trove_mr.flows import delete_instance as delete_flow
+from trove_mr.flows import replica as replica_flow
+from trove_mr.flows import restart_instance as restart_flow
 from trove_mr.taskmanager import recovery
-from trove_mr.taskmanager.flows import backup as backup_flow
-from trove_mr.taskmanager.flows import create_instance as create_flow
-from trove_mr.taskmanager.flows import delete_instance as delete_flow
-from trove_mr.taskmanager.flows import replica as replica_flow
-from trove_mr.taskmanager.flows import restart_instance as restart_flow
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

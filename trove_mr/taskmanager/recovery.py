@@ -32,10 +32,10 @@ from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db import rows
 from trove_mr.db.main import api as db_api
-from trove_mr.taskmanager.flows import common
-from trove_mr.taskmanager.flows import compute
-from trove_mr.taskmanager.flows import database
-from trove_mr.taskmanager.flows import volume
+from trove_mr.flows import common
+from trove_mr.flows import compute
+from trove_mr.flows import database
+from trove_mr.flows import volume
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

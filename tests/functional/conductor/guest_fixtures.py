@@ -28,7 +28,7 @@ from trove_mr.common import crypto
 from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db import engines
 from trove_mr.db.main import api as db_api
-from trove_mr.guestagent import api as guest_api
+from trove_mr.guestagent import rpcapi as guest_rpcapi
 
 CONF = cfg.CONF
 DB_KEY = uuid.uuid4().hex
@@ -167,8 +167,8 @@ class GuestWorld:
         self.agents.append(agent)
         return agent
 
-    def guest_api(self, key=None):
-        return guest_api.GuestAgentAPI(self.context, self.instance_id,
+    def guest_rpcapi(self, key=None):
+        return guest_rpcapi.GuestAgentAPI(self.context, self.instance_id,
                                        key=key or self.key)
 
     def status(self):

@@ -26,7 +26,7 @@ PASSWORD = redis_config.generate_password()
 
 def _prepared(world, backup_info=None):
     """Cast prepare, then start the agent, as the taskmanager does."""
-    client = world.guest_api()
+    client = world.guest_rpcapi()
     client.prepare({'password': PASSWORD, 'backup_info': backup_info,
                     'cluster': None})
     return world.start_agent(), client
@@ -167,8 +167,8 @@ def test_prepare_with_backup_info_fails_cleanly_with_failed_status(
 def test_guest_refuses_prepare_sealed_with_another_key(
         guest_world):  # noqa: F811
     agent = guest_world.start_agent()
-    call_until_ready(guest_world.guest_api().ping, agent)
-    wrong = guest_world.guest_api(key=crypto.generate_key())
+    call_until_ready(guest_world.guest_rpcapi().ping, agent)
+    wrong = guest_world.guest_rpcapi(key=crypto.generate_key())
 
     with pytest.raises(messaging.RemoteError):
         wrong.get_status()

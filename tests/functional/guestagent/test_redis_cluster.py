@@ -6,7 +6,7 @@ import pytest
 from redis.cluster import ClusterNode
 from redis.cluster import RedisCluster
 
-from trove_mr.guestagent.datastore.redis import slots
+from trove_mr.cluster.redis import slots
 
 
 def _slot_count(nodes):

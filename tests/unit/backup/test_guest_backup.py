@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from trove_mr.guestagent import backup
+from trove_mr.common import backup_objects as backup
 from trove_mr.guestagent import manager as guest_manager
 
 

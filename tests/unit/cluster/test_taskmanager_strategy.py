@@ -5,11 +5,11 @@ import pytest
 from tests.unit.cluster.conftest import FakeGuests
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password
+from trove_mr.cluster.redis.flows import join as cluster_join
+from trove_mr.cluster.redis.flows import members as cluster_members
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.db.main import api as db_api
-from trove_mr.taskmanager.flows import cluster_join
-from trove_mr.taskmanager.flows import cluster_members
 
 CONF = cfg.CONF
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trove_mr.guestagent.datastore.redis import slots
+from trove_mr.cluster.redis import slots
 
 
 @pytest.mark.parametrize('n_masters', range(1, 21))

@@ -19,9 +19,9 @@ from trove_mr.common import clients
 from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
-from trove_mr.guestagent import api as guest_api
-from trove_mr.taskmanager import guest_config
-from trove_mr.taskmanager.flows import guest as guest_tasks
+from trove_mr.flows import guest as guest_tasks
+from trove_mr.flows import guest_config
+from trove_mr.guestagent import rpcapi as guest_rpcapi
 
 CONF = cfg.CONF
 
@@ -176,7 +176,7 @@ def cloud(monkeypatch, db_urls):  # noqa: F811
     monkeypatch.setattr(regions, 'check_placement', check_placement)
     FakeGuest.calls = []
     FakeGuest.behaviour = 'runs'
-    monkeypatch.setattr(guest_api, 'GuestAgentAPI', FakeGuest)
+    monkeypatch.setattr(guest_rpcapi, 'GuestAgentAPI', FakeGuest)
     monkeypatch.setattr(guest_tasks, 'STATUS_POLL_INTERVAL', 0.01)
     guest_config._register_bus_options()
     CONF.set_override('server_poll_interval', 1)

@@ -5,7 +5,7 @@ from tests.unit.taskmanager.conftest import placement_for
 from trove_mr.common import cfg
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
-from trove_mr.taskmanager.flows import create_instance
+from trove_mr.flows import create_instance
 
 CONF = cfg.CONF
 

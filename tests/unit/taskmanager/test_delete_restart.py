@@ -8,9 +8,9 @@ from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
-from trove_mr.taskmanager.flows import create_instance
-from trove_mr.taskmanager.flows import delete_instance
-from trove_mr.taskmanager.flows import restart_instance
+from trove_mr.flows import create_instance
+from trove_mr.flows import delete_instance
+from trove_mr.flows import restart_instance
 
 
 def _built(ctx, make_instance, region='RegionTwo'):

@@ -5,7 +5,7 @@ import configparser
 import yaml
 
 from trove_mr.common import cfg
-from trove_mr.taskmanager import guest_config
+from trove_mr.flows import guest_config
 
 CONF = cfg.CONF
 

@@ -7,9 +7,9 @@ from trove_mr.common import cfg
 from trove_mr.common import states
 from trove_mr.db import rows
 from trove_mr.db.main import api as db_api
+from trove_mr.flows import common
+from trove_mr.flows import create_instance
 from trove_mr.taskmanager import recovery
-from trove_mr.taskmanager.flows import common
-from trove_mr.taskmanager.flows import create_instance
 
 CONF = cfg.CONF
 

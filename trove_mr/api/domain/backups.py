@@ -11,13 +11,13 @@ from oslo_utils import uuidutils
 
 from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
+from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db import cells
 from trove_mr.db.main import api as db_api
-from trove_mr.guestagent import backup as guest_backup
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def create(context, tenant_id, body, taskmanager_api):
             'tenant_id': tenant_id, 'instance_id': instance_id,
             'region_name': instance.region_name or CONF.region_name,
             'datastore_version_id': instance.datastore_version_id,
-            'location': guest_backup.object_location(
+            'location': backup_objects.object_location(
                 swift_url, CONF.backup_swift_container, backup_id)})
         backup_info = {'id': row.id, 'swift_url': swift_url,
                        'container': CONF.backup_swift_container}

@@ -319,7 +319,7 @@ def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api):
                         lambda: taskmanager_api.shrink_cluster(
                             cctx, cluster_id, ids, node_ids))
     # The quota of removed members comes back when the taskmanager has
-    # really deleted each one (trove_mr.taskmanager.flows.delete_instance).
+    # really deleted each one (trove_mr.flows.delete_instance).
 
 
 def delete(context, tenant_id, cluster_id, taskmanager_api):

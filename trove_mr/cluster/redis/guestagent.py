@@ -3,18 +3,18 @@
 The calls themselves (``get_node_ip``, ``get_node_id_for_removal``,
 ``remove_nodes``, ``cluster_meet``, ``cluster_addslots``,
 ``cluster_complete`` and ``cluster_replicate``) are methods of
-:class:`trove_mr.guestagent.api.GuestAgentAPI` since version 1.2; this
+:class:`trove_mr.guestagent.rpcapi.GuestAgentAPI` since version 1.2; this
 strategy hands out that client for a member, sealed under its own key.
 """
 
 from trove_mr.db.main import api as db_api
-from trove_mr.guestagent import api as guest_api
+from trove_mr.guestagent import rpcapi as guest_rpcapi
 
 
 class RedisGuestAgentStrategy:
     """Makes guest clients for the members of Redis clusters."""
 
-    guest_client_class = guest_api.GuestAgentAPI
+    guest_client_class = guest_rpcapi.GuestAgentAPI
 
     def guest_client(self, context, instance_id, key=None):
         """The guest agent API of member ``instance_id``.

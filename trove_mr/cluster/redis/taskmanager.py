@@ -11,13 +11,13 @@ from oslo_log import log as logging
 
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password as cluster_password
+from trove_mr.cluster.redis.flows import join as cluster_join
+from trove_mr.cluster.redis.flows import members as cluster_members
+from trove_mr.cluster.redis.flows import remove as cluster_remove
 from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
-from trove_mr.taskmanager.flows import cluster_join
-from trove_mr.taskmanager.flows import cluster_members
-from trove_mr.taskmanager.flows import cluster_remove
 
 LOG = logging.getLogger(__name__)
 

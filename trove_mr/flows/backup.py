@@ -12,13 +12,13 @@ from oslo_log import log as logging
 from taskflow import task
 from taskflow.patterns import linear_flow
 
+from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
-from trove_mr.guestagent import backup as guest_backup
-from trove_mr.taskmanager.flows import common
-from trove_mr.taskmanager.flows import guest
+from trove_mr.flows import common
+from trove_mr.flows import guest
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def run_delete(context, backup_id):
         return True
     try:
         if row.location:
-            guest_backup.delete_backup_objects(context, row.location)
+            backup_objects.delete_backup_objects(context, row.location)
         db_api.backup_soft_delete(context, backup_id)
     except Exception as exc:  # noqa: BLE001 - recorded as DELETE_FAILED
         LOG.error('Backup %s could not be deleted: %s', backup_id, exc)

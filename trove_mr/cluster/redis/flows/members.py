@@ -14,11 +14,11 @@ from oslo_log import log as logging
 from taskflow import task
 from taskflow.patterns import linear_flow
 
-from trove_mr.taskmanager.flows import compute
-from trove_mr.taskmanager.flows import create_instance
-from trove_mr.taskmanager.flows import database
-from trove_mr.taskmanager.flows import guest
-from trove_mr.taskmanager.flows import volume
+from trove_mr.flows import compute
+from trove_mr.flows import create_instance
+from trove_mr.flows import database
+from trove_mr.flows import guest
+from trove_mr.flows import volume
 
 LOG = logging.getLogger(__name__)
 

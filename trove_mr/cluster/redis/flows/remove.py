@@ -6,8 +6,8 @@ ERROR with the reason on failure); the members are removed side by side.
 
 from oslo_log import log as logging
 
-from trove_mr.taskmanager.flows import cluster_join
-from trove_mr.taskmanager.flows import delete_instance
+from trove_mr.cluster.redis.flows import join as cluster_join
+from trove_mr.flows import delete_instance
 
 LOG = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from trove_mr.common import states
 from trove_mr.db.api import api as api_db
 from trove_mr.db.api import quotas
 from trove_mr.db.main import api as db_api
-from trove_mr.taskmanager.flows import compute
-from trove_mr.taskmanager.flows import database
-from trove_mr.taskmanager.flows import guest
-from trove_mr.taskmanager.flows import volume
+from trove_mr.flows import compute
+from trove_mr.flows import database
+from trove_mr.flows import guest
+from trove_mr.flows import volume
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from oslo_log import log as logging
 from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
-from trove_mr.taskmanager.flows import database
-from trove_mr.taskmanager.flows import guest
+from trove_mr.flows import database
+from trove_mr.flows import guest
 
 LOG = logging.getLogger(__name__)
 

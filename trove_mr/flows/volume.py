@@ -7,7 +7,7 @@ from taskflow import task
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.db.main import api as db_api
-from trove_mr.taskmanager.flows import common
+from trove_mr.flows import common
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

@@ -12,11 +12,11 @@ from taskflow.patterns import linear_flow
 
 from trove_mr.common import cfg
 from trove_mr.db import rows
-from trove_mr.taskmanager.flows import common
-from trove_mr.taskmanager.flows import compute
-from trove_mr.taskmanager.flows import database
-from trove_mr.taskmanager.flows import guest
-from trove_mr.taskmanager.flows import volume
+from trove_mr.flows import common
+from trove_mr.flows import compute
+from trove_mr.flows import database
+from trove_mr.flows import guest
+from trove_mr.flows import volume
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

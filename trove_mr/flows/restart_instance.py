@@ -7,9 +7,9 @@ from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db import rows
 from trove_mr.db.main import api as db_api
-from trove_mr.taskmanager.flows import common
-from trove_mr.taskmanager.flows import database
-from trove_mr.taskmanager.flows import guest
+from trove_mr.flows import common
+from trove_mr.flows import database
+from trove_mr.flows import guest
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

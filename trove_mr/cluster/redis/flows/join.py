@@ -11,7 +11,7 @@ import concurrent.futures
 
 from oslo_log import log as logging
 
-from trove_mr.guestagent.datastore.redis import slots
+from trove_mr.cluster.redis import slots
 
 LOG = logging.getLogger(__name__)
 

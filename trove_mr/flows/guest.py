@@ -8,8 +8,8 @@ from trove_mr.common import cfg
 from trove_mr.common import crypto
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
-from trove_mr.guestagent import api as guest_api
-from trove_mr.taskmanager.flows import common
+from trove_mr.flows import common
+from trove_mr.guestagent import rpcapi as guest_rpcapi
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def guest_client(context, instance_id, key=None):
     """The guest agent API of an instance, sealed under its own key."""
     if key is None:
         key = db_api.instance_rpc_key_get(context, instance_id)
-    return guest_api.GuestAgentAPI(context, instance_id, key=key)
+    return guest_rpcapi.GuestAgentAPI(context, instance_id, key=key)
 
 
 def _failure_of(context, instance_id):

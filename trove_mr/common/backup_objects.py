@@ -1,0 +1,228 @@
+"""The Swift object layout of backups, shared by guests and the control plane.
+
+One place says where a backup lives and how it is checked:
+
+* the object is ``<container>/<backup id>.rdb`` in the tenant's account of
+  the instance's region (:func:`object_name`, :func:`object_location`);
+* a file larger than ``backup_segment_max_size`` goes up as a Static Large
+  Object: segments ``<name>/%08d`` in ``<container>_segments`` and a JSON
+  manifest under the backup's name, each segment sent with its md5 as ETag;
+* the backup's checksum is the md5 of the whole file, computed while
+  uploading and checked again on download before the data is used;
+* deleting a backup removes its manifest and every segment.
+
+The guest agent writes and reads backups with these functions; the API
+names the object at create and the taskmanager deletes it.
+"""
+
+import hashlib
+import json
+import os
+from urllib import parse
+
+import swiftclient
+from oslo_log import log as logging
+
+from trove_mr.common import exceptions
+
+LOG = logging.getLogger(__name__)
+
+BACKUP_TYPE = 'redis-rdb'
+_CHUNK = 1024 * 1024
+
+
+def object_name(backup_id):
+    """Name of a backup's object (or manifest) in its container."""
+    return '%s.rdb' % backup_id
+
+
+class BackupError(exceptions.TroveMRError):
+    """A backup or a restore could not be completed."""
+
+    kind = 'backupError'
+
+class ChecksumMismatch(BackupError):
+    """The downloaded backup is not the one that was stored."""
+
+def segments_container(container):
+    """Container the segments of a large backup go to."""
+    return container + '_segments'
+
+def split_location(location):
+    """``(account_url, container, object_name)`` of an object URL."""
+    parsed = parse.urlsplit(location)
+    parts = parsed.path.split('/')
+    # /v1/AUTH_x/container/object...: the object may contain slashes.
+    if len(parts) < 5 or not parts[3] or not parts[4]:
+        raise BackupError('Backup location %s is not an object URL.'
+                          % location)
+    account = parse.urlunsplit((parsed.scheme, parsed.netloc,
+                                '/'.join(parts[:3]), '', ''))
+    return (account, parse.unquote(parts[3]),
+            parse.unquote('/'.join(parts[4:])))
+
+def connection(context, account_url):
+    """A swiftclient Connection to ``account_url`` with the context's
+    token (the tenant's)."""
+    if not context.auth_token:
+        raise BackupError('The request carries no token: the tenant\'s '
+                          'object store cannot be reached.')
+    return swiftclient.Connection(preauthurl=account_url,
+                                  preauthtoken=context.auth_token,
+                                  retries=2)
+
+class _Reader:
+    """A file object reading at most ``length`` bytes and hashing them."""
+
+    def __init__(self, fileobj, length, whole_digest):
+        self._file = fileobj
+        self._left = length
+        self._whole = whole_digest
+        self.digest = hashlib.md5(usedforsecurity=False)
+
+    def read(self, size=-1):
+        if self._left <= 0:
+            return b''
+        if size is None or size < 0 or size > self._left:
+            size = self._left
+        data = self._file.read(min(size, _CHUNK))
+        self._left -= len(data)
+        self.digest.update(data)
+        self._whole.update(data)
+        return data
+
+def upload(conn, path, container, name, segment_size):
+    """Upload the file ``path`` as ``container/name``; return its md5.
+
+    Small files are one object sent with their ETag, so Swift refuses a
+    corrupted upload; large ones are a Static Large Object whose segments
+    are each checked the same way. Whatever was uploaded is removed if
+    any part fails, so no partial object is left under the name.
+    """
+    size = os.path.getsize(path)
+    whole = hashlib.md5(usedforsecurity=False)
+    uploaded = []
+    seg_container = segments_container(container)
+    try:
+        conn.put_container(container)
+        with open(path, 'rb') as f:
+            if size <= segment_size:
+                reader = _Reader(f, size, whole)
+                etag = conn.put_object(container, name, reader,
+                                       content_length=size)
+                uploaded.append((container, name))
+                if etag != reader.digest.hexdigest():
+                    raise BackupError('Swift stored %s with ETag %s, not '
+                                      'the md5 sent.' % (name, etag))
+                return whole.hexdigest()
+            conn.put_container(seg_container)
+            manifest = []
+            index = 0
+            while index * segment_size < size:
+                length = min(segment_size, size - index * segment_size)
+                segment = '%s/%08d' % (name, index)
+                reader = _Reader(f, length, whole)
+                etag = conn.put_object(seg_container, segment, reader,
+                                       content_length=length)
+                uploaded.append((seg_container, segment))
+                if etag != reader.digest.hexdigest():
+                    raise BackupError('Swift stored segment %s with ETag '
+                                      '%s, not the md5 sent.'
+                                      % (segment, etag))
+                manifest.append({'path': '/%s/%s' % (seg_container,
+                                                     segment),
+                                 'etag': etag, 'size_bytes': length})
+                index += 1
+            conn.put_object(container, name,
+                            contents=json.dumps(manifest),
+                            query_string='multipart-manifest=put')
+            uploaded.append((container, name))
+            return whole.hexdigest()
+    except Exception:
+        for where, what in reversed(uploaded):
+            delete_quietly(conn, where, what)
+        raise
+
+def delete_quietly(conn, container, name):
+    try:
+        conn.delete_object(container, name)
+    except swiftclient.ClientException as exc:
+        if exc.http_status != 404:
+            LOG.warning('Could not remove %s/%s: %s', container, name, exc)
+    except Exception as exc:  # noqa: BLE001 - cleanup is best effort
+        LOG.warning('Could not remove %s/%s: %s', container, name, exc)
+
+def object_location(swift_url, container, backup_id):
+    """The object URL of a backup: where it is written and read."""
+    return '%s/%s/%s' % (swift_url.rstrip('/'), parse.quote(container),
+                         parse.quote(object_name(backup_id)))
+
+def objects_of(conn, container, name):
+    """The manifest's segments (if any) then the object itself."""
+    found = []
+    try:
+        headers = conn.head_object(container, name)
+    except swiftclient.ClientException:
+        return found
+    if headers.get('x-static-large-object', '').lower() == 'true':
+        _, body = conn.get_object(container, name,
+                                  query_string='multipart-manifest=get')
+        for entry in json.loads(body):
+            seg_container, _, segment = entry['name'].lstrip('/').partition(
+                '/')
+            found.append((seg_container, segment))
+    found.append((container, name))
+    return found
+
+def delete_backup_objects(context, location):
+    """Remove a backup's object and its segments; missing is fine."""
+    account, container, name = split_location(location)
+    conn = connection(context, account)
+    try:
+        conn.delete_object(container, name,
+                           query_string='multipart-manifest=delete')
+    except swiftclient.ClientException as exc:
+        if exc.http_status != 404:
+            raise
+
+def download(context, backup_info, dest_path):
+    """Fetch the backup into ``dest_path`` and verify its checksum.
+
+    :raises ChecksumMismatch: naming both checksums when the data read
+        is not what was stored; ``dest_path`` is removed then.
+    """
+    account, container, name = split_location(backup_info['location'])
+    conn = connection(context, account)
+    digest = hashlib.md5(usedforsecurity=False)
+    size = 0
+    try:
+        _, body = conn.get_object(container, name, resp_chunk_size=_CHUNK)
+        with open(dest_path, 'wb') as f:
+            for chunk in body:
+                digest.update(chunk)
+                size += len(chunk)
+                f.write(chunk)
+    except swiftclient.ClientException as exc:
+        unlink_quietly(dest_path)
+        raise BackupError('Backup %s could not be read from %s: %s' % (
+            backup_info.get('id'), backup_info.get('region'), exc)) from exc
+    except Exception:
+        unlink_quietly(dest_path)
+        raise
+    got = digest.hexdigest()
+    if got != backup_info.get('checksum'):
+        unlink_quietly(dest_path)
+        raise ChecksumMismatch(
+            'checksum mismatch for backup %s: expected md5 %s, read %s '
+            '(%d bytes from region %s); Redis was not started on it.'
+            % (backup_info.get('id'), backup_info.get('checksum'), got,
+               size, backup_info.get('region')))
+    LOG.info('Backup %s read from region %s: %d bytes, checksum ok.',
+             backup_info.get('id'), backup_info.get('region'), size)
+    return size
+
+def unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
