@@ -12,9 +12,16 @@ datastore version of RegionA, the control plane
 #. makes sure a flavour of the same name with the same properties exists in
    RegionB,
 
-and only then asks RegionB's Nova for a server. The API runs these checks
-before it accepts a create; the taskmanager runs them again before it
-builds, because images and flavors can change in between.
+and only then asks RegionB's Nova for a server.
+
+The API runs these checks once, before it accepts a create, and sends the
+decision to the taskmanager as one plain, versioned payload
+(:func:`placement_payload`): the region, the image and flavor ids it
+resolved there, and the request the decision was made from, including
+the datastore version of the target region's cell. Before it builds, the
+taskmanager runs the same :func:`check_placement` on that same request
+(:func:`recheck_placement`), because images and flavors can change in
+between, and builds from the ids it was sent.
 """
 
 import collections
@@ -37,6 +44,10 @@ LOG = logging.getLogger(__name__)
 Placement = collections.namedtuple(
     'Placement', ['region_name', 'image_id', 'image_name', 'checksum',
                   'flavor_id', 'flavor_name'])
+
+# Version of the placement payload; a payload without one is the older
+# plain {region_name, image_id, image_name, flavor_id, flavor_name}.
+PLACEMENT_VERSION = 1
 
 _FLAVOR_PROPERTIES = ('ram', 'vcpus', 'disk')
 _REGIONS_TTL = 60.0
@@ -210,6 +221,77 @@ def check_placement(context, version, flavor_ref, target_region,
             % (home_flavor.name, '; '.join(differences)))
     return Placement(target_region, image['id'], image['name'],
                      image.get('checksum'), flavor.id, flavor.name)
+
+
+def version_fields(version):
+    """The plain dict of a datastore version row the checks read."""
+    return {'id': version.id, 'name': version.name,
+            'image_id': version.image_id, 'image_name': version.image_name,
+            'active': bool(version.active)}
+
+
+def placement_payload(placement, version, flavor_ref, target_version=None):
+    """The decision the API sends the taskmanager: plain and versioned.
+
+    ``placement`` is :func:`check_placement`'s answer for ``version``
+    (home version fields), ``flavor_ref`` and ``target_version`` (the
+    version fields in the target region's cell, None when it is the home
+    cell's).
+    """
+    return {'placement_version': PLACEMENT_VERSION,
+            'region_name': placement.region_name,
+            'image_id': placement.image_id,
+            'image_name': placement.image_name,
+            'checksum': placement.checksum,
+            'flavor_id': placement.flavor_id,
+            'flavor_name': placement.flavor_name,
+            'request': {'version': dict(version),
+                        'flavor_ref': flavor_ref,
+                        'target_version': (dict(target_version)
+                                           if target_version else None)}}
+
+
+def decide_placement(context, version, flavor_ref, target_region,
+                     target_version=None):
+    """Run the checks once and return the payload to send (the API)."""
+    placement = check_placement(context, version, flavor_ref,
+                                target_region, target_version)
+    return placement_payload(placement, version, flavor_ref, target_version)
+
+
+def recheck_placement(context, payload, version=None):
+    """Check a received decision again; return the payload to build from.
+
+    The same :func:`check_placement` on the request the API decided from,
+    with the same target datastore version. Images and flavors may have
+    changed since: a check that now fails raises as it would have in the
+    API, and an image or flavor of the target region that resolves to
+    another id than the one decided raises BadRequest, so nothing is
+    built from something the user was not told about. ``version`` (home
+    version fields) is needed only for a payload of the older shape.
+    """
+    request = payload.get('request')
+    if payload.get('placement_version') is None or request is None:
+        # An older API: it sent the ids only; check its image and flavor
+        # names from the home version, as it did.
+        placement = check_placement(
+            context, version, payload.get('flavor_name') or
+            payload.get('flavor_id'), payload['region_name'],
+            target_version=version)
+        return placement_payload(placement, version, placement.flavor_name,
+                                 version)
+    placement = check_placement(context, request['version'],
+                                request['flavor_ref'],
+                                payload['region_name'],
+                                request['target_version'])
+    for field in ('image_id', 'flavor_id'):
+        if str(getattr(placement, field)) != str(payload[field]):
+            raise exceptions.BadRequest(
+                "The %s of instances in region %s changed from %s to %s "
+                "after the request was accepted." % (
+                    field.replace('_id', ''), payload['region_name'],
+                    payload[field], getattr(placement, field)))
+    return payload
 
 
 def reset_cache():

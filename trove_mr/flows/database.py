@@ -13,12 +13,6 @@ LOG = logging.getLogger(__name__)
 FAULT_MESSAGE_MAX = 1000
 
 
-def version_dict(version):
-    """The datastore version fields ``regions.check_placement`` reads."""
-    return {'name': version.name, 'image_id': version.image_id,
-            'image_name': version.image_name, 'active': version.active}
-
-
 def fault_of(flow_failures):
     """A one-line fault message from TaskFlow's failures of a flow."""
     for failure in (flow_failures or {}).values():
@@ -64,25 +58,23 @@ class MarkErrorOnRevert(task.Task):
 
 
 class CheckPlacement(task.Task):
-    """Repeat the API's cross-region checks before building anything.
+    """Check the API's placement decision again before building anything.
 
     Images and flavors may have changed since the API accepted the
-    request; the answer (image and flavor ids in the target region) is
-    what the server is built from.
+    request: :func:`regions.recheck_placement` runs the same checks on the
+    same request and target datastore version, and the server is built
+    from the ids the API decided.
     """
 
     default_provides = 'placement'
 
     def execute(self, context, instance_id, requested_placement):
-        instance = db_api.instance_get(context, instance_id)
-        version = version_dict(instance.datastore_version)
-        flavor_ref = requested_placement.get('flavor_name') or \
-            instance.flavor_id
-        region = requested_placement.get('region_name') or \
-            instance.region_name
-        placement = regions.check_placement(context, version, flavor_ref,
-                                            region, target_version=version)
-        return dict(placement._asdict())
+        version = None
+        if requested_placement.get('request') is None:
+            instance = db_api.instance_get(context, instance_id)
+            version = regions.version_fields(instance.datastore_version)
+        return regions.recheck_placement(context, requested_placement,
+                                         version)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: checking built nothing."""

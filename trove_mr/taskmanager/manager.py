@@ -54,8 +54,8 @@ class TaskManager:
                         backup_info=None):
         """Build a BUILDING instance (cast, 1.1).
 
-        :param placement: {region_name, image_id, image_name, flavor_id,
-            flavor_name} the API resolved; checked again before building.
+        :param placement: the API's placement decision
+            (``regions.placement_payload``); checked again before building.
         :param password: the Redis password the API gave the user; it is
             handed to the guest and never stored.
         :param backup_info: what to restore, or None.

@@ -48,16 +48,11 @@ class TaskManagerAPI:
                         backup_info=None):
         """Cast: build a BUILDING instance where ``placement`` says.
 
-        :param placement: dict {region_name, image_id, image_name,
-            flavor_id, flavor_name} (``regions.check_placement``'s answer).
+        :param placement: the API's placement decision, a plain versioned
+            dict (``regions.placement_payload``).
         :param password: Redis password for the guest; travels sealed.
         :param backup_info: None, or the backup to restore.
         """
-        if hasattr(placement, '_asdict'):
-            placement = dict(placement._asdict())
-        placement = {key: placement.get(key) for key in (
-            'region_name', 'image_id', 'image_name', 'flavor_id',
-            'flavor_name')}
         self._prepare(context, '1.1').cast(
             context, 'create_instance', instance_id=instance_id,
             placement=placement, password=password, backup_info=backup_info)

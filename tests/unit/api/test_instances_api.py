@@ -45,9 +45,15 @@ def test_create_answers_building_view_with_password_and_casts(
     name, context, args, kwargs = taskmanager.casts[0]
     assert name == 'create_instance'
     assert args[0] == view['id']
-    assert args[1] == {'region_name': 'RegionTwo', 'image_id': 'img-2',
+    # The placement payload: what was decided, and what it was decided
+    # from (the taskmanager checks that again).
+    decided = {key: args[1][key] for key in (
+        'region_name', 'image_id', 'image_name', 'flavor_id', 'flavor_name')}
+    assert decided == {'region_name': 'RegionTwo', 'image_id': 'img-2',
                        'image_name': 'trove-mr-redis', 'flavor_id': '17',
                        'flavor_name': 'm1.redis'}
+    assert args[1]['placement_version'] == 1
+    assert args[1]['request']['flavor_ref'] == '7'
     assert args[2] == view['password']
     assert kwargs == {'backup_info': None}
 

@@ -43,7 +43,7 @@ def create(context, tenant_id, body, taskmanager_api):
     ``max_backups_per_tenant``.
     """
     instance_id = body['instance']
-    mapping = instance_domain._owning_cell(context, instance_id)
+    mapping = instance_domain.instance_cell(context, instance_id)
     with cells.owning_cell(context, mapping) as cctx:
         instance = db_api.instance_get(cctx, instance_id,
                                        tenant_id=tenant_id)
@@ -65,7 +65,7 @@ def create(context, tenant_id, body, taskmanager_api):
                 'No object store of project %s is published in region %s; '
                 'backups cannot be stored there.'
                 % (tenant_id, instance.region_name))
-        instance_domain._transition(cctx, instance, 'backup')
+        instance_domain.transition(cctx, instance, 'backup')
         backup_id = uuidutils.generate_uuid()
         # The control plane names the object: a guest's report never
         # decides where restores read from and deletes send the tenant's

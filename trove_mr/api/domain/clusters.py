@@ -12,11 +12,11 @@ from oslo_utils import uuidutils
 
 from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
+from trove_mr.api.domain import placement as placement_domain
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password as cluster_password
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
-from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db import cells
 from trove_mr.db.api import api as api_db
@@ -44,13 +44,8 @@ def _placements(context, version, plans, home_cell):
         key = (plan['region'], plan['flavor_ref'])
         if key in checked:
             continue
-        regions.validate_region(plan['region'])
-        target = instance_domain._target_version(
-            context, version, plan['region'], home_cell)
-        placement = regions.check_placement(
-            context, instance_domain.version_dict(version),
-            plan['flavor_ref'], plan['region'], target)
-        checked[key] = instance_domain._placement_dict(placement)
+        checked[key] = placement_domain.decide(
+            context, version, plan['flavor_ref'], plan['region'], home_cell)
     return {id(plan): checked[(plan['region'], plan['flavor_ref'])]
             for plan in plans}
 

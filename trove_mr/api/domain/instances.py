@@ -12,10 +12,10 @@ import secrets
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
-from trove_mr.common import regions
 from trove_mr.common import rpc
 from trove_mr.common import states
 from trove_mr.db import cells
@@ -105,13 +105,6 @@ def resolve_version(context, datastore=None):
     return version
 
 
-def version_dict(version):
-    """The plain dict of a version that ``regions.check_placement`` takes."""
-    return {'id': version.id, 'name': version.name,
-            'image_id': version.image_id, 'image_name': version.image_name,
-            'active': bool(version.active)}
-
-
 def local_cell(context):
     """The region mapping of this control plane's own cell.
 
@@ -132,30 +125,6 @@ def local_cell(context):
         return api_db.region_mapping_get(context, CONF.region_name)
 
 
-def _target_version(context, version, region_name, home_cell):
-    """The version of the same name in the target region's cell.
-
-    When the target region has a cell of its own, its database must know
-    the version too (the seed's step 3); a shared cell serves both.
-    """
-    try:
-        mapping = api_db.region_mapping_get(context, region_name)
-    except exceptions.RegionMappingNotFound:
-        return None
-    if mapping.uuid == home_cell.uuid:
-        return None
-    with cells.target_cell(context, mapping) as cctx:
-        try:
-            other = db_api.datastore_version_get_by_name(
-                cctx, version.datastore.name, version.name)
-        except exceptions.NotFound:
-            raise exceptions.BadRequest(
-                "Datastore version '%s' of '%s' exists in region %s but not "
-                "in region %s." % (version.name, version.datastore.name,
-                                   CONF.region_name, region_name)) from None
-        return version_dict(other)
-
-
 def _backup_info(context, tenant_id, restore_point):
     if not restore_point:
         return None
@@ -170,14 +139,6 @@ def _backup_info(context, tenant_id, restore_point):
             'region': backup.region_name or CONF.region_name}
 
 
-def _placement_dict(placement):
-    return {'region_name': placement.region_name,
-            'image_id': placement.image_id,
-            'image_name': placement.image_name,
-            'flavor_id': placement.flavor_id,
-            'flavor_name': placement.flavor_name}
-
-
 def create(context, tenant_id, body, taskmanager_api, password=None):
     """Accept a create: checks, quota, row + mapping, then the cast.
 
@@ -189,14 +150,10 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     _refuse_unsupported(body)
     volume_size, volume_type = _volume_size(body)
     region_name = _placement_region(body)
-    regions.validate_region(region_name)
     version = resolve_version(context, body.get('datastore'))
     home_cell = local_cell(context)
-    target_version = _target_version(context, version, region_name,
-                                     home_cell)
-    placement = regions.check_placement(
-        context, version_dict(version), str(body['flavorRef']), region_name,
-        target_version)
+    placement = placement_domain.decide(context, version, body['flavorRef'],
+                                        region_name, home_cell)
     backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))
 
     quotas.reserve(context, tenant_id, volume_size)
@@ -207,7 +164,7 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
             row = db_api.instance_create(cctx, {
                 'id': instance_id, 'name': body['name'],
                 'tenant_id': tenant_id, 'region_name': region_name,
-                'flavor_id': str(placement.flavor_id),
+                'flavor_id': str(placement['flavor_id']),
                 'volume_size': volume_size, 'volume_type': volume_type,
                 'datastore_version_id': version.id,
                 'task_status': states.TASK_BUILDING,
@@ -220,7 +177,7 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
                 raise
             try:
                 taskmanager_api.create_instance(
-                    cctx, instance_id, _placement_dict(placement), password,
+                    cctx, instance_id, placement, password,
                     backup_info=backup_info)
             except Exception as exc:
                 LOG.error('Could not ask a taskmanager to build instance '
@@ -236,7 +193,8 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     return row, password
 
 
-def _owning_cell(context, instance_id):
+def instance_cell(context, instance_id):
+    """The region mapping of the cell owning an instance; 404 if none."""
     try:
         return api_db.instance_mapping_get(context, instance_id)
     except exceptions.NotFound:
@@ -246,7 +204,7 @@ def _owning_cell(context, instance_id):
 
 def show(context, tenant_id, instance_id):
     """A live instance of ``tenant_id``; 404 for anyone else's."""
-    with cells.owning_cell(context, _owning_cell(context, instance_id)) \
+    with cells.owning_cell(context, instance_cell(context, instance_id)) \
             as cctx:
         return db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
 
@@ -307,13 +265,13 @@ def _global_marker_key(context, tenant_id, marker):
 
 def rename(context, tenant_id, instance_id, name):
     """Change an instance's name."""
-    with cells.owning_cell(context, _owning_cell(context, instance_id)) \
+    with cells.owning_cell(context, instance_cell(context, instance_id)) \
             as cctx:
         db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
         return db_api.instance_update(cctx, instance_id, {'name': name})
 
 
-def _transition(cctx, row, event):
+def transition(cctx, row, event):
     """Move the instance's task by ``event``; 409 if the machine refuses."""
     new_task = states.next_task(row.task_status, event)
     return db_api.instance_update(cctx, row.id, {'task_status': new_task},
@@ -345,7 +303,7 @@ def _cast_or_undo(cctx, row, previous_task, cast):
 
 def restart(context, tenant_id, instance_id, taskmanager_api):
     """Restart the datastore of an instance (task REBOOTING)."""
-    with cells.owning_cell(context, _owning_cell(context, instance_id)) \
+    with cells.owning_cell(context, instance_cell(context, instance_id)) \
             as cctx:
         row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
         if row.cluster_id:
@@ -353,14 +311,14 @@ def restart(context, tenant_id, instance_id, taskmanager_api):
                 'Instance %s is a member of cluster %s; act on the cluster.'
                 % (instance_id, row.cluster_id))
         previous = row.task_status
-        row = _transition(cctx, row, 'restart')
+        row = transition(cctx, row, 'restart')
         _cast_or_undo(cctx, row, previous, taskmanager_api.restart_instance)
         return row
 
 
 def delete(context, tenant_id, instance_id, taskmanager_api):
     """Delete an instance (task DELETING); the taskmanager does the rest."""
-    with cells.owning_cell(context, _owning_cell(context, instance_id)) \
+    with cells.owning_cell(context, instance_cell(context, instance_id)) \
             as cctx:
         row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
         if row.cluster_id:
@@ -368,7 +326,7 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
                 'Instance %s is a member of cluster %s; delete the cluster '
                 'or shrink it.' % (instance_id, row.cluster_id))
         previous = row.task_status
-        row = _transition(cctx, row, 'delete')
+        row = transition(cctx, row, 'delete')
         _cast_or_undo(cctx, row, previous, taskmanager_api.delete_instance)
     # The quota comes back once the taskmanager has deleted it, exactly
     # once however often a failed delete is retried.

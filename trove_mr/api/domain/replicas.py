@@ -25,7 +25,7 @@ _ACTIONS = {
 
 
 def _master(context, tenant_id, master_id):
-    mapping = instance_domain._owning_cell(context, master_id)
+    mapping = instance_domain.instance_cell(context, master_id)
     with cells.owning_cell(context, mapping) as cctx:
         master = db_api.instance_get(cctx, master_id, tenant_id=tenant_id)
     if master.cluster_id or master.replica_of_id:
@@ -66,7 +66,7 @@ def create(context, tenant_id, body, taskmanager_api):
     for _ in range(count):
         row, password = instance_domain.create(context, tenant_id, request,
                                                taskmanager_api, password)
-        mapping = instance_domain._owning_cell(context, row.id)
+        mapping = instance_domain.instance_cell(context, row.id)
         with cells.owning_cell(context, mapping) as cctx:
             row = db_api.instance_update(cctx, row.id,
                                          {'replica_of_id': master.id})
@@ -77,7 +77,7 @@ def create(context, tenant_id, body, taskmanager_api):
 
 def show_with_replicas(context, tenant_id, instance_id):
     """``(instance row, its replica rows)``; 404 for anyone else's."""
-    mapping = instance_domain._owning_cell(context, instance_id)
+    mapping = instance_domain.instance_cell(context, instance_id)
     with cells.owning_cell(context, mapping) as cctx:
         row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
         replicas = db_api.instance_replicas(cctx, [row.id])[row.id]
@@ -89,7 +89,7 @@ def replica_action(context, tenant_id, instance_id, action,
     """Run ``action`` (promote_to_replica_source, eject_replica_source,
     detach_replica) on an instance; 400 when it does not apply."""
     event, method = _ACTIONS[action]
-    mapping = instance_domain._owning_cell(context, instance_id)
+    mapping = instance_domain.instance_cell(context, instance_id)
     with cells.owning_cell(context, mapping) as cctx:
         row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
         if action == 'eject_replica_source':
@@ -104,6 +104,6 @@ def replica_action(context, tenant_id, instance_id, action,
         elif not row.replica_of_id:
             raise exceptions.BadRequest('Instance %s is not a replica.'
                                         % row.id)
-        row = instance_domain._transition(cctx, row, event)
+        row = instance_domain.transition(cctx, row, event)
         getattr(taskmanager_api, method)(cctx, instance_id)
     return row
