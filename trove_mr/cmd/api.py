@@ -1,56 +1,15 @@
-"""trove-mr-api: serve the API with gunicorn (gthread workers).
-
-The configuration is loaded once in the master; gunicorn forks the workers
-after it, and each builds the app (and its own RPC connections) there.
-SIGTERM makes gunicorn finish requests in flight and exit 0.
-"""
+"""trove-mr-api: serve the API with gunicorn (gthread workers)."""
 
 import sys
 
-from gunicorn.app import base as gunicorn_base
-
-from trove_mr.common import cfg
+from trove_mr.api import service as api_service
 from trove_mr.common import service
-
-CONF = cfg.CONF
-
-
-class APIServer(gunicorn_base.BaseApplication):
-    """gunicorn, configured from ``[api]`` instead of its command line."""
-
-    def __init__(self, options):
-        self.options = options
-        super().__init__()
-
-    def load_config(self):
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        from trove_mr.api import wsgi
-        return wsgi.build_application()
-
-
-def gunicorn_options():
-    """gunicorn settings for the loaded configuration."""
-    return {
-        'bind': '%s:%d' % (CONF.api.bind_host, CONF.api.bind_port),
-        'workers': CONF.api.workers,
-        'worker_class': 'gthread',
-        'threads': 8,
-        'proc_name': 'trove-mr-api',
-        # No ~/.gunicorn control socket: the service is managed by signals.
-        'control_socket_disable': True,
-        'graceful_timeout': 10,
-        'timeout': 120,
-        'accesslog': '-',
-    }
 
 
 def main():
     """Entry point of ``trove-mr-api``."""
     service.prepare_service(sys.argv)
-    APIServer(gunicorn_options()).run()
+    api_service.create_service().run()
 
 
 if __name__ == '__main__':

@@ -2,45 +2,14 @@
 
 import sys
 
-from trove_mr.common import cfg
-from trove_mr.common import rpc
 from trove_mr.common import service
-from trove_mr.conductor import manager
-from trove_mr.conductor import rpcapi
-
-CONF = cfg.CONF
-
-
-def _endpoints():
-    # Guests seal their messages under their own key; the conductor finds
-    # it in the database by the instance id the message names.
-    rpc.set_instance_key_source(manager.instance_rpc_key)
-    return [manager.ConductorManager()]
-
-
-def expiry_check_interval():
-    """Seconds between two heartbeat expiry checks.
-
-    A third of the expiry, so that a silent guest is marked at most a
-    third of ``agent_heartbeat_expiry`` late.
-    """
-    return max(1, CONF.agent_heartbeat_expiry // 3)
-
-
-def create_service():
-    """The conductor's RPC service with its heartbeat expiry task."""
-    conductor = service.RPCService(
-        rpcapi.TOPIC, _endpoints, key_lookup=rpc.conductor_key_lookup)
-    interval = expiry_check_interval()
-    conductor.add_periodic_task(interval, manager.mark_lost_guests,
-                                initial_delay=interval)
-    return conductor
+from trove_mr.conductor import service as conductor_service
 
 
 def main():
     """Entry point of ``trove-mr-conductor``."""
     service.prepare_service(sys.argv)
-    service.serve(create_service())
+    service.serve(conductor_service.create_service())
 
 
 if __name__ == '__main__':

@@ -22,7 +22,7 @@ def main():
     if rpc.secure_enabled() and not CONF.instance_rpc_encr_key:
         LOG.error('Secure RPC is on but instance_rpc_encr_key is not set.')
         sys.exit(2)
-    service.serve(guest_service.GuestService())
+    service.serve(guest_service.create_service())
 
 
 if __name__ == '__main__':

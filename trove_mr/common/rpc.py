@@ -43,6 +43,20 @@ _transports_lock = threading.Lock()
 _instance_key_source = None
 
 
+def sender_key_id(context):
+    """The id of the key a received message was opened with, or None.
+
+    The server's serializer records it on the context it builds, so that
+    an endpoint can tell which instance (or the control plane) sent it.
+    """
+    return getattr(context, _KEY_ID_FIELD, None)
+
+
+def set_sender_key_id(context, key_id):
+    """Record on ``context`` the key id a message was opened with."""
+    setattr(context, _KEY_ID_FIELD, key_id)
+
+
 class SecureRPCError(Exception):
     """A message could not be decrypted, or was not encrypted at all."""
 
@@ -198,7 +212,7 @@ class RequestContextSerializer(messaging.Serializer):
         if self._key_lookup:
             values = self._open_context(key_id, proof)
         context = trove_context.RequestContext.from_dict(values)
-        setattr(context, _KEY_ID_FIELD, key_id)
+        set_sender_key_id(context, key_id)
         return context
 
     def _open_context(self, key_id, proof):

@@ -67,7 +67,7 @@ def _sender_may_report(context, instance_id):
     if not rpc.secure_enabled():
         return True
     # The serializer left the key id the message was opened with here.
-    key_id = getattr(context, rpc._KEY_ID_FIELD, None)
+    key_id = rpc.sender_key_id(context)
     return key_id in (rpc.CONTROL_KEY_ID, rpc.instance_key_id(instance_id))
 
 

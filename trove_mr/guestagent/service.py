@@ -53,3 +53,8 @@ class GuestService(service.RPCService):
         if self.heartbeat is not None:
             self.heartbeat.stop()
         super().stop(graceful)
+
+
+def create_service():
+    """The guest agent's service for the loaded configuration."""
+    return GuestService()

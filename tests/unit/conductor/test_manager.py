@@ -44,7 +44,7 @@ def make_instance(ctx, version):  # noqa: F811
 
 def _guest_context(ctx, instance_id):  # noqa: F811
     # What the server serializer leaves on a message opened with this key.
-    setattr(ctx, rpc._KEY_ID_FIELD, rpc.instance_key_id(instance_id))
+    rpc.set_sender_key_id(ctx, rpc.instance_key_id(instance_id))
     return ctx
 
 

@@ -2,7 +2,7 @@
 
 from urllib import parse
 
-from trove_mr.api.views import instances as instance_views
+from trove_mr.api.views import links
 
 
 def backup_view(row, versions=None):
@@ -25,8 +25,8 @@ def backup_view(row, versions=None):
         'region': row.region_name or '',
         'datastore': datastore,
         'parent_id': None,
-        'created': instance_views._timestamp(row.created),
-        'updated': instance_views._timestamp(row.updated or row.created),
+        'created': links.timestamp(row.created),
+        'updated': links.timestamp(row.updated or row.created),
     }
 
 

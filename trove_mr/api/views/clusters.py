@@ -11,10 +11,6 @@ from trove_mr.api.views import links
 from trove_mr.common import states
 
 
-def _timestamp(value):
-    return value.strftime('%Y-%m-%dT%H:%M:%S') if value else ''
-
-
 def member_view(row, base, detail=True):
     """One member as a cluster shows it, with its region and role."""
     view = {
@@ -51,8 +47,8 @@ def cluster_view(cluster, members, base, detail=True, password=None):
         'id': cluster.id,
         'name': cluster.name,
         'task': task_of(cluster),
-        'created': _timestamp(cluster.created),
-        'updated': _timestamp(cluster.updated or cluster.created),
+        'created': links.timestamp(cluster.created),
+        'updated': links.timestamp(cluster.updated or cluster.created),
         'links': links.resource_links(base, cluster.tenant_id, 'clusters',
                                       cluster.id),
         'datastore': {'type': version.datastore.name,

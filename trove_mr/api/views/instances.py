@@ -13,10 +13,6 @@ from trove_mr.api.views import links
 from trove_mr.common import states
 
 
-def _timestamp(value):
-    return value.strftime('%Y-%m-%dT%H:%M:%S') if value else ''
-
-
 def _addresses(row):
     if not row.addresses:
         return []
@@ -50,8 +46,8 @@ def instance_view(row, base, password=None, replicas=None):
         'datastore': {'type': version.datastore.name,
                       'version': version.name},
         'region': row.region_name or '',
-        'created': _timestamp(row.created),
-        'updated': _timestamp(row.updated or row.created),
+        'created': links.timestamp(row.created),
+        'updated': links.timestamp(row.updated or row.created),
         'ip': [a['address'] for a in addresses],
         'addresses': [{'address': a['address'],
                        'type': a.get('type', 'private'),
@@ -66,7 +62,7 @@ def instance_view(row, base, password=None, replicas=None):
     if view['status'] == states.ERROR:
         view['fault'] = {
             'message': row.fault_message or 'The instance failed.',
-            'created': _timestamp(row.updated or row.created)}
+            'created': links.timestamp(row.updated or row.created)}
     if row.replica_of_id:
         view['replica_of'] = {
             'id': row.replica_of_id,

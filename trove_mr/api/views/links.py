@@ -1,4 +1,4 @@
-"""Self and bookmark links, as Trove writes them."""
+"""Self and bookmark links and timestamps, as Trove writes them."""
 
 import pecan
 
@@ -22,3 +22,8 @@ def resource_links(base, tenant_id, collection, resource_id):
              'rel': 'self'},
             {'href': '%s/%s/%s' % (base, collection, resource_id),
              'rel': 'bookmark'}]
+
+
+def timestamp(value):
+    """A row's datetime as the API shows it ('' when unset)."""
+    return value.strftime('%Y-%m-%dT%H:%M:%S') if value else ''
