@@ -22,4 +22,12 @@ if [ ! -f "$stamp" ]; then
     "$venv/bin/pip" install -q --no-deps -e . >&2
     touch "$stamp"
 fi
+# The checkout itself is importable too, so the harness in tests/fixtures
+# serves ./run.sh and bench/*.py as it serves the tests.
+site=$("$venv/bin/python" -c \
+    'import sysconfig; print(sysconfig.get_path("purelib"))')
+checkout_pth="$site/trove_mr_checkout.pth"
+if [ "$(cat "$checkout_pth" 2>/dev/null)" != "$PWD" ]; then
+    echo "$PWD" > "$checkout_pth"
+fi
 echo "$venv"
