@@ -22,7 +22,7 @@ cd "$(dirname "$0")"
 run_dir=.run
 
 engine() {
-    "$venv/bin/python" -m trove_mr.localcloud.devenv_cli "$@" --dir "$run_dir"
+    "$venv/bin/python" -m tests.fixtures.devenv_cli "$@" --dir "$run_dir"
 }
 
 venv_path() {

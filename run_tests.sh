@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 venv=$(tools/venv.sh)
 tools/ensure-services.sh all
 echo "== lint (ruff)"
-"$venv/bin/ruff" check trove_mr tests bench
+"$venv/bin/ruff" check trove_mr localcloud tests bench
 echo "== tests (pytest)"
 args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(tests)

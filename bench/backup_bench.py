@@ -20,7 +20,7 @@ import redis
 import swiftclient
 
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
-from trove_mr.localcloud import devenv
+from tests.fixtures import devenv
 
 # Random bytes: RDB compresses repetitive values, which would shrink the
 # dataset far below --mb.

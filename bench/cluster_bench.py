@@ -25,7 +25,7 @@ import time
 import redis
 
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
-from trove_mr.localcloud import devenv
+from tests.fixtures import devenv
 
 TIMEOUT = 600
 

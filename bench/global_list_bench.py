@@ -187,7 +187,7 @@ def run_http(total):
     """GET /instances through the API: one cell vs a cell per region."""
     import requests
 
-    from trove_mr.localcloud import devenv
+    from tests.fixtures import devenv
 
     figures = {}
     for two_cells in (False, True):

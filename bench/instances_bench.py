@@ -27,7 +27,7 @@ import uuid
 import requests
 
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
-from trove_mr.localcloud import devenv
+from tests.fixtures import devenv
 
 REPEAT = 30
 

@@ -15,7 +15,7 @@ import time
 from novaclient import client as nova_client
 
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
-from trove_mr.localcloud import fixture
+from tests.fixtures import localcloud
 
 RUNS = 5
 
@@ -25,7 +25,7 @@ def main():
     subprocess.run([sys.executable, '-c', 'pass'], check=True)
     python_floor = time.monotonic() - start
 
-    cloud = fixture.LocalCloudProcess(guest_command='sleep 60')
+    cloud = localcloud.LocalCloudProcess(guest_command='sleep 60')
     start = time.monotonic()
     cloud.start()
     startup = time.monotonic() - start

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create (or refresh) the project's virtualenv in .venv and install
-# trove-mr into it with its test requirements. Prints the venv path.
+# trove-mr into it with its test requirements and the local cloud
+# (localcloud/). Prints the venv path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${TROVE_MR_VENV:-.venv}
@@ -15,11 +16,23 @@ if [ ! -x "$venv/bin/python" ]; then
     "$venv/bin/pip" install -q --upgrade pip wheel setuptools >&2
 fi
 stamp="$venv/.trove-mr-$(cat requirements.txt test-requirements.txt \
-    setup.cfg | sha1sum | cut -c1-16)"
+    setup.cfg localcloud/pyproject.toml | sha1sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
     "$venv/bin/pip" install -q -r requirements.txt \
         -r test-requirements.txt >&2
     "$venv/bin/pip" install -q --no-deps -e . >&2
+    # The local cloud, a distribution of its own, with its dependencies;
+    # after trove-mr, whose older installs owned trove-mr-localcloud and
+    # remove it when replaced.
+    "$venv/bin/pip" install -q -e ./localcloud >&2
     touch "$stamp"
+fi
+# The checkout itself is importable too, so the harness in tests/fixtures
+# serves ./run.sh and bench/*.py as it serves the tests.
+site=$("$venv/bin/python" -c \
+    'import sysconfig; print(sysconfig.get_path("purelib"))')
+checkout_pth="$site/trove_mr_checkout.pth"
+if [ "$(cat "$checkout_pth" 2>/dev/null)" != "$PWD" ]; then
+    echo "$PWD" > "$checkout_pth"
 fi
 echo "$venv"

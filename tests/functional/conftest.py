@@ -6,7 +6,7 @@ import tempfile
 
 import pytest
 
-from trove_mr.localcloud import devenv
+from tests.fixtures import devenv
 
 
 @pytest.fixture(scope='session')

@@ -7,8 +7,8 @@ import tempfile
 
 import pytest
 
+from tests.fixtures import devenv
 from tests.functional.api import helpers
-from trove_mr.localcloud import devenv
 
 
 @pytest.fixture(scope='module')

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trove_mr.localcloud import fixture
+from tests.fixtures import localcloud
 
 # The guest records what the hypervisor gave it, then idles.
 GUEST = ('sh -c "env | grep ^TROVE_MR_ > {root}/guest.env; '
@@ -12,7 +12,7 @@ GUEST = ('sh -c "env | grep ^TROVE_MR_ > {root}/guest.env; '
 @pytest.fixture(scope='module')
 def cloud(request):
     """A two-region local cloud, stopped with its guests afterwards."""
-    local = fixture.LocalCloudProcess(guest_command=GUEST)
+    local = localcloud.LocalCloudProcess(guest_command=GUEST)
     request.addfinalizer(local.stop)
     return local.start()
 

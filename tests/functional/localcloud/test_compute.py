@@ -159,7 +159,7 @@ def test_injected_failures_put_server_and_volume_in_error(
 def test_unreachable_region_refuses_connections(cloud, trove_session):
     info = cloud.info()['regions']['RegionTwo']
     url = info['endpoints']['compute'] + '/v2.1/'
-    subprocess.run([sys.executable, '-m', 'trove_mr.cmd.localcloud',
+    subprocess.run([sys.executable, '-m', 'trove_mr_localcloud.cmd',
                     'fault', '--url', cloud.url, '--region', 'RegionTwo',
                     '--unreachable', '--password', cloud.password],
                    check=True, capture_output=True)

@@ -11,7 +11,7 @@ from cinderclient import client as cinder_client
 from glanceclient import client as glance_client
 from novaclient import client as nova_client
 
-from trove_mr.localcloud import fixture
+from tests.fixtures import localcloud
 
 
 def _image(sess, region):
@@ -26,10 +26,11 @@ def _image(sess, region):
 def differing_cloud(request):
     """A cloud with a different image and flavor in RegionTwo, one shared
     object store and a database endpoint."""
-    local = fixture.LocalCloudProcess(guest_command='sleep 600', extra_args=[
-        '--image-checksum-differs', 'RegionTwo',
-        '--flavor-differs', 'RegionTwo', '--shared-swift',
-        '--database-url', 'http://127.0.0.1:8779/v1.0/%(tenant_id)s'])
+    local = localcloud.LocalCloudProcess(
+        guest_command='sleep 600', extra_args=[
+            '--image-checksum-differs', 'RegionTwo',
+            '--flavor-differs', 'RegionTwo', '--shared-swift',
+            '--database-url', 'http://127.0.0.1:8779/v1.0/%(tenant_id)s'])
     request.addfinalizer(local.stop)
     return local.start()
 
@@ -70,8 +71,8 @@ def test_uploaded_image_checksum_is_computed_from_its_data(trove_session):
 
 
 def test_state_survives_restart_and_dead_guests_show_shutoff(tmp_path):
-    local = fixture.LocalCloudProcess(state_dir=str(tmp_path),
-                                      guest_command='sleep 600')
+    local = localcloud.LocalCloudProcess(state_dir=str(tmp_path),
+                                         guest_command='sleep 600')
     try:
         local.start()
         sess = local.session('trove')

@@ -6,7 +6,7 @@ import time
 import pytest
 from novaclient import client as nova_client
 
-from trove_mr.localcloud import fixture
+from tests.fixtures import localcloud
 
 # The guest starts a daemon in a session of its own (as the agent starts
 # redis-server) and records its pid.
@@ -16,8 +16,8 @@ GUEST = ('sh -c "setsid sleep 900 & echo $! > {root}/daemon.pid; '
 
 @pytest.fixture(scope='module')
 def cloud(request):
-    local = fixture.LocalCloudProcess(regions=('RegionOne',),
-                                      guest_command=GUEST)
+    local = localcloud.LocalCloudProcess(regions=('RegionOne',),
+                                         guest_command=GUEST)
     request.addfinalizer(local.stop)
     return local.start()
 

@@ -14,7 +14,7 @@ from swiftclient import client as swift_client
 from swiftclient import exceptions as swift_exc
 from swiftclient import service as swift_service
 
-from trove_mr.localcloud import swift
+from trove_mr_localcloud import swift
 
 TOKENS = {
     'tok-alice': 'alice',

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from tests.fixtures import devenv
 from tests.functional.taskmanager import helpers
-from trove_mr.localcloud import devenv
 
 USAGE_TIMEOUT = 8
 

@@ -1,8 +1,8 @@
 """The local cloud's catalog publishes one trove-mr API per region."""
 
-from trove_mr.cmd import localcloud as localcloud_cmd
-from trove_mr.localcloud import catalog
-from trove_mr.localcloud import cloud
+from trove_mr_localcloud import catalog
+from trove_mr_localcloud import cloud
+from trove_mr_localcloud import cmd as localcloud_cmd
 
 
 def _database_endpoints(local, project_id='p1'):

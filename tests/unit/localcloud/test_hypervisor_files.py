@@ -4,7 +4,7 @@ import base64
 import gzip
 import os
 
-from trove_mr.localcloud import hypervisor
+from trove_mr_localcloud import hypervisor
 
 
 def test_write_files_are_rerooted_and_decoded(tmp_path):
@@ -56,7 +56,7 @@ def test_bare_guest_command_resolves_to_the_emulators_bin_dir():
 def test_listening_addresses_sees_a_socket_bound_on_loopback():
     import socket
 
-    from trove_mr.localcloud import hypervisor as hv
+    from trove_mr_localcloud import hypervisor as hv
     with socket.socket() as server:
         server.bind(('127.97.3.4', 0))
         server.listen()
@@ -68,7 +68,7 @@ def test_written_files_are_private_unless_told_otherwise(tmp_path):
     import os
     import stat
 
-    from trove_mr.localcloud import hypervisor as hv
+    from trove_mr_localcloud import hypervisor as hv
     secret, public = hv.write_files(str(tmp_path), [
         {'path': '/etc/trove-mr/guest.conf', 'content': 'key = s3cret'},
         {'path': '/etc/motd', 'content': 'hi', 'permissions': '0644'}])

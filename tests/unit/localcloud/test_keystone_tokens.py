@@ -4,10 +4,10 @@ import time
 
 import pytest
 
-from trove_mr.localcloud import keystone
-from trove_mr.localcloud import microversion
-from trove_mr.localcloud import store
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import keystone
+from trove_mr_localcloud import microversion
+from trove_mr_localcloud import store
+from trove_mr_localcloud import wsgi
 
 
 @pytest.fixture

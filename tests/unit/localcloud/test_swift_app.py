@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from trove_mr.localcloud import swift
+from trove_mr_localcloud import swift
 
 ACCOUNT = '/v1/AUTH_p1'
 

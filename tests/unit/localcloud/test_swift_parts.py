@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from trove_mr.localcloud import swift_http
-from trove_mr.localcloud import swift_large
-from trove_mr.localcloud import swift_store
+from trove_mr_localcloud import swift_http
+from trove_mr_localcloud import swift_large
+from trove_mr_localcloud import swift_store
 
 
 def _entries(*names):

@@ -15,16 +15,16 @@ import uuid
 
 import webob
 
-from trove_mr.localcloud import admin
-from trove_mr.localcloud import catalog
-from trove_mr.localcloud import cinder
-from trove_mr.localcloud import glance
-from trove_mr.localcloud import hypervisor
-from trove_mr.localcloud import keystone
-from trove_mr.localcloud import nova
-from trove_mr.localcloud import seed
-from trove_mr.localcloud import store
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import admin
+from trove_mr_localcloud import catalog
+from trove_mr_localcloud import cinder
+from trove_mr_localcloud import glance
+from trove_mr_localcloud import hypervisor
+from trove_mr_localcloud import keystone
+from trove_mr_localcloud import nova
+from trove_mr_localcloud import seed
+from trove_mr_localcloud import store
+from trove_mr_localcloud import wsgi
 
 # Host numbers of a region's /16 (address_for spreads them over it).
 ADDRESS_SPAN = 254 * 250
@@ -37,7 +37,7 @@ NETWORKS = ('private', 'trove-mgmt')
 def _swift_app(store_dir, validate):
     """The Swift WSGI app, or a 503 answer while it is unavailable."""
     try:
-        from trove_mr.localcloud.swift import SwiftApp
+        from trove_mr_localcloud.swift import SwiftApp
     except ImportError:
         LOG.warning('object storage is not available')
 

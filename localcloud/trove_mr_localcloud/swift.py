@@ -9,15 +9,15 @@ directory sees everything an earlier one stored.
 
 import logging
 
-from trove_mr.localcloud import swift_large
-from trove_mr.localcloud import swift_objects
-from trove_mr.localcloud import swift_store
-from trove_mr.localcloud.swift_http import HTTPError
-from trove_mr.localcloud.swift_http import Request
-from trove_mr.localcloud.swift_http import Response
-from trove_mr.localcloud.swift_http import listing
-from trove_mr.localcloud.swift_http import trans_id
-from trove_mr.localcloud.swift_http import x_timestamp
+from trove_mr_localcloud import swift_large
+from trove_mr_localcloud import swift_objects
+from trove_mr_localcloud import swift_store
+from trove_mr_localcloud.swift_http import HTTPError
+from trove_mr_localcloud.swift_http import Request
+from trove_mr_localcloud.swift_http import Response
+from trove_mr_localcloud.swift_http import listing
+from trove_mr_localcloud.swift_http import trans_id
+from trove_mr_localcloud.swift_http import x_timestamp
 
 LOG = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ import mimetypes
 import time
 from urllib import parse
 
-from trove_mr.localcloud import swift_large
-from trove_mr.localcloud.swift_http import HTTPError
-from trove_mr.localcloud.swift_http import Response
-from trove_mr.localcloud.swift_http import http_date
-from trove_mr.localcloud.swift_http import x_timestamp
+from trove_mr_localcloud import swift_large
+from trove_mr_localcloud.swift_http import HTTPError
+from trove_mr_localcloud.swift_http import Response
+from trove_mr_localcloud.swift_http import http_date
+from trove_mr_localcloud.swift_http import x_timestamp
 
 MAX_OBJECT_NAME_BYTES = 1024
 MAX_META_NAME = 128

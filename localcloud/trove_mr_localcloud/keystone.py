@@ -16,7 +16,7 @@ import os
 import time
 import uuid
 
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import wsgi
 
 DEFAULT_DOMAIN = {'id': 'default', 'name': 'Default'}
 _NS = uuid.UUID('6c1c8f3e-1f7a-4d8e-9a3c-5b9e0d4f2a11')

@@ -13,9 +13,9 @@ import re
 import threading
 import uuid
 
-from trove_mr.localcloud import keypairs
-from trove_mr.localcloud import microversion
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import keypairs
+from trove_mr_localcloud import microversion
+from trove_mr_localcloud import wsgi
 
 LOG = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """API microversion negotiation as Nova and Cinder do it."""
 
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import wsgi
 
 
 def parse(version):

@@ -1,7 +1,7 @@
 """Cinder v3 of one region: volumes (a folder each), types, attachments.
 
 The replication actions (enable, disable, failover, list targets) live in
-:mod:`trove_mr.localcloud.replication`; this module owns the volume records
+:mod:`trove_mr_localcloud.replication`; this module owns the volume records
 and their attach state, which Nova's attach calls change too.
 """
 
@@ -11,9 +11,9 @@ import shutil
 import string
 import uuid
 
-from trove_mr.localcloud import microversion
-from trove_mr.localcloud import replication
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import microversion
+from trove_mr_localcloud import replication
+from trove_mr_localcloud import wsgi
 
 MIN_VERSION = '3.0'
 MAX_VERSION = '3.70'

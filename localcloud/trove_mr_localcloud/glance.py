@@ -13,7 +13,7 @@ import uuid
 
 import webob
 
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import wsgi
 
 _CORE = ('id', 'name', 'status', 'visibility', 'tags', 'container_format',
          'disk_format', 'size', 'virtual_size', 'checksum', 'os_hash_algo',

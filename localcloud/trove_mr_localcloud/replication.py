@@ -13,7 +13,7 @@ import os
 import shutil
 import threading
 
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import wsgi
 
 LOG = logging.getLogger(__name__)
 

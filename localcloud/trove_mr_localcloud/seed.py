@@ -10,8 +10,8 @@ import uuid
 
 import yaml
 
-from trove_mr.localcloud import cinder
-from trove_mr.localcloud import keystone
+from trove_mr_localcloud import cinder
+from trove_mr_localcloud import keystone
 
 IMAGE_NAME = 'trove-mr-redis'
 IMAGE_TAGS = ('trove', 'redis')

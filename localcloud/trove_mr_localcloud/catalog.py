@@ -5,7 +5,7 @@ endpoints (all the same URL), and project-specific URLs are resolved for
 the token's project as Keystone does with ``%(project_id)s`` templates.
 """
 
-from trove_mr.localcloud import keystone
+from trove_mr_localcloud import keystone
 
 INTERFACES = ('public', 'internal', 'admin')
 

@@ -6,7 +6,7 @@ import hashlib
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import wsgi
 
 
 def fingerprint(public_key):

@@ -12,7 +12,7 @@ import json
 import logging
 from urllib import parse
 
-from trove_mr.localcloud import swift_store
+from trove_mr_localcloud import swift_store
 
 LOG = logging.getLogger(__name__)
 

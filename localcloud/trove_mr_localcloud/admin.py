@@ -7,7 +7,7 @@ fault; ``GET /localcloud/faults`` shows them. All need an admin token.
 ``GET /localcloud/info`` (no token) lists regions and endpoints.
 """
 
-from trove_mr.localcloud import wsgi
+from trove_mr_localcloud import wsgi
 
 FAULT_KINDS = {'unreachable': bool, 'latency_ms': int,
                'fail_next_servers': int, 'fail_next_volumes': int}

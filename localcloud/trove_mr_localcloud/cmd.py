@@ -13,8 +13,7 @@ import signal
 import sys
 import threading
 
-import trove_mr  # noqa: F401  (selects the threading backend first)
-from trove_mr.localcloud import hypervisor
+from trove_mr_localcloud import hypervisor
 
 
 def _csv(text):
@@ -84,7 +83,7 @@ def database_urls(values):
 
 def serve(argv):
     """Run the cloud until SIGTERM or SIGINT."""
-    from trove_mr.localcloud import cloud
+    from trove_mr_localcloud import cloud
     args = serve_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         format='%(asctime)s %(levelname)s %(name)s '
