@@ -18,6 +18,7 @@ from trove_mr.common import exceptions
 from trove_mr.db import migration
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
+from trove_mr.flows import engine as flow_engine
 
 CONF = cfg.CONF
 
@@ -43,11 +44,19 @@ def _lines():
 
 
 def db_sync():
-    """Upgrade the API and region databases to the newest revision."""
+    """Upgrade the API and region databases to the newest revision.
+
+    The region database also holds TaskFlow's persistence (the flow and
+    task details of every job), upgraded by TaskFlow's own migrations.
+    """
     for line, url in _lines():
         migration.upgrade(line, url)
         print('%s database at revision %s'
               % (line, migration.current(line, url)))
+        if line == 'region':
+            url = CONF.taskflow.persistence_connection or url
+            flow_engine.upgrade_persistence(url)
+            print('job persistence (TaskFlow) upgraded')
 
 
 def db_version():

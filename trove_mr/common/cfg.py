@@ -251,6 +251,60 @@ guest_opts = [
                     'object store account.'),
 ]
 
+taskflow_opts = [
+    cfg.StrOpt('jobboard_backend', default='redis',
+               choices=[('redis', 'TaskFlow\'s Redis jobboard'),
+                        ('zookeeper', 'TaskFlow\'s ZooKeeper jobboard '
+                                      '(kazoo)'),
+                        ('none', 'run each operation in the taskmanager '
+                                 'that received it, in memory: a '
+                                 'taskmanager that dies loses it')],
+               help='Where operations are posted as jobs. Every '
+                    'taskmanager of the cell claims jobs from it; a job '
+                    'whose taskmanager died is claimed by another one and '
+                    'resumed from its last saved task.'),
+    cfg.StrOpt('jobboard_name', default=None,
+               help='Name (namespace) of this cell\'s jobboard; defaults to '
+                    'trove-mr-<region_name>. Every taskmanager of one cell '
+                    'must use the same name, and cells sharing one Redis or '
+                    'ZooKeeper must use different ones.'),
+    cfg.HostAddressOpt('jobboard_redis_host', default='127.0.0.1',
+                       help='Redis server of the Redis jobboard.'),
+    cfg.PortOpt('jobboard_redis_port', default=6379,
+                help='Port of the Redis jobboard\'s server.'),
+    cfg.StrOpt('jobboard_redis_password', secret=True, default=None,
+               help='Password of the Redis jobboard\'s server.'),
+    cfg.IntOpt('jobboard_redis_db', default=0, min=0,
+               help='Database number of the Redis jobboard.'),
+    cfg.ListOpt('jobboard_zookeeper_hosts', default=['127.0.0.1:2181'],
+                help='host:port of each ZooKeeper server of the ZooKeeper '
+                     'jobboard.'),
+    cfg.StrOpt('jobboard_zookeeper_path', default='/trove-mr/jobs',
+               help='Root path of the ZooKeeper jobboard; the board name is '
+                    'appended.'),
+    cfg.IntOpt('jobboard_expiration_time', default=20, min=2, max=30,
+               help='Seconds a Redis jobboard claim lasts unless its '
+                    'taskmanager renews it (it does every third of this '
+                    'while it lives): a job whose taskmanager died is '
+                    'claimed by another one within about this time. '
+                    'ZooKeeper claims end with the session instead.'),
+    cfg.StrOpt('persistence_connection', secret=True, default=None,
+               help='SQLAlchemy URL of TaskFlow\'s persistence (flow and '
+                    'task details of every job); defaults to the cell\'s '
+                    '[database] connection, where trove-mr-manage db sync '
+                    'creates its tables.'),
+    cfg.IntOpt('max_simultaneous_jobs', default=16, min=1,
+               help='Jobs one taskmanager runs at once.'),
+    cfg.FloatOpt('conductor_wait_timeout', default=0.5, min=0.05,
+                 help='Seconds a taskmanager idles between two looks at '
+                      'the jobboard when no job is posted (Redis and '
+                      'ZooKeeper also wake it when one is).'),
+    cfg.IntOpt('shutdown_timeout', default=20, min=1,
+               help='Seconds a stopping taskmanager waits for its running '
+                    'jobs to reach a save point; jobs are then left to '
+                    'another taskmanager.'),
+]
+
 _GROUPS = (
     (None, default_opts),
     ('api', api_opts),
@@ -258,6 +312,7 @@ _GROUPS = (
     ('service_credentials', service_credentials_opts),
     ('redis', redis_opts),
     ('guest', guest_opts),
+    ('taskflow', taskflow_opts),
 )
 
 

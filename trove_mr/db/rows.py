@@ -1,5 +1,7 @@
 """Helpers shared by the region DB API modules."""
 
+import calendar
+
 import sqlalchemy as sa
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
@@ -10,6 +12,11 @@ from trove_mr.common import exceptions
 def now():
     """Naive UTC now, the way every timestamp column is stored."""
     return timeutils.utcnow().replace(tzinfo=None)
+
+
+def epoch(value):
+    """Seconds since the epoch of a naive UTC datetime of a row."""
+    return calendar.timegm(value.timetuple()) + value.microsecond / 1e6
 
 
 def encode_addresses(values):

@@ -7,7 +7,6 @@ and this flow waits for COMPLETED or FAILED, bounded by
 presented as complete, and the instance back to task NONE.
 """
 
-import taskflow.engines
 from oslo_log import log as logging
 from taskflow import task
 from taskflow.patterns import linear_flow
@@ -18,12 +17,15 @@ from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
+from trove_mr.flows import engine
 from trove_mr.flows import guest
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.3
+CREATE_OPERATION = 'trove.backup.create'
+DELETE_OPERATION = 'trove.backup.delete'
 FINAL_STATES = ('COMPLETED', 'FAILED')
 
 
@@ -68,17 +70,16 @@ class AskGuestForBackup(task.Task):
 
 
 class WaitBackupDone(task.Task):
-    """Wait for the guest's final report; FAILED stops the flow."""
+    """Check once for the guest's final report; FAILED stops the flow."""
 
-    def execute(self, context, backup_id, deadline):
-        def done():
-            row = db_api.backup_get(context, backup_id)
-            if row.state == 'FAILED':
-                raise common.StepFailed('Backup %s failed on the guest.'
-                                        % backup_id)
-            return row.state == 'COMPLETED'
-        common.poll(done, deadline, 'backup %s to complete' % backup_id,
-                    interval=POLL_INTERVAL)
+    def execute(self, context, backup_id, deadline_at, timeout):
+        row = db_api.backup_get(context, backup_id)
+        if row.state == 'FAILED':
+            raise common.StepFailed('Backup %s failed on the guest.'
+                                    % backup_id)
+        if row.state != 'COMPLETED':
+            common.not_ready(common.Deadline.until(deadline_at, timeout),
+                             'backup %s to complete' % backup_id)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: waiting built nothing."""
@@ -95,28 +96,58 @@ def create_backup_flow():
     """The linear flow of one backup."""
     flow = linear_flow.Flow('create-backup')
     flow.add(MarkBackupFailedOnRevert(), AskGuestForBackup(),
-             WaitBackupDone(), GiveInstanceBack())
+             common.wait(WaitBackupDone(), POLL_INTERVAL),
+             GiveInstanceBack())
     return flow
 
 
+def _create_store(backup_id, instance_id, backup_info):
+    return {'instance_id': instance_id, 'backup_id': backup_id,
+            'backup_info': backup_info, 'timeout': CONF.backup_timeout,
+            'deadline_at': common.deadline_at(CONF.backup_timeout)}
+
+
+def submit_create(context, backup_id, instance_id, backup_info):
+    """Post the backup of ``instance_id`` as ``backup_id`` as a job."""
+    return engine.submit(context, CREATE_OPERATION, create_backup_flow,
+                         _create_store(backup_id, instance_id, backup_info),
+                         resource_type='backup', resource_id=backup_id)
+
+
 def run_create(context, backup_id, instance_id, backup_info):
-    """Back ``instance_id`` up as ``backup_id``; never raises.
+    """Back ``instance_id`` up as ``backup_id`` here; never raises.
 
     Returns True when COMPLETED, False when it ended FAILED.
     """
-    store = {'context': context, 'instance_id': instance_id,
-             'backup_id': backup_id, 'backup_info': backup_info,
-             'deadline': common.Deadline(CONF.backup_timeout)}
-    engine = taskflow.engines.load(create_backup_flow(), store=store,
-                                   engine='serial')
     try:
-        engine.run()
+        engine.run_here(context, create_backup_flow,
+                        _create_store(backup_id, instance_id, backup_info))
     except Exception:  # noqa: BLE001 - reverted and recorded as FAILED
         LOG.exception('Backup %s of instance %s failed', backup_id,
                       instance_id)
         return False
     LOG.info('Backup %s of instance %s COMPLETED', backup_id, instance_id)
     return True
+
+
+class DeleteBackup(task.Task):
+    """Remove the backup's objects and record (``run_delete``)."""
+
+    def execute(self, context, backup_id):
+        run_delete(context, backup_id)
+
+
+def delete_backup_flow():
+    flow = linear_flow.Flow('delete-backup')
+    flow.add(DeleteBackup())
+    return flow
+
+
+def submit_delete(context, backup_id):
+    """Post the delete of a backup as a job."""
+    return engine.submit(context, DELETE_OPERATION, delete_backup_flow,
+                         {'backup_id': backup_id}, resource_type='backup',
+                         resource_id=backup_id)
 
 
 def run_delete(context, backup_id):

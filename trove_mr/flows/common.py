@@ -1,6 +1,18 @@
-"""What the tasks of every flow share: deadlines and bounded polling."""
+"""What the tasks of every flow share: deadlines, waits and polling.
+
+A wait is a task that checks once and raises :class:`NotReady` while its
+condition does not hold; :func:`wait` wraps it in a subflow whose retry
+controller (:class:`PollRetry`) sleeps and runs it again. The engine, not
+a loop inside ``execute``, owns the time, so a flow is saved (and can be
+resumed by another taskmanager) between two checks. Deadlines are wall
+clock times (``deadline_at``, seconds since the epoch) kept in the store,
+so they survive a change of taskmanager.
+"""
 
 import time
+
+from taskflow import retry
+from taskflow.patterns import linear_flow
 
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
@@ -22,6 +34,10 @@ class StepFailed(exceptions.TroveMRError):
     """A cloud resource or the guest reported a failure."""
 
 
+class NotReady(exceptions.TroveMRError):
+    """A wait's condition does not hold yet: check again later."""
+
+
 def resource_name(instance_id):
     """Name of the server and the volume of an instance."""
     return RESOURCE_PREFIX + instance_id
@@ -32,6 +48,11 @@ def resource_metadata(instance_id):
     return {METADATA_KEY: instance_id}
 
 
+def deadline_at(seconds, started_at=None):
+    """The wall-clock deadline (epoch seconds) ``seconds`` after a start."""
+    return (time.time() if started_at is None else started_at) + seconds
+
+
 class Deadline:
     """A point in time every wait of one flow is bounded by."""
 
@@ -39,6 +60,14 @@ class Deadline:
         self.seconds = seconds
         self._clock = clock
         self.at = clock() + seconds
+
+    @classmethod
+    def until(cls, at, seconds):
+        """The deadline at wall-clock time ``at`` of a ``seconds`` budget.
+        """
+        deadline = cls(seconds, clock=time.time)
+        deadline.at = at
+        return deadline
 
     def remaining(self):
         return max(0.0, self.at - self._clock())
@@ -64,3 +93,53 @@ def poll(check, deadline, waiting_for, interval=None, sleep=time.sleep):
             raise BuildTimeout('Timed out after %ss waiting for %s.'
                                % (int(deadline.seconds), waiting_for))
         sleep(min(interval, max(deadline.remaining(), 0.01)))
+
+
+def check_deadline(deadline, waiting_for):
+    """Raise BuildTimeout naming ``waiting_for`` once ``deadline`` passed.
+    """
+    if deadline.expired():
+        raise BuildTimeout('Timed out after %ss waiting for %s.'
+                           % (int(deadline.seconds), waiting_for))
+
+
+def not_ready(deadline, waiting_for):
+    """What a wait raises when its condition does not hold yet."""
+    check_deadline(deadline, waiting_for)
+    raise NotReady('Still waiting for %s.' % waiting_for)
+
+
+class PollRetry(retry.Retry):
+    """Runs its subflow again every ``interval`` seconds while it raises
+    NotReady; any other failure reverts (the wait's own deadline raises
+    BuildTimeout)."""
+
+    def __init__(self, interval=None, **kwargs):
+        super().__init__(**kwargs)
+        self.interval = interval
+
+    def on_failure(self, history, *args, **kwargs):
+        failures = ([f for _name, f in history.outcomes_iter(index=-1)]
+                    if len(history) else [])
+        if failures and all(f.check(NotReady) for f in failures):
+            interval = (CONF.server_poll_interval if self.interval is None
+                        else self.interval)
+            time.sleep(interval)
+            return retry.RETRY
+        return retry.REVERT_ALL
+
+    def execute(self, history, *args, **kwargs):
+        return len(history)
+
+    def revert(self, history, *args, **kwargs):
+        """Nothing to undo: retrying built nothing."""
+
+
+def wait(check_task, interval=None):
+    """``check_task`` retried by a PollRetry until it stops raising
+    NotReady."""
+    flow = linear_flow.Flow(check_task.name + '-wait',
+                            retry=PollRetry(interval=interval,
+                                            name=check_task.name + '-retry'))
+    flow.add(check_task)
+    return flow

@@ -83,10 +83,21 @@ class CreateServer(task.Task):
 
     default_provides = 'server_id'
 
-    def execute(self, context, instance_id, placement, volume_id, rpc_key):
+    def execute(self, context, instance_id, placement, volume_id):
         instance = db_api.instance_get(context, instance_id)
         region = placement['region_name']
         nova = clients.create_nova_client(context, region)
+        # Run again after a taskmanager died: the server booted before
+        # (recorded or not) is the one, never a second.
+        existing = find_servers(nova, instance_id, instance.server_id)
+        if existing:
+            server = existing[0]
+            if instance.server_id != server.id:
+                db_api.instance_update(context, instance_id,
+                                       {'server_id': server.id})
+            return server.id
+        # The key is read from the database: it never enters the store.
+        rpc_key = db_api.instance_rpc_key_get(context, instance_id)
         bdm = None
         if volume_id:
             bdm = [{'uuid': volume_id, 'source_type': 'volume',
@@ -114,23 +125,22 @@ class CreateServer(task.Task):
 
 
 class WaitServerActive(task.Task):
-    """Wait for the server to be ACTIVE; record its addresses."""
+    """Check once that the server is ACTIVE; record its addresses."""
 
     default_provides = 'addresses'
 
-    def execute(self, context, instance_id, placement, server_id, deadline):
+    def execute(self, context, instance_id, placement, server_id,
+                deadline_at, timeout):
         nova = clients.create_nova_client(context, placement['region_name'])
-
-        def active():
-            server = nova.servers.get(server_id)
-            if server.status == 'ERROR':
-                fault = (getattr(server, 'fault', None) or {}).get(
-                    'message', 'no fault given')
-                raise common.StepFailed(
-                    'Server %s failed in region %s: %s'
-                    % (server_id, placement['region_name'], fault))
-            return server if server.status == 'ACTIVE' else None
-        server = common.poll(active, deadline,
+        server = nova.servers.get(server_id)
+        if server.status == 'ERROR':
+            fault = (getattr(server, 'fault', None) or {}).get(
+                'message', 'no fault given')
+            raise common.StepFailed(
+                'Server %s failed in region %s: %s'
+                % (server_id, placement['region_name'], fault))
+        if server.status != 'ACTIVE':
+            common.not_ready(common.Deadline.until(deadline_at, timeout),
                              'server %s to become ACTIVE' % server_id)
         addresses = server_addresses(server)
         db_api.instance_update(context, instance_id,

@@ -6,19 +6,22 @@ job. A failure leaves the instance in ERROR with the reason; deleting it
 again retries.
 """
 
-import taskflow.engines
+from novaclient import exceptions as nova_exc
 from oslo_log import log as logging
 from taskflow import task
 from taskflow.patterns import linear_flow
 
 from trove_mr.common import cfg
+from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db.api import api as api_db
 from trove_mr.db.api import quotas
 from trove_mr.db.main import api as db_api
+from trove_mr.flows import common
 from trove_mr.flows import compute
 from trove_mr.flows import database
+from trove_mr.flows import engine
 from trove_mr.flows import guest
 from trove_mr.flows import volume
 
@@ -47,16 +50,48 @@ class StopGuest(task.Task):
         """Nothing to undo: a stopped guest is restarted by restart."""
 
 
+OPERATION = 'trove.instance.delete'
+
+# Seconds a delete waits for Nova to let a server go.
+SERVER_GONE_TIMEOUT = 120
+
+
 class DeleteServer(task.Task):
-    """Delete the instance's server(s) in its region; wait until gone."""
+    """Ask Nova to delete the instance's server(s) in its region."""
+
+    default_provides = 'server_gone_by'
 
     def execute(self, context, instance_id):
         instance = db_api.instance_get(context, instance_id)
-        compute.remove_servers(context, instance.region_name, instance_id,
-                               instance.server_id)
+        nova = clients.create_nova_client(context, instance.region_name)
+        for server in compute.find_servers(nova, instance_id,
+                                           instance.server_id):
+            try:
+                nova.servers.delete(server.id)
+            except nova_exc.NotFound:
+                continue
+            LOG.info('Deleting server %s of instance %s in %s', server.id,
+                     instance_id, instance.region_name)
+        return common.deadline_at(SERVER_GONE_TIMEOUT)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: a deleted server cannot come back."""
+
+
+class WaitServerGone(task.Task):
+    """Check once that no server of the instance is left."""
+
+    def execute(self, context, instance_id, server_gone_by):
+        instance = db_api.instance_get(context, instance_id)
+        nova = clients.create_nova_client(context, instance.region_name)
+        if compute.find_servers(nova, instance_id, instance.server_id):
+            common.not_ready(common.Deadline.until(server_gone_by,
+                                                   SERVER_GONE_TIMEOUT),
+                             'the servers of instance %s to be deleted'
+                             % instance_id)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: waiting built nothing."""
 
 
 class DeleteVolume(task.Task):
@@ -98,7 +133,8 @@ def get_flow():
     """The linear flow of one instance's delete."""
     flow = linear_flow.Flow('delete-instance')
     flow.add(database.MarkErrorOnRevert(expected=states.TASK_DELETING),
-             StopGuest(), DeleteServer(), DeleteVolume(), ForgetInstance())
+             StopGuest(), DeleteServer(), common.wait(WaitServerGone()),
+             DeleteVolume(), ForgetInstance())
     return flow
 
 
@@ -125,8 +161,25 @@ def start_deleting(context, instance_id):
         expected_task_status=instance.task_status)
 
 
+def submit(context, instance_id):
+    """Move the instance to DELETING and post its delete as a job.
+
+    Returns False when it cannot be deleted now, True otherwise (also
+    when it is already gone).
+    """
+    try:
+        if start_deleting(context, instance_id) is None:
+            return True
+    except exceptions.TroveMRError as exc:
+        LOG.warning('Cannot delete instance %s: %s', instance_id, exc)
+        return False
+    engine.submit(context, OPERATION, get_flow, {'instance_id': instance_id},
+                  resource_type='instance', resource_id=instance_id)
+    return True
+
+
 def run(context, instance_id):
-    """Delete an instance and everything it has; never raises.
+    """Delete an instance and everything it has, here; never raises.
 
     Returns True when the instance is gone.
     """
@@ -136,11 +189,8 @@ def run(context, instance_id):
     except exceptions.TroveMRError as exc:
         LOG.warning('Cannot delete instance %s: %s', instance_id, exc)
         return False
-    engine = taskflow.engines.load(
-        get_flow(), store={'context': context, 'instance_id': instance_id},
-        engine='serial')
     try:
-        engine.run()
+        engine.run_here(context, get_flow, {'instance_id': instance_id})
     except Exception:  # noqa: BLE001 - recorded as ERROR by the flow
         LOG.exception('Delete of instance %s failed', instance_id)
         return False

@@ -45,88 +45,98 @@ def _failure_of(context, instance_id):
     return ': %s' % failure if failure else '.'
 
 
+def guest_status_reached(context, instance_id, waiting_for, since=None,
+                         wanted=states.SERVICE_RUNNING):
+    """Whether the guest reported ``wanted`` (after ``since``, if given).
+
+    A FAILED report raises StepFailed naming the guest's reason.
+    """
+    status = db_api.instance_status_get(context, instance_id)
+    if since is not None and (status.heartbeat_at is None
+                              or status.heartbeat_at < since):
+        return False
+    if status.status == states.SERVICE_FAILED:
+        raise common.StepFailed(
+            'The guest of instance %s reported FAILED while %s%s'
+            % (instance_id, waiting_for, _failure_of(context, instance_id)))
+    return status.status == wanted
+
+
 def wait_for_status(context, instance_id, deadline, waiting_for,
                     since=None, wanted=states.SERVICE_RUNNING):
     """Wait until the guest reports ``wanted`` (after ``since``, if given).
 
     A FAILED report ends the wait with StepFailed.
     """
-    def reported():
-        status = db_api.instance_status_get(context, instance_id)
-        if since is not None and (status.heartbeat_at is None
-                                  or status.heartbeat_at < since):
-            return False
-        if status.status == states.SERVICE_FAILED:
-            raise common.StepFailed(
-                'The guest of instance %s reported FAILED while %s%s'
-                % (instance_id, waiting_for,
-                   _failure_of(context, instance_id)))
-        return status.status == wanted
-    return common.poll(reported, deadline, waiting_for,
-                       interval=STATUS_POLL_INTERVAL)
+    return common.poll(
+        lambda: guest_status_reached(context, instance_id, waiting_for,
+                                     since, wanted),
+        deadline, waiting_for, interval=STATUS_POLL_INTERVAL)
 
 
 class GenerateRpcKey(task.Task):
-    """Make the instance's own RPC key and store it, encrypted."""
+    """Make the instance's own RPC key and store it, encrypted.
 
-    default_provides = 'rpc_key'
+    Run again after a taskmanager died, it keeps the key made before: a
+    server may already have booted with it. The key never enters the
+    flow's store; tasks read it from the database.
+    """
 
     def execute(self, context, instance_id):
-        key = crypto.generate_key()
-        db_api.instance_rpc_key_set(context, instance_id, key)
-        return key
+        if db_api.instance_rpc_key_get(context, instance_id):
+            return
+        db_api.instance_rpc_key_set(context, instance_id,
+                                    crypto.generate_key())
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: the key is useless without its server."""
 
 
 class WaitGuestListening(task.Task):
-    """Wait until the guest agent answers a ping on its topic.
+    """Check once that the guest agent answers a ping on its topic.
 
     A cast to ``guestagent.<id>`` sent before the agent declared its
     queue would be dropped by the broker; a call to a missing queue fails
     at once, so pinging until it answers is both quick and safe.
     """
 
-    def execute(self, context, instance_id, rpc_key, deadline):
-        client = guest_client(context, instance_id, rpc_key)
-
-        def answers():
-            # Short calls: a guest not listening yet must not hold the
-            # flow past its deadline.
-            timeout = max(1, min(PING_TIMEOUT, int(deadline.remaining())))
-            try:
-                return client.ping(timeout=timeout)
-            except messaging.MessagingException as exc:
-                LOG.debug('Guest of %s not listening yet: %s',
-                          instance_id, exc)
-                return None
-        common.poll(answers, deadline, 'the guest agent to listen',
-                    interval=STATUS_POLL_INTERVAL)
+    def execute(self, context, instance_id, deadline_at, timeout):
+        deadline = common.Deadline.until(deadline_at, timeout)
+        # A short call: a guest not listening yet must not hold the flow
+        # past its deadline.
+        ping_timeout = max(1, min(PING_TIMEOUT, int(deadline.remaining())))
+        try:
+            guest_client(context, instance_id).ping(timeout=ping_timeout)
+        except messaging.MessagingException as exc:
+            LOG.debug('Guest of %s not listening yet: %s', instance_id, exc)
+            common.not_ready(deadline, 'the guest agent to listen')
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: pinging built nothing."""
 
 
 class PrepareGuest(task.Task):
-    """Cast ``prepare`` to ``guestagent.<id>`` with the Redis password."""
+    """Cast ``prepare`` to ``guestagent.<id>``: password, backup to
+    restore, cluster role (``guest_config``)."""
 
-    def execute(self, context, instance_id, rpc_key, password,
-                backup_info):
-        config = {'password': password, 'backup_info': backup_info,
-                  'cluster': None}
-        guest_client(context, instance_id, rpc_key).prepare(config)
+    def execute(self, context, instance_id, password, guest_config):
+        config = {'password': password,
+                  'backup_info': guest_config.get('backup_info'),
+                  'cluster': guest_config.get('cluster')}
+        guest_client(context, instance_id).prepare(config)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: deleting the server stops the guest."""
 
 
 class WaitGuestRunning(task.Task):
-    """Wait for the guest's first RUNNING heartbeat."""
+    """Check once for the guest's first RUNNING heartbeat."""
 
-    def execute(self, context, instance_id, deadline):
-        wait_for_status(context, instance_id, deadline,
-                        'the first RUNNING heartbeat of the guest')
+    def execute(self, context, instance_id, deadline_at, timeout):
+        waiting_for = 'the first RUNNING heartbeat of the guest'
+        if not guest_status_reached(context, instance_id, waiting_for):
+            common.not_ready(common.Deadline.until(deadline_at, timeout),
+                             waiting_for)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: waiting built nothing."""

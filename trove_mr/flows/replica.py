@@ -10,6 +10,7 @@ and a fault naming the step.
 """
 
 from oslo_log import log as logging
+from taskflow import task
 
 from trove_mr.common import exceptions
 from trove_mr.common import states
@@ -61,6 +62,17 @@ def attach_new_replica(context, replica_id):
     LOG.info('Instance %s replicates from %s', replica_id,
              replica.replica_of_id)
     return True
+
+
+class FollowMaster(task.Task):
+    """Last task of a build: a replica follows its master (a standalone
+    instance has none: nothing to do). ERROR if it cannot."""
+
+    def execute(self, context, instance_id):
+        attach_new_replica(context, instance_id)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: a failed attach is recorded as ERROR."""
 
 
 def _repoint(context, new_master_id, instance_ids):

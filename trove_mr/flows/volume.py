@@ -76,6 +76,15 @@ class CreateVolume(task.Task):
             return None
         cinder = clients.create_cinder_client(context,
                                               placement['region_name'])
+        # Run again after a taskmanager died: the volume made before
+        # (recorded or not) is the one, never a second.
+        existing = find_volumes(cinder, instance_id, instance.volume_id)
+        if existing:
+            volume = existing[0]
+            if instance.volume_id != volume.id:
+                db_api.instance_update(context, instance_id,
+                                       {'volume_id': volume.id})
+            return volume.id
         volume = cinder.volumes.create(
             size=instance.volume_size,
             name=common.resource_name(instance_id),
@@ -93,23 +102,21 @@ class CreateVolume(task.Task):
 
 
 class WaitVolumeAvailable(task.Task):
-    """Wait until the volume can be attached (bounded by the deadline)."""
+    """Check once that the volume can be attached (see common.wait)."""
 
-    def execute(self, context, placement, volume_id, deadline):
+    def execute(self, context, placement, volume_id, deadline_at, timeout):
         if volume_id is None:
             return
         cinder = clients.create_cinder_client(context,
                                               placement['region_name'])
-
-        def available():
-            volume = cinder.volumes.get(volume_id)
-            if volume.status == 'error':
-                raise common.StepFailed(
-                    'Volume %s went to error in region %s.'
-                    % (volume_id, placement['region_name']))
-            return volume.status == 'available'
-        common.poll(available, deadline,
-                    'volume %s to become available' % volume_id)
+        volume = cinder.volumes.get(volume_id)
+        if volume.status == 'error':
+            raise common.StepFailed(
+                'Volume %s went to error in region %s.'
+                % (volume_id, placement['region_name']))
+        if volume.status != 'available':
+            common.not_ready(common.Deadline.until(deadline_at, timeout),
+                             'volume %s to become available' % volume_id)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: CreateVolume's revert removes the volume."""

@@ -1,8 +1,9 @@
 """Server side of the taskmanager RPC API (see rpcapi.py for versions).
 
-Casts run on the RPC server's thread pool, so builds run side by side;
-nothing here holds a process-wide lock while a flow runs. The per-instance
-lock is the task state (a conditional UPDATE) plus the build lease.
+Each cast is turned into a job on the cell's jobboard (``flows.engine``)
+and answered at once; any taskmanager of the cell, this one included,
+claims the job and runs its flow (``conductor.py``). The per-instance lock
+is the task state (a conditional UPDATE) plus the build lease.
 """
 
 import oslo_messaging as messaging
@@ -12,13 +13,14 @@ from trove_mr.cluster import strategy as cluster_strategy
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import exceptions
+from trove_mr.common import states
 from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import backup as backup_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
-from trove_mr.flows import replica as replica_flow
-from trove_mr.flows import restart_instance as restart_flow
+from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import steps
 from trove_mr.taskmanager import recovery
 
 CONF = cfg.CONF
@@ -57,7 +59,7 @@ class TaskManager:
         :param placement: the API's placement decision
             (``regions.placement_payload``); checked again before building.
         :param password: the Redis password the API gave the user; it is
-            handed to the guest and never stored.
+            handed to the guest (sealed in the job) and never stored.
         :param backup_info: what to restore, or None.
         """
         try:
@@ -65,26 +67,39 @@ class TaskManager:
         except exceptions.InstanceNotFound:
             LOG.warning('Instance %s to build is gone', instance_id)
             return
+        if instance.task_status != states.TASK_BUILDING:
+            LOG.warning('Instance %s is not waiting for a build; skipped',
+                        instance_id)
+            return
+        if flow_engine.jobboard_enabled():
+            create_flow.submit(context, instance, placement, password,
+                               backup_info)
+            return
         with self.keeper.hold(context, instance_id) as taken:
             if not taken:
-                LOG.warning('Instance %s is not waiting for a build (or '
-                            'another taskmanager builds it); skipped',
-                            instance_id)
+                LOG.warning('Instance %s is built by another taskmanager; '
+                            'skipped', instance_id)
                 return
-            built = create_flow.run(context, instance, placement,
-                                    password, backup_info)
-        # Re-read: the API records replica_of_id right after the cast.
-        if built and db_api.instance_get(context,
-                                         instance_id).replica_of_id:
-            replica_flow.attach_new_replica(context, instance_id)
+            create_flow.run(context, instance, placement, password,
+                            backup_info)
+
+    def _has_job(self, resource_id, operation):
+        return flow_engine.jobboard_enabled() and resource_id in \
+            flow_engine.open_resource_ids(operation=operation)
 
     def delete_instance(self, context, instance_id):
-        """Delete an instance's guest, server, volume and record (cast)."""
-        delete_flow.run(context, instance_id)
+        """Delete an instance's guest, server, volume and record (cast).
+
+        Asked again while its delete job is on the board, it joins it.
+        """
+        if self._has_job(instance_id, delete_flow.OPERATION):
+            LOG.info('Instance %s already has a delete job', instance_id)
+            return
+        delete_flow.submit(context, instance_id)
 
     def restart_instance(self, context, instance_id):
         """Restart the instance's datastore through its guest (cast)."""
-        restart_flow.run(context, instance_id)
+        steps.submit(context, 'trove.instance.restart', instance_id)
 
     def _cluster_strategy(self, context, cluster_id):
         cluster = db_api.cluster_get(context, cluster_id)
@@ -116,24 +131,26 @@ class TaskManager:
 
     def create_backup(self, context, backup_id, instance_id, backup_info):
         """Back an instance up to the tenant's Swift (cast, 1.3)."""
-        backup_flow.run_create(context, backup_id, instance_id,
-                               backup_info)
+        backup_flow.submit_create(context, backup_id, instance_id,
+                                  backup_info)
 
     def delete_backup(self, context, backup_id):
         """Delete a backup's objects and record (cast, 1.3)."""
-        backup_flow.run_delete(context, backup_id)
+        backup_flow.submit_delete(context, backup_id)
 
     def promote_to_replica_source(self, context, instance_id):
         """Swap a replica and its master (cast, 1.3)."""
-        replica_flow.promote(context, instance_id)
+        steps.submit(context, 'trove.instance.promote_to_replica_source',
+                     instance_id)
 
     def eject_replica_source(self, context, instance_id):
         """Replace a dead master by its best replica (cast, 1.3)."""
-        replica_flow.eject(context, instance_id)
+        steps.submit(context, 'trove.instance.eject_replica_source',
+                     instance_id)
 
     def detach_replica(self, context, instance_id):
         """Make a replica standalone, keeping its data (cast, 1.3)."""
-        replica_flow.detach(context, instance_id)
+        steps.submit(context, 'trove.instance.detach_replica', instance_id)
 
     def recover_builds(self):
         """Periodic: clean up builds (and cluster tasks) whose taskmanager

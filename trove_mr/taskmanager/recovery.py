@@ -2,10 +2,10 @@
 
 A taskmanager holds a lease on every instance it builds (``task_owner``
 = ``<host>:<boot id>``, ``task_updated`` renewed by one thread for all its
-builds). A build is *abandoned* when
+builds); a build resumed from the jobboard is adopted by the taskmanager
+that resumes it, and a build with a job on the board is never taken for
+abandoned. A build is *abandoned* when
 
-* its owner is this host under another boot id (this process replaced
-  the one that was building: nothing else runs under our host name),
 * its lease was not renewed for ``build_lease_expiry`` seconds, or
 * it is older than ``usage_timeout`` plus the lease expiry (whatever
   holds it should have given up).
@@ -35,6 +35,7 @@ from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
 from trove_mr.flows import compute
 from trove_mr.flows import database
+from trove_mr.flows import engine as flow_engine
 from trove_mr.flows import volume
 
 CONF = cfg.CONF
@@ -44,10 +45,6 @@ LOG = logging.getLogger(__name__)
 def make_owner(host=None):
     """A lease owner name unique to this process: ``<host>:<boot id>``."""
     return '%s:%s' % (host or CONF.host, uuid.uuid4().hex[:12])
-
-
-def owner_host(owner):
-    return (owner or '').rsplit(':', 1)[0]
 
 
 class LeaseKeeper:
@@ -92,6 +89,27 @@ class LeaseKeeper:
     def held(self):
         with self._lock:
             return set(self._held)
+
+    def adopt(self, context, instance_id):
+        """Hold the lease of a BUILDING instance whoever held it before.
+
+        For a job this process claimed (a build resumed after its
+        taskmanager died): the claim says nobody else runs it. Returns
+        whether the instance is still BUILDING.
+        """
+        with self._lock:
+            self._held.add(instance_id)
+        taken = db_api.instance_lease_take(
+            context, instance_id, self.owner, states.TASK_BUILDING,
+            expected_owner=False)
+        if taken:
+            self.start()
+        return taken
+
+    def release(self, instance_id):
+        """Stop renewing the lease of ``instance_id``."""
+        with self._lock:
+            self._held.discard(instance_id)
 
     @contextlib.contextmanager
     def hold(self, context, instance_id):
@@ -138,8 +156,6 @@ def is_abandoned(instance, owner, held=(), now=None):
         # a cast nobody took for usage_timeout is lost.
         return instance.created + datetime.timedelta(
             seconds=CONF.usage_timeout) + expiry < now
-    if owner_host(instance.task_owner) == owner_host(owner):
-        return True
     # A lease renewed by a live taskmanager is never taken away: its flow
     # enforces its own deadline (usage or restore timeout) and reverts.
     updated = instance.task_updated or instance.created
@@ -161,8 +177,14 @@ def recover_abandoned_builds(context, keeper):
     """
     owner = keeper.owner
     recovered = []
-    for instance in db_api.instance_builds_list(context):
-        if not is_abandoned(instance, owner, keeper.held()):
+    builds = db_api.instance_builds_list(context)
+    # A build with a job on the board is not abandoned: a taskmanager
+    # runs it, or will resume it (its flow has its own deadline).
+    with_jobs = flow_engine.open_resource_ids() if (
+        builds and flow_engine.jobboard_enabled()) else set()
+    for instance in builds:
+        if instance.id in with_jobs or \
+                not is_abandoned(instance, owner, keeper.held()):
             continue
         if not db_api.instance_lease_take(
                 context, instance.id, owner, states.TASK_BUILDING,

@@ -1,39 +1,68 @@
-"""The taskmanager service: its RPC server and its periodic work."""
+"""The taskmanager service: its RPC server, job conductor, periodic work."""
+
+from oslo_log import log as logging
 
 from trove_mr.common import cfg
 from trove_mr.common import rpc
 from trove_mr.common import service
+from trove_mr.flows import engine as flow_engine
+from trove_mr.taskmanager import conductor
 from trove_mr.taskmanager import manager
 from trove_mr.taskmanager import recovery
 from trove_mr.taskmanager import rpcapi
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+
+class TaskManagerService(service.RPCService):
+    """RPC server (casts become jobs) and job conductor (runs jobs).
+
+    On SIGTERM it stops taking casts and jobs first, then gives running
+    jobs ``[taskflow] shutdown_timeout`` seconds to reach a save point;
+    what is left goes back to the board for another taskmanager.
+    """
+
+    def __init__(self, host=None):
+        self.endpoint = None
+        self.job_conductor = None
+        super().__init__(rpcapi.TOPIC, self._make_endpoints,
+                         key_lookup=rpc.control_key_lookup, host=host)
+
+    def _make_endpoints(self):
+        # Runs in the worker process, after the fork.
+        self.endpoint = manager.TaskManager(host=self.host)
+        return [self.endpoint]
+
+    def start(self):
+        super().start()
+        if flow_engine.jobboard_enabled():
+            self.job_conductor = conductor.JobConductor(self.endpoint.keeper)
+            self.job_conductor.start()
+
+    def stop(self, graceful=True):
+        if self.job_conductor is not None:
+            self.job_conductor.stop()
+        if self.endpoint is not None:
+            self.endpoint.keeper.stop()
+        super().stop(graceful)
 
 
 def create_service(host=None):
-    """The RPC service of ``trove-mr-taskmanager``.
+    """The service of ``trove-mr-taskmanager``.
 
     Periodic work: recovery of abandoned builds (first run right after
     start-up) and the comparison of instances with their Nova servers.
     """
-    endpoints = []
-
-    def make_endpoints():
-        # Runs in the worker process, after the fork.
-        endpoints[:] = [manager.TaskManager(host=host)]
-        return list(endpoints)
-
-    rpc_service = service.RPCService(
-        rpcapi.TOPIC, make_endpoints, key_lookup=rpc.control_key_lookup,
-        host=host)
-    rpc_service.add_periodic_task(
+    tm_service = TaskManagerService(host=host)
+    tm_service.add_periodic_task(
         CONF.build_recovery_interval,
         recovery.guarded('Build recovery',
-                         lambda: endpoints[0].recover_builds()),
+                         lambda: tm_service.endpoint.recover_builds()),
         initial_delay=1)
-    rpc_service.add_periodic_task(
+    tm_service.add_periodic_task(
         CONF.nova_reconcile_interval,
         recovery.guarded('Server reconciliation',
-                         lambda: endpoints[0].reconcile_servers()),
+                         lambda: tm_service.endpoint.reconcile_servers()),
         initial_delay=CONF.nova_reconcile_interval)
-    return rpc_service
+    return tm_service

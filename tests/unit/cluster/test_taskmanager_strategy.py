@@ -1,15 +1,17 @@
 """The Redis taskmanager strategy with fake guests and fake builds."""
 
 import pytest
+from taskflow import task
+from taskflow.patterns import linear_flow
 
 from tests.unit.cluster.conftest import FakeGuests
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password
 from trove_mr.cluster.redis.flows import join as cluster_join
-from trove_mr.cluster.redis.flows import members as cluster_members
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.db.main import api as db_api
+from trove_mr.flows import create_instance
 
 CONF = cfg.CONF
 
@@ -82,22 +84,58 @@ def _cluster(databases, n=3):
     return ctx, cluster
 
 
+class FakeBuild(task.Task):
+    """A member build that ends NONE, or fails for the member chosen."""
+
+    failing = set()
+    built = []
+
+    def execute(self, context, instance_id, password, guest_config):
+        FakeBuild.built.append((instance_id, password, guest_config))
+        if instance_id in FakeBuild.failing:
+            raise RuntimeError('no server for %s' % instance_id)
+        db_api.instance_update(context, instance_id,
+                               {'task_status': 'NONE'})
+
+    def revert(self, context, instance_id, **kwargs):
+        db_api.instance_update(context, instance_id,
+                               {'task_status': 'ERROR'})
+
+
 @pytest.mark.parametrize('one_fails', [False, True])
 def test_create_ends_none_when_formed_and_failed_when_a_member_fails(
         databases, guests, monkeypatch, one_fails):
     ctx, cluster = _cluster(databases)
-    built = []
+    members = db_api.instances_by_cluster(ctx, cluster.id)
+    FakeBuild.built = []
+    FakeBuild.failing = {members[1].id} if one_fails else set()
 
-    def build_members(context, keeper, members, placements, pw, config):
-        built.append(([m.id for m in members], pw, config))
-        return {m.id: not (one_fails and i == 1)
-                for i, m in enumerate(members)}
-    monkeypatch.setattr(cluster_members, 'build_members', build_members)
-    tm = strategy.taskmanager_strategy('redis', None)
-    assert tm.create_cluster(ctx, cluster.id, {}) is (not one_fails)
-    task = db_api.cluster_get(ctx, cluster.id).task_name
-    assert task == ('FAILED' if one_fails else 'NONE')
-    assert built[0][1] == password.cluster_password(cluster.id)
-    assert built[0][2] == {'cluster_id': cluster.id}
+    def fake_subflow(prefix=''):
+        flow = linear_flow.Flow(prefix + 'fake-build')
+        flow.add(FakeBuild(name=prefix + 'build', rebind={
+            'instance_id': prefix + 'instance_id',
+            'guest_config': prefix + 'guest_config'}))
+        return flow
+    monkeypatch.setattr(create_instance, 'instance_subflow', fake_subflow)
+    CONF.set_override('jobboard_backend', 'none', group='taskflow')
+    try:
+        tm = strategy.taskmanager_strategy('redis', None)
+        tm.create_cluster(ctx, cluster.id,
+                          {m.id: {'region_name': 'RegionOne'}
+                           for m in members})
+    finally:
+        CONF.clear_override('jobboard_backend', group='taskflow')
+    task_name = db_api.cluster_get(ctx, cluster.id).task_name
+    assert task_name == ('FAILED' if one_fails else 'NONE')
+    assert sorted(b[0] for b in FakeBuild.built) == sorted(
+        m.id for m in members)
+    assert {b[1] for b in FakeBuild.built} == {
+        password.cluster_password(cluster.id)}
+    assert {b[2]['cluster']['cluster_id'] for b in FakeBuild.built} == {
+        cluster.id}
     slot_calls = [c for c in guests.calls if c[1] == 'cluster_addslots']
     assert len(slot_calls) == (0 if one_fails else 3)
+    if one_fails:
+        # The failure reverted every member the job was building.
+        assert {m.task_status for m in db_api.instances_by_cluster(
+            ctx, cluster.id)} == {'ERROR'}

@@ -14,6 +14,12 @@ from trove_mr.taskmanager import recovery
 CONF = cfg.CONF
 
 
+def _expire_lease(ctx, instance_id):
+    stale = rows.now() - datetime.timedelta(
+        seconds=CONF.build_lease_expiry + 1)
+    db_api.instance_update(ctx, instance_id, {'task_updated': stale})
+
+
 def _orphans(cloud, region, instance_id):
     """A volume and a server of a build cut short, ids never recorded."""
     fake = cloud[region]
@@ -24,11 +30,26 @@ def _orphans(cloud, region, instance_id):
     return server, volume
 
 
-def test_build_of_a_previous_boot_of_this_host_is_cleaned_up_at_once(
+def test_live_lease_of_another_process_of_this_host_is_left_alone(
+        cloud, make_instance, ctx):
+    # Several taskmanagers run on one host: another boot id's fresh
+    # lease is a live process's build, not an abandoned one.
+    instance = make_instance('RegionTwo')
+    assert db_api.instance_lease_take(ctx, instance.id, 'tm-1:otherboot',
+                                     states.TASK_BUILDING, None)
+    keeper = recovery.LeaseKeeper(ctx, 'tm-1:newboot')
+
+    assert recovery.recover_abandoned_builds(ctx, keeper) == []
+    assert db_api.instance_get(ctx, instance.id).task_status == \
+        states.TASK_BUILDING
+
+
+def test_build_of_a_dead_process_of_this_host_is_cleaned_up(
         cloud, make_instance, ctx):
     instance = make_instance('RegionTwo')
     assert db_api.instance_lease_take(ctx, instance.id, 'tm-1:oldboot',
                                      states.TASK_BUILDING, None)
+    _expire_lease(ctx, instance.id)
     _orphans(cloud, 'RegionTwo', instance.id)
     keeper = recovery.LeaseKeeper(ctx, 'tm-1:newboot')
 
