@@ -15,7 +15,6 @@ from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import states
-from trove_mr.db.api import api as api_db
 from trove_mr.db.api import quotas
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
@@ -107,22 +106,24 @@ class DeleteVolume(task.Task):
 
 
 class ForgetInstance(task.Task):
-    """Soft-delete the record, drop its cell mapping, give the quota back.
+    """Give the quota back and drop the cell mapping, then soft-delete.
 
-    The quota is released by whoever soft-deletes the row, so exactly
-    once however many times a delete is retried or runs concurrently.
+    The quota and the mapping go in one API database transaction, before
+    the record: run again after a crash at any point, this gives the
+    quota back exactly once (the mapping is the proof) and still removes
+    the record.
     """
 
     def execute(self, context, instance_id):
         try:
             instance = db_api.instance_get(context, instance_id)
+        except exceptions.InstanceNotFound:
+            return  # another delete finished first
+        quotas.release_instance(context, instance_id, instance.tenant_id,
+                                instance.volume_size)
+        try:
             db_api.instance_soft_delete(context, instance_id)
         except exceptions.InstanceNotFound:
-            return  # another delete finished first and released the quota
-        quotas.release(context, instance.tenant_id, instance.volume_size)
-        try:
-            api_db.instance_mapping_delete(context, instance_id)
-        except exceptions.ResourceMappingNotFound:
             pass
 
     def revert(self, *args, **kwargs):
@@ -134,7 +135,7 @@ def get_flow():
     flow = linear_flow.Flow('delete-instance')
     flow.add(database.MarkErrorOnRevert(expected=states.TASK_DELETING),
              StopGuest(), DeleteServer(), common.wait(WaitServerGone()),
-             DeleteVolume(), ForgetInstance())
+             guest.DeleteGuestQueues(), DeleteVolume(), ForgetInstance())
     return flow
 
 

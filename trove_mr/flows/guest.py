@@ -1,5 +1,6 @@
 """Tasks that talk to an instance's guest agent, or wait for its reports."""
 
+import kombu
 import oslo_messaging as messaging
 from oslo_log import log as logging
 from taskflow import task
@@ -72,6 +73,43 @@ def wait_for_status(context, instance_id, deadline, waiting_for,
         lambda: guest_status_reached(context, instance_id, waiting_for,
                                      since, wanted),
         deadline, waiting_for, interval=STATUS_POLL_INTERVAL)
+
+
+def guest_queues(instance_id):
+    """The queues a guest's RPC server declares on the bus."""
+    topic = guest_rpcapi.topic_for(instance_id)
+    return [topic, '%s.guest-%s' % (topic, instance_id)]
+
+
+def delete_guest_queues(instance_id):
+    """Remove a deleted instance's guest queues from the cell's bus.
+
+    Nothing reads them any more; left behind, they would collect every
+    message still sent to the instance. Best effort: a bus that cannot be
+    reached is logged, the delete goes on.
+    """
+    url = messaging.TransportURL.parse(CONF, CONF.transport_url)
+    if not url.hosts:
+        return
+    host = url.hosts[0]
+    try:
+        with kombu.Connection(hostname=host.hostname, port=host.port,
+                              userid=host.username, password=host.password,
+                              virtual_host=url.virtual_host or '/',
+                              connect_timeout=5) as conn:
+            channel = conn.channel()
+            for queue in guest_queues(instance_id):
+                channel.queue_delete(queue)
+    except Exception as exc:  # noqa: BLE001 - best effort
+        LOG.warning('Could not remove the queues of instance %s: %s',
+                    instance_id, exc)
+
+
+class DeleteGuestQueues(task.Task):
+    """Remove the instance's guest queues (its server is gone)."""
+
+    def execute(self, instance_id):
+        delete_guest_queues(instance_id)
 
 
 class GenerateRpcKey(task.Task):

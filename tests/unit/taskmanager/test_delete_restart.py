@@ -96,6 +96,11 @@ def test_restart_without_running_heartbeat_ends_in_error(
 def test_quota_comes_back_once_however_often_a_failed_delete_is_retried(
         cloud, make_instance, ctx, monkeypatch):
     instance = _built(ctx, make_instance)
+    # As the API does: the cell's mapping and the instance's.
+    cell = api_db.region_mapping_create(ctx, 'RegionOne', 'rabbit://h//',
+                                        'sqlite://')
+    api_db.instance_mapping_create(ctx, instance.id, cell.uuid,
+                                   instance.tenant_id)
     api_db.quota_reserve(ctx, instance.tenant_id, 'instances', 1, 10)
     api_db.quota_reserve(ctx, instance.tenant_id, 'volumes',
                          instance.volume_size, 100)

@@ -7,6 +7,7 @@ resource, so concurrent creates in every API worker never overshoot.
 
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.db import engines
 from trove_mr.db.api import api as api_db
 
 CONF = cfg.CONF
@@ -51,3 +52,20 @@ def release(context, project_id, volume_size):
     api_db.quota_release(context, project_id, INSTANCES, 1)
     if volume_size:
         api_db.quota_release(context, project_id, VOLUMES, volume_size)
+
+
+@engines.api_writer
+def release_instance(context, instance_id, project_id, volume_size):
+    """Forget an instance's mapping and give its quota back, once.
+
+    One API database transaction: the mapping's removal is the proof that
+    the quota was given back, so a delete run again after its
+    taskmanager died (or two deletes at once) never gives it twice.
+    Returns False when the mapping was gone already.
+    """
+    try:
+        api_db.instance_mapping_delete(context, instance_id)
+    except exceptions.ResourceMappingNotFound:
+        return False
+    release(context, project_id, volume_size)
+    return True
