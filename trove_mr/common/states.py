@@ -102,6 +102,9 @@ _TRANSITIONS = (
     (TASK_ERROR, 'delete', TASK_DELETING),
     (TASK_ERROR, 'restart', TASK_REBOOTING),
     (TASK_DELETING, 'fail', TASK_ERROR),
+    # A delete can always be asked again: the taskmanager joins the job
+    # on the board, or posts it again if it was lost.
+    (TASK_DELETING, 'delete', TASK_DELETING),
 )
 
 

@@ -27,6 +27,8 @@ import taskflow.engines
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import uuidutils
+from taskflow import states
+from taskflow import storage
 from taskflow.jobs import backends as job_backends
 from taskflow.persistence import backends as persistence_backends
 from taskflow.persistence import models
@@ -178,6 +180,14 @@ def submit(context, operation, factory, store, factory_kwargs=None,
     book = models.LogBook('%s %s' % (operation, resource_id or ''))
     flow_detail = models.FlowDetail(operation, uuidutils.generate_uuid())
     flow_detail.meta = {'operation': operation}
+    # The store is saved with the flow here, not first by whichever
+    # taskmanager loads the job: TaskFlow writes it in two steps then,
+    # and a taskmanager killed between them leaves a flow no engine loads.
+    injected = models.TaskDetail(storage.Storage.injector_name,
+                                 uuidutils.generate_uuid())
+    injected.results = dict(store)
+    injected.state = states.SUCCESS
+    flow_detail.add(injected)
     book.add(flow_detail)
     with contextlib.closing(persistence.get_connection()) as conn:
         conn.save_logbook(book)

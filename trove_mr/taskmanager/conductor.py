@@ -17,10 +17,12 @@ suspend at their next save point, and leaves their jobs to another
 taskmanager.
 """
 
+import contextlib
 import functools
 import threading
 
 from oslo_log import log as logging
+from taskflow import storage
 from taskflow.conductors.backends import impl_nonblocking
 from taskflow.listeners import base as listener_base
 
@@ -32,6 +34,8 @@ LOG = logging.getLogger(__name__)
 
 # Seconds between two attempts to reach an unreachable jobboard.
 RECONNECT_INTERVAL = 5
+# Times a job whose engine cannot be loaded goes back to the board.
+MAX_DISPATCH_FAILURES = 5
 
 
 class JobKeeper(listener_base.Listener):
@@ -79,14 +83,51 @@ class _Conductor(impl_nonblocking.NonBlockingConductor):
         super().__init__(name, board, **kwargs)
         self.keeper = keeper
         self.expiry = expiry
+        self._dispatch_failures = {}
 
     def _engine_from_job(self, job):
+        self._repair(job)
         engine = super()._engine_from_job(job)
         context, secrets = flow_engine.unseal(job.details['sealed'])
         engine.storage.inject(flow_engine.transient_values(context, secrets),
                               transient=True)
         engine.trove_context = context
         return engine
+
+    def _repair(self, job):
+        """Give an injector saved without results (TaskFlow writes it in
+        two steps; a taskmanager killed between them) empty ones."""
+        flow_detail = self._flow_detail_from_job(job)
+        injector = next((ad for ad in flow_detail
+                         if ad.name == storage.Storage.injector_name), None)
+        if injector is not None and injector.results is None:
+            injector.results = {}
+            with contextlib.closing(self._persistence.get_connection()) \
+                    as conn:
+                conn.update_atom_details(injector)
+
+    def _on_job_done(self, job, fut):
+        # TaskFlow trashes a job whose engine could not even be loaded; a
+        # database that was briefly unreachable must not lose an
+        # operation: the job goes back to the board, and only after
+        # MAX_DISPATCH_FAILURES tries is it trashed (and logged).
+        try:
+            fut.result()
+        except Exception:  # noqa: BLE001 - judged below
+            failures = self._dispatch_failures.get(job.uuid, 0) + 1
+            self._dispatch_failures[job.uuid] = failures
+            if failures < MAX_DISPATCH_FAILURES:
+                LOG.warning('Job %s could not be run (%d/%d); it goes back '
+                            'to the board', job.uuid, failures,
+                            MAX_DISPATCH_FAILURES, exc_info=True)
+                try:
+                    self._try_finish_job(job, False)
+                finally:
+                    self._dispatched.discard(fut)
+                return
+            LOG.error('Job %s could not be run %d times; trashed: %s',
+                      job.uuid, failures, job.details.get('operation'))
+        super()._on_job_done(job, fut)
 
     def _listeners_from_job(self, job, engine):
         listeners = super()._listeners_from_job(job, engine)

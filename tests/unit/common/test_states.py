@@ -32,13 +32,14 @@ def test_restart_while_building_is_a_conflict_naming_the_task():
     assert err.value.code == 409
 
 
-def test_delete_is_allowed_from_build_idle_and_error():
-    for task in (states.TASK_BUILDING, states.TASK_NONE, states.TASK_ERROR):
+def test_delete_is_allowed_from_build_idle_error_and_deleting():
+    for task in (states.TASK_BUILDING, states.TASK_NONE, states.TASK_ERROR,
+                 states.TASK_DELETING):
         assert states.next_task(task, 'delete') == states.TASK_DELETING
 
 
-def test_nothing_but_fail_leaves_deleting():
-    assert states.allowed_events(states.TASK_DELETING) == ['fail']
+def test_only_a_failure_leaves_deleting_and_a_delete_may_be_asked_again():
+    assert states.allowed_events(states.TASK_DELETING) == ['delete', 'fail']
 
 
 def test_cluster_building_task_is_shown_as_the_seed_names_it():

@@ -1,0 +1,264 @@
+"""SIGKILL one of a cell's two taskmanagers in the middle of operations.
+
+Every kind of operation (create, restart, backup, backup delete, instance
+delete, cluster create and delete) is started through the API and, at a
+random point of it, the taskmanager that runs its job is killed (the one
+holding the job's claim, else either). The other taskmanager claims the
+job once the claim lapses and resumes it; the killed one is started
+again. Every operation must complete, and at the end nothing is stuck in
+a task, nothing is left in Nova, Cinder, Swift or on the bus, and quota
+usage equals the rows.
+"""
+
+import contextlib
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+import pytest
+import swiftclient
+from taskflow.jobs import backends as job_backends
+from troveclient import exceptions as trove_exc
+
+from tests.fixtures import devenv
+from tests.functional.taskmanager import helpers
+
+KILLS_WANTED = 20
+TIMEOUT = 150
+
+
+@pytest.fixture(scope='module')
+def env():
+    system = devenv.DevEnv(tempfile.mkdtemp(prefix='trove-mr-kill-'),
+                           taskmanagers=2)
+    try:
+        system.start()
+    except Exception:
+        system.stop(remove=True)
+        raise
+    yield system
+    system.stop(remove=True)
+    shutil.rmtree(system.state_dir, ignore_errors=True)
+
+
+class Killer:
+    """Kills the taskmanager running a resource's job, and restarts it."""
+
+    def __init__(self, env):
+        self.env = env
+        self.kills = []
+        self.rng = random.Random(os.environ.get('TROVE_MR_KILL_SEED'))
+
+    def _owners(self):
+        """{conductor name: pid} from the taskmanagers' log lines."""
+        owners = {}
+        pattern = re.compile(r' (\d+) INFO trove_mr\.taskmanager\.conductor'
+                             r' .*Job conductor (\S+) claims')
+        path = os.path.join(self.env.log_dir, 'trove-mr-taskmanager.log')
+        with open(path) as f:
+            for line in f:
+                found = pattern.search(line)
+                if found:
+                    owners[found.group(2)] = int(found.group(1))
+        return owners
+
+    def _job_owner(self, resource_id):
+        """The conductor name holding a job of ``resource_id``, or None."""
+        taskflow = self.env.config()['taskflow']
+        board = job_backends.fetch(
+            taskflow['jobboard_name'],
+            {'board': 'redis', 'host': '127.0.0.1',
+             'port': self.env.jobboard_port,
+             'namespace': taskflow['jobboard_name']})
+        board.connect()
+        try:
+            for job in board.iterjobs(ensure_fresh=True):
+                if (job.details or {}).get('resource_id') == resource_id:
+                    try:
+                        return board.find_owner(job)
+                    except Exception:  # noqa: BLE001 - consumed meanwhile
+                        return None
+        finally:
+            board.close()
+        return None
+
+    def _process_of(self, owner):
+        pid = self._owners().get(owner)
+        if pid is None:
+            return None
+        for name in self.env.taskmanager_names():
+            proc = self.env.procs.get(name)
+            try:
+                if proc is not None and os.getpgid(pid) == proc.pid:
+                    return name
+            except ProcessLookupError:
+                return None
+        return None
+
+    def kill_during(self, kind, resource_id, max_delay):
+        """After a random delay, SIGKILL the job's taskmanager; restart."""
+        time.sleep(self.rng.uniform(0.1, max_delay))
+        owner = self._job_owner(resource_id)
+        name = self._process_of(owner) if owner else None
+        hit = name is not None
+        if name is None:
+            name = self.rng.choice(self.env.taskmanager_names())
+        self.env.stop_service(name, signal.SIGKILL)
+        self.kills.append((kind, hit))
+        self.env.start_service(name)
+
+
+def _small(trove):
+    return helpers.small_flavor(trove).id
+
+
+def _wait_backup(trove, backup_id, wanted='COMPLETED'):
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        backup = trove.backups.get(backup_id)
+        if backup.status == wanted:
+            return backup
+        assert backup.status not in ('FAILED', 'DELETE_FAILED'), \
+            backup._info
+        assert time.monotonic() < deadline, backup.status
+        time.sleep(0.5)
+
+
+def _wait_backup_gone(trove, backup_id):
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            trove.backups.get(backup_id)
+        except trove_exc.NotFound:
+            return
+        time.sleep(0.5)
+    raise AssertionError('backup %s not deleted' % backup_id)
+
+
+def _wait_cluster(trove, cluster_id, wanted='NONE'):
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        cluster = trove.clusters.get(cluster_id)
+        task = cluster.task['name']
+        if task == wanted:
+            return cluster
+        assert task != 'FAILED', cluster._info
+        assert time.monotonic() < deadline, task
+        time.sleep(0.5)
+
+
+def _wait_cluster_gone(trove, cluster_id):
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            trove.clusters.get(cluster_id)
+        except trove_exc.NotFound:
+            return
+        time.sleep(0.5)
+    raise AssertionError('cluster %s not deleted' % cluster_id)
+
+
+def _instance_round(env, killer, trove, index):
+    region = 'RegionTwo' if index % 2 else 'RegionOne'
+    created = trove.instances.create('kill-%d' % index, _small(trove),
+                                     volume={'size': 1}, region_name=region)
+    killer.kill_during('create', created.id, 3.0)
+    helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
+
+    trove.instances.restart(created.id)
+    killer.kill_during('restart', created.id, 1.5)
+    helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
+
+    backup = trove.backups.create('kill-bk-%d' % index, created.id)
+    killer.kill_during('backup', backup.id, 1.5)
+    backup = _wait_backup(trove, backup.id)
+    helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
+
+    trove.backups.delete(backup.id)
+    killer.kill_during('backup-delete', backup.id, 0.5)
+    _wait_backup_gone(trove, backup.id)
+
+    trove.instances.delete(created.id)
+    killer.kill_during('delete', created.id, 2.0)
+    helpers.wait_gone(trove, created.id, timeout=TIMEOUT)
+    return created.id, region, backup
+
+
+def _cluster_round(env, killer, trove):
+    flavor = _small(trove)
+    cluster = trove.clusters.create(
+        'kill-cluster', 'redis', '7.0',
+        instances=[{'flavorRef': flavor, 'volume': {'size': 1}},
+                   {'flavorRef': flavor, 'volume': {'size': 1},
+                    'region_name': 'RegionTwo'},
+                   {'flavorRef': flavor, 'volume': {'size': 1}}])
+    killer.kill_during('cluster-create', cluster.id, 4.0)
+    _wait_cluster(trove, cluster.id)
+    trove.clusters.delete(cluster.id)
+    killer.kill_during('cluster-delete', cluster.id, 2.0)
+    _wait_cluster_gone(trove, cluster.id)
+
+
+def _leftovers(env):
+    """Servers, volumes and guest queues of instances that are gone."""
+    left = []
+    for region in env.regions:
+        left += ['server %s' % s.name for s in
+                 helpers.nova(env, region).servers.list()]
+        left += ['volume %s' % v.name for v in
+                 helpers.cinder(env, region).volumes.list()]
+    out = subprocess.run(
+        ['rabbitmqctl', '-q', 'list_queues', '-p', env.vhost_of(
+            env.region_name), 'name'], capture_output=True, text=True,
+        timeout=60, check=True).stdout
+    left += ['queue %s' % q for q in out.split()
+             if q.startswith('guestagent.')]
+    return left
+
+
+def test_every_operation_completes_when_its_taskmanager_is_killed(env):
+    trove = env.trove('demo')
+    killer = Killer(env)
+    rounds = 0
+    backups = []
+    while len(killer.kills) < KILLS_WANTED - 2:
+        backups.append(_instance_round(env, killer, trove, rounds))
+        rounds += 1
+    _cluster_round(env, killer, trove)
+    kills = killer.kills
+    assert len(kills) >= KILLS_WANTED
+    assert {kind for kind, _hit in kills} == {
+        'create', 'restart', 'backup', 'backup-delete', 'delete',
+        'cluster-create', 'cluster-delete'}
+    print('kills (kind, hit the job runner): %s' % json.dumps(kills))
+
+    # Nothing stuck, nothing left, quota equals the rows.
+    assert trove.instances.list() == []
+    assert trove.clusters.list() == []
+    assert _leftovers(env) == []
+    session = env.session('demo')
+    for _instance_id, region, backup in backups:
+        swift = swiftclient.Connection(session=session,
+                                       os_options={'region_name': region})
+        container, name = backup.locationRef.rsplit('/', 2)[-2:]
+        with pytest.raises(swiftclient.ClientException):
+            swift.head_object(container, name)
+    usage = _quota_usage(env, session.get_project_id())
+    assert usage.get('instances', 0) == 0
+    assert usage.get('volumes', 0) == 0
+
+
+def _quota_usage(env, project_id):
+    """{resource: in_use} of a project, read from the API database."""
+    path = env.db_url('trove_mr_api.sqlite')[len('sqlite:///'):]
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return dict(db.execute(
+            'SELECT resource, in_use FROM quota_usages '
+            'WHERE project_id = ?', (project_id,)).fetchall())
