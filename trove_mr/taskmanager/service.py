@@ -3,6 +3,7 @@
 from trove_mr.common import cfg
 from trove_mr.common import rpc
 from trove_mr.common import service
+from trove_mr.db.main import api as db_api
 from trove_mr.taskmanager import manager
 from trove_mr.taskmanager import recovery
 from trove_mr.taskmanager import rpcapi
@@ -13,8 +14,11 @@ CONF = cfg.CONF
 def create_service(host=None):
     """The RPC service of ``trove-mr-taskmanager``.
 
-    Periodic work: recovery of abandoned builds (first run right after
-    start-up) and the comparison of instances with their Nova servers.
+    Periodic work: its heartbeat in the cell's database (written at
+    start-up, deleted on a clean stop; the API refuses actions of a cell
+    with no live taskmanager), recovery of abandoned builds (first run
+    right after start-up) and the comparison of instances with their Nova
+    servers.
     """
     endpoints = []
 
@@ -26,6 +30,8 @@ def create_service(host=None):
     rpc_service = service.RPCService(
         rpcapi.TOPIC, make_endpoints, key_lookup=rpc.control_key_lookup,
         host=host)
+    rpc_service.report_state(rpcapi.BINARY, db_api.service_heartbeat,
+                             db_api.service_delete)
     rpc_service.add_periodic_task(
         CONF.build_recovery_interval,
         recovery.guarded('Build recovery',
