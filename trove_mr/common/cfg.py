@@ -127,6 +127,17 @@ default_opts = [
                     'with their Nova servers (one list call per region); '
                     'instances whose server vanished or failed go to '
                     'ERROR.'),
+    cfg.IntOpt('report_interval', default=10, min=1,
+               help='Seconds between two heartbeats that each '
+                    'taskmanager and conductor process writes in its '
+                    'cell\'s database (the services table). The first is '
+                    'written at start-up; a clean stop deletes it.'),
+    cfg.IntOpt('service_down_time', default=60, min=1,
+               help='Seconds since its last heartbeat after which a '
+                    'taskmanager or conductor is considered down. The API '
+                    'refuses actions on resources of a cell none of whose '
+                    'taskmanagers is up, with 503 naming its region. Keep '
+                    'it several times report_interval.'),
 ]
 
 api_opts = [

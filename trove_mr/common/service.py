@@ -4,16 +4,24 @@
 launcher forks one worker process (cotyledon) that runs the service, and
 SIGTERM to the launcher stops the RPC server, waits for calls in flight
 and exits 0.
+
+A service that reports its state (``RPCService.report_state``) keeps a
+heartbeat row in its cell's database, as Nova's service group does: written
+at start-up, renewed every ``report_interval`` seconds, deleted on a clean
+stop before the RPC server drains, so that the API stops counting the
+process at once.
 """
 
 import sys
 import threading
+import uuid
 
 import oslo_messaging as messaging
 from oslo_log import log as logging
 from oslo_service import service
 
 from trove_mr.common import cfg
+from trove_mr.common import context as trove_context
 from trove_mr.common import rpc
 
 CONF = cfg.CONF
@@ -39,6 +47,11 @@ class RPCService(service.Service):
         self._periodic = []
         self._stopped = threading.Event()
         self.rpcserver = None
+        self.binary = None
+        self.boot_id = None
+        self._reporter = None
+        self._reporting = False
+        self._report_lock = threading.Lock()
 
     def add_periodic_task(self, interval, task, initial_delay=None):
         """Run ``task()`` every ``interval`` seconds while running.
@@ -49,19 +62,85 @@ class RPCService(service.Service):
         """
         self._periodic.append((interval, task, initial_delay))
 
+    def report_state(self, binary, record, forget):
+        """Keep a heartbeat of this process as ``binary`` while it runs.
+
+        ``record(context, host, binary, topic, boot_id,
+        forget_stale_after=seconds)`` writes the heartbeat: once when the
+        service starts, then every ``report_interval`` seconds;
+        ``forget(context, host, binary, boot_id)`` deletes it when the
+        service stops. The boot id is new at every start. To be called
+        before the service starts.
+        """
+        self.binary = binary
+        self._reporter = (record, forget)
+
     def start(self):
-        """Start the RPC server and the periodic tasks."""
+        """Start the RPC server, the heartbeat and the periodic tasks."""
         super().start()
         target = messaging.Target(topic=self.topic, server=self.host)
         self.rpcserver = rpc.get_server(
             target, self._endpoints_factory(),
             serializer=rpc.server_serializer(self._key_lookup))
         self.rpcserver.start()
+        if self._reporter is not None:
+            self._start_reporting()
         for interval, task, initial_delay in self._periodic:
             self.tg.add_timer(interval, self._guarded(task),
                               initial_delay=initial_delay)
         LOG.info('%s listening on topic %s as %s', self.__class__.__name__,
                  self.topic, self.host)
+
+    def _start_reporting(self):
+        if CONF.service_down_time <= CONF.report_interval:
+            LOG.warning('service_down_time (%d s) should be several times '
+                        'report_interval (%d s): services will seem down '
+                        'between two heartbeats.', CONF.service_down_time,
+                        CONF.report_interval)
+        # Made here, in the worker process: a worker the launcher starts
+        # again is a process of its own.
+        self.boot_id = uuid.uuid4().hex
+        self._reporting = True
+        # The first heartbeat before start() returns: a service that has
+        # just started counts as alive at once.
+        self._report()
+        self.tg.add_timer(CONF.report_interval, self._report,
+                          initial_delay=CONF.report_interval)
+
+    def _report_context(self):
+        return trove_context.get_admin_context(CONF.region_name)
+
+    def _report(self):
+        record, _forget = self._reporter
+        with self._report_lock:
+            if not self._reporting:
+                return
+            try:
+                record(self._report_context(), self.host, self.binary,
+                       self.topic, self.boot_id,
+                       forget_stale_after=CONF.service_down_time)
+            except Exception as exc:
+                # Only the error's type: its text may carry a database
+                # URL. The next heartbeat tries again.
+                LOG.warning('Could not record the heartbeat of %s on %s: '
+                            '%s', self.binary, self.host,
+                            type(exc).__name__)
+
+    def _stop_reporting(self):
+        if self._reporter is None:
+            return
+        _record, forget = self._reporter
+        with self._report_lock:
+            if not self._reporting:
+                return
+            self._reporting = False
+            try:
+                forget(self._report_context(), self.host, self.binary,
+                       self.boot_id)
+            except Exception as exc:
+                LOG.warning('Could not delete the heartbeat of %s on %s: '
+                            '%s; it expires after service_down_time.',
+                            self.binary, self.host, type(exc).__name__)
 
     @staticmethod
     def _guarded(task):
@@ -73,7 +152,11 @@ class RPCService(service.Service):
         return run
 
     def stop(self, graceful=True):
-        """Stop taking messages, finish those in flight, then stop."""
+        """Delete the heartbeat, stop taking messages, finish those in
+        flight, then stop."""
+        # First: while calls in flight finish, the API already refuses
+        # new work for this process.
+        self._stop_reporting()
         if self.rpcserver is not None:
             try:
                 self.rpcserver.stop()

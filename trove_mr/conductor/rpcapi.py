@@ -14,6 +14,8 @@ import oslo_messaging as messaging
 from trove_mr.common import rpc
 
 TOPIC = 'trove-mr-conductor'
+# The process's name in its cell's services table (its heartbeats).
+BINARY = 'trove-mr-conductor'
 
 
 class ConductorAPI:

@@ -1,10 +1,12 @@
-"""The conductor service: its RPC server and its heartbeat expiry task."""
+"""The conductor service: its RPC server, its own heartbeat and the guest
+heartbeat expiry task."""
 
 from trove_mr.common import cfg
 from trove_mr.common import rpc
 from trove_mr.common import service
 from trove_mr.conductor import manager
 from trove_mr.conductor import rpcapi
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 
@@ -26,9 +28,12 @@ def expiry_check_interval():
 
 
 def create_service():
-    """The conductor's RPC service with its heartbeat expiry task."""
+    """The conductor's RPC service with its own heartbeat in the cell's
+    database and the guest heartbeat expiry task."""
     conductor = service.RPCService(
         rpcapi.TOPIC, _endpoints, key_lookup=rpc.conductor_key_lookup)
+    conductor.report_state(rpcapi.BINARY, db_api.service_heartbeat,
+                           db_api.service_delete)
     interval = expiry_check_interval()
     conductor.add_periodic_task(interval, manager.mark_lost_guests,
                                 initial_delay=interval)

@@ -19,6 +19,8 @@ import oslo_messaging as messaging
 from trove_mr.common import rpc
 
 TOPIC = 'trove-mr-taskmanager'
+# The process's name in its cell's services table (its heartbeats).
+BINARY = 'trove-mr-taskmanager'
 
 
 class TaskManagerAPI:

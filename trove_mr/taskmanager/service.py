@@ -5,6 +5,7 @@ from oslo_log import log as logging
 from trove_mr.common import cfg
 from trove_mr.common import rpc
 from trove_mr.common import service
+from trove_mr.db.main import api as db_api
 from trove_mr.flows import engine as flow_engine
 from trove_mr.taskmanager import conductor
 from trove_mr.taskmanager import manager
@@ -41,6 +42,9 @@ class TaskManagerService(service.RPCService):
             self.job_conductor.start()
 
     def stop(self, graceful=True):
+        # The heartbeat goes first: the API refuses new work for this
+        # process while its jobs reach a save point.
+        self._stop_reporting()
         if self.job_conductor is not None:
             self.job_conductor.stop()
         if self.endpoint is not None:
@@ -51,10 +55,15 @@ class TaskManagerService(service.RPCService):
 def create_service(host=None):
     """The service of ``trove-mr-taskmanager``.
 
-    Periodic work: recovery of abandoned builds (first run right after
-    start-up) and the comparison of instances with their Nova servers.
+    Periodic work: its heartbeat in the cell's database (written at
+    start-up, deleted on a clean stop; the API refuses actions of a cell
+    with no live taskmanager), recovery of abandoned builds (first run
+    right after start-up) and the comparison of instances with their Nova
+    servers.
     """
     tm_service = TaskManagerService(host=host)
+    tm_service.report_state(rpcapi.BINARY, db_api.service_heartbeat,
+                            db_api.service_delete)
     tm_service.add_periodic_task(
         CONF.build_recovery_interval,
         recovery.guarded('Build recovery',

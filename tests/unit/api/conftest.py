@@ -2,12 +2,15 @@
 databases, with fakes at the boundary (Glance, Nova, the catalog's
 regions and the taskmanager RPC client)."""
 
+import datetime
 import types
 
 import pytest
+import sqlalchemy as sa
 import webob
 from glanceclient import exc as glance_exc
 from oslo_serialization import jsonutils
+from sqlalchemy import pool
 
 from trove_mr.api import hooks
 from trove_mr.api import wsgi
@@ -20,8 +23,11 @@ from trove_mr.common import regions
 from trove_mr.db import cells
 from trove_mr.db import engines
 from trove_mr.db import migration
+from trove_mr.db import rows
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
+from trove_mr.db.main import models
+from trove_mr.taskmanager import rpcapi as taskmanager_rpcapi
 
 CONF = cfg.CONF
 MEMBER = {'X-Project-Id': 'p1', 'X-User-Id': 'u1', 'X-Roles': 'member'}
@@ -60,6 +66,21 @@ class FakeTaskManagerAPI:
 
     def restart_instance(self, context, *args, **kwargs):
         self._record('restart_instance', context, *args, **kwargs)
+
+    def create_backup(self, context, *args, **kwargs):
+        self._record('create_backup', context, *args, **kwargs)
+
+    def delete_backup(self, context, *args, **kwargs):
+        self._record('delete_backup', context, *args, **kwargs)
+
+    def promote_to_replica_source(self, context, *args, **kwargs):
+        self._record('promote_to_replica_source', context, *args, **kwargs)
+
+    def eject_replica_source(self, context, *args, **kwargs):
+        self._record('eject_replica_source', context, *args, **kwargs)
+
+    def detach_replica(self, context, *args, **kwargs):
+        self._record('detach_replica', context, *args, **kwargs)
 
 
 class FakeGlance:
@@ -136,11 +157,53 @@ def databases(tmp_path):
     db_api.datastore_version_create(ctx, 'redis', {
         'name': '6.2', 'manager': 'redis', 'image_name': 'trove-mr-redis',
         'active': False})
+    # A live taskmanager of the cell: the API refuses actions without.
+    taskmanager_heartbeat(ctx)
     yield urls
     engines.dispose_all()
     cells.clear_cache()
     CONF.clear_override('connection', group='database')
     CONF.clear_override('connection', group='api_database')
+
+
+def taskmanager_heartbeat(cctx, boot_id='unit-tests'):
+    """A fresh heartbeat of a taskmanager in ``cctx``'s cell."""
+    return db_api.service_heartbeat(cctx, 'tm-host',
+                                    taskmanager_rpcapi.BINARY,
+                                    taskmanager_rpcapi.TOPIC, boot_id)
+
+
+def stale_taskmanager(cctx):
+    """Make the heartbeats of ``cctx``'s cell one second too old."""
+    seen = rows.now() - datetime.timedelta(
+        seconds=CONF.service_down_time + 1)
+    manager = engines.region_context_manager(cctx)
+    with manager.writer.get_engine().begin() as conn:
+        conn.execute(sa.update(models.Service.__table__)
+                     .values(last_seen_up=seen))
+
+
+# What an action may change: every row of these tables is compared.
+_CHANGING_TABLES = ('instances', 'instance_status', 'clusters', 'backups',
+                    'instance_mappings', 'cluster_mappings', 'quota_usages')
+
+
+def snapshot(*urls):
+    """Every row of the tables an action may change, in each database."""
+    state = {}
+    for url in urls:
+        engine = sa.create_engine(url, poolclass=pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                present = set(sa.inspect(conn).get_table_names())
+                for table in _CHANGING_TABLES:
+                    if table in present:
+                        state[url, table] = sorted(
+                            repr(tuple(row)) for row in conn.execute(
+                                sa.text('SELECT * FROM %s' % table)))
+        finally:
+            engine.dispose()
+    return state
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from oslo_utils import uuidutils
 from tests.unit.api.conftest import CONF
 from tests.unit.api.conftest import MEMBER
 from tests.unit.api.conftest import call
+from tests.unit.api.conftest import stale_taskmanager
+from tests.unit.api.conftest import taskmanager_heartbeat
 from trove_mr.api.domain import scatter
 from trove_mr.api.schemas import instances as schemas
 from trove_mr.common import context as trove_context
@@ -38,6 +40,7 @@ def two_cells(api, databases, tmp_path):
             'name': '7.0', 'manager': 'redis',
             'image_name': 'trove-mr-redis', 'active': True,
             'default': True})
+        taskmanager_heartbeat(cctx)
     CONF.set_override('instance_list_scope', 'global', group='api')
     yield {'RegionOne': api_db.region_mapping_get(ctx, 'RegionOne'),
            'RegionTwo': two, 'ctx': ctx, 'tmp': tmp_path}
@@ -144,6 +147,36 @@ def test_show_and_delete_in_a_cell_that_is_down_answer_503(api, two_cells,
         assert 'RegionTwo' in answer.json['serviceUnavailable']['message']
     assert taskmanager.casts == []
     assert call(api, '%s/%s' % (BASE, in_one)).status_int == 200
+
+
+def test_an_action_needs_a_live_taskmanager_of_the_owning_cell(
+        api, taskmanager, two_cells):
+    in_two = _put(two_cells, 'RegionTwo', 1)
+    in_one = _put(two_cells, 'RegionOne', 2)
+    with cells.target_cell(two_cells['ctx'], two_cells['RegionTwo']) \
+            as cctx:
+        stale_taskmanager(cctx)
+
+    refused = call(api, '%s/%s' % (BASE, in_two), 'DELETE',
+                   headers=MEMBER)
+    assert refused.status_int == 503
+    assert refused.json['serviceUnavailable']['message'] == (
+        'No taskmanager of region RegionTwo is alive; nothing was changed. '
+        'Try again later.')
+    with cells.target_cell(two_cells['ctx'], two_cells['RegionTwo']) \
+            as cctx:
+        assert db_api.instance_get(cctx, in_two).task_status == 'NONE'
+    assert call(api, '%s/%s' % (BASE, in_one),
+                'DELETE').status_int == 202
+
+    # RegionTwo's taskmanager back, RegionOne's gone: the other way round.
+    with cells.target_cell(two_cells['ctx'], two_cells['RegionTwo']) \
+            as cctx:
+        taskmanager_heartbeat(cctx)
+    stale_taskmanager(two_cells['ctx'])
+    assert call(api, '%s/%s' % (BASE, in_two),
+                'DELETE').status_int == 202
+    assert [c[0] for c in taskmanager.casts] == ['delete_instance'] * 2
 
 
 def test_gather_names_a_cell_slower_than_the_timeout(two_cells):

@@ -268,7 +268,7 @@ def test_unknown_action_is_a_400(api):
     assert "'resize'" in answer.json['badRequest']['message']
 
 
-def test_delete_casts_keeps_quota_for_the_taskmanager_and_refuses_again(
+def test_delete_casts_keeps_quota_for_the_taskmanager_and_may_be_asked_again(
         api, taskmanager):
     view = _create(api, volume={'size': 3})
     url = '%s/%s' % (BASE, view['id'])
@@ -277,7 +277,11 @@ def test_delete_casts_keeps_quota_for_the_taskmanager_and_refuses_again(
     # Released when the taskmanager has deleted it, not before.
     assert _usage() == {'instances': 1, 'volumes': 3}
     assert call(api, url).json['instance']['status'] == 'SHUTDOWN'
-    assert call(api, url, 'DELETE').status_int == 409
+    # A delete can always be asked again: it is cast again (the
+    # taskmanager joins the job on the board), the quota is still kept.
+    assert call(api, url, 'DELETE').status_int == 202
+    assert [c[0] for c in taskmanager.casts[-2:]] == ['delete_instance'] * 2
+    assert _usage() == {'instances': 1, 'volumes': 3}
 
 
 def test_error_instance_shows_its_fault(api):

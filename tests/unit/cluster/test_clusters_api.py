@@ -6,6 +6,9 @@ import pytest
 
 from tests.unit.api.conftest import OTHER
 from tests.unit.api.conftest import call
+from tests.unit.api.conftest import snapshot
+from tests.unit.api.conftest import stale_taskmanager
+from tests.unit.api.conftest import taskmanager_heartbeat
 from trove_mr.api.schemas import clusters as schemas
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
@@ -211,3 +214,57 @@ def test_delete_without_a_taskmanager_is_503_and_leaves_the_task(
     url = '%s/%s' % (BASE, cluster['id'])
     assert call(api, url, 'DELETE').status_int == 503
     assert call(api, url).json['cluster']['task']['name'] == 'NONE'
+
+
+NO_TASKMANAGER = ('No taskmanager of region RegionOne is alive; nothing '
+                  'was changed. Try again later.')
+
+
+def _cluster(api):
+    cluster = _create(api).json['cluster']
+    _settle(cluster['id'])
+    return cluster
+
+
+def _shrink(cluster):
+    leaving = cluster['instances'][2]['id']
+    return ('%s/%s/action' % (BASE, cluster['id']), 'POST',
+            {'shrink': [{'id': leaving}]})
+
+
+# (what is asked, how it is asked on a fresh setup, the cast it makes)
+ACTIONS = [
+    ('create', lambda api: (BASE, 'POST', {'cluster': {
+        'name': 'c2', 'datastore': {'type': 'redis', 'version': '7.0'},
+        'instances': [_member(), _member()]}}), 'create_cluster'),
+    ('grow', lambda api: ('%s/%s/action' % (BASE, _cluster(api)['id']),
+                          'POST', {'grow': [_member()]}), 'grow_cluster'),
+    ('shrink', lambda api: _shrink(_cluster(api)), 'shrink_cluster'),
+    ('delete', lambda api: ('%s/%s' % (BASE, _cluster(api)['id']),
+                            'DELETE', None), 'delete_cluster'),
+]
+
+
+@pytest.mark.parametrize('what, setup, cast', ACTIONS,
+                         ids=[a[0] for a in ACTIONS])
+def test_action_without_a_live_taskmanager_is_503_and_changes_nothing(
+        api, databases, taskmanager, guests, what, setup, cast):
+    path, method, body = setup(api)
+    taskmanager.casts.clear()
+    ctx = trove_context.get_admin_context()
+    stale_taskmanager(ctx)
+    before = snapshot(databases['region'], databases['api'])
+
+    answer = call(api, path, method, body)
+
+    assert answer.status_int == 503, answer.text
+    assert answer.json['serviceUnavailable']['message'] == NO_TASKMANAGER
+    assert snapshot(databases['region'], databases['api']) == before
+    assert taskmanager.casts == []
+    # Refused before the guests were asked anything.
+    assert guests.calls == []
+
+    taskmanager_heartbeat(ctx)
+    answer = call(api, path, method, body)
+    assert answer.status_int == 202, answer.text
+    assert [c[0] for c in taskmanager.casts] == [cast]

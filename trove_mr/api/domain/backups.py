@@ -11,6 +11,7 @@ from oslo_utils import uuidutils
 
 from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
+from trove_mr.api.domain import services
 from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import clients
@@ -65,6 +66,7 @@ def create(context, tenant_id, body, taskmanager_api):
                 'No object store of project %s is published in region %s; '
                 'backups cannot be stored there.'
                 % (tenant_id, instance.region_name))
+        services.require_taskmanager(cctx)
         instance_domain.transition(cctx, instance, 'backup')
         backup_id = uuidutils.generate_uuid()
         # The control plane names the object: a guest's report never
@@ -146,5 +148,7 @@ def delete(context, tenant_id, backup_id, taskmanager_api):
         raise exceptions.Conflict('Backup %s is %s; wait until it is '
                                   'COMPLETED or FAILED.' % (row.id,
                                                             row.state))
+    # Backup records are in this API's own cell, as its taskmanagers.
+    services.require_taskmanager(context)
     taskmanager_api.delete_backup(context, backup_id)
     return row

@@ -13,6 +13,7 @@ from oslo_utils import uuidutils
 from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.api.domain import placement as placement_domain
+from trove_mr.api.domain import services
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password as cluster_password
 from trove_mr.common import cfg
@@ -119,6 +120,8 @@ def create(context, tenant_id, body, taskmanager_api):
     plans = api_strategy.member_plans(body['instances'], body['name'])
     home_cell = instance_domain.local_cell(context)
     placements = _placements(context, version, plans, home_cell)
+    with cells.owning_cell(context, home_cell) as cctx:
+        services.require_taskmanager(cctx)
     _reserve(context, tenant_id, plans)
     cluster_id = uuidutils.generate_uuid()
     written = False
@@ -267,6 +270,7 @@ def grow(context, tenant_id, cluster_id, specs, taskmanager_api):
         version = cluster.datastore_version
         home_cell = _owning_cell(context, cluster_id)
         placements = _placements(context, version, plans, home_cell)
+        services.require_taskmanager(cctx)
         _reserve(context, tenant_id, plans)
         locked = False
         try:
@@ -305,6 +309,8 @@ def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api):
             raise exceptions.BadRequest(
                 'A shrink cannot remove every member; delete the cluster '
                 'instead.')
+        # Before asking the guests too: they are slower than the check.
+        services.require_taskmanager(cctx)
         node_ids = strategy.api_strategy(
             _manager(cluster)).shrink_node_ids(cctx, removed)
         _lock(cctx, cluster, 'SHRINKING_CLUSTER',
@@ -321,6 +327,7 @@ def delete(context, tenant_id, cluster_id, taskmanager_api):
     """Delete a cluster with every member (task DELETING); 202."""
     with _in_cell(context, cluster_id) as cctx:
         cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
+        services.require_taskmanager(cctx)
         _lock(cctx, cluster, 'DELETING',
               allowed=('NONE', 'FAILED', 'DELETING'))
         _cast_or_unlock(cctx, cluster, 'DELETING',

@@ -14,6 +14,7 @@ from oslo_utils import uuidutils
 
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
+from trove_mr.api.domain import services
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import rpc
@@ -145,7 +146,8 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     ``body`` is the validated ``instance`` object. Returns
     ``(instance row, password)``; the password (generated unless given)
     is shown once, never stored.
-    Nothing is reserved or written before every check passed.
+    Nothing is reserved or written before every check passed, the
+    owning cell's live taskmanager included (503 naming its region).
     """
     _refuse_unsupported(body)
     volume_size, volume_type = _volume_size(body)
@@ -155,6 +157,8 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     placement = placement_domain.decide(context, version, body['flavorRef'],
                                         region_name, home_cell)
     backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))
+    with cells.owning_cell(context, home_cell) as cctx:
+        services.require_taskmanager(cctx)
 
     quotas.reserve(context, tenant_id, volume_size)
     instance_id = uuidutils.generate_uuid()
@@ -310,6 +314,7 @@ def restart(context, tenant_id, instance_id, taskmanager_api):
             raise exceptions.BadRequest(
                 'Instance %s is a member of cluster %s; act on the cluster.'
                 % (instance_id, row.cluster_id))
+        services.require_taskmanager(cctx)
         previous = row.task_status
         row = transition(cctx, row, 'restart')
         _cast_or_undo(cctx, row, previous, taskmanager_api.restart_instance)
@@ -325,6 +330,7 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
             raise exceptions.BadRequest(
                 'Instance %s is a member of cluster %s; delete the cluster '
                 'or shrink it.' % (instance_id, row.cluster_id))
+        services.require_taskmanager(cctx)
         previous = row.task_status
         row = transition(cctx, row, 'delete')
         _cast_or_undo(cctx, row, previous, taskmanager_api.delete_instance)

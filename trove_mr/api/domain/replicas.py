@@ -11,6 +11,7 @@ DETACHING) so that two actions never run at once on one instance.
 import secrets
 
 from trove_mr.api.domain import instances as instance_domain
+from trove_mr.api.domain import services
 from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db import cells
@@ -104,6 +105,7 @@ def replica_action(context, tenant_id, instance_id, action,
         elif not row.replica_of_id:
             raise exceptions.BadRequest('Instance %s is not a replica.'
                                         % row.id)
+        services.require_taskmanager(cctx)
         row = instance_domain.transition(cctx, row, event)
         getattr(taskmanager_api, method)(cctx, instance_id)
     return row

@@ -21,6 +21,7 @@ from trove_mr.db.main import guest_reports
 from trove_mr.db.main import heartbeats
 from trove_mr.db.main import instances
 from trove_mr.db.main import leases
+from trove_mr.db.main import services
 
 # Datastores and their versions.
 datastore_create = datastores.datastore_create
@@ -86,3 +87,9 @@ instance_builds_list = leases.instance_builds_list
 instance_rpc_key_set = leases.instance_rpc_key_set
 instance_rpc_key_get = leases.instance_rpc_key_get
 clusters_busy_since = leases.clusters_busy_since
+
+# Heartbeats of the cell's taskmanager and conductor processes.
+service_heartbeat = services.service_heartbeat
+service_get_all = services.service_get_all
+service_alive_count = services.service_alive_count
+service_delete = services.service_delete

@@ -175,3 +175,33 @@ class Backup(RegionBase):
     updated = sa.Column(types.Timestamp, nullable=True)
     deleted = sa.Column(sa.Boolean, nullable=False, default=False)
     deleted_at = sa.Column(types.Timestamp, nullable=True)
+
+
+class Service(RegionBase):
+    """One running taskmanager or conductor process of this cell.
+
+    As Nova's service group: each process upserts its row every
+    ``report_interval`` seconds and deletes it on a clean stop; a row not
+    seen for ``service_down_time`` seconds is a process that is gone.
+    ``boot_id`` tells apart two processes started with the same ``host``.
+    """
+
+    __tablename__ = 'services'
+    __table_args__ = (
+        sa.UniqueConstraint('host', 'binary', 'boot_id',
+                            name='uniq_services0host0binary0boot_id'),
+        sa.Index('services_binary_last_seen_up_idx',
+                 'binary', 'last_seen_up'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    host = sa.Column(sa.String(255), nullable=False)
+    # 'trove-mr-taskmanager' or 'trove-mr-conductor'.
+    binary = sa.Column(sa.String(255), nullable=False)
+    topic = sa.Column(sa.String(255), nullable=True)
+    boot_id = sa.Column(sa.String(36), nullable=False)
+    report_count = sa.Column(sa.Integer, nullable=False, default=0)
+    disabled = sa.Column(sa.Boolean, nullable=False, default=False)
+    created_at = sa.Column(types.Timestamp, nullable=False)
+    last_seen_up = sa.Column(types.Timestamp, nullable=False)
