@@ -11,6 +11,7 @@ import time
 import oslo_messaging as messaging
 import pytest
 import taskflow.engines
+from oslo_messaging import opts as messaging_opts
 from taskflow import task
 from taskflow.patterns import linear_flow
 
@@ -80,7 +81,10 @@ class Collector:
 def conf():
     """CONF with the notification options; overrides undone after."""
     CONF([], project='trove-mr')
-    notifications.enabled()  # registers the options
+    # Registered by oslo.messaging once a transport is made; here so that
+    # tests can override them before.
+    CONF.register_opts(dict(messaging_opts.list_opts())[None])
+    notifications.enabled()  # registers the notification options
     done = []
 
     def override(name, value, group=GROUP):

@@ -4,6 +4,7 @@ import datetime
 
 import oslo_messaging as messaging
 import pytest
+from oslo_messaging import opts as messaging_opts
 from oslo_messaging.notify import _impl_test
 
 from tests.unit.db.conftest import ctx  # noqa: F401
@@ -23,7 +24,10 @@ GROUP = 'oslo_messaging_notifications'
 def conf():
     """CONF with the notification options registered; reset after."""
     CONF([], project='trove-mr')
-    notifications.enabled()  # registers the options
+    # Registered by oslo.messaging once a transport is made; here so that
+    # tests can override them before.
+    CONF.register_opts(dict(messaging_opts.list_opts())[None])
+    notifications.enabled()  # registers the notification options
     set_in_group = []
 
     def override(name, value, group=GROUP):
