@@ -2,7 +2,8 @@
 
 Each test run gets its own ``control_exchange`` on the shared RabbitMQ, so
 runs in parallel (and a ./run.sh deployment) never take each other's
-messages.
+messages. Tests whose queue names are fixed (notifications) get a virtual
+host of their own instead (``rabbit_vhost``).
 """
 
 import os
@@ -104,6 +105,35 @@ def wait_until(check, timeout=30, service=None):
                 raise AssertionError('%s exited:\n%s'
                                      % (service.name, service.log())) from exc
             time.sleep(0.3)
+
+
+def rabbitmqctl(*args):
+    """Run ``rabbitmqctl -q <args>``; its output."""
+    return subprocess.run(
+        ['rabbitmqctl', '-q'] + list(args), check=True, capture_output=True,
+        text=True, timeout=60).stdout
+
+
+@pytest.fixture
+def rabbit_vhost():
+    """make() -> name of a new RabbitMQ virtual host for guest, removed
+    after the test; its URL is TRANSPORT_URL + name."""
+    made = []
+
+    def make():
+        name = 'trove-mr-test-' + uuid.uuid4().hex[:12]
+        rabbitmqctl('add_vhost', name)
+        made.append(name)
+        rabbitmqctl('set_permissions', '-p', name, 'guest', '.*', '.*',
+                    '.*')
+        return name
+
+    yield make
+    for name in made:
+        try:
+            rabbitmqctl('delete_vhost', name)
+        except (subprocess.SubprocessError, OSError):
+            pass
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 BIN = os.path.dirname(sys.executable)
 
-# Every option running-in-production.rst and redis-clustering.rst name.
+# Every option running-in-production.rst, redis-clustering.rst and
+# doc/notifications.rst name.
 REQUIRED = {
     'DEFAULT': [
         'enable_secure_rpc_messaging', 'taskmanager_rpc_encr_key',
@@ -28,6 +29,8 @@ REQUIRED = {
     'redis': ['cluster_support', 'api_strategy', 'taskmanager_strategy',
               'guestagent_strategy'],
     'keystone_authtoken': ['www_authenticate_uri', 'auth_type'],
+    'oslo_messaging_notifications': ['driver', 'transport_url', 'topics',
+                                     'retry'],
 }
 
 

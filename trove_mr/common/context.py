@@ -25,6 +25,9 @@ class RequestContext(context.RequestContext):
         # call does not travel.
         self.db_connection = None
         self.cell_transport = None
+        # The URL of cell_transport's bus, for notifications
+        # (trove_mr.common.notifications), which need their own transport.
+        self.cell_transport_url = None
         self.cell_name = None
 
     @classmethod
@@ -59,6 +62,7 @@ class RequestContext(context.RequestContext):
             ctx.roles.append('admin')
         ctx.db_connection = self.db_connection
         ctx.cell_transport = self.cell_transport
+        ctx.cell_transport_url = self.cell_transport_url
         ctx.cell_name = self.cell_name
         return ctx
 

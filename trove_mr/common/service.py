@@ -22,6 +22,7 @@ from oslo_service import service
 
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
+from trove_mr.common import notifications
 from trove_mr.common import rpc
 
 CONF = cfg.CONF
@@ -165,6 +166,7 @@ class RPCService(service.Service):
                 LOG.exception('Error stopping the RPC server')
         super().stop(graceful)
         rpc.cleanup()
+        notifications.cleanup()
         self._stopped.set()
         LOG.info('Stopped %s on topic %s', self.__class__.__name__,
                  self.topic)

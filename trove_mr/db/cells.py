@@ -58,9 +58,11 @@ def set_target_cell(context, mapping):
     if mapping is None:
         context.db_connection = None
         context.cell_transport = None
+        context.cell_transport_url = None
         context.cell_name = None
         return
     context.db_connection, context.cell_transport = _cell_endpoints(mapping)
+    context.cell_transport_url = mapping.transport_url
     context.cell_name = mapping.name
 
 

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import pool
 
-from tests.functional.api import helpers
 from tests.fixtures import devenv
+from tests.functional.api import helpers
 
 REFUSED = ('No taskmanager of region RegionOne is alive; nothing was '
            'changed. Try again later.')
