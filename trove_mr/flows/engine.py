@@ -36,6 +36,9 @@ from taskflow.persistence import models
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import crypto
+from trove_mr.common import notifications
+from trove_mr.db.main import api as db_api
+from trove_mr.flows import notify
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -171,7 +174,8 @@ def submit(context, operation, factory, store, factory_kwargs=None,
     factory_kwargs = dict(factory_kwargs or {})
     if not jobboard_enabled():
         try:
-            run_here(context, factory, store, factory_kwargs, secrets)
+            run_here(context, factory, store, factory_kwargs, secrets,
+                     operation, resource_type, resource_id)
         except Exception:  # noqa: BLE001 - the flow recorded its failure
             LOG.exception('%s of %s %s failed', operation, resource_type,
                           resource_id)
@@ -205,7 +209,8 @@ def submit(context, operation, factory, store, factory_kwargs=None,
     return job.uuid
 
 
-def run_here(context, factory, store, factory_kwargs=None, secrets=None):
+def run_here(context, factory, store, factory_kwargs=None, secrets=None,
+             operation=None, resource_type=None, resource_id=None):
     """Run a flow in this thread with an in-memory engine; raises its
     failure after reverting."""
     flow = factory(**dict(factory_kwargs or {}))
@@ -213,7 +218,40 @@ def run_here(context, factory, store, factory_kwargs=None, secrets=None):
                                    max_workers=MAX_WORKERS)
     engine.storage.inject(transient_values(context, secrets),
                           transient=True)
-    engine.run()
+    listener = notifier(engine, context, operation, resource_type,
+                        resource_id)
+    with listener or contextlib.nullcontext():
+        engine.run()
+
+
+def _payload_factory(context, resource_type, resource_id):
+    """``() -> payload`` of a resource's current row."""
+    def payload():
+        if resource_type == 'cluster':
+            return notifications.cluster_payload(
+                db_api.cluster_get(context, resource_id),
+                db_api.instances_by_cluster(context, resource_id),
+                user_id=context.user_id)
+        if resource_type == 'backup':
+            return notifications.backup_payload(
+                db_api.backup_get(context, resource_id),
+                user_id=context.user_id)
+        return notifications.instance_payload(
+            db_api.instance_get(context, resource_id),
+            user_id=context.user_id)
+    return payload
+
+
+def notifier(engine, context, operation, resource_type, resource_id,
+             resumed=False):
+    """The start/end/error notifier of an operation's engine, or None
+    when notifications are off."""
+    if not operation or not resource_id or not notifications.enabled():
+        return None
+    return notify.OperationNotifier(
+        engine, operation, lambda: context,
+        _payload_factory(context, resource_type, resource_id),
+        resumed=resumed)
 
 
 def jobs(board=None):

@@ -10,6 +10,7 @@ safe to run twice.
 from taskflow import task
 from taskflow.patterns import linear_flow
 
+from trove_mr.common import notifications
 from trove_mr.flows import engine
 from trove_mr.flows import replica
 from trove_mr.flows import restart_instance
@@ -17,10 +18,10 @@ from trove_mr.flows import restart_instance
 # Operation name -> procedure(context, instance_id). Only these can run:
 # a job names its step, never code.
 STEPS = {
-    'trove.instance.restart': restart_instance.run,
-    'trove.instance.promote_to_replica_source': replica.promote,
-    'trove.instance.eject_replica_source': replica.eject,
-    'trove.instance.detach_replica': replica.detach,
+    notifications.INSTANCE_RESTART: restart_instance.run,
+    notifications.INSTANCE_PROMOTE: replica.promote,
+    notifications.INSTANCE_EJECT: replica.eject,
+    notifications.INSTANCE_DETACH: replica.detach,
 }
 
 

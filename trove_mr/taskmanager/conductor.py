@@ -133,6 +133,12 @@ class _Conductor(impl_nonblocking.NonBlockingConductor):
         listeners = super()._listeners_from_job(job, engine)
         listeners.append(JobKeeper(engine, job, self.keeper,
                                    engine.trove_context, self.expiry))
+        details = job.details or {}
+        notifier = flow_engine.notifier(
+            engine, engine.trove_context, details.get('operation'),
+            details.get('resource_type'), details.get('resource_id'))
+        if notifier is not None:
+            listeners.append(notifier)
         return listeners
 
 

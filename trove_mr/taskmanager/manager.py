@@ -13,6 +13,7 @@ from trove_mr.cluster import strategy as cluster_strategy
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import exceptions
+from trove_mr.common import notifications
 from trove_mr.common import states
 from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db.main import api as db_api
@@ -99,7 +100,7 @@ class TaskManager:
 
     def restart_instance(self, context, instance_id):
         """Restart the instance's datastore through its guest (cast)."""
-        steps.submit(context, 'trove.instance.restart', instance_id)
+        steps.submit(context, notifications.INSTANCE_RESTART, instance_id)
 
     def _cluster_strategy(self, context, cluster_id):
         cluster = db_api.cluster_get(context, cluster_id)
@@ -140,17 +141,15 @@ class TaskManager:
 
     def promote_to_replica_source(self, context, instance_id):
         """Swap a replica and its master (cast, 1.3)."""
-        steps.submit(context, 'trove.instance.promote_to_replica_source',
-                     instance_id)
+        steps.submit(context, notifications.INSTANCE_PROMOTE, instance_id)
 
     def eject_replica_source(self, context, instance_id):
         """Replace a dead master by its best replica (cast, 1.3)."""
-        steps.submit(context, 'trove.instance.eject_replica_source',
-                     instance_id)
+        steps.submit(context, notifications.INSTANCE_EJECT, instance_id)
 
     def detach_replica(self, context, instance_id):
         """Make a replica standalone, keeping its data (cast, 1.3)."""
-        steps.submit(context, 'trove.instance.detach_replica', instance_id)
+        steps.submit(context, notifications.INSTANCE_DETACH, instance_id)
 
     def recover_builds(self):
         """Periodic: clean up builds (and cluster tasks) whose taskmanager
