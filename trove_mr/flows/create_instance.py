@@ -47,10 +47,13 @@ def _bound(task_class, prefix, **kwargs):
         return probe
     rebind = {arg: prefix + arg for arg in probe.requires | probe.optional
               if arg in PER_INSTANCE}
-    provides = [prefix + name if name in PER_INSTANCE else name
-                for name in probe.provides]
+    # A task provides one value at most here: named, not a sequence.
+    provides = None
+    if probe.provides:
+        (name,) = probe.provides
+        provides = prefix + name if name in PER_INSTANCE else name
     return task_class(name=prefix + probe.name, rebind=rebind,
-                      provides=provides or None, **kwargs)
+                      provides=provides, **kwargs)
 
 
 def instance_subflow(prefix=''):

@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import sqlite3
@@ -24,7 +23,6 @@ import time
 
 import pytest
 import swiftclient
-from taskflow.jobs import backends as job_backends
 from troveclient import exceptions as trove_exc
 
 from tests.fixtures import devenv
@@ -56,57 +54,11 @@ class Killer:
         self.kills = []
         self.rng = random.Random(os.environ.get('TROVE_MR_KILL_SEED'))
 
-    def _owners(self):
-        """{conductor name: pid} from the taskmanagers' log lines."""
-        owners = {}
-        pattern = re.compile(r' (\d+) INFO trove_mr\.taskmanager\.conductor'
-                             r' .*Job conductor (\S+) claims')
-        path = os.path.join(self.env.log_dir, 'trove-mr-taskmanager.log')
-        with open(path) as f:
-            for line in f:
-                found = pattern.search(line)
-                if found:
-                    owners[found.group(2)] = int(found.group(1))
-        return owners
-
-    def _job_owner(self, resource_id):
-        """The conductor name holding a job of ``resource_id``, or None."""
-        taskflow = self.env.config()['taskflow']
-        board = job_backends.fetch(
-            taskflow['jobboard_name'],
-            {'board': 'redis', 'host': '127.0.0.1',
-             'port': self.env.jobboard_port,
-             'namespace': taskflow['jobboard_name']})
-        board.connect()
-        try:
-            for job in board.iterjobs(ensure_fresh=True):
-                if (job.details or {}).get('resource_id') == resource_id:
-                    try:
-                        return board.find_owner(job)
-                    except Exception:  # noqa: BLE001 - consumed meanwhile
-                        return None
-        finally:
-            board.close()
-        return None
-
-    def _process_of(self, owner):
-        pid = self._owners().get(owner)
-        if pid is None:
-            return None
-        for name in self.env.taskmanager_names():
-            proc = self.env.procs.get(name)
-            try:
-                if proc is not None and os.getpgid(pid) == proc.pid:
-                    return name
-            except ProcessLookupError:
-                return None
-        return None
-
     def kill_during(self, kind, resource_id, max_delay):
         """After a random delay, SIGKILL the job's taskmanager; restart."""
         time.sleep(self.rng.uniform(0.1, max_delay))
-        owner = self._job_owner(resource_id)
-        name = self._process_of(owner) if owner else None
+        owner = self.env.job_owner(resource_id)
+        name = self.env.taskmanager_of(owner) if owner else None
         hit = name is not None
         if name is None:
             name = self.rng.choice(self.env.taskmanager_names())
