@@ -7,6 +7,7 @@ from trove_mr.common import exceptions
 from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
+from trove_mr.flows import common
 
 LOG = logging.getLogger(__name__)
 
@@ -14,8 +15,14 @@ FAULT_MESSAGE_MAX = 1000
 
 
 def fault_of(flow_failures):
-    """A one-line fault message from TaskFlow's failures of a flow."""
-    for failure in (flow_failures or {}).values():
+    """A one-line fault message from TaskFlow's failures of a flow.
+
+    The failure that stopped the flow, not a wait's "not ready yet" that
+    its retry controller kept in the history.
+    """
+    failures = list((flow_failures or {}).values())
+    failures.sort(key=lambda failure: bool(failure.check(common.NotReady)))
+    for failure in failures:
         exc = failure.exception
         text = str(exc) if exc is not None else failure.exception_str
         return (text or failure.exception_str)[:FAULT_MESSAGE_MAX]

@@ -76,9 +76,11 @@ def wait_for_status(context, instance_id, deadline, waiting_for,
 
 
 def guest_queues(instance_id):
-    """The queues a guest's RPC server declares on the bus."""
+    """The queues of a guest on the bus: those its RPC server declares,
+    and the one ``GuestAgentAPI.prepare`` declares before it listens."""
     topic = guest_rpcapi.topic_for(instance_id)
-    return [topic, '%s.guest-%s' % (topic, instance_id)]
+    return [topic, '%s.guest-%s' % (topic, instance_id),
+            '%s.%s' % (topic, topic)]
 
 
 def delete_guest_queues(instance_id):
