@@ -122,6 +122,10 @@ default_opts = [
     cfg.IntOpt('build_recovery_interval', default=30, min=1,
                help='Seconds between two runs of the taskmanager\'s '
                     'search for abandoned builds.'),
+    cfg.IntOpt('taskmanager_submit_timeout', default=15, min=1,
+               help='Seconds the API waits for a taskmanager to post an '
+                    'operation as a job. Past it the API undoes what it '
+                    'changed and answers 503.'),
     cfg.IntOpt('nova_reconcile_interval', default=60, min=1,
                help='Seconds between two comparisons of the instances '
                     'with their Nova servers (one list call per region); '

@@ -6,6 +6,9 @@ claims the job and runs its flow (``conductor.py``). The per-instance lock
 is the task state (a conditional UPDATE) plus the build lease.
 """
 
+import functools
+import threading
+
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
@@ -26,6 +29,23 @@ from trove_mr.taskmanager import recovery
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
+
+
+def posts_a_job(method):
+    """An operation the API waits for until its job is posted.
+
+    Without a jobboard the operation runs in memory instead: in a thread
+    of its own, so the API's call is answered at once all the same.
+    """
+    @functools.wraps(method)
+    def operation(self, context, *args, **kwargs):
+        if flow_engine.jobboard_enabled():
+            return method(self, context, *args, **kwargs)
+        threading.Thread(target=method, args=(self, context) + args,
+                         kwargs=kwargs, daemon=True,
+                         name=method.__name__).start()
+        return None
+    return operation
 
 
 class TaskManager:
@@ -53,6 +73,7 @@ class TaskManager:
         return {'taskmanager': self.ping(context),
                 'conductor': self.conductor_api.ping(context)}
 
+    @posts_a_job
     def create_instance(self, context, instance_id, placement, password,
                         backup_info=None):
         """Build a BUILDING instance (cast, 1.1).
@@ -88,6 +109,7 @@ class TaskManager:
         return flow_engine.jobboard_enabled() and resource_id in \
             flow_engine.open_resource_ids(operation=operation)
 
+    @posts_a_job
     def delete_instance(self, context, instance_id):
         """Delete an instance's guest, server, volume and record (cast).
 
@@ -98,6 +120,7 @@ class TaskManager:
             return
         delete_flow.submit(context, instance_id)
 
+    @posts_a_job
     def restart_instance(self, context, instance_id):
         """Restart the instance's datastore through its guest (cast)."""
         steps.submit(context, notifications.INSTANCE_RESTART, instance_id)
@@ -107,6 +130,7 @@ class TaskManager:
         manager = cluster.datastore_version.manager
         return cluster_strategy.taskmanager_strategy(manager, self.keeper)
 
+    @posts_a_job
     def create_cluster(self, context, cluster_id, placements):
         """Build a cluster's members in parallel and form it (cast, 1.2).
 
@@ -115,38 +139,46 @@ class TaskManager:
         self._cluster_strategy(context, cluster_id).create_cluster(
             context, cluster_id, placements)
 
+    @posts_a_job
     def grow_cluster(self, context, cluster_id, placements):
         """Build and join the new members in ``placements`` (cast, 1.2)."""
         self._cluster_strategy(context, cluster_id).grow_cluster(
             context, cluster_id, placements)
 
+    @posts_a_job
     def shrink_cluster(self, context, cluster_id, instance_ids, node_ids):
         """Remove members ``instance_ids`` of a cluster (cast, 1.2)."""
         self._cluster_strategy(context, cluster_id).shrink_cluster(
             context, cluster_id, instance_ids, node_ids)
 
+    @posts_a_job
     def delete_cluster(self, context, cluster_id):
         """Delete a cluster and every member (cast, 1.2)."""
         self._cluster_strategy(context, cluster_id).delete_cluster(
             context, cluster_id)
 
+    @posts_a_job
     def create_backup(self, context, backup_id, instance_id, backup_info):
         """Back an instance up to the tenant's Swift (cast, 1.3)."""
         backup_flow.submit_create(context, backup_id, instance_id,
                                   backup_info)
 
+    @posts_a_job
     def delete_backup(self, context, backup_id):
         """Delete a backup's objects and record (cast, 1.3)."""
         backup_flow.submit_delete(context, backup_id)
 
+    @posts_a_job
     def promote_to_replica_source(self, context, instance_id):
         """Swap a replica and its master (cast, 1.3)."""
         steps.submit(context, notifications.INSTANCE_PROMOTE, instance_id)
 
+    @posts_a_job
     def eject_replica_source(self, context, instance_id):
         """Replace a dead master by its best replica (cast, 1.3)."""
         steps.submit(context, notifications.INSTANCE_EJECT, instance_id)
 
+    @posts_a_job
     def detach_replica(self, context, instance_id):
         """Make a replica standalone, keeping its data (cast, 1.3)."""
         steps.submit(context, notifications.INSTANCE_DETACH, instance_id)

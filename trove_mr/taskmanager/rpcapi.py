@@ -9,6 +9,12 @@ Version history:
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
 
+Since operations became jobs, every operation method is sent as a call
+that the taskmanager answers once the job is posted on the cell's
+jobboard (``taskmanager_submit_timeout``): a taskmanager that dies with
+the request leaves the API a timeout, not a request silently lost. The
+server side is the same method, so an older API's casts still work.
+
 Add a method by raising RPC_API_VERSION (1.1, 1.2, ...), giving the method
 ``version='1.x'`` in its ``prepare`` call, adding a line above, and raising
 the manager's ``target`` version to match.
@@ -16,7 +22,10 @@ the manager's ``target`` version to match.
 
 import oslo_messaging as messaging
 
+from trove_mr.common import cfg
 from trove_mr.common import rpc
+
+CONF = cfg.CONF
 
 TOPIC = 'trove-mr-taskmanager'
 # The process's name in its cell's services table (its heartbeats).
@@ -38,6 +47,12 @@ class TaskManagerAPI:
         return self._clients.for_context(context).prepare(
             version=version, **kwargs)
 
+    def _submit(self, context, version, method, **kwargs):
+        """Ask for an operation; returns once its job is posted."""
+        return self._prepare(
+            context, version, timeout=CONF.taskmanager_submit_timeout).call(
+                context, method, **kwargs)
+
     def ping(self, context):
         """Ask one taskmanager for {'service': 'taskmanager', 'host': ...}."""
         return self._prepare(context, '1.0').call(context, 'ping')
@@ -48,80 +63,74 @@ class TaskManagerAPI:
 
     def create_instance(self, context, instance_id, placement, password,
                         backup_info=None):
-        """Cast: build a BUILDING instance where ``placement`` says.
+        """Build a BUILDING instance where ``placement`` says.
 
         :param placement: the API's placement decision, a plain versioned
             dict (``regions.placement_payload``).
         :param password: Redis password for the guest; travels sealed.
         :param backup_info: None, or the backup to restore.
         """
-        self._prepare(context, '1.1').cast(
-            context, 'create_instance', instance_id=instance_id,
-            placement=placement, password=password, backup_info=backup_info)
+        self._submit(context, '1.1', 'create_instance',
+                     instance_id=instance_id, placement=placement,
+                     password=password, backup_info=backup_info)
 
     def delete_instance(self, context, instance_id):
-        """Cast: delete an instance and its server and volume."""
-        self._prepare(context, '1.1').cast(context, 'delete_instance',
-                                           instance_id=instance_id)
+        """Delete an instance and its server and volume."""
+        self._submit(context, '1.1', 'delete_instance',
+                     instance_id=instance_id)
 
     def restart_instance(self, context, instance_id):
-        """Cast: restart an instance's datastore."""
-        self._prepare(context, '1.1').cast(context, 'restart_instance',
-                                           instance_id=instance_id)
+        """Restart an instance's datastore."""
+        self._submit(context, '1.1', 'restart_instance',
+                     instance_id=instance_id)
 
     def create_cluster(self, context, cluster_id, placements):
-        """Cast: build a BUILDING cluster's members and form the cluster.
+        """Build a BUILDING cluster's members and form the cluster.
 
         :param placements: ``{instance_id: placement dict}`` of every
             member (see create_instance).
         """
-        self._prepare(context, '1.2').cast(
-            context, 'create_cluster', cluster_id=cluster_id,
-            placements=placements)
+        self._submit(context, '1.2', 'create_cluster', cluster_id=cluster_id,
+                     placements=placements)
 
     def grow_cluster(self, context, cluster_id, placements):
-        """Cast: build the new members in ``placements`` and join them."""
-        self._prepare(context, '1.2').cast(
-            context, 'grow_cluster', cluster_id=cluster_id,
-            placements=placements)
+        """Build the new members in ``placements`` and join them."""
+        self._submit(context, '1.2', 'grow_cluster', cluster_id=cluster_id,
+                     placements=placements)
 
     def shrink_cluster(self, context, cluster_id, instance_ids, node_ids):
-        """Cast: delete members ``instance_ids``, forget ``node_ids``."""
-        self._prepare(context, '1.2').cast(
-            context, 'shrink_cluster', cluster_id=cluster_id,
-            instance_ids=instance_ids, node_ids=node_ids)
+        """Delete members ``instance_ids``, forget ``node_ids``."""
+        self._submit(context, '1.2', 'shrink_cluster', cluster_id=cluster_id,
+                     instance_ids=instance_ids, node_ids=node_ids)
 
     def delete_cluster(self, context, cluster_id):
-        """Cast: delete every member of a cluster, then the cluster."""
-        self._prepare(context, '1.2').cast(context, 'delete_cluster',
-                                           cluster_id=cluster_id)
+        """Delete every member of a cluster, then the cluster."""
+        self._submit(context, '1.2', 'delete_cluster', cluster_id=cluster_id)
 
     def create_backup(self, context, backup_id, instance_id, backup_info):
-        """Cast: back ``instance_id`` up as the NEW backup ``backup_id``.
+        """Back ``instance_id`` up as the NEW backup ``backup_id``.
 
         :param backup_info: ``{'id', 'swift_url', 'container'}`` for the
             guest; the context carries the tenant's token.
         """
-        self._prepare(context, '1.3').cast(
-            context, 'create_backup', backup_id=backup_id,
-            instance_id=instance_id, backup_info=backup_info)
+        self._submit(context, '1.3', 'create_backup', backup_id=backup_id,
+                     instance_id=instance_id, backup_info=backup_info)
 
     def delete_backup(self, context, backup_id):
-        """Cast: remove a backup's objects in Swift, then its record."""
-        self._prepare(context, '1.3').cast(context, 'delete_backup',
-                                           backup_id=backup_id)
+        """Remove a backup's objects in Swift, then its record."""
+        self._submit(context, '1.3', 'delete_backup', backup_id=backup_id)
 
     def promote_to_replica_source(self, context, instance_id):
-        """Cast: make replica ``instance_id`` the master of its set."""
-        self._prepare(context, '1.3').cast(
-            context, 'promote_to_replica_source', instance_id=instance_id)
+        """Make replica ``instance_id`` the master of its set."""
+        self._submit(context, '1.3', 'promote_to_replica_source',
+                     instance_id=instance_id)
 
     def eject_replica_source(self, context, instance_id):
-        """Cast: replace the dead master ``instance_id`` by a replica."""
-        self._prepare(context, '1.3').cast(
-            context, 'eject_replica_source', instance_id=instance_id)
+        """Replace the dead master ``instance_id`` by a replica."""
+        self._submit(context, '1.3', 'eject_replica_source',
+                     instance_id=instance_id)
 
     def detach_replica(self, context, instance_id):
-        """Cast: replica ``instance_id`` stops following its master."""
-        self._prepare(context, '1.3').cast(context, 'detach_replica',
-                                           instance_id=instance_id)
+        """Replica ``instance_id`` stops following its master."""
+        self._submit(context, '1.3', 'detach_replica',
+                     instance_id=instance_id)
