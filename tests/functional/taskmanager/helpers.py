@@ -68,3 +68,28 @@ def volumes_of(env, region, instance_id):
 def small_flavor(trove):
     """The smallest flavor with RAM, as the API lists it."""
     return sorted(trove.flavors.list(), key=lambda f: f.ram)[0]
+
+
+def wait_backup(trove, backup_id, wanted='COMPLETED', timeout=150):
+    """Wait until a backup is ``wanted``; FAILED ends the wait."""
+    deadline = time.monotonic() + timeout
+    while True:
+        backup = trove.backups.get(backup_id)
+        if backup.status == wanted:
+            return backup
+        assert backup.status not in ('FAILED', 'DELETE_FAILED'), \
+            backup._info
+        assert time.monotonic() < deadline, backup.status
+        time.sleep(0.5)
+
+
+def wait_backup_gone(trove, backup_id, timeout=150):
+    """Wait until the API answers 404 for the backup."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            trove.backups.get(backup_id)
+        except trove_exc.NotFound:
+            return
+        time.sleep(0.5)
+    raise AssertionError('backup %s not deleted' % backup_id)

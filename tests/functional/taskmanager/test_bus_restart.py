@@ -12,7 +12,6 @@ import tempfile
 import time
 
 import pytest
-from troveclient import exceptions as trove_exc
 
 from tests.fixtures import devenv
 from tests.functional.taskmanager import helpers
@@ -42,29 +41,6 @@ def _drop_connections(env, delay):
         check=True, capture_output=True, timeout=60)
 
 
-def _wait_backup(trove, backup_id, wanted='COMPLETED'):
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        backup = trove.backups.get(backup_id)
-        if backup.status == wanted:
-            return backup
-        assert backup.status not in ('FAILED', 'DELETE_FAILED'), \
-            backup._info
-        assert time.monotonic() < deadline, backup.status
-        time.sleep(0.5)
-
-
-def _wait_backup_gone(trove, backup_id):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            trove.backups.get(backup_id)
-        except trove_exc.NotFound:
-            return
-        time.sleep(0.5)
-    raise AssertionError('backup %s not deleted' % backup_id)
-
-
 def test_every_operation_completes_across_a_bus_restart(env):
     trove = env.trove('demo')
     flavor = helpers.small_flavor(trove).id
@@ -79,12 +55,12 @@ def test_every_operation_completes_across_a_bus_restart(env):
 
     backup = trove.backups.create('bus-bk', created.id)
     _drop_connections(env, 0.3)
-    _wait_backup(trove, backup.id)
+    helpers.wait_backup(trove, backup.id)
     helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
 
     trove.backups.delete(backup.id)
     _drop_connections(env, 0.1)
-    _wait_backup_gone(trove, backup.id)
+    helpers.wait_backup_gone(trove, backup.id)
 
     trove.instances.delete(created.id)
     _drop_connections(env, 0.3)

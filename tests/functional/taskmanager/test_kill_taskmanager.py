@@ -71,29 +71,6 @@ def _small(trove):
     return helpers.small_flavor(trove).id
 
 
-def _wait_backup(trove, backup_id, wanted='COMPLETED'):
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        backup = trove.backups.get(backup_id)
-        if backup.status == wanted:
-            return backup
-        assert backup.status not in ('FAILED', 'DELETE_FAILED'), \
-            backup._info
-        assert time.monotonic() < deadline, backup.status
-        time.sleep(0.5)
-
-
-def _wait_backup_gone(trove, backup_id):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            trove.backups.get(backup_id)
-        except trove_exc.NotFound:
-            return
-        time.sleep(0.5)
-    raise AssertionError('backup %s not deleted' % backup_id)
-
-
 def _wait_cluster(trove, cluster_id, wanted='NONE'):
     deadline = time.monotonic() + TIMEOUT
     while True:
@@ -130,12 +107,12 @@ def _instance_round(env, killer, trove, index):
 
     backup = trove.backups.create('kill-bk-%d' % index, created.id)
     killer.kill_during('backup', backup.id, 1.5)
-    backup = _wait_backup(trove, backup.id)
+    backup = helpers.wait_backup(trove, backup.id)
     helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
 
     trove.backups.delete(backup.id)
     killer.kill_during('backup-delete', backup.id, 0.5)
-    _wait_backup_gone(trove, backup.id)
+    helpers.wait_backup_gone(trove, backup.id)
 
     trove.instances.delete(created.id)
     killer.kill_during('delete', created.id, 2.0)

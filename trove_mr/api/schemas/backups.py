@@ -43,7 +43,8 @@ LIST_QUERY = {
 BACKUP = {
     'type': 'object',
     'required': ['id', 'name', 'instance_id', 'status', 'size', 'checksum',
-                 'location', 'region', 'datastore', 'created', 'updated'],
+                 'location', 'locationRef', 'region', 'datastore',
+                 'created', 'updated'],
     'properties': {
         'status': {'enum': ['NEW', 'BUILDING', 'COMPLETED', 'FAILED',
                             'DELETE_FAILED']},

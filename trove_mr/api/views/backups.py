@@ -22,6 +22,8 @@ def backup_view(row, versions=None):
         'size': row.size,
         'checksum': row.checksum,
         'location': row.location,
+        # Upstream Trove's name, which python-troveclient shows.
+        'locationRef': row.location,
         'region': row.region_name or '',
         'datastore': datastore,
         'parent_id': None,
