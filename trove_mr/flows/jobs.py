@@ -20,13 +20,15 @@ renewed by nobody and is stuck.
 import contextlib
 import datetime
 import json
+import re
 import socket
 import time
 import uuid as uuid_lib
 
-import sqlalchemy as sa
+import taskflow.engines as tf_engines
 from oslo_log import log as logging
 from taskflow import exceptions as tf_exc
+from taskflow import flow as flow_base
 from taskflow import states as tf_states
 from taskflow import storage
 from taskflow.jobs import backends as job_backends
@@ -188,30 +190,42 @@ def _failure(failure):
             'message': failure.exception_str}
 
 
-def _atom_times(persistence, flow_uuid):
-    """``{atom uuid: epoch of its last change}`` from TaskFlow's SQL
-    tables (empty for another kind of persistence)."""
-    engine = getattr(persistence, 'engine', None)
-    if engine is None:
-        return {}
+def flow_order(flow_detail):
+    """``{atom name: position}`` in the flow the job's factory builds
+    (subflows depth first, a retry controller before what it retries);
+    empty when the factory cannot be called here."""
+    factory = (flow_detail.meta or {}).get('factory') or {}
+    key = json.dumps(factory, sort_keys=True, default=str)
+    if key in _orders:
+        return _orders[key]
+    order = {}
+
+    def walk(flow):
+        if getattr(flow, 'retry', None) is not None:
+            order.setdefault(flow.retry.name, len(order))
+        for node, _meta in flow.iter_nodes():
+            if isinstance(node, flow_base.Flow):
+                walk(node)
+            else:
+                order.setdefault(node.name, len(order))
+
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                'SELECT uuid, updated_at FROM atomdetails '
-                'WHERE parent_uuid = :uuid').columns(
-                    uuid=sa.String, updated_at=sa.DateTime),
-                {'uuid': flow_uuid})
-            return {row[0]: _epoch(row[1]) if row[1] else None
-                    for row in rows}
-    except sa.exc.SQLAlchemyError:
-        LOG.debug('No times of the atoms of %s', flow_uuid, exc_info=True)
-        return {}
+        walk(tf_engines.flow_from_detail(flow_detail))
+    except Exception:  # noqa: BLE001 - the persistence's order instead
+        LOG.debug('Cannot rebuild the flow of %s', flow_detail.uuid,
+                  exc_info=True)
+        order = {}
+    _orders[key] = order
+    return order
 
 
-def atoms_of(flow_detail, times=None):
-    """The atoms of a flow detail as dicts, in the order they last
-    changed (atoms that never ran last)."""
-    times = times or {}
+_orders = {}
+
+
+def atoms_of(flow_detail, order=None):
+    """The atoms of a flow detail as dicts, in flow order (``order``, see
+    :func:`flow_order`; atoms it does not name last, as stored)."""
+    order = order or {}
     atoms = []
     for index, detail in enumerate(flow_detail):
         if detail.name == INJECTOR:
@@ -221,42 +235,33 @@ def atoms_of(flow_detail, times=None):
             'type': 'retry' if type(detail).__name__ == 'RetryDetail'
             else 'task',
             'state': detail.state, 'intention': detail.intention,
-            'changed_at': times.get(detail.uuid),
             'failure': _failure(detail.failure),
             'revert_failure': _failure(detail.revert_failure),
-            '_order': index})
-    atoms.sort(key=lambda a: (a['changed_at'] is None,
-                              a['changed_at'] or 0, a['_order']))
+            '_order': (order.get(detail.name, len(order)), index)})
+    atoms.sort(key=lambda a: a['_order'])
     for atom in atoms:
         del atom['_order']
     return atoms
 
 
 def current_task(atoms):
-    """The atom the flow is busy with (running, reverting or retrying),
-    else the last one that failed, else the one that changed last (the
-    last SUCCESS of a flow going forward); ``{'name', 'state',
-    'others'}`` or None when no atom ran yet. ``others`` counts the other
+    """What the flow of ``atoms`` (in flow order) is at: the atom it is
+    busy with (running, reverting or retrying; a task before a retry
+    controller), else the last one that failed, else the last one that
+    reached SUCCESS, else the last one that ran. ``{'name', 'state',
+    'others'}``, None when no atom ran yet; ``others`` counts the other
     busy atoms (members of a cluster build run side by side)."""
     active = [a for a in atoms if a['state'] in ACTIVE_STATES]
     if active:
-        # Tasks before retry controllers, the latest change first.
-        active.sort(key=lambda a: (a['type'] != 'task',
-                                   -(a['changed_at'] or 0)))
-        return {'name': active[0]['name'], 'state': active[0]['state'],
+        tasks = [a for a in active if a['type'] == 'task']
+        first = (tasks or active)[0]
+        return {'name': first['name'], 'state': first['state'],
                 'others': len(active) - 1}
-    ran = [a for a in atoms
-           if a['state'] not in (None, tf_states.PENDING)]
+    ran = [a for a in atoms if a['state'] not in (None, tf_states.PENDING)]
     failed = [a for a in ran if a['failure'] or a['revert_failure']]
     done = [a for a in ran if a['state'] == tf_states.SUCCESS]
-    if failed:
-        last = failed[-1]
-    elif ran and ran[-1]['changed_at'] is not None:
-        last = ran[-1]
-    elif done or ran:
-        # No times (another persistence): the last success in flow order.
-        last = (done or ran)[-1]
-    else:
+    last = (failed or done or ran or [None])[-1]
+    if last is None:
         return None
     return {'name': last['name'], 'state': last['state'], 'others': 0}
 
@@ -282,7 +287,7 @@ def flow_of(job, persistence=None):
         return flow
     flow['state'] = detail.state
     flow['factory'] = ((detail.meta or {}).get('factory') or {}).get('name')
-    flow['atoms'] = atoms_of(detail, _atom_times(persistence, detail.uuid))
+    flow['atoms'] = atoms_of(detail, flow_order(detail))
     flow['current_task'] = current_task(flow['atoms'])
     return flow
 
@@ -428,12 +433,23 @@ def format_age(seconds):
     return '%d:%02d:%02d' % (hours, rest // 60, rest % 60)
 
 
-def format_task(task):
-    """``name (STATE)`` of a current task, ``+N`` for the other busy
-    atoms; ``-`` for None."""
+_MODULE_PATH = re.compile(r'\b(?:[a-z_][a-z0-9_]*\.)+(?=[A-Za-z_])')
+
+
+def short_name(name):
+    """An atom's name without the module path TaskFlow's default names
+    carry: ``member0-trove_mr.flows.compute.WaitServerActive`` is
+    ``member0-WaitServerActive``."""
+    return _MODULE_PATH.sub('', name)
+
+
+def format_task(task, short=False):
+    """``name (STATE)`` of a current task (its short name if ``short``),
+    ``+N`` for the other busy atoms; ``-`` for None."""
     if not task:
         return '-'
-    text = '%s (%s)' % (task['name'], task['state'])
+    name = short_name(task['name']) if short else task['name']
+    text = '%s (%s)' % (name, task['state'])
     if task.get('others'):
         text += ' +%d' % task['others']
     return text
@@ -473,7 +489,7 @@ def list_row(view):
             'resource_id': view['resource_id'], 'state': view['state'],
             'owner': view['owner'],
             'task': '?' if flow.get('error')
-            else format_task(flow['current_task']),
+            else format_task(flow['current_task'], short=True),
             'flow_state': '?' if flow.get('error') else flow['state'],
             'age': format_age(view['age'])}
 
@@ -488,10 +504,6 @@ def for_json(view, atoms=True):
     view = dict(view, flow=dict(view['flow']))
     if not atoms:
         view['flow'].pop('atoms', None)
-    else:
-        view['flow']['atoms'] = [
-            dict(atom, changed_at=_iso(atom['changed_at']))
-            for atom in view['flow']['atoms']]
     return view
 
 
@@ -531,11 +543,10 @@ def show_lines(view):
         return lines
     lines.append('atoms:')
     rows = [{'name': a['name'], 'type': a['type'], 'state': a['state'],
-             'intention': a['intention'], 'changed': _iso(a['changed_at']),
+             'intention': a['intention'],
              'failure': format_failure(a['failure'], a['revert_failure'])}
             for a in flow['atoms']]
     lines += ['  ' + line for line in format_table(
         (('name', 'name'), ('type', 'type'), ('state', 'state'),
-         ('intention', 'intention'), ('changed', 'changed_at'),
-         ('failure', 'failure')), rows)]
+         ('intention', 'intention'), ('failure', 'failure')), rows)]
     return lines
