@@ -58,6 +58,7 @@ def _post_jobs(cell):
         backend=flow_engine.get_persistence())
     engine.compile()
     engine.prepare()
+    engine.storage.set_flow_state(states.RUNNING)
     engine.storage.save('reserve', 'inst-stuck', states.SUCCESS)
     engine.storage.set_atom_state('build', states.RUNNING)
     # A live taskmanager runs this one: its flow failed and reverted.
@@ -109,8 +110,9 @@ def test_list_shows_owner_current_task_and_age(cell):
             new['state'], new['owner'], new['current_task'],
             new['flow_state']) == ('trove.instance.create', 'instance',
                                    'inst-new', 'UNCLAIMED', '-', '-', '-')
-    assert (stuck['state'], stuck['owner'], stuck['current_task']) == (
-        'CLAIMED', DEAD_OWNER, 'build (RUNNING)')
+    assert (stuck['state'], stuck['owner'], stuck['current_task'],
+            stuck['flow_state']) == ('CLAIMED', DEAD_OWNER,
+                                     'build (RUNNING)', 'RUNNING')
     assert (failed['state'], failed['owner'], failed['current_task'],
             failed['flow_state']) == ('CLAIMED', LIVE_OWNER,
                                       'build (REVERTED)', 'REVERTED')
@@ -161,7 +163,7 @@ def test_show_gives_every_detail_and_atom_never_the_sealed_blob(cell):
                  'resource_type', 'lease_ids'):
         assert 'details.%s' % name in fields
     atoms = shown.stdout.split('atoms:\n')[1]
-    assert re.search(r'build\s+task\s+REVERTED\s+REVERT\s+\S+\s+'
+    assert re.search(r'build\s+task\s+REVERTED\s+REVERT\s+'
                      r'RuntimeError: no valid host for inst-failed', atoms)
     assert re.search(r'reserve\s+task\s+REVERTED', atoms)
     assert 'Traceback' not in shown.stdout and '_TaskFlow_' not in atoms

@@ -2,7 +2,11 @@
 
 import contextlib
 
+from taskflow import retry
 from taskflow import states
+from taskflow import task
+from taskflow.patterns import linear_flow
+from taskflow.patterns import unordered_flow
 from taskflow.persistence import backends as persistence_backends
 from taskflow.persistence import models
 from taskflow.types import failure as tf_failure
@@ -17,10 +21,10 @@ def _failure(exc):
         return tf_failure.Failure()
 
 
-def _atom(name, state, changed_at=None, kind='task', failure=None):
+def _atom(name, state, kind='task', failure=None):
     return {'name': name, 'type': kind, 'state': state,
-            'intention': 'EXECUTE', 'changed_at': changed_at,
-            'failure': failure, 'revert_failure': None}
+            'intention': 'EXECUTE', 'failure': failure,
+            'revert_failure': None}
 
 
 # -- formatting -------------------------------------------------------------
@@ -40,6 +44,18 @@ def test_format_task_names_the_state_and_the_other_busy_atoms():
                              'others': 0}) == 'build (RUNNING)'
     assert jobs.format_task({'name': 'member-1', 'state': 'RUNNING',
                              'others': 2}) == 'member-1 (RUNNING) +2'
+
+
+def test_short_names_drop_the_module_path():
+    assert jobs.short_name('trove_mr.flows.compute.CreateServer') == \
+        'CreateServer'
+    assert jobs.short_name(
+        'member0-trove_mr.flows.compute.WaitServerActive-retry') == \
+        'member0-WaitServerActive-retry'
+    assert jobs.short_name('restart') == 'restart'
+    assert jobs.format_task({'name': 'trove_mr.flows.guest.PrepareGuest',
+                             'state': 'RUNNING', 'others': 0},
+                            short=True) == 'PrepareGuest (RUNNING)'
 
 
 def test_format_failure_is_one_line_without_traceback():
@@ -74,10 +90,40 @@ def test_list_row_marks_an_unreadable_flow():
 
 # -- atoms and the current task ----------------------------------------------
 
-def test_atoms_of_orders_by_last_change_and_skips_the_injector():
+class Noop(task.Task):
+    def execute(self):
+        return None
+
+
+def factory(members=2):
+    """prepare, then an unordered flow of members under a retry, then
+    finish."""
+    flow = linear_flow.Flow('op')
+    members_flow = unordered_flow.Flow('members',
+                                       retry=retry.Times(2, name='again'))
+    members_flow.add(*[Noop(name='member-%d' % i) for i in range(members)])
+    flow.add(Noop(name='prepare'), members_flow, Noop(name='finish'))
+    return flow
+
+
+def _detail(factory_name, **kwargs):
+    detail = models.FlowDetail('op', 'fd-%s' % factory_name)
+    detail.meta = {'factory': {'name': factory_name, 'args': [],
+                               'kwargs': kwargs}}
+    return detail
+
+
+def test_flow_order_rebuilds_the_flow_from_its_factory():
+    order = jobs.flow_order(_detail(__name__ + '.factory', members=3))
+    assert sorted(order, key=order.get) == [
+        'prepare', 'again', 'member-0', 'member-1', 'member-2', 'finish']
+    assert jobs.flow_order(_detail('no.such.module.get_flow')) == {}
+
+
+def test_atoms_of_follow_the_flow_and_skip_the_injector():
     detail = models.FlowDetail('op', 'fd-1')
-    for name, state in ((jobs.INJECTOR, states.SUCCESS),
-                        ('pending', states.PENDING),
+    for name, state in (('pending', states.PENDING),
+                        (jobs.INJECTOR, states.SUCCESS),
                         ('second', states.RUNNING),
                         ('first', states.SUCCESS)):
         atom = models.TaskDetail(name, 'ad-' + name)
@@ -87,30 +133,36 @@ def test_atoms_of_orders_by_last_change_and_skips_the_injector():
     poll.state = states.SUCCESS
     detail.add(poll)
     detail.find('ad-second').failure = _failure(ValueError('bad value'))
-    atoms = jobs.atoms_of(detail, {'ad-first': 10.0, 'ad-second': 30.0,
-                                   'ad-poll': 20.0})
+    atoms = jobs.atoms_of(detail, {'poll': 0, 'first': 1, 'second': 2})
     assert [(a['name'], a['type']) for a in atoms] == [
-        ('first', 'task'), ('poll', 'retry'), ('second', 'task'),
+        ('poll', 'retry'), ('first', 'task'), ('second', 'task'),
         ('pending', 'task')]
     assert atoms[2]['failure'] == {'type': 'ValueError',
                                    'message': 'bad value'}
+    # Without an order: as stored.
+    assert [a['name'] for a in jobs.atoms_of(detail)] == [
+        'pending', 'second', 'first', 'poll']
 
 
-def test_current_task_prefers_a_busy_task_then_a_failure_then_the_last():
-    running = [_atom('poll', states.RUNNING, 5, kind='retry'),
-               _atom('member-a', states.RUNNING, 3),
-               _atom('member-b', states.RUNNING, 4)]
+def test_current_task_is_a_busy_task_then_a_failure_then_the_last_success():
+    running = [_atom('again', states.RUNNING, kind='retry'),
+               _atom('member-0', states.RUNNING),
+               _atom('member-1', states.RUNNING)]
     assert jobs.current_task(running) == {
-        'name': 'member-b', 'state': 'RUNNING', 'others': 2}
-    failed = [_atom('reserve', states.REVERTED, 9),
-              _atom('build', states.REVERTED, 8,
-                    failure={'type': 'E', 'message': 'm'})]
+        'name': 'member-0', 'state': 'RUNNING', 'others': 2}
+    failed = [_atom('reserve', states.REVERTED),
+              _atom('build', states.REVERTED,
+                    failure={'type': 'E', 'message': 'm'}),
+              _atom('finish', states.PENDING)]
     assert jobs.current_task(failed)['name'] == 'build'
-    forward = [_atom('reserve', states.SUCCESS, 1),
-               _atom('build', states.SUCCESS, 2),
+    forward = [_atom('reserve', states.SUCCESS),
+               _atom('build', states.SUCCESS),
                _atom('finish', states.PENDING)]
     assert jobs.current_task(forward) == {
         'name': 'build', 'state': 'SUCCESS', 'others': 0}
+    reverted = [_atom('reserve', states.REVERTED),
+                _atom('build', states.REVERTED)]
+    assert jobs.current_task(reverted)['name'] == 'build'
     assert jobs.current_task([_atom('a', states.PENDING)]) is None
     assert jobs.current_task([]) is None
 
