@@ -234,3 +234,12 @@ def test_an_unreachable_jobboard_is_one_line(tmp_path):
         [line] = failed.stderr.strip().splitlines()
         assert line.startswith('error: cannot reach the jobboard nowhere '
                                '(redis at 127.0.0.1:')
+
+
+def test_without_a_jobboard_there_is_no_job_to_show(tmp_path):
+    conf = helpers.write_config(tmp_path, devenv.free_port(), 'none')
+    conf.write_text(conf.read_text().replace(
+        'jobboard_backend = redis', 'jobboard_backend = none'))
+    listed = helpers.manage(conf, 'job', 'list')
+    assert listed.returncode == 1
+    assert 'jobboard_backend is none' in listed.stderr
