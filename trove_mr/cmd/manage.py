@@ -1,10 +1,15 @@
-"""trove-mr-manage: databases, region mappings, datastores and versions.
+"""trove-mr-manage: databases, region mappings, datastores, versions, jobs.
 
     trove-mr-manage --config-file /etc/trove-mr/trove-mr.conf db sync
     trove-mr-manage ... region_mapping create --name RegionTwo \\
         --transport-url rabbit://... --database-connection mysql+pymysql://...
     trove-mr-manage ... datastore_version_update redis 7.0 redis redis-7 \\
         --image-tags trove,redis --active --default
+    trove-mr-manage ... job list [--operation OP] [--resource ID] \\
+        [--format json]
+    trove-mr-manage ... job show JOB_UUID
+    trove-mr-manage ... job abandon JOB_UUID [--force]
+    trove-mr-manage ... job trash JOB_UUID [--force]
 """
 
 import sys
@@ -19,6 +24,7 @@ from trove_mr.db import migration
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import jobs as flow_jobs
 
 CONF = cfg.CONF
 
@@ -151,6 +157,83 @@ def datastore_version_update(ctx):
              version.is_default))
 
 
+def _print_lines(lines):
+    for line in lines:
+        print(line)
+
+
+def _job_board():
+    if not flow_engine.jobboard_enabled():
+        raise CommandError('[taskflow] jobboard_backend is none: operations '
+                           'run in memory and leave no job to show')
+    return flow_jobs.open_board()
+
+
+def job_list(ctx):
+    """One line per job of this cell's board, oldest first."""
+    args = CONF.category
+    with _job_board() as board:
+        views = flow_jobs.list_jobs(board, operation=args.operation,
+                                    resource=args.resource)
+    if args.output_format == 'json':
+        print(flow_jobs.dumps([flow_jobs.for_json(v, atoms=False)
+                               for v in views]))
+        return
+    _print_lines(flow_jobs.list_lines(views))
+    for view in views:
+        if view['flow'].get('error'):
+            print('warning: job %s: %s' % (view['uuid'],
+                                           view['flow']['error']),
+                  file=sys.stderr)
+
+
+def job_show(ctx):
+    """Every field of one job (never its sealed secrets) and its atoms."""
+    args = CONF.category
+    with _job_board() as board:
+        view = flow_jobs.describe(board, flow_jobs.find_job(board,
+                                                            args.job_uuid))
+    if args.output_format == 'json':
+        print(flow_jobs.dumps(flow_jobs.for_json(view)))
+        return
+    _print_lines(flow_jobs.show_lines(view))
+
+
+def _what(job):
+    details = job.details or {}
+    return '%s of %s %s' % (details.get('operation') or job.name,
+                            details.get('resource_type') or '-',
+                            details.get('resource_id') or '-')
+
+
+def job_abandon(ctx):
+    """Release a stuck claim: another taskmanager resumes the job."""
+    args = CONF.category
+    with _job_board() as board:
+        job, claim = flow_jobs.abandon(board, args.job_uuid,
+                                       force=args.force)
+    if claim['owner'] is None:
+        print('Job %s (%s) is not claimed: nothing to abandon; the next '
+              'taskmanager that looks at the board claims it.'
+              % (job.uuid, _what(job)))
+        return
+    print('Abandoned job %s (%s): released the claim of %s (its claim %s). '
+          'The job is UNCLAIMED; the next taskmanager to claim it resumes '
+          'it from its last saved task.'
+          % (job.uuid, _what(job), claim['owner'], claim['note']))
+
+
+def job_trash(ctx):
+    """Take a job off the board for good: it never runs (again)."""
+    args = CONF.category
+    with _job_board() as board:
+        job, claim = flow_jobs.trash(board, args.job_uuid, force=args.force)
+    print('Trashed job %s (%s)%s: it will not run again. What it already '
+          'did is not reverted; its flow details stay in the persistence.'
+          % (job.uuid, _what(job), ', taken from %s' % claim['owner']
+             if claim['owner'] else ''))
+
+
 def _add_db(subparsers):
     db = subparsers.add_parser('db', help='database schema')
     actions = db.add_subparsers(dest='action')
@@ -201,11 +284,40 @@ def _add_datastores(subparsers):
     version.add_argument('--default', action='store_true')
 
 
+def _add_format(parser):
+    parser.add_argument('--format', dest='output_format',
+                        choices=('table', 'json'), default='table',
+                        help='table (default) or json for scripts')
+
+
+def _add_jobs(subparsers):
+    parser = subparsers.add_parser('job', help='jobs of this cell\'s '
+                                              'jobboard')
+    actions = parser.add_subparsers(dest='action')
+    listing = actions.add_parser('list', help='one line per job')
+    listing.add_argument('--operation', help='only jobs of this operation')
+    listing.add_argument('--resource', help='only jobs of this resource id '
+                         '(or building this instance)')
+    _add_format(listing)
+    show = actions.add_parser('show', help='a job, its details and atoms')
+    show.add_argument('job_uuid', metavar='JOB_UUID')
+    _add_format(show)
+    abandon = actions.add_parser(
+        'abandon', help='release the claim of a dead taskmanager')
+    trash = actions.add_parser(
+        'trash', help='remove a job that must never run (again)')
+    for sub in (abandon, trash):
+        sub.add_argument('job_uuid', metavar='JOB_UUID')
+        sub.add_argument('--force', action='store_true',
+                         help='even when the owner\'s claim is kept alive')
+
+
 def add_command_parsers(subparsers):
     """Sub-commands of trove-mr-manage."""
     _add_db(subparsers)
     _add_region_mapping(subparsers)
     _add_datastores(subparsers)
+    _add_jobs(subparsers)
 
 
 _COMMANDS = {
@@ -218,6 +330,10 @@ _COMMANDS = {
     ('region_mapping', 'rotate_key'): region_mapping_rotate_key,
     ('datastore_update', None): datastore_update,
     ('datastore_version_update', None): datastore_version_update,
+    ('job', 'list'): job_list,
+    ('job', 'show'): job_show,
+    ('job', 'abandon'): job_abandon,
+    ('job', 'trash'): job_trash,
 }
 
 
