@@ -129,6 +129,21 @@ class _Conductor(impl_nonblocking.NonBlockingConductor):
                       job.uuid, failures, job.details.get('operation'))
         super()._on_job_done(job, fut)
 
+    def _try_finish_job(self, job, consume, trash=False):
+        book = job.book if (consume or trash) else None
+        super()._try_finish_job(job, consume, trash)
+        if book is None:
+            return
+        # A job that left the board for good needs its flow details no
+        # more: without this TaskFlow's tables grow with every job.
+        try:
+            with contextlib.closing(self._persistence.get_connection()) \
+                    as conn:
+                conn.destroy_logbook(book.uuid)
+        except Exception:  # noqa: BLE001 - only space is lost
+            LOG.warning('Could not remove the flow details of job %s',
+                        job.uuid, exc_info=True)
+
     def _listeners_from_job(self, job, engine):
         listeners = super()._listeners_from_job(job, engine)
         listeners.append(JobKeeper(engine, job, self.keeper,
