@@ -124,7 +124,7 @@ def main(argv=None):
     results = []
     env = _env('redis', 2, args.expiry)
     try:
-        resumed = resume_time(env, args.kills)
+        resumed = resume_time(env, args.kills) if args.kills else None
         with_board = create_latency(env, args.creates)
     finally:
         env.stop(remove=True)
@@ -136,10 +136,12 @@ def main(argv=None):
         env.stop(remove=True)
         shutil.rmtree(env.state_dir, ignore_errors=True)
 
+    if resumed is not None:
+        results += [
+            ('jobboard_claim_expiry', args.expiry, 's'),
+            ('job_resumed_after_taskmanager_death_median',
+             round(resumed, 2), 's')]
     results += [
-        ('jobboard_claim_expiry', args.expiry, 's'),
-        ('job_resumed_after_taskmanager_death_median', round(resumed, 2),
-         's'),
         ('create_latency_jobboard_median', round(with_board, 2), 's'),
         ('create_latency_in_memory_median', round(in_memory, 2), 's'),
         ('create_latency_jobboard_over_in_memory',

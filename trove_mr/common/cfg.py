@@ -310,7 +310,7 @@ taskflow_opts = [
                     'creates its tables.'),
     cfg.IntOpt('max_simultaneous_jobs', default=16, min=1,
                help='Jobs one taskmanager runs at once.'),
-    cfg.FloatOpt('conductor_wait_timeout', default=0.5, min=0.05,
+    cfg.FloatOpt('conductor_wait_timeout', default=0.1, min=0.05,
                  help='Seconds a taskmanager idles between two looks at '
                       'the jobboard when no job is posted (Redis and '
                       'ZooKeeper also wake it when one is).'),

@@ -23,6 +23,7 @@ import contextlib
 import threading
 import time
 
+import sqlalchemy
 import taskflow.engines
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
@@ -32,6 +33,7 @@ from taskflow import storage
 from taskflow.jobs import backends as job_backends
 from taskflow.persistence import backends as persistence_backends
 from taskflow.persistence import models
+from taskflow.persistence.backends import impl_sqlalchemy
 
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
@@ -67,13 +69,52 @@ def persistence_url():
     return CONF.taskflow.persistence_connection or CONF.database.connection
 
 
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets the cell's processes read while one writes; without a sync
+    # at every commit a task's state costs no disk flush (a crash of the
+    # machine, not of a process, may lose the last few states).
+    cursor = dbapi_connection.cursor()
+    cursor.execute('PRAGMA journal_mode=WAL')
+    cursor.execute('PRAGMA synchronous=NORMAL')
+    cursor.close()
+
+
+class Persistence(impl_sqlalchemy.SQLAlchemyBackend):
+    """TaskFlow's SQL persistence, cheaper per task state saved.
+
+    TaskFlow builds its table metadata anew for every connection it is
+    asked for, once per saved state: one connection object is kept (its
+    methods each take their own transaction from the engine, so threads
+    may share it). On SQLite, WAL and no sync per commit.
+    """
+
+    def __init__(self, conf, engine=None):
+        url = sqlalchemy.engine.make_url(conf['connection'])
+        if engine is None and url.drivername.startswith('sqlite') and \
+                url.database not in (None, '', ':memory:'):
+            # Pooled, unlike TaskFlow's SQLite engine: the last connection
+            # to close checkpoints the WAL with a disk flush, and TaskFlow
+            # closes one after every state it saves.
+            engine = sqlalchemy.create_engine(
+                url, poolclass=sqlalchemy.pool.QueuePool,
+                connect_args={'check_same_thread': False, 'timeout': 30})
+            sqlalchemy.event.listen(engine, 'connect', _sqlite_pragmas)
+        super().__init__(conf, engine=engine)
+        self._shared = None
+
+    def get_connection(self):
+        if self._shared is None:
+            self._shared = super().get_connection()
+        return self._shared
+
+
 def get_persistence(url=None):
     """TaskFlow's SQL persistence backend of this cell (cached)."""
     url = url or persistence_url()
     with _persistence_lock:
         backend = _persistence.get(url)
         if backend is None:
-            backend = persistence_backends.fetch({'connection': url})
+            backend = Persistence({'connection': url})
             _persistence[url] = backend
         return backend
 
@@ -159,7 +200,7 @@ def _factory_name(factory):
 
 def submit(context, operation, factory, store, factory_kwargs=None,
            secrets=None, resource_type=None, resource_id=None,
-           lease_ids=None):
+           lease_ids=None, parallel=False):
     """Run operation ``operation``: post its job, or run it here.
 
     :param factory: a module-level function returning the flow (it is
@@ -169,13 +210,16 @@ def submit(context, operation, factory, store, factory_kwargs=None,
     :param secrets: values the tasks read that must not be stored in
         clear (they travel sealed with the context).
     :param lease_ids: instances whose build lease the runner holds.
+    :param parallel: the flow has branches to run side by side (cluster
+        members); others run on TaskFlow's serial engine, which costs
+        far less per task.
     :returns: the job's uuid, or None when it ran in memory.
     """
     factory_kwargs = dict(factory_kwargs or {})
     if not jobboard_enabled():
         try:
             run_here(context, factory, store, factory_kwargs, secrets,
-                     operation, resource_type, resource_id)
+                     operation, resource_type, resource_id, parallel)
         except Exception:  # noqa: BLE001 - the flow recorded its failure
             LOG.exception('%s of %s %s failed', operation, resource_type,
                           resource_id)
@@ -201,6 +245,7 @@ def submit(context, operation, factory, store, factory_kwargs=None,
                'sealed': seal(context, secrets), 'operation': operation,
                'resource_type': resource_type, 'resource_id': resource_id,
                'lease_ids': list(lease_ids or ()), 'posted_at': time.time(),
+               'engine': engine_kind(parallel),
                'request_id': getattr(context, 'request_id', None)}
     job = shared_jobboard().post('%s %s' % (operation, resource_id or ''),
                                  book=book, details=details)
@@ -209,13 +254,23 @@ def submit(context, operation, factory, store, factory_kwargs=None,
     return job.uuid
 
 
+def engine_kind(parallel):
+    return 'parallel' if parallel else 'serial'
+
+
+def engine_options(kind):
+    return {'max_workers': MAX_WORKERS} if kind == 'parallel' else {}
+
+
 def run_here(context, factory, store, factory_kwargs=None, secrets=None,
-             operation=None, resource_type=None, resource_id=None):
+             operation=None, resource_type=None, resource_id=None,
+             parallel=False):
     """Run a flow in this thread with an in-memory engine; raises its
     failure after reverting."""
     flow = factory(**dict(factory_kwargs or {}))
-    engine = taskflow.engines.load(flow, store=dict(store), engine='parallel',
-                                   max_workers=MAX_WORKERS)
+    kind = engine_kind(parallel)
+    engine = taskflow.engines.load(flow, store=dict(store), engine=kind,
+                                   **engine_options(kind))
     engine.storage.inject(transient_values(context, secrets),
                           transient=True)
     listener = notifier(engine, context, operation, resource_type,

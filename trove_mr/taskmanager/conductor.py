@@ -21,6 +21,7 @@ import contextlib
 import functools
 import threading
 
+import taskflow.engines
 from oslo_log import log as logging
 from taskflow import storage
 from taskflow.conductors.backends import impl_nonblocking
@@ -87,7 +88,15 @@ class _Conductor(impl_nonblocking.NonBlockingConductor):
 
     def _engine_from_job(self, job):
         self._repair(job)
-        engine = super()._engine_from_job(job)
+        flow_detail = self._flow_detail_from_job(job)
+        store = dict((flow_detail.meta or {}).get('store') or {})
+        store.update((job.details or {}).get('store') or {})
+        # The engine the job asks for: parallel for flows with branches
+        # (cluster members), serial (much cheaper per task) for the rest.
+        kind = (job.details or {}).get('engine') or 'parallel'
+        engine = taskflow.engines.load_from_detail(
+            flow_detail, store=store, engine=kind,
+            backend=self._persistence, **flow_engine.engine_options(kind))
         context, secrets = flow_engine.unseal(job.details['sealed'])
         engine.storage.inject(flow_engine.transient_values(context, secrets),
                               transient=True)
@@ -189,8 +198,7 @@ class JobConductor:
         self._board = board
         self._conductor = _Conductor(
             self.name, board, self.keeper, expiry=expiry,
-            persistence=persistence, engine='parallel',
-            engine_options={'max_workers': flow_engine.MAX_WORKERS},
+            persistence=persistence,
             wait_timeout=opts.conductor_wait_timeout,
             max_simultaneous_jobs=opts.max_simultaneous_jobs)
         LOG.info('Job conductor %s claims jobs of board %s (%s)', self.name,

@@ -233,7 +233,7 @@ def _submit_build(context, operation, factory, cluster_id, cluster_task,
         factory_kwargs={'member_count': len(members)},
         secrets={'password': cluster_password.cluster_password(cluster_id)},
         resource_type='cluster', resource_id=cluster_id,
-        lease_ids=[m.id for m in members])
+        lease_ids=[m.id for m in members], parallel=True)
 
 
 def submit_create(context, cluster_id, placements):
