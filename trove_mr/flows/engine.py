@@ -99,7 +99,12 @@ def jobboard_conf():
                                    board_name()),
                 # kazoo's session timeout: a dead taskmanager's claims
                 # (ephemeral nodes) vanish when its session expires.
-                'timeout': opts.jobboard_zookeeper_timeout}
+                'timeout': opts.jobboard_zookeeper_timeout,
+                # TaskFlow's version check asks the server "envi", a
+                # four-letter word ZooKeeper 3.5 and newer refuse unless
+                # whitelisted; the board then fails to connect. Every
+                # ZooKeeper since 3.4 (its minimum) serves it.
+                'check_compatible': False}
     conf = {'board': 'redis', 'host': opts.jobboard_redis_host,
             'port': opts.jobboard_redis_port, 'db': opts.jobboard_redis_db,
             'namespace': board_name()}

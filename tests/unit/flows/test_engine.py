@@ -36,7 +36,8 @@ def test_zookeeper_board_by_configuration_alone():
 
     assert engine.jobboard_conf() == {
         'board': 'zookeeper', 'hosts': 'zk1:2181,zk2:2181,zk3:2181',
-        'path': '/cloud/jobs/trove-mr-RegionOne', 'timeout': 6.0}
+        'path': '/cloud/jobs/trove-mr-RegionOne', 'timeout': 6.0,
+        'check_compatible': False}
 
 
 def test_zookeeper_session_timeout_defaults_to_kazoo_s():
