@@ -153,6 +153,9 @@ def test_jobs_go_through_zookeeper(zk_system, zk):
     while _jobs_of(zk, board_path, created.id):
         assert time.monotonic() < deadline, 'jobs left on the board'
         time.sleep(0.2)
+    # trove-mr-manage reads the same board.
+    assert json.loads(zk_system.manage(
+        'job', 'list', '--resource', created.id, '--format', 'json')) == []
 
 
 def test_create_of_a_killed_taskmanager_is_resumed_by_the_other(
