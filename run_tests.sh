@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run trove-mr's whole test suite: lint, unit and functional tests.
 # Creates its own virtualenv (.venv) and starts the services the functional
-# tests need (RabbitMQ, MariaDB, PostgreSQL, redis-server) when missing.
+# tests need (RabbitMQ, MariaDB, PostgreSQL, ZooKeeper, redis-server) when
+# missing.
 # Extra arguments go to pytest, e.g. ./run_tests.sh tests/unit -k policy
 set -euo pipefail
 cd "$(dirname "$0")"

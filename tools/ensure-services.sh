@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Make sure the services trove-mr's tests and ./run.sh use are installed and
-# running on this machine: RabbitMQ, MariaDB, PostgreSQL and the
-# redis-server binary the guests run. Installs from Debian's packages only
-# what is missing, starts only what is not answering. Safe to run again.
+# running on this machine: RabbitMQ, MariaDB, PostgreSQL, ZooKeeper (the
+# tests of the ZooKeeper jobboard) and the redis-server binary the guests
+# run. Installs from Debian's packages only what is missing, starts only what
+# is not answering. Safe to run again.
+#
+#   tools/ensure-services.sh [all]      what the tests need (run_tests.sh)
+#   tools/ensure-services.sh run        what ./run.sh needs
+#   tools/ensure-services.sh zookeeper  ZooKeeper only
 set -euo pipefail
 
 log() { echo "ensure-services: $*" >&2; }
@@ -70,6 +75,63 @@ ensure_postgresql() {
     wait_port 5432 PostgreSQL
 }
 
+# ZooKeeper on 127.0.0.1:2181 from Debian's package, on a configuration of
+# our own: the package's example keeps its data in /tmp and would start an
+# admin web server on port 8080.
+ZK_PORT=2181
+ZK_HOME=/usr/share/zookeeper
+ZK_CONF=/etc/zookeeper/trove-mr.cfg
+ZK_DATA=/var/lib/zookeeper/trove-mr
+
+# True when a ZooKeeper serves on ZK_PORT: "srvr" is the four-letter
+# command every ZooKeeper answers by default, and only while serving.
+zk_serving() {
+    local reply
+    reply=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+        printf srvr >&3 && cat <&3' _ "$ZK_PORT" 2>/dev/null) || true
+    [[ $reply == *"Zookeeper version"* ]]
+}
+
+ensure_zookeeper() {
+    zk_serving && return 0
+    [ -x "$ZK_HOME/bin/zkServer.sh" ] || apt_install zookeeper
+    local pidfile=$ZK_DATA/zookeeper_server.pid pid
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -n "$pid" ] && grep -qs QuorumPeerMain "/proc/$pid/cmdline"; then
+        log "waiting for ZooKeeper (pid $pid)"
+    else
+        log "starting ZooKeeper"
+        rm -f "$pidfile"
+        mkdir -p "$ZK_DATA"
+        chown zookeeper:zookeeper "$ZK_DATA"
+        cat > "$ZK_CONF" <<EOF
+# Written by trove-mr's tools/ensure-services.sh: one ZooKeeper for the
+# tests of the ZooKeeper jobboard. Sessions last 4 to 40 seconds.
+tickTime=2000
+dataDir=$ZK_DATA
+clientPort=$ZK_PORT
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=srvr,ruok,stat,mntr
+autopurge.purgeInterval=1
+EOF
+        # zkServer.sh, with the package's environment (logs in
+        # /var/log/zookeeper), runs it in the background as the package's
+        # user.
+        runuser -u zookeeper -- env JMXDISABLE=true \
+            SERVER_JVMFLAGS="-Xmx256m" \
+            "$ZK_HOME/bin/zkServer.sh" start "$ZK_CONF" >/dev/null 2>&1 \
+            || { log "zkServer.sh could not start ZooKeeper"; return 1; }
+    fi
+    for _ in $(seq 1 120); do
+        zk_serving && return 0
+        sleep 0.5
+    done
+    log "ZooKeeper does not answer on $ZK_PORT (see /var/log/zookeeper)"
+    return 1
+}
+
 # The account the database tests use, on both servers: on a stock Debian
 # install root only logs in through the local socket.
 TEST_USER=trove_mr_test
@@ -104,10 +166,14 @@ case "${1:-all}" in
         ensure_mariadb_account
         ensure_postgresql
         ensure_postgresql_account
+        ensure_zookeeper
         ;;
     run)   # what ./run.sh needs
         ensure_redis_binary
         ensure_rabbitmq
         ;;
-    *) log "usage: $0 [all|run]"; exit 2 ;;
+    zookeeper)
+        ensure_zookeeper
+        ;;
+    *) log "usage: $0 [all|run|zookeeper]"; exit 2 ;;
 esac

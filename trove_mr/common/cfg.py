@@ -297,12 +297,21 @@ taskflow_opts = [
     cfg.StrOpt('jobboard_zookeeper_path', default='/trove-mr/jobs',
                help='Root path of the ZooKeeper jobboard; the board name is '
                     'appended.'),
+    cfg.FloatOpt('jobboard_zookeeper_timeout', default=10.0, min=2.0,
+                 max=30.0,
+                 help='Seconds of the ZooKeeper session of each taskmanager '
+                      '(also the longest it waits to connect). Its claims '
+                      'are ephemeral nodes of that session: a job whose '
+                      'taskmanager died is claimed by another one about this '
+                      'long after. The servers keep it between 2 and 20 '
+                      'times their tickTime.'),
     cfg.IntOpt('jobboard_expiration_time', default=20, min=2, max=30,
                help='Seconds a Redis jobboard claim lasts unless its '
                     'taskmanager renews it (it does every third of this '
                     'while it lives): a job whose taskmanager died is '
                     'claimed by another one within about this time. '
-                    'ZooKeeper claims end with the session instead.'),
+                    'ZooKeeper claims end with the session instead '
+                    '(jobboard_zookeeper_timeout).'),
     cfg.StrOpt('persistence_connection', secret=True, default=None,
                help='SQLAlchemy URL of TaskFlow\'s persistence (flow and '
                     'task details of every job); defaults to the cell\'s '

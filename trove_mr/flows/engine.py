@@ -137,7 +137,15 @@ def jobboard_conf():
         return {'board': 'zookeeper',
                 'hosts': ','.join(opts.jobboard_zookeeper_hosts),
                 'path': '%s/%s' % (opts.jobboard_zookeeper_path.rstrip('/'),
-                                   board_name())}
+                                   board_name()),
+                # kazoo's session timeout: a dead taskmanager's claims
+                # (ephemeral nodes) vanish when its session expires.
+                'timeout': opts.jobboard_zookeeper_timeout,
+                # TaskFlow's version check asks the server "envi", a
+                # four-letter word ZooKeeper 3.5 and newer refuse unless
+                # whitelisted; the board then fails to connect. Every
+                # ZooKeeper since 3.4 (its minimum) serves it.
+                'check_compatible': False}
     conf = {'board': 'redis', 'host': opts.jobboard_redis_host,
             'port': opts.jobboard_redis_port, 'db': opts.jobboard_redis_db,
             'namespace': board_name()}
