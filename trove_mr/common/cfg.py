@@ -321,8 +321,8 @@ taskflow_opts = [
                help='Jobs one taskmanager runs at once.'),
     cfg.FloatOpt('conductor_wait_timeout', default=0.1, min=0.05,
                  help='Seconds a taskmanager idles between two looks at '
-                      'the jobboard when no job is posted (Redis and '
-                      'ZooKeeper also wake it when one is).'),
+                      'the jobboard when no job is posted (ZooKeeper also '
+                      'wakes it when one is; Redis is looked at again).'),
     cfg.IntOpt('shutdown_timeout', default=20, min=1,
                help='Seconds a stopping taskmanager waits for its running '
                     'jobs to reach a save point; jobs are then left to '
