@@ -162,18 +162,26 @@ def start_deleting(context, instance_id):
         expected_task_status=instance.task_status)
 
 
+def _deleting(context, instance_id):
+    """True when the instance is now DELETING, False when it cannot be
+    deleted, None when it is already gone."""
+    try:
+        return None if start_deleting(context, instance_id) is None \
+            else True
+    except exceptions.TroveMRError as exc:
+        LOG.warning('Cannot delete instance %s: %s', instance_id, exc)
+        return False
+
+
 def submit(context, instance_id):
     """Move the instance to DELETING and post its delete as a job.
 
     Returns False when it cannot be deleted now, True otherwise (also
     when it is already gone).
     """
-    try:
-        if start_deleting(context, instance_id) is None:
-            return True
-    except exceptions.TroveMRError as exc:
-        LOG.warning('Cannot delete instance %s: %s', instance_id, exc)
-        return False
+    deleting = _deleting(context, instance_id)
+    if not deleting:
+        return deleting is None
     engine.submit(context, OPERATION, get_flow, {'instance_id': instance_id},
                   resource_type='instance', resource_id=instance_id)
     return True
@@ -184,12 +192,9 @@ def run(context, instance_id):
 
     Returns True when the instance is gone.
     """
-    try:
-        if start_deleting(context, instance_id) is None:
-            return True
-    except exceptions.TroveMRError as exc:
-        LOG.warning('Cannot delete instance %s: %s', instance_id, exc)
-        return False
+    deleting = _deleting(context, instance_id)
+    if not deleting:
+        return deleting is None
     try:
         engine.run_here(context, get_flow, {'instance_id': instance_id})
     except Exception:  # noqa: BLE001 - recorded as ERROR by the flow

@@ -6,9 +6,7 @@ the API's, the taskmanagers', the conductor's and the guests'. Each
 client reconnects on its own and every operation completes.
 """
 
-import shutil
 import subprocess
-import tempfile
 import time
 
 import pytest
@@ -21,15 +19,8 @@ TIMEOUT = 150
 
 @pytest.fixture(scope='module')
 def env():
-    system = devenv.DevEnv(tempfile.mkdtemp(prefix='trove-mr-bus-'))
-    try:
-        system.start()
-    except Exception:
-        system.stop(remove=True)
-        raise
-    yield system
-    system.stop(remove=True)
-    shutil.rmtree(system.state_dir, ignore_errors=True)
+    with devenv.running('trove-mr-bus-') as system:
+        yield system
 
 
 def _drop_connections(env, delay):

@@ -14,11 +14,9 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
-import tempfile
 import time
 
 import pytest
@@ -34,16 +32,8 @@ TIMEOUT = 150
 
 @pytest.fixture(scope='module')
 def env():
-    system = devenv.DevEnv(tempfile.mkdtemp(prefix='trove-mr-kill-'),
-                           taskmanagers=2)
-    try:
-        system.start()
-    except Exception:
-        system.stop(remove=True)
-        raise
-    yield system
-    system.stop(remove=True)
-    shutil.rmtree(system.state_dir, ignore_errors=True)
+    with devenv.running('trove-mr-kill-', taskmanagers=2) as system:
+        yield system
 
 
 class Killer:

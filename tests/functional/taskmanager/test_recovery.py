@@ -4,9 +4,7 @@ A system of its own: guests that never start an agent (``sleep``), a
 short ``usage_timeout`` and short build leases.
 """
 
-import shutil
 import signal
-import tempfile
 import time
 
 import pytest
@@ -19,20 +17,14 @@ USAGE_TIMEOUT = 8
 
 @pytest.fixture(scope='module')
 def silent_system():
-    env = devenv.DevEnv(
-        tempfile.mkdtemp(prefix='trove-mr-tm-recovery-'),
-        cloud_args=['--guest-command', 'sleep 600'],
-        conf_overrides={'DEFAULT': {
-            'usage_timeout': USAGE_TIMEOUT, 'build_lease_interval': 1,
-            'build_lease_expiry': 4, 'build_recovery_interval': 2}})
-    try:
-        env.start()
-    except Exception:
-        env.stop(remove=True)
-        raise
-    yield env
-    env.stop(remove=True)
-    shutil.rmtree(env.state_dir, ignore_errors=True)
+    with devenv.running(
+            'trove-mr-tm-recovery-',
+            cloud_args=['--guest-command', 'sleep 600'],
+            conf_overrides={'DEFAULT': {
+                'usage_timeout': USAGE_TIMEOUT, 'build_lease_interval': 1,
+                'build_lease_expiry': 4, 'build_recovery_interval': 2}}) \
+            as env:
+        yield env
 
 
 def _create(env, name, region='RegionOne'):

@@ -5,9 +5,7 @@ action is accepted.
 A system of its own: the test stops and starts its taskmanager.
 """
 
-import shutil
 import signal
-import tempfile
 import time
 
 import pytest
@@ -23,16 +21,8 @@ REFUSED = ('No taskmanager of region RegionOne is alive; nothing was '
 
 @pytest.fixture(scope='module')
 def heartbeat_system():
-    env = devenv.DevEnv(tempfile.mkdtemp(prefix='trove-mr-heartbeats-'),
-                        taskmanagers=1)
-    try:
-        env.start()
-    except Exception:
-        env.stop(remove=True)
-        raise
-    yield env
-    env.stop(remove=True)
-    shutil.rmtree(env.state_dir, ignore_errors=True)
+    with devenv.running('trove-mr-heartbeats-', taskmanagers=1) as env:
+        yield env
 
 
 def _binaries(env):

@@ -10,9 +10,7 @@ session expires and its claim (an ephemeral node) vanishes.
 import json
 import os
 import re
-import shutil
 import signal
-import tempfile
 import time
 
 import pytest
@@ -33,16 +31,9 @@ _CONDUCTOR_LINE = re.compile(
 
 @pytest.fixture(scope='module')
 def zk_system():
-    env = devenv.DevEnv(tempfile.mkdtemp(prefix='trove-mr-tm-zookeeper-'),
-                        jobboard='zookeeper', taskmanagers=2)
-    try:
-        env.start()
-    except Exception:
-        env.stop(remove=True)
-        raise
-    yield env
-    env.stop(remove=True)
-    shutil.rmtree(env.state_dir, ignore_errors=True)
+    with devenv.running('trove-mr-tm-zookeeper-', jobboard='zookeeper',
+                        taskmanagers=2) as env:
+        yield env
 
 
 @pytest.fixture
