@@ -3,6 +3,7 @@ region, and change nothing, when no taskmanager of the owning cell has a
 fresh heartbeat; they are accepted again once one has."""
 
 import jsonschema
+import oslo_messaging as messaging
 import pytest
 
 from tests.unit.api.conftest import call
@@ -141,3 +142,16 @@ def test_a_heartbeat_within_service_down_time_is_alive(api, taskmanager):
     finally:
         cfg.CONF.clear_override('service_down_time')
     assert answer.status_int == 202, answer.text
+
+
+def test_backup_delete_no_taskmanager_answers_is_503_and_keeps_it(
+        api, taskmanager):
+    # A live heartbeat, but the call that posts the job times out (the
+    # taskmanager died holding it): 503, and the backup is still there.
+    backup_id = _completed_backup(api)
+    taskmanager.error = messaging.MessagingTimeout('no answer')
+    answer = call(api, '/v1.0/p1/backups/%s' % backup_id, 'DELETE')
+    assert answer.status_int == 503, answer.text
+    assert 'No taskmanager could be reached' in \
+        answer.json['serviceUnavailable']['message']
+    assert db_api.backup_get(_admin(), backup_id).state == 'COMPLETED'

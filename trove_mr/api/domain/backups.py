@@ -150,5 +150,12 @@ def delete(context, tenant_id, backup_id, taskmanager_api):
                                                             row.state))
     # Backup records are in this API's own cell, as its taskmanagers.
     services.require_taskmanager(context)
-    taskmanager_api.delete_backup(context, backup_id)
+    try:
+        taskmanager_api.delete_backup(context, backup_id)
+    except Exception as exc:
+        LOG.error('Could not ask a taskmanager to delete backup %s: %s',
+                  backup_id, exc)
+        raise exceptions.ServiceUnavailable(
+            'No taskmanager could be reached; the backup was not '
+            'deleted.') from exc
     return row
