@@ -111,6 +111,17 @@ def main():
               ' ratio %.2f (restore includes building the instance)' % (
                   _mbps(size_mb, restore_s), restore_s,
                   _mbps(size_mb, download_s), restore_s / download_s))
+        for name, value, unit in (
+                ('backup_dataset', round(size_mb, 1), 'MB'),
+                ('backup_throughput', round(_mbps(size_mb, backup_s), 1),
+                 'MB/s'),
+                ('plain_upload_throughput',
+                 round(_mbps(size_mb, upload_s), 1), 'MB/s'),
+                ('restore_throughput', round(_mbps(size_mb, restore_s), 1),
+                 'MB/s'),
+                ('plain_download_throughput',
+                 round(_mbps(size_mb, download_s), 1), 'MB/s')):
+            print('RESULT %s %s %s' % (name, value, unit))
     finally:
         env.stop()
         shutil.rmtree(state, ignore_errors=True)

@@ -173,12 +173,19 @@ def main(argv=None):
                   'create) %5.2f s   ratio %5.1fx' % (
                       count, system_time, floor_time,
                       system_time / floor_time), flush=True)
+            print('RESULT cluster_create_%d_members %.2f s' % (
+                count, system_time))
+            print('RESULT redis_cli_cluster_create_%d_members %.2f s' % (
+                count, floor_time), flush=True)
         times = {count: took for count, took, _floor in rows}
         if min(sizes) in times and max(sizes) in times and \
                 min(sizes) != max(sizes):
             print('%d members / %d members: %.2fx (%.0fx more members)' % (
                 max(sizes), min(sizes), times[max(sizes)] /
                 times[min(sizes)], max(sizes) / min(sizes)))
+            print('RESULT cluster_create_%d_over_%d %.2f ratio' % (
+                max(sizes), min(sizes),
+                times[max(sizes)] / times[min(sizes)]))
     finally:
         env.stop()
         shutil.rmtree(work_dir, ignore_errors=True)

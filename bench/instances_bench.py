@@ -150,6 +150,18 @@ def main(argv=None):
                                        seconds / floor))
         print('ratio 1000 / 10 rows               %7.2f'
               % (lat[1000] / lat[10]))
+        print('RESULT get_root_floor %.2f ms' % (floor * 1000))
+        if not args.skip_create:
+            print('RESULT create_1_instance %.2f s' % one)
+            print('RESULT create_%d_at_once %.2f s' % (args.concurrent,
+                                                        wall))
+            print('RESULT create_%d_at_once_over_1 %.2f ratio'
+                  % (args.concurrent, wall / one))
+        for size, seconds in lat.items():
+            print('RESULT get_instances_%d_in_db %.2f ms'
+                  % (size, seconds * 1000))
+        print('RESULT get_instances_1000_over_10 %.2f ratio'
+              % (lat[1000] / lat[10]))
     finally:
         env.stop(remove=True)
     return 0

@@ -53,6 +53,10 @@ def main():
           % (startup, startup / python_floor, python_floor))
     print('ACTIVE: %.3f s worst of %d (limit 1 s) = %.1f x one API round '
           'trip (%.4f s)' % (worst, RUNS, worst / round_trip, round_trip))
+    print('RESULT localcloud_start %.3f s' % startup)
+    print('RESULT server_active_worst %.3f s' % worst)
+    print('RESULT server_active_over_round_trip %.1f ratio'
+          % (worst / round_trip))
     return 0 if startup < 3 and worst < 1 else 1
 
 
