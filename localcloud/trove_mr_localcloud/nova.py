@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import threading
+import urllib.parse
 import uuid
 
 from trove_mr_localcloud import keypairs
@@ -23,12 +24,20 @@ MIN_VERSION = '2.1'
 MAX_VERSION = '2.96'
 _LEGACY = 'X-OpenStack-Nova-API-Version'
 POWER_RUNNING, POWER_SHUTDOWN = 1, 4
+# Nova's [api] max_limit: the most servers one list answer holds.
+MAX_LIMIT = 1000
 
 
 def now_iso():
     """Nova's timestamp format."""
     return datetime.datetime.now(datetime.timezone.utc).strftime(
         '%Y-%m-%dT%H:%M:%SZ')
+
+
+def _order(server):
+    """Nova's default sort key: created_at, then the instance's id (an
+    integer growing with each create; ``created_seq`` here)."""
+    return server['created'], server['created_seq']
 
 
 def _ref_id(ref):
@@ -236,8 +245,7 @@ class Nova:
         all_tenants = req is not None and 'admin' in token.roles and \
             req.GET.get('all_tenants') not in (None, '0', 'false', 'False')
         return [s for s in sorted(self.data['servers'].values(),
-                                  key=lambda s: s['created_seq'],
-                                  reverse=True)
+                                  key=_order, reverse=True)
                 if all_tenants or s['project_id'] == token.project_id]
 
     def _filtered(self, req, token):
@@ -258,20 +266,57 @@ class Nova:
             raise wsgi.HTTPError(404, 'Instance %s could not be found.' % sid)
         return server
 
+    def _page(self, req, servers):
+        """One page of ``servers`` as Nova pages: ``limit`` (at most
+        MAX_LIMIT) after the ``marker`` server, and the next page's link
+        while more remain."""
+        limit = MAX_LIMIT
+        if 'limit' in req.GET:
+            text = req.GET.getall('limit')[-1]
+            if not re.fullmatch(r'[0-9]+', text):
+                raise wsgi.HTTPError(
+                    400, "Invalid input for query parameters limit. Value: "
+                         "%s. '%s' does not match '^[0-9]*$'" % (text, text))
+            limit = min(int(text), MAX_LIMIT)
+        marker = req.GET.get('marker')
+        if marker:
+            # As Nova, any server is a marker (not only a listed one): the
+            # page starts after its place in the order.
+            found = self.data['servers'].get(marker)
+            if found is None:
+                raise wsgi.HTTPError(400, 'marker [%s] not found' % marker)
+            servers = [s for s in servers if _order(s) < _order(found)]
+        page = servers[:limit]
+        links = []
+        if page and len(servers) > len(page):
+            query = [(k, v) for k, v in req.GET.items()
+                     if k not in ('limit', 'marker')]
+            query += [('limit', str(limit)), ('marker', page[-1]['id'])]
+            links.append({'rel': 'next', 'href': '%s?%s' % (
+                req.path_url, urllib.parse.urlencode(query))})
+        return page, links
+
     def _list_servers(self, req):
         token = req.environ['localcloud.token']
-        return wsgi.json_response({'servers': [
+        page, links = self._page(req, self._filtered(req, token))
+        body = {'servers': [
             {'id': s['id'], 'name': s['name'],
              'links': [{'rel': 'self',
                         'href': self.url('v2.1', 'servers', s['id'])}]}
-            for s in self._filtered(req, token)]})
+            for s in page]}
+        if links:
+            body['servers_links'] = links
+        return wsgi.json_response(body)
 
     def _list_servers_detail(self, req):
         token = req.environ['localcloud.token']
         version = req.environ['localcloud.version']
-        return wsgi.json_response({'servers': [
-            self.server_view(s, version, token)
-            for s in self._filtered(req, token)]})
+        page, links = self._page(req, self._filtered(req, token))
+        body = {'servers': [self.server_view(s, version, token)
+                            for s in page]}
+        if links:
+            body['servers_links'] = links
+        return wsgi.json_response(body)
 
     def _show_server(self, req, sid):
         token = req.environ['localcloud.token']

@@ -18,6 +18,18 @@ CONF = cfg.CONF
 BASE = '/v1.0/p1/clusters'
 
 
+# Where actions are posted: the redis-clustering spec's path, and the
+# cluster's own path, where python-troveclient posts them.
+ACTION_PATHS = {'spec-path': '%s/%s/action', 'client-path': '%s/%s'}
+
+
+@pytest.fixture(params=sorted(ACTION_PATHS))
+def action_url(request):
+    """The URL of a cluster's actions, on each of the paths served."""
+    return lambda cluster_id: ACTION_PATHS[request.param] % (BASE,
+                                                             cluster_id)
+
+
 def _member(**overrides):
     member = {'flavorRef': '7', 'volume': {'size': 1}}
     member.update(overrides)
@@ -112,19 +124,19 @@ def test_show_list_and_member_show_belong_to_the_owner_only(api,
 
 
 def test_grow_refused_while_building_with_409_naming_the_task(
-        api, taskmanager):
+        api, taskmanager, action_url):
     cluster = _create(api).json['cluster']
-    resp = call(api, '%s/%s/action' % (BASE, cluster['id']), 'POST',
+    resp = call(api, action_url(cluster['id']), 'POST',
                 {'grow': [_member()]})
     assert resp.status_int == 409
     assert 'BUILDING_INITIAL' in resp.json['conflict']['message']
 
 
 def test_grow_accepts_troveclient_type_and_related_to_by_name(
-        api, taskmanager):
+        api, taskmanager, action_url):
     cluster = _create(api).json['cluster']
     _settle(cluster['id'])
-    resp = call(api, '%s/%s/action' % (BASE, cluster['id']), 'POST', {
+    resp = call(api, action_url(cluster['id']), 'POST', {
         'grow': [_member(name='extra', instance_type='master',
                          region='RegionTwo'),
                  _member(type=['slave'], related_to='c1-member-2')]})
@@ -142,22 +154,22 @@ def test_grow_accepts_troveclient_type_and_related_to_by_name(
     assert sorted(args[1]) == sorted(m['id'] for m in grown['instances'])
 
 
-def test_grow_slave_of_unknown_master_is_400(api, taskmanager):
+def test_grow_slave_of_unknown_master_is_400(api, taskmanager, action_url):
     cluster = _create(api).json['cluster']
     _settle(cluster['id'])
-    resp = call(api, '%s/%s/action' % (BASE, cluster['id']), 'POST', {
+    resp = call(api, action_url(cluster['id']), 'POST', {
         'grow': [_member(type='slave', related_to='nobody')]})
     assert resp.status_int == 400
     assert 'nobody' in resp.json['badRequest']['message']
 
 
 def test_shrink_refuses_node_with_slots_and_changes_nothing(
-        api, taskmanager, guests):
+        api, taskmanager, guests, action_url):
     cluster = _create(api).json['cluster']
     _settle(cluster['id'])
     owner = cluster['instances'][0]['id']
     guests.node_ids[owner] = None
-    resp = call(api, '%s/%s/action' % (BASE, cluster['id']), 'POST',
+    resp = call(api, action_url(cluster['id']), 'POST',
                 {'shrink': [{'id': owner}]})
     assert resp.status_int == 403
     assert resp.json['forbidden']['message'] == \
@@ -168,10 +180,10 @@ def test_shrink_refuses_node_with_slots_and_changes_nothing(
 
 
 def test_shrink_unknown_instance_is_404_naming_it(api, taskmanager,
-                                                  guests):
+                                                  guests, action_url):
     cluster = _create(api).json['cluster']
     _settle(cluster['id'])
-    resp = call(api, '%s/%s/action' % (BASE, cluster['id']), 'POST',
+    resp = call(api, action_url(cluster['id']), 'POST',
                 {'shrink': [{'id': 'missing-id'}]})
     assert resp.status_int == 404
     assert resp.json['itemNotFound']['message'] == \
@@ -179,11 +191,11 @@ def test_shrink_unknown_instance_is_404_naming_it(api, taskmanager,
 
 
 def test_shrink_casts_node_ids_and_locks_the_cluster(api, taskmanager,
-                                                     guests):
+                                                     guests, action_url):
     cluster = _create(api).json['cluster']
     _settle(cluster['id'])
     leaving = cluster['instances'][2]['id']
-    resp = call(api, '%s/%s/action' % (BASE, cluster['id']), 'POST',
+    resp = call(api, action_url(cluster['id']), 'POST',
                 {'shrink': [{'id': leaving}]})
     assert resp.status_int == 202
     name, _ctx, args, _kw = taskmanager.casts[-1]
@@ -193,7 +205,8 @@ def test_shrink_casts_node_ids_and_locks_the_cluster(api, taskmanager,
     assert shown['task']['name'] == 'SHRINKING_CLUSTER'
 
 
-def test_delete_answers_202_then_refuses_other_actions(api, taskmanager):
+def test_delete_answers_202_then_refuses_other_actions(api, taskmanager,
+                                                      action_url):
     cluster = _create(api).json['cluster']
     _settle(cluster['id'])
     url = '%s/%s' % (BASE, cluster['id'])
@@ -202,7 +215,8 @@ def test_delete_answers_202_then_refuses_other_actions(api, taskmanager):
     assert taskmanager.casts[-1][0] == 'delete_cluster'
     shown = call(api, url).json['cluster']
     assert shown['task']['name'] == 'DELETING'
-    resp = call(api, url + '/action', 'POST', {'grow': [_member()]})
+    resp = call(api, action_url(cluster['id']), 'POST',
+                {'grow': [_member()]})
     assert resp.status_int == 409
 
 
@@ -216,6 +230,86 @@ def test_delete_without_a_taskmanager_is_503_and_leaves_the_task(
     assert call(api, url).json['cluster']['task']['name'] == 'NONE'
 
 
+def _without_ids(document):
+    """An answer with what differs between two clusters taken out."""
+    if isinstance(document, dict):
+        return {k: _without_ids(v) for k, v in document.items()
+                if k not in ('id', 'href', 'created', 'updated',
+                             'related_to')}
+    if isinstance(document, list):
+        return [_without_ids(item) for item in document]
+    return document
+
+
+@pytest.mark.parametrize('action', ['grow', 'shrink'])
+def test_actions_on_the_cluster_path_answer_as_on_action(api, taskmanager,
+                                                         guests, action):
+    answers = []
+    for path in ('%s/%s/action', '%s/%s'):
+        cluster = _cluster(api)
+        body = {'grow': [_member(name='extra')]} if action == 'grow' \
+            else {'shrink': [{'id': cluster['instances'][2]['id']}]}
+        answer = call(api, path % (BASE, cluster['id']), 'POST', body)
+        assert answer.status_int == 202, answer.text
+        answers.append((answer.status_int, answer.content_type,
+                        _without_ids(answer.json) if answer.body else None))
+        assert taskmanager.casts[-1][0] == action + '_cluster'
+        assert taskmanager.casts[-1][2][0] == cluster['id']
+    assert answers[0] == answers[1]
+    if action == 'grow':
+        jsonschema.validate(answer.json, schemas.SHOW_RESPONSE)
+    else:
+        assert answers[1][2] is None
+
+
+@pytest.mark.parametrize('body, field', [
+    ({'grow': []}, 'grow'),
+    ({'shrink': [{'name': 'x'}]}, 'shrink.0.id'),
+    ({'grow': [_member()], 'shrink': [{'id': 'x'}]}, None),
+    ({'resize': {}}, 'resize'),
+])
+def test_bad_action_body_is_400_naming_the_field_on_both_paths(
+        api, taskmanager, action_url, body, field):
+    cluster = _cluster(api)
+    spec = call(api, '%s/%s/action' % (BASE, cluster['id']), 'POST', body)
+    answer = call(api, action_url(cluster['id']), 'POST', body)
+    assert answer.status_int == 400
+    assert answer.json == spec.json
+    if field:
+        assert "field '%s'" % field in answer.json['badRequest']['message']
+    assert [c[0] for c in taskmanager.casts] == ['create_cluster']
+
+
+@pytest.mark.parametrize('body', [{'grow': [_member()]},
+                                  {'shrink': [{'id': 'x'}]}])
+def test_actions_on_another_projects_cluster_are_404(api, taskmanager,
+                                                     action_url, body):
+    cluster = _cluster(api)
+    # Whether the other project names its own project in the URL or ours.
+    for url in (action_url(cluster['id']),
+                action_url(cluster['id']).replace('/p1/', '/p2/')):
+        answer = call(api, url, 'POST', body, headers=OTHER)
+        assert answer.status_int == 404, url
+        assert 'itemNotFound' in answer.json
+    assert [c[0] for c in taskmanager.casts] == ['create_cluster']
+
+
+def test_post_to_the_collection_still_creates_and_takes_no_action(
+        api, taskmanager):
+    created = _create(api, name='c9')
+    assert created.status_int == 202
+    assert created.content_type == 'application/json'
+    jsonschema.validate(created.json, schemas.SHOW_RESPONSE)
+    assert created.json['cluster']['name'] == 'c9'
+    refused = call(api, BASE, 'POST', {'grow': [_member()]})
+    assert refused.status_int == 400
+    # A create body on a cluster's path is an action body that is wrong.
+    on_cluster = call(api, '%s/%s' % (BASE, created.json['cluster']['id']),
+                      'POST', {'cluster': {'name': 'c10'}})
+    assert on_cluster.status_int == 400
+    assert [c[0] for c in taskmanager.casts] == ['create_cluster']
+
+
 NO_TASKMANAGER = ('No taskmanager of region RegionOne is alive; nothing '
                   'was changed. Try again later.')
 
@@ -226,9 +320,9 @@ def _cluster(api):
     return cluster
 
 
-def _shrink(cluster):
+def _shrink(cluster, path='%s/%s/action'):
     leaving = cluster['instances'][2]['id']
-    return ('%s/%s/action' % (BASE, cluster['id']), 'POST',
+    return (path % (BASE, cluster['id']), 'POST',
             {'shrink': [{'id': leaving}]})
 
 
@@ -240,6 +334,11 @@ ACTIONS = [
     ('grow', lambda api: ('%s/%s/action' % (BASE, _cluster(api)['id']),
                           'POST', {'grow': [_member()]}), 'grow_cluster'),
     ('shrink', lambda api: _shrink(_cluster(api)), 'shrink_cluster'),
+    ('grow-client-path', lambda api: (
+        '%s/%s' % (BASE, _cluster(api)['id']), 'POST',
+        {'grow': [_member()]}), 'grow_cluster'),
+    ('shrink-client-path', lambda api: _shrink(_cluster(api), '%s/%s'),
+     'shrink_cluster'),
     ('delete', lambda api: ('%s/%s' % (BASE, _cluster(api)['id']),
                             'DELETE', None), 'delete_cluster'),
 ]

@@ -24,30 +24,39 @@ def _target():
     return {'project_id': base.tenant_id()}
 
 
+def _act(cluster_id):
+    """Grow (202 with the new members) or shrink (202, no body).
+
+    Served on ``/clusters/{id}/action`` (the redis-clustering spec) and on
+    ``/clusters/{id}`` (where python-troveclient posts actions).
+    """
+    context = base.context()
+    policy.authorize(context, 'cluster:action', _target())
+    action = base.body(schemas.ACTION)
+    taskmanager_api = pecan.request.taskmanager_api
+    pecan.response.status = 202
+    if 'grow' in action:
+        cluster, new_members = domain.grow(
+            context, base.tenant_id(), cluster_id, action['grow'],
+            taskmanager_api)
+        # One exposed method answers both actions, so the grow body
+        # is serialised here rather than by a 'json' template.
+        return jsonutils.dumps({'cluster': views.cluster_view(
+            cluster, new_members, links.base_url())})
+    domain.shrink(context, base.tenant_id(), cluster_id,
+                  [item['id'] for item in action['shrink']],
+                  taskmanager_api)
+    return ''
+
+
 class ClusterActionController(rest.RestController):
     """``/clusters/{id}/action``: ``{"grow": [...]}``, ``{"shrink": [...]}``.
     """
 
     @pecan.expose(content_type=JSON)
     def post(self, cluster_id):
-        """Grow (202 with the new members) or shrink (202, no body)."""
-        context = base.context()
-        policy.authorize(context, 'cluster:action', _target())
-        action = base.body(schemas.ACTION)
-        taskmanager_api = pecan.request.taskmanager_api
-        pecan.response.status = 202
-        if 'grow' in action:
-            cluster, new_members = domain.grow(
-                context, base.tenant_id(), cluster_id, action['grow'],
-                taskmanager_api)
-            # One exposed method answers both actions, so the grow body
-            # is serialised here rather than by a 'json' template.
-            return jsonutils.dumps({'cluster': views.cluster_view(
-                cluster, new_members, links.base_url())})
-        domain.shrink(context, base.tenant_id(), cluster_id,
-                      [item['id'] for item in action['shrink']],
-                      taskmanager_api)
-        return ''
+        """Grow or shrink the cluster (see ``_act``)."""
+        return _act(cluster_id)
 
 
 class ClusterInstancesController(rest.RestController):
@@ -96,9 +105,12 @@ class ClustersController(rest.RestController):
         return {'cluster': views.cluster_view(cluster, members,
                                               links.base_url())}
 
-    @pecan.expose('json')
-    def post(self):
-        """Create a cluster, members in the regions they name (202)."""
+    @pecan.expose(content_type=JSON)
+    def post(self, cluster_id=None):
+        """Create a cluster (``/clusters``), members in the regions they
+        name (202); on ``/clusters/{id}``, an action as on ``/action``."""
+        if cluster_id is not None:
+            return _act(cluster_id)
         context = base.context()
         policy.authorize(context, 'cluster:create', _target())
         request = base.body(schemas.CREATE)['cluster']
@@ -106,9 +118,9 @@ class ClustersController(rest.RestController):
             context, base.tenant_id(), request,
             pecan.request.taskmanager_api)
         pecan.response.status = 202
-        return {'cluster': views.cluster_view(cluster, members,
-                                              links.base_url(),
-                                              password=password)}
+        # Serialised here, as one exposed method also answers actions.
+        return jsonutils.dumps({'cluster': views.cluster_view(
+            cluster, members, links.base_url(), password=password)})
 
     @pecan.expose(content_type=JSON)
     def delete(self, cluster_id):
