@@ -132,6 +132,14 @@ def _find_image(context, region_name, image_ref):
     return found[0]
 
 
+def find_image(context, region_name, image_ref):
+    """A region's active image by id or name; None when it has none.
+
+    Transport failures are raised as they come (the caller names them).
+    """
+    return _find_image(context, region_name, image_ref)
+
+
 def _image_ref(version):
     return version.get('image_id') or version.get('image_name')
 
