@@ -33,7 +33,7 @@ function configure_trove_mr {
     iniset $TROVE_MR_CONF service_credentials password "$SERVICE_PASSWORD"
     iniset $TROVE_MR_CONF service_credentials project_name "$SERVICE_PROJECT_NAME"
     iniset $TROVE_MR_CONF service_credentials region_name "$REGION_NAME"
-    configure_keystone_authtoken_middleware $TROVE_MR_CONF trove
+    configure_keystone_authtoken_middleware $TROVE_MR_CONF "$TROVE_MR_SERVICE_USER"
 }
 
 function init_trove_mr {
@@ -46,6 +46,52 @@ function init_trove_mr {
         --image-tags trove,redis --active --default
     trove-mr-manage --config-file $TROVE_MR_CONF datastore_update redis \
         $TROVE_MR_DATASTORE_VERSION
+}
+
+# Optional: build the guest image with guest-image/ and upload the same
+# bytes to every region (the cross-region checksum check depends on it).
+function upload_trove_mr_guest_image {
+    local image=$TROVE_MR_GUEST_IMAGE_FILE
+    if [[ -z "$image" ]]; then
+        image=$DATA_DIR/trove-mr/$TROVE_MR_IMAGE_NAME.qcow2
+        mkdir -p $DATA_DIR/trove-mr
+        $TROVE_MR_DIR/tools/build-guest-image.sh ${image%.qcow2}
+    fi
+    local region
+    for region in $TROVE_MR_REGIONS; do
+        openstack --os-cloud devstack-admin --os-region-name "$region" \
+            image create "$TROVE_MR_IMAGE_NAME" --disk-format qcow2 \
+            --container-format bare --file "$image" \
+            --tag trove --tag redis --private \
+            --project "$SERVICE_PROJECT_NAME"
+    done
+}
+
+# tempest (trove-tempest-plugin) options for the Redis datastore.
+function configure_trove_mr_tempest {
+    iniset $TEMPEST_CONFIG service_available trove True
+    iniset $TEMPEST_CONFIG database catalog_type database
+    iniset $TEMPEST_CONFIG database enabled_datastores redis
+    iniset $TEMPEST_CONFIG database default_datastore_versions \
+        "redis:$TROVE_MR_DATASTORE_VERSION"
+    iniset $TEMPEST_CONFIG database db_flavor_ref "$TROVE_MR_FLAVOR_ID"
+    iniset $TEMPEST_CONFIG database db_current_version v1.0
+}
+
+# Everything the plugin made on this host: configuration, databases,
+# the built guest image, logs.
+function cleanup_trove_mr {
+    sudo rm -rf $TROVE_MR_CONF_DIR $DATA_DIR/trove-mr
+    local db
+    for db in trove_mr trove_mr_api; do
+        if is_service_enabled mysql; then
+            mysql -u"$DATABASE_USER" -p"$DATABASE_PASSWORD" \
+                -h"$MYSQL_HOST" -e "DROP DATABASE IF EXISTS $db;" || true
+        elif is_service_enabled postgresql; then
+            sudo -u root psql -h"$DATABASE_HOST" -U"$DATABASE_USER" \
+                -c "DROP DATABASE IF EXISTS $db;" postgres || true
+        fi
+    done
 }
 
 function start_trove_mr {
@@ -70,9 +116,20 @@ if is_service_enabled trove-mr-api; then
         configure_trove_mr
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         init_trove_mr
+        if [[ "$TROVE_MR_BUILD_GUEST_IMAGE" == "True" ||
+              -n "$TROVE_MR_GUEST_IMAGE_FILE" ]]; then
+            upload_trove_mr_guest_image
+        fi
         start_trove_mr
+    elif [[ "$1" == "stack" && "$2" == "test-config" ]]; then
+        if is_service_enabled tempest; then
+            configure_trove_mr_tempest
+        fi
     fi
     if [[ "$1" == "unstack" ]]; then
         stop_trove_mr
+    fi
+    if [[ "$1" == "clean" ]]; then
+        cleanup_trove_mr
     fi
 fi
