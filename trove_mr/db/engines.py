@@ -49,8 +49,11 @@ def create_context_manager(connection_url):
         manager = _CONTEXT_MANAGERS.get(connection_url)
         if manager is None:
             manager = enginefacade.transaction_context()
+            # No sleep(0) at every connection checkin: that yield is for
+            # eventlet, which trove-mr does not run; with threads it only
+            # gives the GIL away (a switch interval under load) per query.
             manager.configure(connection=connection_url,
-                              **_engine_options())
+                              thread_checkin=False, **_engine_options())
             _CONTEXT_MANAGERS[connection_url] = manager
         return manager
 
