@@ -79,14 +79,6 @@ def check_flavor(context, row, flavor_ref):
             "Invalid input for field 'resize.flavorRef': the new flavor id "
             "must be different than the current flavor id of '%s'."
             % row.flavor_id)
-    current = regions.find_flavor(context, region, row.flavor_id)
-    if current is not None and flavor.disk and \
-            (current.disk or 0) > flavor.disk:
-        raise exceptions.BadRequest(
-            "Invalid input for field 'resize.flavorRef': flavor '%s' has a "
-            "%d GB disk, smaller than the %d GB of the current flavor '%s'; "
-            "disks cannot shrink." % (flavor.name, flavor.disk,
-                                      current.disk, current.name))
     limit = memory.maxmemory_bytes(flavor.ram, CONF.redis.maxmemory_percent)
     used = data_bytes(row)
     if limit is not None and used > limit:
@@ -97,6 +89,14 @@ def check_flavor(context, row, flavor_ref):
                 flavor.name, memory.human(limit),
                 CONF.redis.maxmemory_percent, flavor.ram,
                 memory.human(used), row.id))
+    current = regions.find_flavor(context, region, row.flavor_id)
+    if current is not None and flavor.disk and \
+            (current.disk or 0) > flavor.disk:
+        raise exceptions.BadRequest(
+            "Invalid input for field 'resize.flavorRef': flavor '%s' has a "
+            "%d GB disk, smaller than the %d GB of the current flavor '%s'; "
+            "disks cannot shrink." % (flavor.name, flavor.disk,
+                                      current.disk, current.name))
     return flavor_payload(flavor)
 
 
