@@ -6,6 +6,7 @@ from tests.unit.taskmanager.conftest import FakeGuest
 from tests.unit.taskmanager.conftest import placement_for
 from trove_mr.common import cfg
 from trove_mr.common import clients
+from trove_mr.common import notifications
 from trove_mr.common import states
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
@@ -228,3 +229,34 @@ def test_volume_resize_cinder_refuses_gives_the_growth_back(
     assert 'cinder refused' in row.fault_message
     assert api_db.quota_usage_get_all(ctx, instance.tenant_id)[
         'volumes'] == 1
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Notifications emitted, with the in-memory engine (no jobboard)."""
+    events = []
+    monkeypatch.setattr(notifications, 'enabled', lambda: True)
+    monkeypatch.setattr(
+        notifications, 'notify',
+        lambda context, event_type, payload, priority='info',
+        service='taskmanager': events.append((event_type, payload)))
+    CONF.set_override('jobboard_backend', 'none', group='taskflow')
+    yield events
+    CONF.clear_override('jobboard_backend', group='taskflow')
+
+
+def test_submitted_resizes_notify_modify_flavor_and_modify_volume(
+        resizing, ctx, sent, monkeypatch):
+    instance, _nova, region = resizing
+    resize.submit_flavor(ctx, instance, NEW)
+    assert [e for e, _ in sent] == ['trove.instance.modify_flavor.start',
+                                    'trove.instance.modify_flavor.end']
+    assert sent[-1][1]['instance_id'] == instance.id
+    db_api.instance_update(ctx, instance.id,
+                           {'task_status': states.TASK_RESIZING})
+    monkeypatch.setattr(region.volumes, 'extend', _extend(region),
+                        raising=False)
+    del sent[:]
+    resize.submit_volume(ctx, db_api.instance_get(ctx, instance.id), 2)
+    assert [e for e, _ in sent] == ['trove.instance.modify_volume.start',
+                                    'trove.instance.modify_volume.end']
