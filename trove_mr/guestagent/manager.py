@@ -434,7 +434,6 @@ class GuestManager:
         node.cluster_replicate(master_id, timeout=CLUSTER_WAIT_TIMEOUT)
         return master_id
 
-
     # -- resize (since 1.4) ----------------------------------------------
 
     def resize_fs(self, context, volume_size):
@@ -448,6 +447,7 @@ class GuestManager:
         with self._lock:
             return guest_volume.grow_filesystem(self.layout.volume_dir,
                                                 volume_size)
+
 
 def _wait_node_id(node, ip, port, timeout):
     """The cluster id of the node at ``ip``:``port``, once known here."""
