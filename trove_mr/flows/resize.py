@@ -5,7 +5,7 @@ Flavor (``trove.instance.modify_flavor``), as Nova resizes a server::
     RestoreOnRevert -> CheckDataFits -> StopDatastore -> ResizeServer
     -> wait VERIFY_RESIZE -> ConfirmResize -> wait ACTIVE -> RecordFlavor
     -> wait guest listening -> StartDatastore -> wait RUNNING
-    -> MarkResized
+    -> FollowMasterAgain (replicas) -> MarkResized
 
 The server reboots into the new flavor; the guest agent starts again,
 sees the new RAM, and redis-server is started with ``maxmemory`` set from
@@ -47,6 +47,7 @@ from trove_mr.flows import common
 from trove_mr.flows import database
 from trove_mr.flows import engine
 from trove_mr.flows import guest
+from trove_mr.flows import replica
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -317,6 +318,26 @@ class StartDatastore(task.Task):
         """Nothing to undo: a running Redis is what a revert wants."""
 
 
+class FollowMasterAgain(task.Task):
+    """A replica's Redis started afresh: make it follow its master again
+    (nothing to do for an instance that is no replica)."""
+
+    def execute(self, context, instance_id):
+        row = db_api.instance_get(context, instance_id)
+        if not row.replica_of_id:
+            return
+        try:
+            replica._follow(context, instance_id, row.replica_of_id)
+        except Exception as exc:
+            raise common.StepFailed(
+                'Instance %s was resized but could not replicate from its '
+                'master %s again: %s' % (instance_id, row.replica_of_id,
+                                         exc)) from exc
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: following a master changed no record."""
+
+
 class MarkResized(task.Task):
     """Last task: the resize is over (task NONE)."""
 
@@ -339,7 +360,7 @@ def flavor_flow():
              StartDatastore(),
              common.wait(guest.WaitGuestRunning(),
                          guest.STATUS_POLL_INTERVAL),
-             MarkResized())
+             FollowMasterAgain(), MarkResized())
     return flow
 
 

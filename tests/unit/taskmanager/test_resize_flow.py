@@ -260,3 +260,19 @@ def test_submitted_resizes_notify_modify_flavor_and_modify_volume(
     resize.submit_volume(ctx, db_api.instance_get(ctx, instance.id), 2)
     assert [e for e, _ in sent] == ['trove.instance.modify_volume.start',
                                     'trove.instance.modify_volume.end']
+
+
+def test_a_resized_replica_follows_its_master_again(
+        resizing, ctx, make_instance, monkeypatch):
+    instance, _nova, _region = resizing
+    master = make_instance('RegionOne', task_status=states.TASK_NONE)
+    db_api.instance_update(ctx, instance.id, {'replica_of_id': master.id})
+    followed = []
+    monkeypatch.setattr(
+        resize.replica, '_follow',
+        lambda context, replica_id, master_id: followed.append(
+            (replica_id, master_id)))
+    _run_flavor(ctx, db_api.instance_get(ctx, instance.id))
+    assert followed == [(instance.id, master.id)]
+    assert db_api.instance_get(ctx, instance.id).task_status == \
+        states.TASK_NONE
