@@ -203,3 +203,18 @@ def test_resize_volume_and_flavor_have_policy_rules_of_their_own(
     assert _usage() == {'instances': 1, 'volumes': 1}
     answer = _resize(api, view['id'], {'flavorRef': '2'})
     assert answer.status_int == 202
+
+
+def test_resize_of_a_cluster_member_is_a_400(api, taskmanager):
+    view = _active(api)
+    ctx = trove_context.get_admin_context()
+    version = db_api.datastore_version_get_default(ctx, 'redis')
+    cluster = db_api.cluster_create(ctx, {
+        'name': 'c', 'tenant_id': 'p1', 'region_name': 'RegionOne',
+        'datastore_version_id': version.id})
+    db_api.instance_update(ctx, view['id'], {'cluster_id': cluster.id})
+    for body in ({'flavorRef': '2'}, {'volume': {'size': 2}}):
+        answer = _resize(api, view['id'], body)
+        assert answer.status_int == 400
+        assert 'cluster %s' % cluster.id in _message(answer)
+    assert _usage() == {'instances': 1, 'volumes': 1}
