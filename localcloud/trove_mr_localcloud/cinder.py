@@ -110,6 +110,7 @@ class Cinder:
         req.environ['localcloud.token'] = token
         version = microversion.requested(req, 'volume', None, MIN_VERSION,
                                          MAX_VERSION)
+        req.environ['localcloud.version'] = version
         project, _, rest = path.lstrip('/').partition('/')
         if project != token.project_id and 'admin' not in token.roles:
             raise wsgi.HTTPError(403, 'Project %s does not match the token.'
@@ -293,7 +294,7 @@ class Cinder:
                 for att in list(volume['attachments']):
                     self.detach(vid, att['server_id'])
             elif name == 'os-extend':
-                volume['size'] = int(args.get('new_size', volume['size']))
+                self._extend(req, volume, args)
             elif name == 'os-reset_status':
                 volume['status'] = args.get('status', volume['status'])
             elif name not in ('os-reserve', 'os-unreserve',
@@ -302,6 +303,29 @@ class Cinder:
                 raise wsgi.HTTPError(400, 'Unsupported volume action: %s.'
                                      % name)
         return wsgi.json_response(None, 202)
+
+    @staticmethod
+    def _extend(req, volume, args):
+        """Cinder's extend: larger only; an attached volume only from
+        microversion 3.42 (online extend), as Cinder (lock held)."""
+        try:
+            new_size = int(args.get('new_size'))
+        except (TypeError, ValueError):
+            raise wsgi.HTTPError(400, 'Invalid input: new_size must be an '
+                                      'integer.') from None
+        allowed = ['available']
+        if req.environ.get('localcloud.version', (3, 0)) >= (3, 42):
+            allowed.append('in-use')
+        if volume['status'] not in allowed:
+            raise wsgi.HTTPError(400, 'Invalid volume: Volume status must be '
+                                      '%s to extend, currently %s.'
+                                 % (' or '.join(allowed), volume['status']))
+        if new_size <= volume['size']:
+            raise wsgi.HTTPError(400, 'Invalid input received: New size for '
+                                      'extend must be greater than current '
+                                      'size. (current: %d, extended: %d).'
+                                 % (volume['size'], new_size))
+        volume.update(size=new_size, updated_at=now_iso())
 
     # -- volume types ---------------------------------------------------------
 

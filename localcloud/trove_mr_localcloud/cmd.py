@@ -126,6 +126,9 @@ def fault_parser():
                    help='Fail this many next server creations.')
     p.add_argument('--fail-next-volumes', type=int,
                    help='Fail this many next volume creations.')
+    p.add_argument('--fail-next-resizes', type=int,
+                   help='Fail this many next server resizes (the server '
+                        'comes back on its old flavor).')
     p.add_argument('--clear', action='store_true',
                    help='Clear every fault of every region.')
     return p
@@ -148,7 +151,8 @@ def fault(argv):
     body = {'region': args.region}
     if args.unreachable or args.reachable:
         body['unreachable'] = args.unreachable
-    for key in ('latency_ms', 'fail_next_servers', 'fail_next_volumes'):
+    for key in ('latency_ms', 'fail_next_servers', 'fail_next_volumes',
+                'fail_next_resizes'):
         if getattr(args, key) is not None:
             body[key] = getattr(args, key)
     resp = sess.post(url, json=body)

@@ -194,8 +194,12 @@ class Hypervisor:
                                'volumes.json'), 'w') as f:
             json.dump(volumes, f)
 
-    def start(self, server, volumes):
-        """Start the guest process; returns its pid (raises OSError)."""
+    def start(self, server, volumes, memory_mb=None):
+        """Start the guest process; returns its pid (raises OSError).
+
+        ``memory_mb``: the RAM of the server's flavor, which the guest
+        reads as a real server reads its kernel's total memory.
+        """
         server_id = server['id']
         root = self.root_of(server_id)
         env = dict(os.environ)
@@ -203,6 +207,10 @@ class Hypervisor:
                     'TROVE_MR_SERVER_ADDRESS': server['address'],
                     'TROVE_MR_SERVER_ROOT': root,
                     'TROVE_MR_VOLUMES': json.dumps(volumes)})
+        if memory_mb:
+            env['TROVE_MR_SERVER_MEMORY_MB'] = str(int(memory_mb))
+        else:
+            env.pop('TROVE_MR_SERVER_MEMORY_MB', None)
         args = guest_args(self.guest_command, root, server['address'],
                           server_id)
         log_path = os.path.join(self.server_dir(server_id), 'console.log')

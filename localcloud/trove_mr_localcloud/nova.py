@@ -212,11 +212,16 @@ class Nova:
             'OS-EXT-AZ:availability_zone': server['availability_zone'],
             'OS-EXT-STS:vm_state': {
                 'ACTIVE': 'active', 'BUILD': 'building', 'ERROR': 'error',
-                'SHUTOFF': 'stopped', 'REBOOT': 'active'}[status],
+                'SHUTOFF': 'stopped', 'REBOOT': 'active',
+                'RESIZE': 'active', 'VERIFY_RESIZE': 'resized',
+                'REVERT_RESIZE': 'resized'}[status],
             'OS-EXT-STS:task_state': {
-                'BUILD': 'spawning', 'REBOOT': 'rebooting'}.get(status),
+                'BUILD': 'spawning', 'REBOOT': 'rebooting',
+                'RESIZE': 'resize_migrating',
+                'REVERT_RESIZE': 'resize_reverting'}.get(status),
             'OS-EXT-STS:power_state': POWER_RUNNING
-            if status in ('ACTIVE', 'REBOOT') else POWER_SHUTDOWN,
+            if status in ('ACTIVE', 'REBOOT', 'VERIFY_RESIZE')
+            else POWER_SHUTDOWN,
             'OS-SRV-USG:launched_at': server.get('launched_at'),
             'OS-SRV-USG:terminated_at': None,
             'security_groups': [{'name': name}
@@ -438,14 +443,17 @@ class Nova:
             self._fail(server, 'Build of instance %s aborted: %s'
                        % (server['id'], exc))
 
-    def _boot(self, server):
-        """Expose volumes, start the guest and mark the server ACTIVE."""
+    def _boot(self, server, status='ACTIVE'):
+        """Expose volumes, start the guest and mark the server ACTIVE
+        (or ``status``). The guest is told its flavor's RAM as a real
+        server's kernel would see it."""
         hv = self.region.hypervisor
         volumes = self.region.cinder.exposed(server)
         hv.expose_volumes(server['id'], volumes)
-        pid = hv.start(server, volumes)
+        flavor = self.data['flavors'].get(server['flavor_id']) or {}
+        pid = hv.start(server, volumes, memory_mb=flavor.get('ram'))
         with self.region.store.transaction():
-            server.update(pid=pid, status='ACTIVE', updated=now_iso(),
+            server.update(pid=pid, status=status, updated=now_iso(),
                           fault=None)
             server.setdefault('launched_at', now_iso())
 
@@ -488,6 +496,12 @@ class Nova:
             with self.region.store.transaction():
                 server.update(status='SHUTOFF', updated=now_iso())
             return wsgi.json_response(None, 202)
+        if 'resize' in body:
+            return self._resize(server, body['resize'] or {})
+        if 'confirmResize' in body:
+            return self._confirm_resize(server)
+        if 'revertResize' in body:
+            return self._revert_resize(server)
         if 'os-getConsoleOutput' in body:
             path = os.path.join(self.region.hypervisor.server_dir(sid),
                                 'console.log')
@@ -498,6 +512,88 @@ class Nova:
             return wsgi.json_response({'output': output})
         raise wsgi.HTTPError(400, 'Unsupported server action: %s.'
                              % ', '.join(body))
+
+    # -- servers: resize ----------------------------------------------------
+
+    def _resize(self, server, spec):
+        """Nova's cold resize: the server stops, boots again with the new
+        flavor and waits in VERIFY_RESIZE for a confirm or a revert."""
+        flavor_ref = _ref_id(spec.get('flavorRef'))
+        if not flavor_ref:
+            raise wsgi.HTTPError(400, "Invalid input: 'flavorRef' is a "
+                                      "required property.")
+        flavor = self._flavor(flavor_ref)
+        with self.region.store.transaction():
+            if server['status'] not in ('ACTIVE', 'SHUTOFF'):
+                raise wsgi.HTTPError(
+                    409, "Cannot 'resize' instance %s while it is in "
+                         "vm_state %s" % (server['id'],
+                                          server['status'].lower()))
+            if flavor['id'] == server['flavor_id']:
+                raise wsgi.HTTPError(400, 'When resizing, instances must '
+                                          'change flavor!')
+            if flavor['disk'] and flavor['disk'] < self.data['flavors'].get(
+                    server['flavor_id'], {}).get('disk', 0):
+                raise wsgi.HTTPError(400, 'Resize error: Unable to resize '
+                                          'disk down.')
+            server.update(status='RESIZE', old_flavor_id=server['flavor_id'],
+                          updated=now_iso())
+            fail = self.region.take_fault('fail_next_resizes')
+        threading.Thread(target=self._migrate, name='resize-' +
+                         server['id'][:8], daemon=True,
+                         args=(server, flavor['id'], 'VERIFY_RESIZE',
+                               fail)).start()
+        return wsgi.json_response(None, 202)
+
+    def _migrate(self, server, flavor_id, status, injected_failure=False):
+        """Stop the server and boot it again with ``flavor_id``."""
+        self.region.hypervisor.stop(server)
+        if injected_failure:
+            # As Nova after a failed migration: back on the old flavor,
+            # ACTIVE, with the fault recorded.
+            with self.region.store.transaction():
+                server['flavor_id'] = server.pop('old_flavor_id',
+                                                 server['flavor_id'])
+            status = 'ACTIVE'
+        else:
+            with self.region.store.transaction():
+                server['flavor_id'] = flavor_id
+        try:
+            self._boot(server, status=status)
+        except OSError as exc:
+            self._fail(server, 'Failed to start the guest: %s' % exc)
+            return
+        if injected_failure:
+            with self.region.store.transaction():
+                server['fault'] = {
+                    'code': 500, 'created': now_iso(),
+                    'message': 'Injected fault: resize in %s failed.'
+                               % self.region.name}
+
+    def _confirm_resize(self, server):
+        with self.region.store.transaction():
+            if server['status'] != 'VERIFY_RESIZE':
+                raise wsgi.HTTPError(
+                    409, "Cannot 'confirmResize' instance %s while it is "
+                         "in vm_state %s" % (server['id'],
+                                             server['status'].lower()))
+            server.pop('old_flavor_id', None)
+            server.update(status='ACTIVE', updated=now_iso())
+        return wsgi.json_response(None, 204)
+
+    def _revert_resize(self, server):
+        with self.region.store.transaction():
+            if server['status'] != 'VERIFY_RESIZE':
+                raise wsgi.HTTPError(
+                    409, "Cannot 'revertResize' instance %s while it is "
+                         "in vm_state %s" % (server['id'],
+                                             server['status'].lower()))
+            old = server.pop('old_flavor_id', server['flavor_id'])
+            server.update(status='REVERT_RESIZE', updated=now_iso())
+        threading.Thread(target=self._migrate, name='revert-' +
+                         server['id'][:8], daemon=True,
+                         args=(server, old, 'ACTIVE')).start()
+        return wsgi.json_response(None, 202)
 
     # -- volume attachments ---------------------------------------------------
 

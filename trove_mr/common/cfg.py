@@ -142,6 +142,12 @@ default_opts = [
                     'refuses actions on resources of a cell none of whose '
                     'taskmanagers is up, with 503 naming its region. Keep '
                     'it several times report_interval.'),
+    cfg.IntOpt('resize_time_out', default=900, min=1,
+               help='Maximum time (in seconds) a flavor or volume resize '
+                    'may take, from the request to the guest running '
+                    'again. Past it the resize is reverted where it can '
+                    'be and the instance is left ACTIVE or ERROR with a '
+                    'fault.'),
 ]
 
 api_opts = [
@@ -244,6 +250,13 @@ redis_opts = [
                help='Directory of the guest\'s redis.conf, pidfile and '
                     'log file. Defaults to a "redis-conf" directory '
                     'beside the data directory.'),
+    cfg.IntOpt('maxmemory_percent', default=75, min=1, max=100,
+               help='Share of the server\'s RAM (its flavor\'s) that '
+                    'redis-server may use for data (maxmemory); the rest '
+                    'is left for the copy-on-write pages of background '
+                    'saves and for the system. A flavor resize is refused '
+                    'when the data would not fit in this share of the new '
+                    'flavor.'),
 ]
 
 guest_opts = [

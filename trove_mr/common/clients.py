@@ -139,3 +139,13 @@ def create_swift_client(context, region_name=None):
         os_options={'region_name': region_name,
                     'endpoint_type': CONF.service_credentials.interface})
 
+
+
+def create_cinder_client_at(context, region_name, version):
+    """Cinder client of the service user in ``region_name`` at the
+    microversion ``version`` (e.g. '3.42' to extend attached volumes)."""
+    return _cached('cinder-' + version, region_name,
+                   lambda region: cinder_client.Client(
+                       version, session=service_session(),
+                       interface=CONF.service_credentials.interface,
+                       region_name=region))

@@ -311,3 +311,11 @@ def is_unreachable(exc):
     """Whether an exception from a client means the region is down."""
     return isinstance(exc, (ks_exc.ConnectFailure, ks_exc.ConnectTimeout,
                             ks_exc.EndpointNotFound))
+
+
+def find_flavor(context, region_name, flavor_ref):
+    """A flavor of a region by id, else by name; None when it has none.
+
+    Region failures raise ServiceUnavailable naming the region.
+    """
+    return _flavor(context, region_name, str(flavor_ref))

@@ -27,6 +27,7 @@ TASK_PROMOTING = 'PROMOTING'
 TASK_EJECTING = 'EJECTING'
 TASK_DETACHING = 'DETACHING'
 TASK_ERROR = 'ERROR'
+TASK_RESIZING = 'RESIZING'
 
 # Guest-reported service statuses.
 SERVICE_NEW = 'NEW'
@@ -46,6 +47,7 @@ BACKUP = 'BACKUP'
 PROMOTE = 'PROMOTE'
 EJECT = 'EJECT'
 DETACH = 'DETACH'
+RESIZE = 'RESIZE'
 
 _TASK_DISPLAY = {
     TASK_BUILDING: BUILD,
@@ -56,6 +58,7 @@ _TASK_DISPLAY = {
     TASK_EJECTING: EJECT,
     TASK_DETACHING: DETACH,
     TASK_ERROR: ERROR,
+    TASK_RESIZING: RESIZE,
 }
 
 _SERVICE_DISPLAY = {
@@ -105,6 +108,11 @@ _TRANSITIONS = (
     # A delete can always be asked again: the taskmanager joins the job
     # on the board, or posts it again if it was lost.
     (TASK_DELETING, 'delete', TASK_DELETING),
+    # Flavor and volume resize: back to NONE when done, or when a failed
+    # resize left the instance as it was; ERROR otherwise.
+    (TASK_NONE, 'resize', TASK_RESIZING),
+    (TASK_RESIZING, 'done', TASK_NONE),
+    (TASK_RESIZING, 'fail', TASK_ERROR),
 )
 
 

@@ -60,6 +60,7 @@ def guest_conf_sections(instance, rpc_key, region_name,
         'redis': {
             'redis_port': str(CONF.redis.redis_port),
             'redis_server_bin': CONF.redis.redis_server_bin,
+            'maxmemory_percent': str(CONF.redis.maxmemory_percent),
         },
     }
 

@@ -7,7 +7,9 @@ agent the rest through its environment:
   ``TROVE_MR_SERVER_ADDRESS``, else the address this host name resolves to;
 * the volume: ``[guest] data_dir``, else the first entry of
   ``TROVE_MR_VOLUMES`` (a JSON list of ``{id, path, device}``), else
-  ``/var/lib/trove-mr/data``.
+  ``/var/lib/trove-mr/data``;
+* the server's RAM (its flavor's), which sets Redis' ``maxmemory``:
+  ``TROVE_MR_SERVER_MEMORY_MB``, else ``MemTotal`` of ``/proc/meminfo``.
 
 On the volume, Redis keeps its data in ``data/`` and its redis.conf (mode
 0600: it holds the password), pidfile and log in ``redis-conf/`` (or
@@ -32,6 +34,8 @@ LOG = logging.getLogger(__name__)
 DEFAULT_VOLUME_DIR = '/var/lib/trove-mr/data'
 ADDRESS_ENV = 'TROVE_MR_SERVER_ADDRESS'
 VOLUMES_ENV = 'TROVE_MR_VOLUMES'
+MEMORY_ENV = 'TROVE_MR_SERVER_MEMORY_MB'
+MEMINFO_PATH = '/proc/meminfo'
 MARKER_NAME = 'trove-mr-guest.json'
 DATA_SUBDIR = 'data'
 CONF_SUBDIR = 'redis-conf'
@@ -77,6 +81,30 @@ def volume_dir(environ=None):
         if path:
             return os.path.abspath(path)
     return DEFAULT_VOLUME_DIR
+
+
+def memory_mb(environ=None, meminfo=MEMINFO_PATH):
+    """This server's RAM in MB (see the module docstring), or None.
+
+    Read when the agent starts: a flavor resize reboots the server, so
+    the agent then starts again and sees the new flavor's RAM.
+    """
+    environ = os.environ if environ is None else environ
+    raw = environ.get(MEMORY_ENV)
+    if raw:
+        try:
+            return int(raw)
+        except ValueError:
+            LOG.warning('%s is not a number of MB: %r', MEMORY_ENV, raw)
+    try:
+        with open(meminfo) as f:
+            for line in f:
+                if line.startswith('MemTotal:'):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError) as exc:
+        LOG.warning('Cannot read the RAM of this server from %s: %s',
+                    meminfo, exc)
+    return None
 
 
 def discover(environ=None):

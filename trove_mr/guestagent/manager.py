@@ -16,10 +16,12 @@ from oslo_log import log as logging
 from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.common import memory
 from trove_mr.common import states
 from trove_mr.guestagent import backup as guest_backup
 from trove_mr.guestagent import bootstrap
 from trove_mr.guestagent import heartbeat
+from trove_mr.guestagent import volume as guest_volume
 from trove_mr.guestagent.datastore.redis import service as redis_service
 
 CONF = cfg.CONF
@@ -79,7 +81,7 @@ class GuestManager:
     :param layout: where the datastore lives (bootstrap.discover()).
     """
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, instance_id=None, layout=None):
         self.instance_id = instance_id or CONF.guest.instance_id
@@ -108,7 +110,9 @@ class GuestManager:
             layout.address, layout.data_dir, password,
             conf_dir=layout.conf_dir, clustered=clustered,
             redis_server_bin=CONF.redis.redis_server_bin,
-            own_session=False)
+            own_session=False,
+            maxmemory=memory.maxmemory_bytes(
+                bootstrap.memory_mb(), CONF.redis.maxmemory_percent))
 
     # -- status ----------------------------------------------------------
 
@@ -309,6 +313,13 @@ class GuestManager:
         answer = {'status': status, 'volume_used': self.volume_used()}
         if status == redis_service.FAILED and self.failure:
             answer['failure'] = self.failure
+        if status == redis_service.RUNNING:
+            # Since 1.4: what a flavor resize checks the new flavor
+            # against.
+            try:
+                answer.update(self.app.memory_info())
+            except Exception as exc:  # noqa: BLE001 - optional detail
+                LOG.debug('No memory figures from Redis: %s', exc)
         return answer
 
     # -- backups and replication (since 1.3) -----------------------------
@@ -422,6 +433,20 @@ class GuestManager:
         master_id = _wait_node_id(node, ip, int(port), CLUSTER_WAIT_TIMEOUT)
         node.cluster_replicate(master_id, timeout=CLUSTER_WAIT_TIMEOUT)
         return master_id
+
+    # -- resize (since 1.4) ----------------------------------------------
+
+    def resize_fs(self, context, volume_size):
+        """Grow the volume's filesystem to its new size (call; since 1.4).
+
+        After the control plane extended the volume to ``volume_size``
+        GB. A volume mounted from a block device is grown online with
+        resize2fs; a volume that is a folder of the host (no filesystem
+        of its own) has nothing to grow. Answers what the guest now sees.
+        """
+        with self._lock:
+            return guest_volume.grow_filesystem(self.layout.volume_dir,
+                                                volume_size)
 
 
 def _wait_node_id(node, ip, port, timeout):

@@ -24,6 +24,7 @@ from trove_mr.flows import backup as backup_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import resize as resize_flow
 from trove_mr.flows import steps
 from trove_mr.taskmanager import recovery
 
@@ -51,7 +52,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -194,3 +195,36 @@ class TaskManager:
     def reconcile_servers(self):
         """Periodic: fail instances whose Nova server vanished or failed."""
         return recovery.reconcile_with_nova(self.admin_context)
+
+    def _resizing(self, context, instance_id):
+        """The RESIZING instance to resize, or None (logged) if it is not.
+        """
+        try:
+            instance = db_api.instance_get(context, instance_id)
+        except exceptions.InstanceNotFound:
+            LOG.warning('Instance %s to resize is gone', instance_id)
+            return None
+        if instance.task_status != states.TASK_RESIZING:
+            LOG.warning('Instance %s is not waiting for a resize; skipped',
+                        instance_id)
+            return None
+        if self._has_job(instance_id, resize_flow.FLAVOR_OPERATION) or \
+                self._has_job(instance_id, resize_flow.VOLUME_OPERATION):
+            LOG.info('Instance %s already has a resize job', instance_id)
+            return None
+        return instance
+
+    @posts_a_job
+    def resize_flavor(self, context, instance_id, new_flavor):
+        """Resize a RESIZING instance to ``new_flavor`` (cast, 1.4)."""
+        instance = self._resizing(context, instance_id)
+        if instance is not None:
+            resize_flow.submit_flavor(context, instance, new_flavor)
+
+    @posts_a_job
+    def resize_volume(self, context, instance_id, new_size):
+        """Grow a RESIZING instance's volume to ``new_size`` GB (cast,
+        1.4)."""
+        instance = self._resizing(context, instance_id)
+        if instance is not None:
+            resize_flow.submit_volume(context, instance, new_size)

@@ -8,6 +8,7 @@ Version history:
 |       (casts).
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
+| 1.4 - resize_flavor, resize_volume (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -35,7 +36,7 @@ BINARY = 'trove-mr-taskmanager'
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=TOPIC, version='1.0')
@@ -134,3 +135,17 @@ class TaskManagerAPI:
         """Replica ``instance_id`` stops following its master."""
         self._submit(context, '1.3', 'detach_replica',
                      instance_id=instance_id)
+
+    def resize_flavor(self, context, instance_id, new_flavor):
+        """Move a RESIZING instance's server to ``new_flavor``.
+
+        :param new_flavor: ``{'id', 'name', 'ram', 'vcpus', 'disk'}`` of
+            the flavor in the instance's region, as the API resolved it.
+        """
+        self._submit(context, '1.4', 'resize_flavor',
+                     instance_id=instance_id, new_flavor=new_flavor)
+
+    def resize_volume(self, context, instance_id, new_size):
+        """Grow a RESIZING instance's volume to ``new_size`` GB."""
+        self._submit(context, '1.4', 'resize_volume',
+                     instance_id=instance_id, new_size=new_size)

@@ -82,6 +82,12 @@ class FakeTaskManagerAPI:
     def detach_replica(self, context, *args, **kwargs):
         self._record('detach_replica', context, *args, **kwargs)
 
+    def resize_flavor(self, context, *args, **kwargs):
+        self._record('resize_flavor', context, *args, **kwargs)
+
+    def resize_volume(self, context, *args, **kwargs):
+        self._record('resize_volume', context, *args, **kwargs)
+
 
 class FakeGlance:
     def __init__(self, region):

@@ -263,9 +263,9 @@ def test_restart_of_active_instance_shows_reboot_and_casts(
 def test_unknown_action_is_a_400(api):
     view = _create(api)
     answer = call(api, '%s/%s/action' % (BASE, view['id']), 'POST',
-                  {'resize': {'flavorRef': '2'}})
+                  {'migrate': {}})
     assert answer.status_int == 400
-    assert "'resize'" in answer.json['badRequest']['message']
+    assert "'migrate'" in answer.json['badRequest']['message']
 
 
 def test_delete_casts_keeps_quota_for_the_taskmanager_and_may_be_asked_again(

@@ -98,6 +98,24 @@ ACTION = {
                                       'additionalProperties': False},
         'eject_replica_source': {'type': 'object',
                                  'additionalProperties': False},
+        # python-troveclient's resize_instance and resize_volume: one of
+        # the two at a time.
+        'resize': {
+            'type': 'object',
+            'minProperties': 1,
+            'maxProperties': 1,
+            'additionalProperties': False,
+            'properties': {
+                'flavorRef': REF,
+                'volume': {
+                    'type': 'object',
+                    'required': ['size'],
+                    'additionalProperties': False,
+                    'properties': {'size': {'type': 'integer',
+                                            'minimum': 1}},
+                },
+            },
+        },
     },
 }
 
@@ -128,7 +146,7 @@ INSTANCE_VIEW = {
         'status': {'type': 'string',
                    'enum': ['BUILD', 'ACTIVE', 'REBOOT', 'SHUTDOWN',
                             'ERROR', 'BACKUP', 'PROMOTE', 'EJECT',
-                            'DETACH']},
+                            'DETACH', 'RESIZE']},
         'links': _LINKS,
         'flavor': {'type': 'object', 'required': ['id', 'links'],
                    'properties': {'id': {'type': 'string'},

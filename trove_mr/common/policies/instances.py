@@ -34,6 +34,16 @@ rules = [
         'instance:backups', base.RULE_ADMIN_OR_OWNER,
         'List the backups of an instance.',
         base.operations(ITEM + '/backups', 'GET')),
+    policy.DocumentedRuleDefault(
+        'instance:resize_flavor', base.RULE_ADMIN_OR_OWNER,
+        'Resize an instance to another flavor of its region '
+        '(``{"resize": {"flavorRef": ...}}``).',
+        base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'instance:resize_volume', base.RULE_ADMIN_OR_OWNER,
+        'Grow the volume of an instance '
+        '(``{"resize": {"volume": {"size": ...}}}``).',
+        base.operations(ITEM + '/action', 'POST')),
 ]
 
 

@@ -10,6 +10,7 @@ from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import base
 from trove_mr.api.domain import instances as domain
 from trove_mr.api.domain import replicas as replicas_domain
+from trove_mr.api.domain import resize as resize_domain
 from trove_mr.api.schemas import instances as schemas
 from trove_mr.api.schemas import validation
 from trove_mr.api.views import instances as views
@@ -42,6 +43,21 @@ def _list():
                            unavailable_regions=unavailable)
 
 
+def _resize(context, instance_id, resize):
+    """``{"resize": {"flavorRef": ...}}`` or ``{"resize": {"volume":
+    {"size": N}}}``."""
+    if 'flavorRef' in resize:
+        policy.authorize(context, 'instance:resize_flavor', _target())
+        resize_domain.resize_flavor(context, base.tenant_id(), instance_id,
+                                    resize['flavorRef'],
+                                    pecan.request.taskmanager_api)
+    else:
+        policy.authorize(context, 'instance:resize_volume', _target())
+        resize_domain.resize_volume(context, base.tenant_id(), instance_id,
+                                    resize['volume']['size'],
+                                    pecan.request.taskmanager_api)
+
+
 class InstanceActionController(rest.RestController):
     """``/instances/{id}/action``: ``{"restart": {}}``."""
 
@@ -54,6 +70,8 @@ class InstanceActionController(rest.RestController):
         if 'restart' in action:
             domain.restart(context, base.tenant_id(), instance_id,
                            pecan.request.taskmanager_api)
+        elif 'resize' in action:
+            _resize(context, instance_id, action['resize'])
         else:
             replicas_domain.replica_action(
                 context, base.tenant_id(), instance_id, next(iter(action)),

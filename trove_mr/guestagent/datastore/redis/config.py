@@ -41,7 +41,7 @@ def _check_path(name, value):
 
 def render_config(bind_address, data_dir, password, pidfile, logfile,
                   port=None, clustered=False, appendonly=True,
-                  cluster_node_timeout=None):
+                  cluster_node_timeout=None, maxmemory=None):
     """Return the text of redis.conf for one node.
 
     :param bind_address: the IP address redis-server binds to; also the
@@ -58,6 +58,7 @@ def render_config(bind_address, data_dir, password, pidfile, logfile,
         restored RDB file instead of an empty AOF.
     :param cluster_node_timeout: milliseconds; ``[redis]
         cluster_node_timeout`` by default.
+    :param maxmemory: Redis' memory limit in bytes; None for none.
     """
     ipaddress.ip_address(bind_address)
     for name, value in (('data_dir', data_dir), ('pidfile', pidfile),
@@ -80,7 +81,8 @@ def render_config(bind_address, data_dir, password, pidfile, logfile,
         appendonly=appendonly,
         clustered=clustered,
         cluster_config_file=os.path.join(data_dir, 'nodes.conf'),
-        cluster_node_timeout=int(cluster_node_timeout))
+        cluster_node_timeout=int(cluster_node_timeout),
+        maxmemory=int(maxmemory) if maxmemory else None)
 
 
 def write_config_file(path, text):

@@ -83,6 +83,8 @@ class RedisApp:
     :param clustered: whether this node is a Redis Cluster member.
     :param redis_server_bin: the redis-server binary.
     :param cluster_node_timeout: milliseconds, for clustered nodes.
+    :param maxmemory: ``maxmemory`` in bytes written to redis.conf at
+        every start; None for no limit.
     :param own_session: start redis-server in a session of its own. The
         guest agent turns it off so that the server stays in the agent's
         process group: stopping the whole server (its process group) then
@@ -96,7 +98,7 @@ class RedisApp:
     def __init__(self, address, data_dir, password, port=None,
                  conf_dir=None, log_dir=None, clustered=False,
                  redis_server_bin=None, cluster_node_timeout=None,
-                 own_session=True):
+                 own_session=True, maxmemory=None):
         self.address = address
         self.port = int(port if port is not None else CONF.redis.redis_port)
         self.data_dir = os.path.abspath(data_dir)
@@ -109,6 +111,7 @@ class RedisApp:
                                  CONF.redis.redis_server_bin)
         self.cluster_node_timeout = cluster_node_timeout
         self.own_session = own_session
+        self.maxmemory = maxmemory
         self._password = password
         self._proc = None
         self._pid = None
@@ -152,7 +155,8 @@ class RedisApp:
             self.address, self.data_dir, self._password,
             pidfile=self.pidfile, logfile=self.logfile, port=self.port,
             clustered=self.clustered, appendonly=appendonly,
-            cluster_node_timeout=self.cluster_node_timeout)
+            cluster_node_timeout=self.cluster_node_timeout,
+            maxmemory=self.maxmemory)
         config.write_config_file(self.conf_path, text)
         LOG.debug('Wrote %s (clustered=%s, appendonly=%s).',
                   self.conf_path, self.clustered, appendonly)
@@ -423,3 +427,9 @@ class RedisApp:
     def prepare_restore(self, rdb_path):
         """Put an RDB file in place; see :func:`backup.prepare_restore`."""
         backup.prepare_restore(self, rdb_path)
+
+    def memory_info(self):
+        """``{'memory_used', 'maxmemory'}`` in bytes from INFO memory."""
+        info = self.client().info('memory')
+        return {'memory_used': int(info.get('used_memory', 0)),
+                'maxmemory': int(info.get('maxmemory', 0))}
