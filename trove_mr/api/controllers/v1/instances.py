@@ -8,6 +8,7 @@ from pecan import rest
 
 from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import base
+from trove_mr.api.controllers.v1 import unsupported
 from trove_mr.api.domain import instances as domain
 from trove_mr.api.domain import replicas as replicas_domain
 from trove_mr.api.domain import resize as resize_domain
@@ -85,6 +86,9 @@ class InstancesController(rest.RestController):
 
     action = InstanceActionController()
     backups = backups.InstanceBackupsController()
+    databases = unsupported.NotForRedis('databases')
+    users = unsupported.NotForRedis('users')
+    ssl = unsupported.NotForRedis('ssl')
 
     @pecan.expose('json')
     def get_all(self):
