@@ -22,6 +22,7 @@ from trove_mr.guestagent import backup as guest_backup
 from trove_mr.guestagent import bootstrap
 from trove_mr.guestagent import heartbeat
 from trove_mr.guestagent import volume as guest_volume
+from trove_mr.guestagent.datastore.redis import cluster as redis_cluster
 from trove_mr.guestagent.datastore.redis import service as redis_service
 
 CONF = cfg.CONF
@@ -411,6 +412,22 @@ class GuestManager:
     def cluster_meet(self, context, ip, port):
         """CLUSTER MEET the node at ``ip``:``port`` (call)."""
         self._cluster_node().cluster_meet(ip, port)
+
+    def cluster_migrate_slots(self, context, slots, target_ip, target_port,
+                              target_id):
+        """Move ``slots`` of this master to ``target_id`` online (call,
+        1.4); ``{'slots', 'keys'}`` moved. Safe to repeat."""
+        return redis_cluster.SlotMover(self._cluster_node()).migrate(
+            list(slots), target_ip, target_port, target_id)
+
+    def cluster_nodes(self, context):
+        """CLUSTER NODES here, parsed (call, 1.4)."""
+        return self._cluster_node().cluster_nodes()
+
+    def cluster_settle_slots(self, context):
+        """Clear finished slot moves here; the slots still open (call,
+        1.4)."""
+        return redis_cluster.SlotMover(self._cluster_node()).settle()
 
     def cluster_addslots(self, context, first_slot, last_slot):
         """Assign slots ``first_slot..last_slot`` to this node (call)."""

@@ -16,7 +16,8 @@ Version history:
 |       promote_to_master, detach_replica, replication_info (calls);
 |       get_status answers ``failure`` when failed.
 | 1.4 - resize_fs (call); get_status answers ``memory_used`` and
-|       ``maxmemory`` (bytes) when running.
+|       ``maxmemory`` (bytes) when running; cluster_migrate_slots,
+|       cluster_settle_slots, cluster_nodes (calls).
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -130,6 +131,26 @@ class GuestAgentAPI:
         """Introduce the node at ``ip``:``port`` to this node's cluster."""
         return self._call('cluster_meet', '1.2',
                           CONF.agent_call_high_timeout, ip=ip, port=port)
+
+    def cluster_migrate_slots(self, slots, target_ip, target_port,
+                              target_id):
+        """Move ``slots`` of this master to node ``target_id`` online;
+        ``{'slots', 'keys'}`` moved. Safe to repeat."""
+        return self._call('cluster_migrate_slots', '1.4',
+                          CONF.agent_call_high_timeout, slots=list(slots),
+                          target_ip=target_ip, target_port=target_port,
+                          target_id=target_id)
+
+    def cluster_nodes(self):
+        """CLUSTER NODES as this node sees it: a list of dicts (``id``,
+        ``ip``, ``port``, ``flags``, ``master_id``, ``slots``, ...)."""
+        return self._call('cluster_nodes', '1.4',
+                          CONF.agent_call_low_timeout)
+
+    def cluster_settle_slots(self):
+        """Clear finished slot moves on this node; the slots still open."""
+        return self._call('cluster_settle_slots', '1.4',
+                          CONF.agent_call_high_timeout)
 
     def cluster_addslots(self, first_slot, last_slot):
         """Assign the slots ``first_slot..last_slot`` to this node."""

@@ -184,6 +184,12 @@ class TaskManager:
         """Make a replica standalone, keeping its data (cast, 1.3)."""
         steps.submit(context, notifications.INSTANCE_DETACH, instance_id)
 
+    @posts_a_job
+    def rebalance_cluster(self, context, cluster_id, weights=None):
+        """Move hash slots so masters own shares by weight (cast, 1.4)."""
+        self._cluster_strategy(context, cluster_id).rebalance_cluster(
+            context, cluster_id, weights or {})
+
     def recover_builds(self):
         """Periodic: clean up builds (and cluster tasks) whose taskmanager
         died."""

@@ -8,7 +8,7 @@ Version history:
 |       (casts).
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
-| 1.4 - resize_flavor, resize_volume (casts).
+| 1.4 - resize_flavor, resize_volume, rebalance_cluster (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -149,3 +149,8 @@ class TaskManagerAPI:
         """Grow a RESIZING instance's volume to ``new_size`` GB."""
         self._submit(context, '1.4', 'resize_volume',
                      instance_id=instance_id, new_size=new_size)
+
+    def rebalance_cluster(self, context, cluster_id, weights=None):
+        """Move hash slots between a REBALANCING cluster's masters."""
+        self._submit(context, '1.4', 'rebalance_cluster',
+                     cluster_id=cluster_id, weights=weights or {})

@@ -43,6 +43,11 @@ def _act(cluster_id):
         # is serialised here rather than by a 'json' template.
         return jsonutils.dumps({'cluster': views.cluster_view(
             cluster, new_members, links.base_url())})
+    if 'rebalance' in action:
+        domain.rebalance(context, base.tenant_id(), cluster_id,
+                         action['rebalance'].get('weights') or {},
+                         taskmanager_api)
+        return ''
     domain.shrink(context, base.tenant_id(), cluster_id,
                   [item['id'] for item in action['shrink']],
                   taskmanager_api)
