@@ -24,6 +24,7 @@ from trove_mr.flows import backup as backup_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import reboot as reboot_flow
 from trove_mr.flows import steps
 from trove_mr.taskmanager import recovery
 
@@ -51,7 +52,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -194,3 +195,9 @@ class TaskManager:
     def reconcile_servers(self):
         """Periodic: fail instances whose Nova server vanished or failed."""
         return recovery.reconcile_with_nova(self.admin_context)
+
+    @posts_a_job
+    def reboot_instance(self, context, instance_id):
+        """Reboot an instance's server and wait for its guest (cast, 1.4).
+        """
+        reboot_flow.submit(context, instance_id)

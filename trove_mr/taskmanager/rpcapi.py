@@ -8,6 +8,7 @@ Version history:
 |       (casts).
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
+| 1.4 - reboot_instance (the admin reboot of a server).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -35,7 +36,7 @@ BINARY = 'trove-mr-taskmanager'
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=TOPIC, version='1.0')
@@ -133,4 +134,9 @@ class TaskManagerAPI:
     def detach_replica(self, context, instance_id):
         """Replica ``instance_id`` stops following its master."""
         self._submit(context, '1.3', 'detach_replica',
+                     instance_id=instance_id)
+
+    def reboot_instance(self, context, instance_id):
+        """Reboot an instance's server in its region (admin)."""
+        self._submit(context, '1.4', 'reboot_instance',
                      instance_id=instance_id)

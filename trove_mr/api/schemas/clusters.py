@@ -86,6 +86,8 @@ ACTION = {
             'type': 'object', 'required': ['id'],
             'additionalProperties': False,
             'properties': {'id': instances.UUID}}},
+        # Admin only (policy cluster:reset-status).
+        'reset-status': {'type': 'object', 'additionalProperties': False},
     },
 }
 

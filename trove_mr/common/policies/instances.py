@@ -34,6 +34,11 @@ rules = [
         'instance:backups', base.RULE_ADMIN_OR_OWNER,
         'List the backups of an instance.',
         base.operations(ITEM + '/backups', 'GET')),
+    policy.DocumentedRuleDefault(
+        'instance:reset_status', base.RULE_ADMIN,
+        'Reset an instance: task NONE, datastore status FAILED (shown as '
+        'ERROR until its guest reports), unfinished backups FAILED.',
+        base.operations(ITEM + '/action', 'POST')),
 ]
 
 
