@@ -65,10 +65,11 @@ LIMITS_RESPONSE = {
     'type': 'object', 'required': ['limits'], 'additionalProperties': False,
     'properties': {'limits': {
         'type': 'array', 'minItems': 1,
-        'items': [{
+        'items': {'type': 'object', 'required': ['verb']},
+        'contains': {
             'type': 'object',
             'required': ['verb', 'max_instances', 'max_volumes',
                          'max_backups', 'used_instances', 'used_volumes',
                          'used_backups'],
-            'properties': {'verb': {'const': 'ABSOLUTE'}}}],
+            'properties': {'verb': {'const': 'ABSOLUTE'}}},
     }}}
