@@ -81,11 +81,17 @@ class WaitGuestRunningAgain(task.Task):
 
     def execute(self, context, instance_id, rebooted_at, deadline_at,
                 timeout):
-        waiting_for = 'a RUNNING heartbeat after the reboot'
-        if not guest.guest_status_reached(context, instance_id, waiting_for,
-                                          since=_as_naive_utc(rebooted_at)):
-            common.not_ready(common.Deadline.until(deadline_at, timeout),
-                             waiting_for)
+        # A FAILED report is not final here: a guest coming back may
+        # report the redis-server that died with the old boot before it
+        # starts a new one. Only the deadline ends the wait.
+        status = db_api.instance_status_get(context, instance_id)
+        since = _as_naive_utc(rebooted_at)
+        if status.heartbeat_at is None or status.heartbeat_at < since or \
+                status.status != states.SERVICE_RUNNING:
+            common.not_ready(
+                common.Deadline.until(deadline_at, timeout),
+                'a RUNNING heartbeat after the reboot (last report: %s)'
+                % status.status)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: waiting built nothing."""
