@@ -14,11 +14,13 @@ from tests.unit.api.conftest import OTHER
 from tests.unit.api.conftest import call
 from tests.unit.api.conftest import create_body
 from tests.unit.api.conftest import snapshot
+from tests.unit.api.test_global_list import two_cells  # noqa: F401
 from trove_mr.api.schemas import instances as instance_schemas
 from trove_mr.api.schemas import mgmt as schemas
 from trove_mr.api.views import instances as instance_views
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
+from trove_mr.db import cells
 from trove_mr.db import rows
 from trove_mr.db.main import api as db_api
 
@@ -351,3 +353,38 @@ def test_stored_access_survives_a_json_round_trip():
         {'is_public': True, 'allowed_cidrs': ['1.2.3.0/24']}))
     assert instance_views.access_of(row) == {
         'is_public': True, 'allowed_cidrs': ['1.2.3.0/24']}
+
+
+def test_mgmt_list_merges_every_cell_and_pages_across_them(
+        api, two_cells):  # noqa: F811
+    from tests.unit.api.test_global_list import _put
+    app = api
+    ids = [_put(two_cells, 'RegionOne', 1, tenant='p1'),
+           _put(two_cells, 'RegionTwo', 2, tenant='p2'),
+           _put(two_cells, 'RegionTwo', 3, tenant='p1'),
+           _put(two_cells, 'RegionOne', 4, tenant='p3')]
+    seen, url = [], '%s/instances?limit=3' % MGMT
+    while url:
+        answer = call(app, url, headers=ADMIN)
+        assert answer.status_int == 200, answer.text
+        assert answer.json['unavailable_regions'] == []
+        seen += [(i['id'], i['region'], i['tenant_id'])
+                 for i in answer.json['instances']]
+        nexts = answer.json.get('links', [])
+        url = nexts[0]['href'].replace('http://api.test:8779', '') \
+            if nexts else None
+    assert [s[0] for s in seen] == ids
+    assert [s[1] for s in seen] == ['RegionOne', 'RegionTwo', 'RegionTwo',
+                                    'RegionOne']
+    assert [s[2] for s in seen] == ['p1', 'p2', 'p1', 'p3']
+    # An instance of the other cell is shown and reset there.
+    other = ids[1]
+    shown = call(app, '%s/instances/%s' % (MGMT, other), headers=ADMIN)
+    assert shown.json['instance']['region'] == 'RegionTwo'
+    with cells.target_cell(two_cells['ctx'], two_cells['RegionTwo']) as cctx:
+        db_api.instance_update(cctx, other, {'task_status': 'DELETING'})
+    answer = call(app, '%s/instances/%s/action' % (MGMT, other), 'POST',
+                  {'reset-task-status': {}}, headers=ADMIN)
+    assert answer.status_int == 202, answer.text
+    with cells.target_cell(two_cells['ctx'], two_cells['RegionTwo']) as cctx:
+        assert db_api.instance_get(cctx, other).task_status == 'NONE'
