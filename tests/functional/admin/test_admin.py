@@ -3,8 +3,11 @@ python-troveclient as an admin and as two tenants against the running
 system, real guests and redis-server."""
 
 import concurrent.futures
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -50,25 +53,42 @@ def _delete(trove, instance_id):
         time.sleep(0.5)
 
 
+def _openstack(system, cloud, *args, json_output=True):
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=system.write_client_files())
+    cli = os.path.join(os.path.dirname(sys.executable), 'openstack')
+    extra = ['-f', 'json'] if json_output else []
+    done = subprocess.run(
+        [cli, '--os-cloud', cloud, '--os-region-name', 'RegionOne',
+         'database'] + list(args) + extra,
+        env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if json_output else done.stdout
+
+
 @pytest.fixture(scope='module')
 def instances(system):
     """demo's instance in RegionOne (public from one CIDR), alt_demo's
-    in RegionTwo, both ACTIVE; deleted after the module."""
+    in RegionTwo and one of the admin's own project, all ACTIVE; deleted
+    after the module."""
     demo, alt = system.trove('demo'), system.trove('alt_demo')
+    admin = system.trove('admin')
     mine = demo.instances.create(
         'admin-demo', '7', volume={'size': 1}, region_name='RegionOne',
         access={'is_public': True, 'allowed_cidrs': ['10.20.0.0/16']})
     theirs = alt.instances.create('admin-alt', '7', volume={'size': 1},
                                   region_name='RegionTwo')
+    own = admin.instances.create('admin-own', '7', volume={'size': 1})
     try:
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
             shown = list(pool.map(
                 lambda pair: _wait(pair[0], pair[1].id, 'ACTIVE'),
-                [(demo, mine), (alt, theirs)]))
-        yield {'demo': (mine, shown[0]), 'alt': (theirs, shown[1])}
+                [(demo, mine), (alt, theirs), (admin, own)]))
+        yield {'demo': (mine, shown[0]), 'alt': (theirs, shown[1]),
+               'admin': (own, shown[2])}
     finally:
         _delete(demo, mine.id)
         _delete(alt, theirs.id)
+        _delete(admin, own.id)
 
 
 def test_mgmt_list_shows_both_projects_and_regions_with_hosts(
@@ -175,3 +195,31 @@ def test_reset_status_and_reset_task_status(system, instances):
     assert alt.instances.get(theirs.id).status == 'ACTIVE'
     with pytest.raises(trove_exc.NotFound):
         admin.mgmt_instances.show('no-such-instance')
+
+
+def test_cli_update_access_reset_status_and_force_delete(
+        system, instances):
+    mine = instances['demo'][0]
+    _openstack(system, 'demo', 'instance', 'update', mine.id,
+               '--is-public', '--allowed-cidr', '10.30.0.0/16',
+               json_output=False)
+    shown = _openstack(system, 'demo', 'instance', 'show', mine.id)
+    assert shown['public'] is True
+    assert shown['allowed_cidrs'] == ['10.30.0.0/16']
+    assert shown['operating_status'] in ('HEALTHY', 'UNHEALTHY', 'BUILD')
+    own = instances['admin'][0]
+    _openstack(system, 'admin', 'instance', 'reset', 'status', own.id,
+               json_output=False)
+    admin = system.trove('admin')
+    assert admin.instances.get(own.id).status in ('ERROR', 'ACTIVE')
+    _openstack(system, 'admin', 'instance', 'force', 'delete', own.id,
+               json_output=False)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            admin.instances.get(own.id)
+        except trove_exc.NotFound:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError('force delete left instance %s' % own.id)
