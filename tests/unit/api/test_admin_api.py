@@ -388,3 +388,41 @@ def test_mgmt_list_merges_every_cell_and_pages_across_them(
     assert answer.status_int == 202, answer.text
     with cells.target_cell(two_cells['ctx'], two_cells['RegionTwo']) as cctx:
         assert db_api.instance_get(cctx, other).task_status == 'NONE'
+
+
+def test_hosts_come_from_one_nova_list_per_region(monkeypatch):
+    from trove_mr.api.domain import mgmt as mgmt_domain
+    from trove_mr.common import clients
+    lists = []
+
+    def server(server_id, host):
+        found = types.SimpleNamespace(id=server_id)
+        setattr(found, mgmt_domain.HOST_ATTR, host)
+        return found
+
+    class Servers:
+        def __init__(self, region):
+            self.region = region
+
+        def list(self, detailed=True, limit=None):
+            lists.append((self.region, limit))
+            if self.region == 'RegionThree':
+                raise RuntimeError('nova is down')
+            return [server('s-%s-%d' % (self.region, n),
+                           'host-%s' % self.region) for n in range(3)]
+
+    monkeypatch.setattr(clients, 'create_nova_client',
+                        lambda context, region: types.SimpleNamespace(
+                            servers=Servers(region)))
+    rows_ = [types.SimpleNamespace(region_name=region, server_id=sid)
+             for region, sid in (('RegionOne', 's-RegionOne-0'),
+                                 ('RegionOne', 's-RegionOne-2'),
+                                 ('RegionTwo', 's-RegionTwo-1'),
+                                 ('RegionThree', 's-RegionThree-0'),
+                                 ('RegionTwo', None))]
+    hosts = mgmt_domain.server_hosts(_ctx(), rows_)
+    assert hosts == {'s-RegionOne-0': 'host-RegionOne',
+                     's-RegionOne-2': 'host-RegionOne',
+                     's-RegionTwo-1': 'host-RegionTwo'}
+    assert sorted(lists) == [('RegionOne', -1), ('RegionThree', -1),
+                             ('RegionTwo', -1)]

@@ -8,6 +8,7 @@ rewrite states so the owner can act again; they delete nothing.
 """
 
 import threading
+import time
 
 from oslo_log import log as logging
 
@@ -67,15 +68,19 @@ def _marker_key(context, marker):
     raise exceptions.BadRequest('Invalid marker: %s was not found.' % marker)
 
 
-def _region_hosts(context, region_name, server_ids, found):
+def _region_hosts(context, region_name, server_ids, found, done):
+    hosts = {}
     try:
         nova = clients.create_nova_client(context, region_name)
         for server in nova.servers.list(detailed=True, limit=-1):
             if server.id in server_ids:
-                found[server.id] = getattr(server, HOST_ATTR, None)
+                hosts[server.id] = getattr(server, HOST_ATTR, None)
     except Exception as exc:  # noqa: BLE001 - hosts are best effort
         LOG.warning('Could not list the servers of region %s: %s',
                     region_name, type(exc).__name__)
+    # One assignment: a caller that stopped waiting never sees half.
+    found[region_name] = hosts
+    done.set()
 
 
 def server_hosts(context, rows):
@@ -89,16 +94,23 @@ def server_hosts(context, rows):
     for row in rows:
         if row.server_id:
             by_region.setdefault(row.region_name, set()).add(row.server_id)
-    found = {}
-    threads = [threading.Thread(target=_region_hosts,
-                                args=(context, region, ids, found),
-                                daemon=True, name='hosts-%s' % region)
-               for region, ids in by_region.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(CONF.api.cell_timeout)
-    return dict(found)
+    found, waits = {}, []
+    for region, ids in by_region.items():
+        done = threading.Event()
+        threading.Thread(target=_region_hosts,
+                         args=(context, region, ids, found, done),
+                         daemon=True, name='hosts-%s' % region).start()
+        waits.append((region, done))
+    deadline = time.monotonic() + CONF.api.cell_timeout
+    hosts = {}
+    for region, done in waits:
+        if done.wait(max(0.0, deadline - time.monotonic())):
+            hosts.update(found[region])
+        else:
+            LOG.warning('Nova of region %s did not answer within %ss; '
+                        'its hosts are left out.', region,
+                        CONF.api.cell_timeout)
+    return hosts
 
 
 def _instance_cell(context, instance_id):
