@@ -207,11 +207,15 @@ def test_cli_update_access_reset_status_and_force_delete(
     assert shown['public'] is True
     assert shown['allowed_cidrs'] == ['10.30.0.0/16']
     assert shown['operating_status'] in ('HEALTHY', 'UNHEALTHY', 'BUILD')
-    own = instances['admin'][0]
-    _openstack(system, 'admin', 'instance', 'reset', 'status', own.id,
+    # An admin resets another project's instance by id, as in Trove.
+    theirs = instances['alt'][0]
+    _openstack(system, 'admin', 'instance', 'reset', 'status', theirs.id,
                json_output=False)
+    alt = system.trove('alt_demo')
+    assert alt.instances.get(theirs.id).status in ('ERROR', 'ACTIVE')
+    _wait(alt, theirs.id, 'ACTIVE', refuse=())
+    own = instances['admin'][0]
     admin = system.trove('admin')
-    assert admin.instances.get(own.id).status in ('ERROR', 'ACTIVE')
     _openstack(system, 'admin', 'instance', 'force', 'delete', own.id,
                json_output=False)
     deadline = time.monotonic() + 90

@@ -426,3 +426,18 @@ def test_hosts_come_from_one_nova_list_per_region(monkeypatch):
                      's-RegionTwo-1': 'host-RegionTwo'}
     assert sorted(lists) == [('RegionOne', -1), ('RegionThree', -1),
                              ('RegionTwo', -1)]
+
+
+def test_an_admin_shows_and_deletes_any_projects_instance_by_id(
+        api, taskmanager):
+    view = _create(api)
+    db_api.instance_update(_ctx(), view['id'], {'task_status': 'NONE'})
+    url = '/v1.0/adm/instances/%s' % view['id']
+    answer = call(api, url, headers=ADMIN)
+    assert answer.status_int == 200, answer.text
+    assert answer.json['instance']['id'] == view['id']
+    # Another project's member still gets a 404.
+    assert call(api, '/v1.0/p2/instances/%s' % view['id'],
+                headers=OTHER).status_int == 404
+    assert call(api, url, 'DELETE', headers=ADMIN).status_int == 202
+    assert taskmanager.casts[-1][0] == 'delete_instance'

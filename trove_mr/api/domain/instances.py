@@ -321,7 +321,8 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
     """Delete an instance (task DELETING); the taskmanager does the rest."""
     with cells.owning_cell(context, instance_cell(context, instance_id)) \
             as cctx:
-        row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
+        row = db_api.instance_get(cctx, instance_id,
+                                  tenant_id=owner_filter(context, tenant_id))
         if row.cluster_id:
             raise exceptions.BadRequest(
                 'Instance %s is a member of cluster %s; delete the cluster '
@@ -340,3 +341,12 @@ def update_access(context, tenant_id, instance_id, requested):
     :mod:`trove_mr.api.domain.access`."""
     return access_domain.update(context, tenant_id, instance_id, requested,
                                 instance_cell(context, instance_id))
+
+
+def owner_filter(context, tenant_id):
+    """The project to check an instance's ownership against: none for an
+    admin, who reaches any project's instance by id through their own
+    URL (as in Trove); ``tenant_id`` for everyone else."""
+    if context.is_admin or 'admin' in (context.roles or ()):
+        return None
+    return tenant_id

@@ -165,22 +165,15 @@ def reboot(context, instance_id, taskmanager_api):
         return row
 
 
-def _visible_to(context, tenant_id):
-    """The tenant to check ownership against: none for an admin, who
-    resets any project's resources through their own URL (as Trove)."""
-    if context.is_admin or 'admin' in (context.roles or ()):
-        return None
-    return tenant_id
-
-
 def reset_status(context, tenant_id, instance_id):
     """Trove's ``reset_status``: task NONE and the datastore status
     FAILED (the instance shows ERROR until its guest reports again), so
     that it can be deleted or restarted; unfinished backups FAILED."""
     with cells.owning_cell(context, _instance_cell(context, instance_id)) \
             as cctx:
-        db_api.instance_get(cctx, instance_id,
-                            tenant_id=_visible_to(context, tenant_id))
+        db_api.instance_get(
+            cctx, instance_id,
+            tenant_id=instance_domain.owner_filter(context, tenant_id))
         return db_api.instance_reset(cctx, instance_id,
                                      service_status=states.SERVICE_FAILED)
 
@@ -211,8 +204,9 @@ def reset_cluster_status(context, tenant_id, cluster_id):
     reset as by :func:`reset_status`."""
     with cells.owning_cell(context, _cluster_cell(context, cluster_id)) \
             as cctx:
-        db_api.cluster_get(cctx, cluster_id,
-                           tenant_id=_visible_to(context, tenant_id))
+        db_api.cluster_get(
+            cctx, cluster_id,
+            tenant_id=instance_domain.owner_filter(context, tenant_id))
         for member in db_api.instances_by_cluster(cctx, cluster_id):
             db_api.instance_reset(cctx, member.id,
                                   service_status=states.SERVICE_FAILED)
