@@ -8,7 +8,8 @@ Version history:
 |       (casts).
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
-| 1.4 - resize_flavor, resize_volume, rebalance_cluster (casts).
+| 1.4 - resize_flavor, resize_volume, rebalance_cluster,
+|       reboot_instance (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -154,3 +155,8 @@ class TaskManagerAPI:
         """Move hash slots between a REBALANCING cluster's masters."""
         self._submit(context, '1.4', 'rebalance_cluster',
                      cluster_id=cluster_id, weights=weights or {})
+
+    def reboot_instance(self, context, instance_id):
+        """Reboot an instance's server in its region (admin)."""
+        self._submit(context, '1.4', 'reboot_instance',
+                     instance_id=instance_id)

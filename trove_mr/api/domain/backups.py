@@ -18,6 +18,7 @@ from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db import cells
+from trove_mr.db.api import quotas
 from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
@@ -29,7 +30,9 @@ _BUSY = ('NEW', 'BUILDING')
 
 
 def _check_quota(cctx, tenant_id):
-    limit = CONF.max_backups_per_tenant
+    limit = quotas.hard_limit(cctx, tenant_id, quotas.BACKUPS)
+    if limit < 0:
+        return
     used = db_api.backup_count(cctx, tenant_id)
     if used >= limit:
         raise exceptions.QuotaExceeded(

@@ -12,6 +12,7 @@ import secrets
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from trove_mr.api.domain import access as access_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
@@ -49,12 +50,6 @@ def _refuse_unsupported(body):
         if body.get(field):
             raise exceptions.BadRequest(
                 "Invalid input for field 'instance.%s': %s." % (field, why))
-    access = body.get('access') or {}
-    if access.get('is_public') or access.get('allowed_cidrs'):
-        raise exceptions.BadRequest(
-            "Invalid input for field 'instance.access': public access is "
-            "not supported; instances are reached on the management "
-            "network.")
 
 
 def _placement_region(body):
@@ -150,6 +145,7 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     owning cell's live taskmanager included (503 naming its region).
     """
     _refuse_unsupported(body)
+    access = access_domain.for_create(body)
     volume_size, volume_type = _volume_size(body)
     region_name = _placement_region(body)
     version = resolve_version(context, body.get('datastore'))
@@ -172,7 +168,7 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
                 'volume_size': volume_size, 'volume_type': volume_type,
                 'datastore_version_id': version.id,
                 'task_status': states.TASK_BUILDING,
-                'status': states.SERVICE_NEW})
+                'status': states.SERVICE_NEW, 'access': access})
             try:
                 api_db.instance_mapping_create(context, instance_id,
                                                home_cell.uuid, tenant_id)
@@ -325,7 +321,8 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
     """Delete an instance (task DELETING); the taskmanager does the rest."""
     with cells.owning_cell(context, instance_cell(context, instance_id)) \
             as cctx:
-        row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
+        row = db_api.instance_get(cctx, instance_id,
+                                  tenant_id=owner_filter(context, tenant_id))
         if row.cluster_id:
             raise exceptions.BadRequest(
                 'Instance %s is a member of cluster %s; delete the cluster '
@@ -337,3 +334,19 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
     # The quota comes back once the taskmanager has deleted it, exactly
     # once however often a failed delete is retried.
     return row
+
+
+def update_access(context, tenant_id, instance_id, requested):
+    """Change who may reach an instance (``access``); see
+    :mod:`trove_mr.api.domain.access`."""
+    return access_domain.update(context, tenant_id, instance_id, requested,
+                                instance_cell(context, instance_id))
+
+
+def owner_filter(context, tenant_id):
+    """The project to check an instance's ownership against: none for an
+    admin, who reaches any project's instance by id through their own
+    URL (as in Trove); ``tenant_id`` for everyone else."""
+    if context.is_admin or 'admin' in (context.roles or ()):
+        return None
+    return tenant_id

@@ -80,7 +80,9 @@ def show_with_replicas(context, tenant_id, instance_id):
     """``(instance row, its replica rows)``; 404 for anyone else's."""
     mapping = instance_domain.instance_cell(context, instance_id)
     with cells.owning_cell(context, mapping) as cctx:
-        row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
+        row = db_api.instance_get(
+            cctx, instance_id,
+            tenant_id=instance_domain.owner_filter(context, tenant_id))
         replicas = db_api.instance_replicas(cctx, [row.id])[row.id]
     return row, replicas
 

@@ -94,6 +94,8 @@ ACTION = {
                           'additionalProperties': {
                               'type': 'number', 'minimum': 0,
                               'maximum': 1000}}}},
+        # Admin only (policy cluster:reset-status).
+        'reset-status': {'type': 'object', 'additionalProperties': False},
     },
 }
 

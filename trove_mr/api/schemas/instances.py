@@ -4,6 +4,17 @@ NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
         'pattern': r'^\S(.*\S)?$'}
 UUID = {'type': 'string', 'minLength': 1, 'maxLength': 36}
 REF = {'type': ['string', 'integer'], 'minLength': 1, 'maxLength': 255}
+# Who may reach the instance; each CIDR is checked by the domain layer.
+ACCESS = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'is_public': {'type': 'boolean'},
+        'allowed_cidrs': {'type': ['array', 'null'], 'maxItems': 100,
+                          'items': {'type': 'string', 'minLength': 1,
+                                    'maxLength': 64}},
+    },
+}
 
 CREATE = {
     'type': 'object',
@@ -59,15 +70,7 @@ CREATE = {
             'replica_count': {'type': ['integer', 'null'], 'minimum': 1},
             'locality': {'type': ['string', 'null'],
                          'enum': ['affinity', 'anti-affinity', None]},
-            'access': {
-                'type': 'object',
-                'additionalProperties': False,
-                'properties': {
-                    'is_public': {'type': 'boolean'},
-                    'allowed_cidrs': {'type': 'array',
-                                      'items': {'type': 'string'}},
-                },
-            },
+            'access': ACCESS,
         },
     }},
 }
@@ -83,7 +86,8 @@ UPDATE = {
         'minProperties': 1,
         'additionalProperties': False,
         # replica_of: null is python-troveclient's detach_replica.
-        'properties': {'name': NAME, 'replica_of': {'type': 'null'}},
+        'properties': {'name': NAME, 'replica_of': {'type': 'null'},
+                       'access': ACCESS},
     }},
 }
 
@@ -116,6 +120,8 @@ ACTION = {
                 },
             },
         },
+        # Admin only (policy instance:reset_status).
+        'reset_status': {'type': 'object', 'additionalProperties': False},
     },
 }
 
@@ -169,6 +175,15 @@ INSTANCE_VIEW = {
         'replicas': {'type': 'array'},
         'cluster_id': {'type': 'string'},
         'password': {'type': 'string'},
+        'operating_status': {'type': 'string',
+                             'enum': ['HEALTHY', 'UNHEALTHY', 'SHUTDOWN',
+                                      'NEW', 'BUILD', 'UNKNOWN']},
+        'access': {'type': 'object',
+                   'required': ['is_public', 'allowed_cidrs'],
+                   'properties': {
+                       'is_public': {'type': 'boolean'},
+                       'allowed_cidrs': {'type': 'array',
+                                         'items': {'type': 'string'}}}},
     },
 }
 

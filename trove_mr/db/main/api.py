@@ -13,6 +13,7 @@ The functions live in small modules by what they touch; this module
 names every public one of them, so no caller reaches into those modules.
 """
 
+from trove_mr.db.main import admin
 from trove_mr.db.main import cluster_members
 from trove_mr.db.main import clusters_backups
 from trove_mr.db.main import datastores
@@ -93,3 +94,10 @@ service_heartbeat = services.service_heartbeat
 service_get_all = services.service_get_all
 service_alive_count = services.service_alive_count
 service_delete = services.service_delete
+
+# The admin (/mgmt) calls: every project's instances, resets.
+admin_instance_list_keys = admin.admin_instance_list_keys
+admin_instance_marker_key = admin.admin_instance_marker_key
+admin_instance_get = admin.admin_instance_get
+instance_reset = admin.instance_reset
+cluster_reset = admin.cluster_reset

@@ -124,6 +124,8 @@ class Instance(RegionBase):
     addresses = sa.Column(sa.Text, nullable=True)
     encrypted_rpc_key = sa.Column(sa.String(255), nullable=True)
     volume_replication_status = sa.Column(sa.String(64), nullable=True)
+    # JSON {"is_public": bool, "allowed_cidrs": [...]} (region0004_access).
+    access = sa.Column(sa.Text, nullable=True)
     created = sa.Column(types.Timestamp, nullable=False)
     updated = sa.Column(types.Timestamp, nullable=True)
     deleted = sa.Column(sa.Boolean, nullable=False, default=False)

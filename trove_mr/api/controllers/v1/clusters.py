@@ -9,6 +9,7 @@ from pecan import rest
 
 from trove_mr.api.controllers.v1 import base
 from trove_mr.api.domain import clusters as domain
+from trove_mr.api.domain import mgmt as mgmt_domain
 from trove_mr.api.schemas import clusters as schemas
 from trove_mr.api.views import clusters as views
 from trove_mr.api.views import instances as instance_views
@@ -47,6 +48,11 @@ def _act(cluster_id):
         domain.rebalance(context, base.tenant_id(), cluster_id,
                          action['rebalance'].get('weights') or {},
                          taskmanager_api)
+        return ''
+    if 'reset-status' in action:
+        policy.authorize(context, 'cluster:reset-status', _target())
+        mgmt_domain.reset_cluster_status(context, base.tenant_id(),
+                                         cluster_id)
         return ''
     domain.shrink(context, base.tenant_id(), cluster_id,
                   [item['id'] for item in action['shrink']],

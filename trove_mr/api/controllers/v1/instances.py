@@ -10,6 +10,7 @@ from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import base
 from trove_mr.api.controllers.v1 import unsupported
 from trove_mr.api.domain import instances as domain
+from trove_mr.api.domain import mgmt as mgmt_domain
 from trove_mr.api.domain import replicas as replicas_domain
 from trove_mr.api.domain import resize as resize_domain
 from trove_mr.api.schemas import instances as schemas
@@ -73,6 +74,9 @@ class InstanceActionController(rest.RestController):
                            pecan.request.taskmanager_api)
         elif 'resize' in action:
             _resize(context, instance_id, action['resize'])
+        elif 'reset_status' in action:
+            policy.authorize(context, 'instance:reset_status', _target())
+            mgmt_domain.reset_status(context, base.tenant_id(), instance_id)
         else:
             replicas_domain.replica_action(
                 context, base.tenant_id(), instance_id, next(iter(action)),
@@ -126,6 +130,10 @@ class InstancesController(rest.RestController):
         context = base.context()
         policy.authorize(context, 'instance:update', _target())
         update = base.body(schemas.UPDATE)['instance']
+        # First: a bad CIDR is refused before anything else changed.
+        if 'access' in update:
+            domain.update_access(context, base.tenant_id(), instance_id,
+                                 update['access'])
         if 'replica_of' in update:
             replicas_domain.replica_action(
                 context, base.tenant_id(), instance_id, 'detach_replica',

@@ -9,6 +9,7 @@ from trove_mr.api.controllers.v1 import clusters
 from trove_mr.api.controllers.v1 import datastores
 from trove_mr.api.controllers.v1 import flavors
 from trove_mr.api.controllers.v1 import instances
+from trove_mr.api.controllers.v1 import limits
 from trove_mr.api.controllers.v1 import mgmt
 
 
@@ -21,6 +22,7 @@ class TenantController:
     clusters = clusters.ClustersController()
     flavors = flavors.FlavorsController()
     datastores = datastores.DatastoresController()
+    limits = limits.LimitsController()
 
     def __init__(self, tenant_id):
         self.tenant_id = tenant_id
