@@ -303,3 +303,10 @@ def is_unreachable(exc):
     """Whether an exception from a client means the region is down."""
     return isinstance(exc, (ks_exc.ConnectFailure, ks_exc.ConnectTimeout,
                             ks_exc.EndpointNotFound))
+
+
+def flavor_name(context, region_name, flavor_id):
+    """The name of flavor ``flavor_id`` in a region; None if it has none.
+    """
+    flavor = _flavor(context, region_name, flavor_id)
+    return flavor.name if flavor is not None else None

@@ -82,6 +82,9 @@ class FakeTaskManagerAPI:
     def detach_replica(self, context, *args, **kwargs):
         self._record('detach_replica', context, *args, **kwargs)
 
+    def create_replicas(self, context, *args, **kwargs):
+        self._record('create_replicas', context, *args, **kwargs)
+
 
 class FakeGlance:
     def __init__(self, region):

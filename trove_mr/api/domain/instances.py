@@ -330,6 +330,7 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
             raise exceptions.BadRequest(
                 'Instance %s is a member of cluster %s; delete the cluster '
                 'or shrink it.' % (instance_id, row.cluster_id))
+        _refuse_master_with_replicas(cctx, row)
         services.require_taskmanager(cctx)
         previous = row.task_status
         row = transition(cctx, row, 'delete')
@@ -337,3 +338,13 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
     # The quota comes back once the taskmanager has deleted it, exactly
     # once however often a failed delete is retried.
     return row
+
+
+def _refuse_master_with_replicas(cctx, row):
+    """A master that still has replicas is not deleted (400)."""
+    replicas = db_api.instance_replicas(cctx, [row.id])[row.id]
+    if replicas:
+        raise exceptions.BadRequest(
+            'Instance %s is the replica source of %s; promote one of its '
+            'replicas to replica source or detach them first, then delete '
+            'it.' % (row.id, ', '.join(sorted(r.id for r in replicas))))

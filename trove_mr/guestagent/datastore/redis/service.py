@@ -153,6 +153,8 @@ class RedisApp:
             pidfile=self.pidfile, logfile=self.logfile, port=self.port,
             clustered=self.clustered, appendonly=appendonly,
             cluster_node_timeout=self.cluster_node_timeout)
+        # A replica's role (replicaof, masterauth) outlives restarts.
+        text += self.replication.persisted_config()
         config.write_config_file(self.conf_path, text)
         LOG.debug('Wrote %s (clustered=%s, appendonly=%s).',
                   self.conf_path, self.clustered, appendonly)
