@@ -17,13 +17,15 @@ class FakeSwift:
         self.manifests = {}
         self.fail_on_put = fail_on_put
         self.puts = 0
+        self.headers = {}
 
     def put_container(self, container):
         pass
 
     def put_object(self, container, name, contents, content_length=None,
-                   query_string=None):
+                   query_string=None, headers=None):
         self.puts += 1
+        self.headers[(container, name)] = dict(headers or {})
         if self.fail_on_put == self.puts:
             raise RuntimeError('swift went away')
         data = contents if isinstance(contents, (bytes, str)) else \
@@ -33,6 +35,9 @@ class FakeSwift:
             return 'manifest'
         self.objects[(container, name)] = data
         return hashlib.md5(data).hexdigest()
+
+    def post_object(self, container, name, headers):
+        self.headers[(container, name)] = dict(headers)
 
     def delete_object(self, container, name, query_string=None):
         self.objects.pop((container, name), None)
@@ -52,12 +57,15 @@ def test_small_backup_is_one_object_with_whole_md5(tmp_path):
     with open(path, 'rb') as f:
         assert md5 == hashlib.md5(f.read()).hexdigest()
     assert list(swift.objects) == [('c', 'b.rdb')]
+    # Recognisable from its URL alone (backup create --restore-from).
+    assert swift.headers[('c', 'b.rdb')] == backup.backup_headers(md5, 1000)
 
 
 def test_large_backup_is_segmented_with_a_manifest(tmp_path):
     swift = FakeSwift()
     path = _file(tmp_path, 10000)
-    backup.upload(swift, path, 'c', 'b.rdb', segment_size=4096)
+    md5 = backup.upload(swift, path, 'c', 'b.rdb', segment_size=4096)
+    assert swift.headers[('c', 'b.rdb')] == backup.backup_headers(md5, 10000)
     assert sorted(swift.objects) == [('c_segments', 'b.rdb/%08d' % i)
                                      for i in range(3)]
     assert ('c', 'b.rdb') in swift.manifests

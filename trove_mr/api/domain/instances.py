@@ -12,6 +12,7 @@ import secrets
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from trove_mr.api.domain import backup_routing
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
@@ -129,8 +130,11 @@ def local_cell(context):
 def _backup_info(context, tenant_id, restore_point):
     if not restore_point:
         return None
-    backup = db_api.backup_get(context, restore_point['backupRef'],
-                               tenant_id=tenant_id)
+    # The backup may be owned by another region's cell.
+    backup_id = restore_point['backupRef']
+    with cells.owning_cell(context, backup_routing.backup_cell(
+            context, backup_id, local_cell)) as cctx:
+        backup = db_api.backup_get(cctx, backup_id, tenant_id=tenant_id)
     if backup.state != 'COMPLETED':
         raise exceptions.BadRequest(
             "Invalid input for field 'instance.restorePoint.backupRef': "
