@@ -131,3 +131,38 @@ def test_matching_checksum_puts_the_data_in_place(tmp_path, monkeypatch):
             'location': 'http://h/v1/AUTH_p/database_backups/b-1.rdb'}
     guest_manager.restore_backup(app, info, Context())
     assert app.restored == b'REDISgood'
+
+
+class _HeadOnly:
+    def __init__(self, headers=None, status=None):
+        self._headers, self._status = headers, status
+
+    def head_object(self, container, name):
+        if self._status:
+            import swiftclient
+            raise swiftclient.ClientException('gone',
+                                              http_status=self._status)
+        return self._headers
+
+
+@pytest.mark.parametrize('conn, wanted', [
+    (_HeadOnly(status=404), 'HTTP 404'),
+    (_HeadOnly({'content-length': '3'}), 'not a redis-rdb backup'),
+    (_HeadOnly({backup.META_TYPE: 'redis-rdb'}), 'no checksum'),
+])
+def test_remote_backup_info_refuses_what_is_not_a_complete_backup(
+        monkeypatch, conn, wanted):
+    monkeypatch.setattr(backup, 'connection', lambda context, url: conn)
+    with pytest.raises(backup.BackupError, match=wanted):
+        backup.remote_backup_info(None, 'http://s/v1/AUTH_p/c/b.rdb')
+
+
+def test_remote_backup_info_reads_checksum_and_size(monkeypatch):
+    headers = {k.title(): v for k, v in
+               backup.backup_headers('a' * 32, 1234).items()}
+    monkeypatch.setattr(backup, 'connection',
+                        lambda context, url: _HeadOnly(headers))
+    assert backup.remote_backup_info(None, 'http://s/v1/AUTH_p/c/b.rdb') \
+        == {'checksum': 'a' * 32, 'size': 1234}
+    assert backup.owns_object('b', 'http://s/v1/AUTH_p/c/b.rdb')
+    assert not backup.owns_object('other', 'http://s/v1/AUTH_p/c/b.rdb')

@@ -23,6 +23,7 @@ from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
+from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db import cells
 from trove_mr.db.api import backups as backup_mappings
@@ -216,12 +217,7 @@ def _remote_region(context, location):
         raise exceptions.BadRequest(
             "Invalid input for field 'backup.restore_from.remote_location'"
             ": %s" % exc) from None
-    names = set()
-    for service in context.service_catalog or []:
-        if service.get('type') == 'object-store':
-            names.update(endpoint.get('region_id') or endpoint.get('region')
-                         for endpoint in service.get('endpoints', []))
-    for region_name in sorted(name for name in names if name):
+    for region_name in regions.known_regions():
         url = clients.object_store_url(context, region_name)
         if url and url.rstrip('/') == account.rstrip('/'):
             return region_name
