@@ -345,8 +345,10 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
 
 
 def _refuse_master_with_replicas(cctx, row):
-    """A master that still has replicas is not deleted (400)."""
-    replicas = db_api.instance_replicas(cctx, [row.id])[row.id]
+    """A master that still has replicas (other than ones being deleted)
+    is not deleted (400)."""
+    replicas = [r for r in db_api.instance_replicas(cctx, [row.id])[row.id]
+                if r.task_status != states.TASK_DELETING]
     if replicas:
         raise exceptions.BadRequest(
             'Instance %s is the replica source of %s; promote one of its '
