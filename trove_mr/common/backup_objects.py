@@ -252,22 +252,37 @@ def owns_object(backup_id, location):
     A backup registered from another one's URL (``--restore-from``)
     points at an object it does not own: deleting it leaves the object.
     """
-    try:
-        _, _, name = split_location(location)
-    except BackupError:
-        return False
-    return name == object_name(backup_id)
+    path = parse.urlsplit(location or '').path
+    return parse.unquote(path.rsplit('/', 1)[-1]) == object_name(backup_id)
 
 
-def remote_backup_info(context, location):
+def split_under(account_url, location):
+    """``(container, object name)`` of ``location`` when it is an object
+    of the account at ``account_url``, else None."""
+    prefix = account_url.rstrip('/') + '/'
+    if not location.startswith(prefix):
+        return None
+    container, _, name = location[len(prefix):].partition('/')
+    if not container or not name:
+        return None
+    return parse.unquote(container), parse.unquote(name)
+
+
+def remote_backup_info(context, location, account_url):
     """``{'checksum', 'size'}`` (size in bytes) of the backup object at
-    ``location``, read with the request's token.
+    ``location`` in the account at ``account_url``, read with the
+    request's token.
 
-    :raises BackupError: when it is not an object URL, there is no object
-        there, or the object is not a complete backup (no type, md5 or
-        size metadata).
+    :raises BackupError: when it is not an object of that account, there
+        is no object there, or the object is not a complete backup (no
+        type, md5 or size metadata).
     """
-    account, container, name = split_location(location)
+    parts = split_under(account_url, location)
+    if parts is None:
+        raise BackupError('Backup location %s is not an object URL of %s.'
+                          % (location, account_url))
+    container, name = parts
+    account = account_url
     conn = connection(context, account)
     try:
         headers = conn.head_object(container, name)

@@ -16,8 +16,9 @@ from trove_mr.db.api import backups as backup_db
 from trove_mr.db.main import api as db_api
 
 BASE = '/v1.0/p1'
-SWIFT = {'RegionOne': 'http://swift-one.test/v1/AUTH_p1',
-         'RegionTwo': 'http://swift-two.test/v1/AUTH_p1'}
+# As the local cloud publishes them: a path before /v1.
+SWIFT = {'RegionOne': 'http://swift.test/object/RegionOne/v1/AUTH_p1',
+         'RegionTwo': 'http://swift.test/object/RegionTwo/v1/AUTH_p1'}
 
 
 @pytest.fixture
@@ -27,7 +28,8 @@ def swift(monkeypatch):
                             region_name or 'RegionOne'))
     objects = {}
 
-    def remote_backup_info(context, location):
+    def remote_backup_info(context, location, account_url):
+        assert location.startswith(account_url + '/')
         if location not in objects:
             raise backup_objects.BackupError(
                 'No backup object could be read at %s (HTTP 404).'
@@ -195,9 +197,9 @@ def test_restore_from_registers_a_completed_backup_without_copying(
 
 
 @pytest.mark.parametrize('location, wanted', [
-    ('http://elsewhere.test/v1/AUTH_p1/c/x.rdb', 'not in an object store'),
+    ('http://elsewhere.test/v1/AUTH_p1/c/x.rdb', 'not an object in an'),
     (SWIFT['RegionOne'] + '/c/missing.rdb', 'No backup object'),
-    (SWIFT['RegionOne'], 'not an object URL'),
+    (SWIFT['RegionOne'] + '/c', 'not an object in an'),
     ('ftp://x/y', 'remote_location'),
 ])
 def test_restore_from_refuses_what_is_not_a_backup_of_the_project(

@@ -154,7 +154,8 @@ def test_remote_backup_info_refuses_what_is_not_a_complete_backup(
         monkeypatch, conn, wanted):
     monkeypatch.setattr(backup, 'connection', lambda context, url: conn)
     with pytest.raises(backup.BackupError, match=wanted):
-        backup.remote_backup_info(None, 'http://s/v1/AUTH_p/c/b.rdb')
+        backup.remote_backup_info(None, 'http://s/v1/AUTH_p/c/b.rdb',
+                                  'http://s/v1/AUTH_p')
 
 
 def test_remote_backup_info_reads_checksum_and_size(monkeypatch):
@@ -162,7 +163,11 @@ def test_remote_backup_info_reads_checksum_and_size(monkeypatch):
                backup.backup_headers('a' * 32, 1234).items()}
     monkeypatch.setattr(backup, 'connection',
                         lambda context, url: _HeadOnly(headers))
-    assert backup.remote_backup_info(None, 'http://s/v1/AUTH_p/c/b.rdb') \
-        == {'checksum': 'a' * 32, 'size': 1234}
-    assert backup.owns_object('b', 'http://s/v1/AUTH_p/c/b.rdb')
+    assert backup.remote_backup_info(
+        None, 'http://s/x/v1/AUTH_p/c/b.rdb', 'http://s/x/v1/AUTH_p') == {
+            'checksum': 'a' * 32, 'size': 1234}
+    with pytest.raises(backup.BackupError, match='not an object URL'):
+        backup.remote_backup_info(None, 'http://s/x/v1/AUTH_q/c/b.rdb',
+                                  'http://s/x/v1/AUTH_p')
+    assert backup.owns_object('b', 'http://s/x/v1/AUTH_p/c/b.rdb')
     assert not backup.owns_object('other', 'http://s/v1/AUTH_p/c/b.rdb')

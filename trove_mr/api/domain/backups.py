@@ -207,24 +207,18 @@ def delete(context, tenant_id, backup_id, taskmanager_api):
     return row
 
 
-def _remote_region(context, location):
-    """The region whose object store of this project holds ``location``;
-    400 for any other URL (the API reads only the project's own
-    stores)."""
-    try:
-        account, _, _ = backup_objects.split_location(location)
-    except backup_objects.BackupError as exc:
-        raise exceptions.BadRequest(
-            "Invalid input for field 'backup.restore_from.remote_location'"
-            ": %s" % exc) from None
+def _remote_account(context, location):
+    """``(region, account URL)`` of the project's object store holding
+    ``location``; 400 for any other URL (the API reads only the
+    project's own stores)."""
     for region_name in regions.known_regions():
         url = clients.object_store_url(context, region_name)
-        if url and url.rstrip('/') == account.rstrip('/'):
-            return region_name
+        if url and backup_objects.split_under(url, location):
+            return region_name, url
     raise exceptions.BadRequest(
         "Invalid input for field 'backup.restore_from.remote_location': "
-        "%s is not in an object store of project %s in any region."
-        % (location, context.project_id))
+        "%s is not an object in an object store of project %s in any "
+        "region." % (location, context.project_id))
 
 
 def _restore_version(context, version_id):
@@ -252,9 +246,10 @@ def register(context, tenant_id, body):
     """
     source = body['restore_from']
     location = source['remote_location']
-    region_name = _remote_region(context, location)
+    region_name, account_url = _remote_account(context, location)
     try:
-        info = backup_objects.remote_backup_info(context, location)
+        info = backup_objects.remote_backup_info(context, location,
+                                                 account_url)
     except backup_objects.BackupError as exc:
         raise exceptions.BadRequest(
             "Invalid input for field 'backup.restore_from.remote_location'"
