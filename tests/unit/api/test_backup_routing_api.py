@@ -216,3 +216,24 @@ def test_backup_create_without_instance_or_restore_from_is_a_400(api):
         'name': 'b'}})
     assert answer.status_int == 400
     assert "'backup.instance'" in answer.json['badRequest']['message']
+
+
+def test_backup_of_an_instance_of_the_other_cell_is_mapped_there(
+        api, taskmanager, swift, two_cells):  # noqa: F811
+    from tests.unit.api.test_global_list import _put
+    instance_id = _put(two_cells, 'RegionTwo', 1)
+    with cells.target_cell(two_cells['ctx'], two_cells['RegionTwo']) \
+            as cctx:
+        db_api.instance_status_update(cctx, instance_id, 'RUNNING', 2e9,
+                                      0.5)
+    answer = call(api, '%s/backups' % BASE, 'POST', {'backup': {
+        'name': 'b', 'instance': instance_id}})
+    assert answer.status_int == 202, answer.text
+    view = answer.json['backup']
+    assert view['region'] == 'RegionTwo'
+    assert view['datastore']['type'] == 'redis'
+    assert view['locationRef'].startswith(SWIFT['RegionTwo'] + '/')
+    (cast,) = taskmanager.casts
+    assert cast[0] == 'create_backup' and cast[1].cell_name == 'RegionTwo'
+    ctx = trove_context.get_admin_context()
+    assert backup_db.backup_mapping_get(ctx, view['id']).name == 'RegionTwo'

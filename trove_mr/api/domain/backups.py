@@ -134,6 +134,14 @@ def versions_of(context, rows):
     return found
 
 
+def view_versions(context, row):
+    """The versions ``row``'s view needs, read in the backup's own cell
+    (a backup of another region's instance is not in this API's)."""
+    with cells.owning_cell(context, backup_routing.backup_cell(
+            context, row.id, instance_domain.local_cell)) as cctx:
+        return versions_of(cctx, [row])
+
+
 def list_page(context, tenant_id, limit=None, marker=None,
               instance_id=None):
     """One page of the project's backups, this cell's or every cell's.

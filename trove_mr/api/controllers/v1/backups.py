@@ -61,7 +61,7 @@ class BackupsController(rest.RestController):
                             pecan.request.taskmanager_api)
         pecan.response.status = 202
         return {'backup': views.backup_view(
-            row, domain.versions_of(context, [row]))}
+            row, domain.view_versions(context, row))}
 
     @pecan.expose(content_type=JSON)
     def delete(self, backup_id):
