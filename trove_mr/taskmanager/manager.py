@@ -6,6 +6,7 @@ claims the job and runs its flow (``conductor.py``). The per-instance lock
 is the task state (a conditional UPDATE) plus the build lease.
 """
 
+import contextlib
 import functools
 import threading
 
@@ -25,6 +26,7 @@ from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
 from trove_mr.flows import reboot as reboot_flow
+from trove_mr.flows import replica_build
 from trove_mr.flows import resize as resize_flow
 from trove_mr.flows import steps
 from trove_mr.taskmanager import recovery
@@ -190,6 +192,22 @@ class TaskManager:
         """Move hash slots so masters own shares by weight (cast, 1.4)."""
         self._cluster_strategy(context, cluster_id).rebalance_cluster(
             context, cluster_id, weights or {})
+
+    def create_replicas(self, context, instance_ids, placement, password):
+        """Build the BUILDING replicas of one request, all or nothing
+        (cast, 1.4); see :mod:`trove_mr.flows.replica_build`."""
+        if flow_engine.jobboard_enabled():
+            replica_build.submit(context, instance_ids, placement, password)
+            return
+        with contextlib.ExitStack() as held:
+            for instance_id in instance_ids:
+                if not held.enter_context(
+                        self.keeper.hold(context, instance_id)):
+                    LOG.warning('Replica %s is built by another '
+                                'taskmanager; skipped', instance_id)
+                    return
+            replica_build.submit(context, instance_ids, placement,
+                                 password)
 
     def recover_builds(self):
         """Periodic: clean up builds (and cluster tasks) whose taskmanager

@@ -9,7 +9,7 @@ Version history:
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
 | 1.4 - resize_flavor, resize_volume, rebalance_cluster,
-|       reboot_instance (casts).
+|       reboot_instance, create_replicas (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -160,3 +160,11 @@ class TaskManagerAPI:
         """Reboot an instance's server in its region (admin)."""
         self._submit(context, '1.4', 'reboot_instance',
                      instance_id=instance_id)
+
+    def create_replicas(self, context, instance_ids, placement, password):
+        """Build the BUILDING replicas ``instance_ids`` of one request,
+        all or nothing, where ``placement`` says; ``password`` travels
+        sealed."""
+        self._submit(context, '1.4', 'create_replicas',
+                     instance_ids=instance_ids, placement=placement,
+                     password=password)

@@ -88,6 +88,9 @@ class FakeTaskManagerAPI:
     def resize_volume(self, context, *args, **kwargs):
         self._record('resize_volume', context, *args, **kwargs)
 
+    def create_replicas(self, context, *args, **kwargs):
+        self._record('create_replicas', context, *args, **kwargs)
+
 
 class FakeGlance:
     def __init__(self, region):

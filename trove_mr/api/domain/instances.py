@@ -13,6 +13,7 @@ from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from trove_mr.api.domain import access as access_domain
+from trove_mr.api.domain import backup_routing
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
@@ -124,8 +125,11 @@ def local_cell(context):
 def _backup_info(context, tenant_id, restore_point):
     if not restore_point:
         return None
-    backup = db_api.backup_get(context, restore_point['backupRef'],
-                               tenant_id=tenant_id)
+    # The backup may be owned by another region's cell.
+    backup_id = restore_point['backupRef']
+    with cells.owning_cell(context, backup_routing.backup_cell(
+            context, backup_id, local_cell)) as cctx:
+        backup = db_api.backup_get(cctx, backup_id, tenant_id=tenant_id)
     if backup.state != 'COMPLETED':
         raise exceptions.BadRequest(
             "Invalid input for field 'instance.restorePoint.backupRef': "
@@ -327,6 +331,7 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
             raise exceptions.BadRequest(
                 'Instance %s is a member of cluster %s; delete the cluster '
                 'or shrink it.' % (instance_id, row.cluster_id))
+        _refuse_master_with_replicas(cctx, row)
         services.require_taskmanager(cctx)
         previous = row.task_status
         row = transition(cctx, row, 'delete')
@@ -350,3 +355,15 @@ def owner_filter(context, tenant_id):
     if context.is_admin or 'admin' in (context.roles or ()):
         return None
     return tenant_id
+
+
+def _refuse_master_with_replicas(cctx, row):
+    """A master that still has replicas (other than ones being deleted)
+    is not deleted (400)."""
+    replicas = [r for r in db_api.instance_replicas(cctx, [row.id])[row.id]
+                if r.task_status != states.TASK_DELETING]
+    if replicas:
+        raise exceptions.BadRequest(
+            'Instance %s is the replica source of %s; promote one of its '
+            'replicas to replica source or detach them first, then delete '
+            'it.' % (row.id, ', '.join(sorted(r.id for r in replicas))))

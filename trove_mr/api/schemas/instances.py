@@ -22,7 +22,13 @@ CREATE = {
     'additionalProperties': False,
     'properties': {'instance': {
         'type': 'object',
-        'required': ['name', 'flavorRef'],
+        'required': ['name'],
+        # A replica takes its master's flavor when it names none (as
+        # python-troveclient sends a --replica-of create); any other
+        # create names one.
+        'if': {'not': {'required': ['replica_of'],
+                       'properties': {'replica_of': {'type': 'string'}}}},
+        'then': {'required': ['flavorRef']},
         'additionalProperties': False,
         'properties': {
             'name': NAME,

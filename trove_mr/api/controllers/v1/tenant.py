@@ -4,6 +4,7 @@ Each resource controller is attached here as an attribute named as its
 URL segment, e.g. ``instances = instances.InstancesController()``.
 """
 
+from trove_mr.api.controllers.v1 import backup_strategies
 from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import clusters
 from trove_mr.api.controllers.v1 import datastores
@@ -23,6 +24,7 @@ class TenantController:
     flavors = flavors.FlavorsController()
     datastores = datastores.DatastoresController()
     limits = limits.LimitsController()
+    backup_strategies = backup_strategies.BackupStrategiesController()
 
     def __init__(self, tenant_id):
         self.tenant_id = tenant_id

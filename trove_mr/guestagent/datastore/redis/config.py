@@ -98,3 +98,8 @@ def write_config_file(path, text):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def valid_password(password):
+    """Whether ``password`` can be written into redis.conf as is."""
+    return bool(_PASSWORD_RE.match(password or ''))

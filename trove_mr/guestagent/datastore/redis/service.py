@@ -157,6 +157,8 @@ class RedisApp:
             clustered=self.clustered, appendonly=appendonly,
             cluster_node_timeout=self.cluster_node_timeout,
             maxmemory=self.maxmemory)
+        # A replica's role (replicaof, masterauth) outlives restarts.
+        text += self.replication.persisted_config()
         config.write_config_file(self.conf_path, text)
         LOG.debug('Wrote %s (clustered=%s, appendonly=%s).',
                   self.conf_path, self.clustered, appendonly)
