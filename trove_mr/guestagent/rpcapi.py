@@ -15,6 +15,8 @@ Version history:
 | 1.3 - create_backup (cast); get_replication_source, attach_replica,
 |       promote_to_master, detach_replica, replication_info (calls);
 |       get_status answers ``failure`` when failed.
+| 1.4 - change_password, set_masterauth, guest_log_list,
+|       guest_log_action (calls).
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -38,7 +40,7 @@ def topic_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -179,3 +181,32 @@ class GuestAgentAPI:
         """Role, master link and replication offset of this node."""
         return self._call('replication_info', '1.3',
                           CONF.agent_call_low_timeout)
+
+    # -- root and logs (1.4) ---------------------------------------------
+
+    def change_password(self, password, masterauth=True):
+        """Set the Redis password live (``masterauth`` too unless False).
+        """
+        return self._call('change_password', '1.4',
+                          CONF.agent_call_high_timeout, password=password,
+                          masterauth=masterauth)
+
+    def set_masterauth(self, password):
+        """Authenticate to this replica's master with ``password``."""
+        return self._call('set_masterauth', '1.4',
+                          CONF.agent_call_low_timeout, password=password)
+
+    def guest_log_list(self):
+        """``[{name, type, status, published, pending}]``."""
+        return self._call('guest_log_list', '1.4',
+                          CONF.agent_call_low_timeout)
+
+    def guest_log_action(self, name, actions, target=None):
+        """Enable/disable/publish/discard log ``name``; the log after.
+
+        :param target: ``{'swift_url', 'container', 'prefix',
+            'metafile'}`` for publish and discard.
+        """
+        return self._call('guest_log_action', '1.4',
+                          CONF.agent_call_high_timeout, name=name,
+                          actions=list(actions), target=target)

@@ -24,6 +24,7 @@ from trove_mr.flows import backup as backup_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import root as root_flow
 from trove_mr.flows import steps
 from trove_mr.taskmanager import recovery
 
@@ -51,7 +52,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -194,3 +195,15 @@ class TaskManager:
     def reconcile_servers(self):
         """Periodic: fail instances whose Nova server vanished or failed."""
         return recovery.reconcile_with_nova(self.admin_context)
+
+    @posts_a_job
+    def change_root_password(self, context, resource_type, resource_id,
+                             password, enable=True):
+        """Set a new Redis password on an instance (and its replicas'
+        masterauth) or on every member of a cluster (call, 1.4).
+
+        :param password: travels sealed in the job; kept encrypted once
+            set.
+        """
+        root_flow.submit(context, resource_type, resource_id, password,
+                         enable=enable)

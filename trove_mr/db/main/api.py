@@ -21,6 +21,7 @@ from trove_mr.db.main import guest_reports
 from trove_mr.db.main import heartbeats
 from trove_mr.db.main import instances
 from trove_mr.db.main import leases
+from trove_mr.db.main import root
 from trove_mr.db.main import services
 
 # Datastores and their versions.
@@ -93,3 +94,10 @@ service_heartbeat = services.service_heartbeat
 service_get_all = services.service_get_all
 service_alive_count = services.service_alive_count
 service_delete = services.service_delete
+
+# Root: whether it was enabled, and the password the control plane keeps.
+root_get = root.root_get
+root_set_enabled = root.root_set_enabled
+root_restore = root.root_restore
+root_password_set = root.root_password_set
+root_password_get = root.root_password_get

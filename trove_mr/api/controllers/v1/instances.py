@@ -8,6 +8,7 @@ from pecan import rest
 
 from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import base
+from trove_mr.api.controllers.v1 import root_logs
 from trove_mr.api.domain import instances as domain
 from trove_mr.api.domain import replicas as replicas_domain
 from trove_mr.api.schemas import instances as schemas
@@ -67,6 +68,8 @@ class InstancesController(rest.RestController):
 
     action = InstanceActionController()
     backups = backups.InstanceBackupsController()
+    root = root_logs.InstanceRootController()
+    log = root_logs.InstanceLogController()
 
     @pecan.expose('json')
     def get_all(self):
