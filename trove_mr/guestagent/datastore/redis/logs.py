@@ -70,16 +70,20 @@ def _slowlog_entries(app, after_id):
                   key=lambda e: int(e['id']))
 
 
+def _text(value):
+    if isinstance(value, bytes):
+        return value.decode('utf-8', 'replace')
+    return value
+
+
 def _format_entry(entry):
+    """``<id> <UTC time> <duration>us <client> <command and args>``."""
     when = datetime.datetime.fromtimestamp(
         int(entry['start_time']), tz=datetime.timezone.utc)
-    command = entry.get('command')
-    if isinstance(command, bytes):
-        command = command.decode('utf-8', 'replace')
     return '%d %s %dus %s %s\n' % (
         int(entry['id']), when.strftime('%Y-%m-%dT%H:%M:%SZ'),
-        int(entry['duration']), entry.get('client_address') or '-',
-        command)
+        int(entry['duration']), _text(entry.get('client_address')) or '-',
+        _text(entry.get('command')))
 
 
 def _slowlog_text(entries):
