@@ -210,3 +210,16 @@ def test_a_silent_guest_is_503(api, guest):
     answer = call(api, '%s/%s/log' % (BASE, instance_id))
     assert answer.status_int == 503
     assert instance_id in answer.text
+
+
+def test_a_guest_refusal_is_a_400_with_its_reason(api, guest):
+    instance_id = _active_instance(api)
+
+    def refuse(name, actions, target=None):
+        raise messaging.RemoteError('GuestError', 'Log redis is '
+                                    'unavailable: not written yet.')
+    guest.guest_log_action = refuse
+    answer = call(api, '%s/%s/log' % (BASE, instance_id), 'POST',
+                  {'name': 'redis', 'publish': 1})
+    assert answer.status_int == 400
+    assert 'not written yet' in answer.json['badRequest']['message']
