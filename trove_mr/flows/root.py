@@ -36,11 +36,25 @@ NODE = 'node'
 REPLICA = 'replica'
 
 
+def _superseded(context, resource_id, change_id):
+    """Whether a newer change was asked for since this one (which then
+    stops: the newer job sets its password on every node)."""
+    if change_id is None or db_api.root_change_is_latest(
+            context, resource_id, change_id):
+        return False
+    LOG.info('Password change %s of %s was superseded by a newer one.',
+             change_id, resource_id)
+    return True
+
+
 class ApplyPassword(task.Task):
     """Set the password on every target node through its guest."""
 
-    def execute(self, context, targets, password):
+    def execute(self, context, resource_id, targets, password,
+                change_id=None):
         for target in targets:
+            if _superseded(context, resource_id, change_id):
+                return
             client = guest.guest_client(context, target['instance_id'])
             if target['role'] == REPLICA:
                 client.set_masterauth(password)
@@ -56,9 +70,10 @@ class ApplyPassword(task.Task):
 class KeepPassword(task.Task):
     """Keep the password the nodes now have, encrypted."""
 
-    def execute(self, context, resource_type, resource_id, password):
+    def execute(self, context, resource_type, resource_id, password,
+                change_id=None):
         db_api.root_password_set(context, resource_type, resource_id,
-                                 password)
+                                 password, change_id=change_id)
 
 
 def get_flow():
@@ -90,10 +105,16 @@ def operation_of(resource_type, enable):
     return ENABLE if enable else DISABLE
 
 
-def submit(context, resource_type, resource_id, password, enable=True):
-    """Post the change of the password of an instance or a cluster."""
+def submit(context, resource_type, resource_id, password, enable=True,
+           change_id=None):
+    """Post the change of the password of an instance or a cluster.
+
+    :param change_id: the change as recorded by the API; a job whose
+        change is no longer the latest stops.
+    """
     store = {'resource_type': resource_type, 'resource_id': resource_id,
-             'targets': targets_of(context, resource_type, resource_id)}
+             'targets': targets_of(context, resource_type, resource_id),
+             'change_id': change_id}
     return engine.submit(context, operation_of(resource_type, enable),
                          get_flow, store, secrets={'password': password},
                          resource_type=resource_type,

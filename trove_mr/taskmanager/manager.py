@@ -198,12 +198,14 @@ class TaskManager:
 
     @posts_a_job
     def change_root_password(self, context, resource_type, resource_id,
-                             password, enable=True):
+                             password, enable=True, change_id=None):
         """Set a new Redis password on an instance (and its replicas'
         masterauth) or on every member of a cluster (call, 1.4).
 
         :param password: travels sealed in the job; kept encrypted once
             set.
+        :param change_id: the change the API recorded; superseded by a
+            newer one, the job stops.
         """
         root_flow.submit(context, resource_type, resource_id, password,
-                         enable=enable)
+                         enable=enable, change_id=change_id)

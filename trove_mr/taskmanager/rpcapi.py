@@ -137,13 +137,14 @@ class TaskManagerAPI:
                      instance_id=instance_id)
 
     def change_root_password(self, context, resource_type, resource_id,
-                             password, enable=True):
+                             password, enable=True, change_id=None):
         """Set ``password`` on an instance or on every cluster member.
 
         :param resource_type: ``'instance'`` or ``'cluster'``.
         :param password: travels sealed (as create's).
         :param enable: root enable (True) or disable (False).
+        :param change_id: the change as the API recorded it.
         """
         self._submit(context, '1.4', 'change_root_password',
                      resource_type=resource_type, resource_id=resource_id,
-                     password=password, enable=enable)
+                     password=password, enable=enable, change_id=change_id)

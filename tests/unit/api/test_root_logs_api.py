@@ -48,11 +48,14 @@ def test_root_enable_answers_a_new_password_and_posts_the_change(
     user = answer.json['user']
     assert user['name'] == 'root'
     assert len(user['password']) >= 16
-    assert root_casts == [(('instance', instance_id, user['password']),
-                           {'enable': True})]
+    ((args, kwargs),) = root_casts
+    assert args == ('instance', instance_id, user['password'])
+    assert kwargs['enable'] is True
     assert call(api, url).json == {'rootEnabled': True}
     record = db_api.root_get(trove_context.get_admin_context(), instance_id)
     assert record.enabled_by == MEMBER['X-User-Id']
+    # The job carries the change the API recorded as the latest.
+    assert record.change_id == kwargs['change_id']
     # A second enable gives yet another password.
     again = call(api, url, 'POST').json['user']['password']
     assert again != user['password']
@@ -83,7 +86,7 @@ def test_root_disable_resets_to_an_unshown_password(api, root_casts):
     assert answer.status_int == 204
     assert answer.body == b''
     (args, kwargs) = root_casts[-1]
-    assert kwargs == {'enable': False}
+    assert kwargs['enable'] is False
     assert args[2] != enabled and len(args[2]) >= 16
     assert call(api, url).json == {'rootEnabled': False}
 

@@ -37,7 +37,9 @@ def test_cluster_root_enable_show_and_disable(api, taskmanager):
     answer = call(api, url, 'POST')
     assert answer.status_int == 200, answer.text
     password = answer.json['user']['password']
-    assert casts == [(('cluster', cluster_id, password), {'enable': True})]
+    ((args, kwargs),) = casts
+    assert args == ('cluster', cluster_id, password)
+    assert kwargs['enable'] is True
     assert call(api, url).json == {'rootEnabled': True}
     assert call(api, url, headers=OTHER).status_int == 404
     assert call(api, url, 'DELETE').status_int == 204

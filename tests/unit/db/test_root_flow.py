@@ -104,3 +104,22 @@ def test_a_failed_guest_keeps_no_password(ctx, version, guests):
                                                          master.id)},
                         secrets={'password': 'n' * 24})
     assert db_api.root_password_get(ctx, master.id) is None
+
+
+def test_a_superseded_change_stops_and_keeps_nothing(ctx, version, guests):
+    master = _instance(ctx, version)
+    db_api.root_set_enabled(ctx, 'instance', master.id, True,
+                            change_id='older')
+    db_api.root_set_enabled(ctx, 'instance', master.id, True,
+                            change_id='newer')
+    store = {'resource_type': 'instance', 'resource_id': master.id,
+             'targets': root_flow.targets_of(ctx, 'instance', master.id),
+             'change_id': 'older'}
+    engine.run_here(ctx, root_flow.get_flow, store,
+                    secrets={'password': 'o' * 24})
+    assert guests.calls == []
+    assert db_api.root_password_get(ctx, master.id) is None
+    engine.run_here(ctx, root_flow.get_flow, dict(store, change_id='newer'),
+                    secrets={'password': 'n' * 24})
+    assert guests.calls == [(master.id, 'requirepass', 'n' * 24, True)]
+    assert db_api.root_password_get(ctx, master.id) == 'n' * 24

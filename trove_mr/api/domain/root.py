@@ -13,6 +13,7 @@ import re
 import secrets
 
 from oslo_log import log as logging
+from oslo_utils import uuidutils
 
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.api.domain import services
@@ -105,11 +106,14 @@ def _change(context, tenant_id, resource_type, resource_id, password,
                 'Root is not enabled on %s %s.' % (resource_type,
                                                    resource_id))
         services.require_taskmanager(cctx)
+        change_id = uuidutils.generate_uuid()
         db_api.root_set_enabled(cctx, resource_type, resource_id, enable,
-                                user_id=context.user_id)
+                                user_id=context.user_id,
+                                change_id=change_id)
         try:
             taskmanager_api.change_root_password(
-                cctx, resource_type, resource_id, password, enable=enable)
+                cctx, resource_type, resource_id, password, enable=enable,
+                change_id=change_id)
         except Exception as exc:
             LOG.error('Could not ask a taskmanager to change the password '
                       'of %s %s: %s', resource_type, resource_id, exc)

@@ -101,3 +101,4 @@ root_set_enabled = root.root_set_enabled
 root_restore = root.root_restore
 root_password_set = root.root_password_set
 root_password_get = root.root_password_get
+root_change_is_latest = root.root_change_is_latest

@@ -229,4 +229,6 @@ class RootHistory(RegionBase):
     disabled_at = sa.Column(types.Timestamp, nullable=True)
     encrypted_password = sa.Column(sa.String(1024), nullable=True)
     password_set_at = sa.Column(types.Timestamp, nullable=True)
+    # The latest change asked for: an older job still running stops.
+    change_id = sa.Column(sa.String(36), nullable=True)
     updated = sa.Column(types.Timestamp, nullable=True)

@@ -46,14 +46,19 @@ def root_get(context, resource_id):
 
 @engines.region_writer
 def root_set_enabled(context, resource_type, resource_id, enabled,
-                     user_id=None):
-    """Record that root was enabled (by ``user_id``) or disabled, now."""
+                     user_id=None, change_id=None):
+    """Record that root was enabled (by ``user_id``) or disabled, now.
+
+    ``change_id`` names the password change asked for; it becomes the
+    latest one.
+    """
     now = rows.now()
     if enabled:
         values = {'enabled': True, 'enabled_at': now, 'enabled_by': user_id,
                   'disabled_at': None}
     else:
         values = {'enabled': False, 'disabled_at': now}
+    values['change_id'] = change_id
     return _upsert(context.session, resource_type, resource_id, values)
 
 
@@ -69,16 +74,34 @@ def root_restore(context, resource_type, resource_id, previous):
             {'enabled': previous.enabled,
              'enabled_at': previous.enabled_at,
              'enabled_by': previous.enabled_by,
-             'disabled_at': previous.disabled_at})
+             'disabled_at': previous.disabled_at,
+             'change_id': previous.change_id})
 
 
 @engines.region_writer
-def root_password_set(context, resource_type, resource_id, password):
-    """Keep ``password`` (encrypted) as the one set on the datastore."""
+def root_password_set(context, resource_type, resource_id, password,
+                      change_id=None):
+    """Keep ``password`` (encrypted) as the one set on the datastore.
+
+    With ``change_id``, only while that change is still the latest one;
+    returns whether it was kept.
+    """
+    if change_id is not None:
+        row = _row(context.session, resource_id)
+        if row is None or row.change_id != change_id:
+            return False
     sealed = crypto.encrypt(CONF.inst_rpc_key_encr_key, password,
                             resource_id.encode())
     _upsert(context.session, resource_type, resource_id,
             {'encrypted_password': sealed, 'password_set_at': rows.now()})
+    return True
+
+
+@engines.region_reader
+def root_change_is_latest(context, resource_id, change_id):
+    """Whether ``change_id`` is the latest password change asked for."""
+    row = _row(context.session, resource_id)
+    return row is not None and row.change_id == change_id
 
 
 @engines.region_reader

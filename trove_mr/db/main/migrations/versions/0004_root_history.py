@@ -28,5 +28,6 @@ def upgrade():
         sa.Column('disabled_at', types.Timestamp, nullable=True),
         sa.Column('encrypted_password', sa.String(1024), nullable=True),
         sa.Column('password_set_at', types.Timestamp, nullable=True),
+        sa.Column('change_id', sa.String(36), nullable=True),
         sa.Column('updated', types.Timestamp, nullable=True),
         **types.MYSQL_TABLE_ARGS)
