@@ -32,13 +32,6 @@ def generate_password(nbytes=24):
     return secrets.token_urlsafe(nbytes)
 
 
-def check_password(password):
-    """Refuse a password redis.conf could not hold as rendered."""
-    if not _PASSWORD_RE.match(password or ''):
-        raise ValueError('the Redis password must be 16 to 512 characters '
-                         'of letters, digits, "-" or "_"')
-
-
 def _check_path(name, value):
     if not value or not os.path.isabs(value) or any(
             c.isspace() or c == '"' for c in value):
@@ -70,7 +63,9 @@ def render_config(bind_address, data_dir, password, pidfile, logfile,
     for name, value in (('data_dir', data_dir), ('pidfile', pidfile),
                         ('logfile', logfile)):
         _check_path(name, value)
-    check_password(password)
+    if not _PASSWORD_RE.match(password or ''):
+        raise ValueError('the Redis password must be 16 to 512 characters '
+                         'of letters, digits, "-" or "_"')
     if port is None:
         port = CONF.redis.redis_port
     if cluster_node_timeout is None:
@@ -101,3 +96,10 @@ def write_config_file(path, text):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def check_password(password):
+    """Refuse a password redis.conf could not hold as rendered."""
+    if not _PASSWORD_RE.match(password or ''):
+        raise ValueError('the Redis password must be 16 to 512 characters '
+                         'of letters, digits, "-" or "_"')
