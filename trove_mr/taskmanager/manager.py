@@ -28,6 +28,7 @@ from trove_mr.flows import engine as flow_engine
 from trove_mr.flows import reboot as reboot_flow
 from trove_mr.flows import replica_build
 from trove_mr.flows import resize as resize_flow
+from trove_mr.flows import root as root_flow
 from trove_mr.flows import steps
 from trove_mr.taskmanager import recovery
 
@@ -259,3 +260,17 @@ class TaskManager:
         """Reboot an instance's server and wait for its guest (cast, 1.4).
         """
         reboot_flow.submit(context, instance_id)
+
+    @posts_a_job
+    def change_root_password(self, context, resource_type, resource_id,
+                             password, enable=True, change_id=None):
+        """Set a new Redis password on an instance (and its replicas'
+        masterauth) or on every member of a cluster (call, 1.4).
+
+        :param password: travels sealed in the job; kept encrypted once
+            set.
+        :param change_id: the change the API recorded; superseded by a
+            newer one, the job stops.
+        """
+        root_flow.submit(context, resource_type, resource_id, password,
+                         enable=enable, change_id=change_id)

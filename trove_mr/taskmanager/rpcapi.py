@@ -9,7 +9,8 @@ Version history:
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
 | 1.4 - resize_flavor, resize_volume, rebalance_cluster,
-|       reboot_instance, create_replicas (casts).
+|       reboot_instance, create_replicas,
+|       change_root_password (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -168,3 +169,16 @@ class TaskManagerAPI:
         self._submit(context, '1.4', 'create_replicas',
                      instance_ids=instance_ids, placement=placement,
                      password=password)
+
+    def change_root_password(self, context, resource_type, resource_id,
+                             password, enable=True, change_id=None):
+        """Set ``password`` on an instance or on every cluster member.
+
+        :param resource_type: ``'instance'`` or ``'cluster'``.
+        :param password: travels sealed (as create's).
+        :param enable: root enable (True) or disable (False).
+        :param change_id: the change as the API recorded it.
+        """
+        self._submit(context, '1.4', 'change_root_password',
+                     resource_type=resource_type, resource_id=resource_id,
+                     password=password, enable=enable, change_id=change_id)

@@ -9,6 +9,7 @@ from trove_mr.common.policies import datastores
 from trove_mr.common.policies import instances
 from trove_mr.common.policies import limits
 from trove_mr.common.policies import mgmt
+from trove_mr.common.policies import root_logs
 
 
 def list_rules():
@@ -16,4 +17,5 @@ def list_rules():
     return list(itertools.chain(
         base.list_rules(), instances.list_rules(), clusters.list_rules(),
         backups.list_rules(), datastores.list_rules(), mgmt.list_rules(),
-        limits.list_rules()))
+        limits.list_rules(),
+        root_logs.list_rules()))

@@ -22,6 +22,7 @@ from trove_mr.db.main import guest_reports
 from trove_mr.db.main import heartbeats
 from trove_mr.db.main import instances
 from trove_mr.db.main import leases
+from trove_mr.db.main import root
 from trove_mr.db.main import services
 
 # Datastores and their versions.
@@ -101,3 +102,11 @@ admin_instance_marker_key = admin.admin_instance_marker_key
 admin_instance_get = admin.admin_instance_get
 instance_reset = admin.instance_reset
 cluster_reset = admin.cluster_reset
+
+# Root: whether it was enabled, and the password the control plane keeps.
+root_get = root.root_get
+root_set_enabled = root.root_set_enabled
+root_restore = root.root_restore
+root_password_set = root.root_password_set
+root_password_get = root.root_password_get
+root_change_is_latest = root.root_change_is_latest

@@ -8,6 +8,7 @@ from oslo_serialization import jsonutils
 from pecan import rest
 
 from trove_mr.api.controllers.v1 import base
+from trove_mr.api.controllers.v1 import root_logs
 from trove_mr.api.domain import clusters as domain
 from trove_mr.api.domain import mgmt as mgmt_domain
 from trove_mr.api.schemas import clusters as schemas
@@ -89,6 +90,7 @@ class ClustersController(rest.RestController):
     """Create, list, show, delete clusters."""
 
     action = ClusterActionController()
+    root = root_logs.ClusterRootController()
     instances = ClusterInstancesController()
 
     @pecan.expose('json')

@@ -8,6 +8,7 @@ from pecan import rest
 
 from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import base
+from trove_mr.api.controllers.v1 import root_logs
 from trove_mr.api.controllers.v1 import unsupported
 from trove_mr.api.domain import instances as domain
 from trove_mr.api.domain import mgmt as mgmt_domain
@@ -93,6 +94,8 @@ class InstancesController(rest.RestController):
     databases = unsupported.NotForRedis('databases')
     users = unsupported.NotForRedis('users')
     ssl = unsupported.NotForRedis('ssl')
+    root = root_logs.InstanceRootController()
+    log = root_logs.InstanceLogController()
 
     @pecan.expose('json')
     def get_all(self):

@@ -103,3 +103,10 @@ def write_config_file(path, text):
 def valid_password(password):
     """Whether ``password`` can be written into redis.conf as is."""
     return bool(_PASSWORD_RE.match(password or ''))
+
+
+def check_password(password):
+    """Refuse a password redis.conf could not hold as rendered."""
+    if not _PASSWORD_RE.match(password or ''):
+        raise ValueError('the Redis password must be 16 to 512 characters '
+                         'of letters, digits, "-" or "_"')
