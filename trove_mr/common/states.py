@@ -160,7 +160,8 @@ CLUSTER_TASKS = {
     'REBALANCING': (9, 'Moving hash slots between masters.'),
 }
 # Tasks whose row description (progress) is shown instead of the fixed one.
-CLUSTER_TASKS_WITH_PROGRESS = ('REBALANCING',)
+CLUSTER_TASKS_WITH_PROGRESS = ('REBALANCING', 'GROWING_CLUSTER',
+                               'SHRINKING_CLUSTER')
 # The seed's answers name the building task "BUILDING".
 CLUSTER_TASK_NAMES = {'BUILDING_INITIAL': 'BUILDING'}
 

@@ -145,16 +145,19 @@ class TaskManager:
             context, cluster_id, placements)
 
     @posts_a_job
-    def grow_cluster(self, context, cluster_id, placements):
-        """Build and join the new members in ``placements`` (cast, 1.2)."""
+    def grow_cluster(self, context, cluster_id, placements, rebalance=False):
+        """Build and join the new members in ``placements`` (cast, 1.2);
+        then move slots onto them with ``rebalance`` (1.4)."""
         self._cluster_strategy(context, cluster_id).grow_cluster(
-            context, cluster_id, placements)
+            context, cluster_id, placements, rebalance=rebalance)
 
     @posts_a_job
-    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids):
-        """Remove members ``instance_ids`` of a cluster (cast, 1.2)."""
+    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids,
+                       drain=False):
+        """Remove members ``instance_ids`` of a cluster (cast, 1.2); with
+        ``drain`` (1.4) their slots move away first."""
         self._cluster_strategy(context, cluster_id).shrink_cluster(
-            context, cluster_id, instance_ids, node_ids)
+            context, cluster_id, instance_ids, node_ids, drain=drain)
 
     @posts_a_job
     def delete_cluster(self, context, cluster_id):

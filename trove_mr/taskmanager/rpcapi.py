@@ -10,7 +10,8 @@ Version history:
 |       eject_replica_source, detach_replica (casts).
 | 1.4 - resize_flavor, resize_volume, rebalance_cluster,
 |       reboot_instance, create_replicas,
-|       change_root_password (casts).
+|       change_root_password (casts); grow_cluster takes rebalance,
+|       shrink_cluster drain.
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -96,13 +97,27 @@ class TaskManagerAPI:
         self._submit(context, '1.2', 'create_cluster', cluster_id=cluster_id,
                      placements=placements)
 
-    def grow_cluster(self, context, cluster_id, placements):
-        """Build the new members in ``placements`` and join them."""
+    def grow_cluster(self, context, cluster_id, placements, rebalance=False):
+        """Build the new members in ``placements`` and join them; with
+        ``rebalance`` (1.4), move slots onto the new masters after."""
+        if rebalance:
+            self._submit(context, '1.4', 'grow_cluster',
+                         cluster_id=cluster_id, placements=placements,
+                         rebalance=True)
+            return
         self._submit(context, '1.2', 'grow_cluster', cluster_id=cluster_id,
                      placements=placements)
 
-    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids):
-        """Delete members ``instance_ids``, forget ``node_ids``."""
+    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids,
+                       drain=False):
+        """Delete members ``instance_ids``, forget ``node_ids``; with
+        ``drain`` (1.4), move their slots away first (node ids found
+        then)."""
+        if drain:
+            self._submit(context, '1.4', 'shrink_cluster',
+                         cluster_id=cluster_id, instance_ids=instance_ids,
+                         node_ids=None, drain=True)
+            return
         self._submit(context, '1.2', 'shrink_cluster', cluster_id=cluster_id,
                      instance_ids=instance_ids, node_ids=node_ids)
 

@@ -258,8 +258,10 @@ def _cast_or_unlock(cctx, cluster, task_name, cast):
         ) from exc
 
 
-def grow(context, tenant_id, cluster_id, specs, taskmanager_api):
-    """Add members (empty masters, or slaves of a master); 202."""
+def grow(context, tenant_id, cluster_id, specs, taskmanager_api,
+         rebalance=False):
+    """Add members (empty masters, or slaves of a master); 202. With
+    ``rebalance`` the new masters then get their share of the slots."""
     with _in_cell(context, cluster_id) as cctx:
         cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
         strategy.check_support(_manager(cluster))
@@ -278,7 +280,11 @@ def grow(context, tenant_id, cluster_id, specs, taskmanager_api):
             locked = True
             cast = _write_members(cctx, context, cluster, version, plans,
                                   placements, home_cell, existing)
-            taskmanager_api.grow_cluster(cctx, cluster_id, cast)
+            if rebalance:
+                taskmanager_api.grow_cluster(cctx, cluster_id, cast,
+                                             rebalance=True)
+            else:
+                taskmanager_api.grow_cluster(cctx, cluster_id, cast)
         except Exception:
             _forget_members(cctx, context,
                             [p['id'] for p in plans if 'id' in p])
@@ -291,8 +297,13 @@ def grow(context, tenant_id, cluster_id, specs, taskmanager_api):
             cctx, cluster_id) if m.id in new_ids]
 
 
-def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api):
-    """Remove members that own no slots (403 otherwise); 202."""
+def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api,
+           drain=False):
+    """Remove members that own no slots (403 otherwise); 202.
+
+    With ``drain`` the leaving masters' slots first move to the masters
+    that stay (their replicas must leave with them).
+    """
     with _in_cell(context, cluster_id) as cctx:
         cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
         strategy.check_support(_manager(cluster))
@@ -309,18 +320,51 @@ def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api):
             raise exceptions.BadRequest(
                 'A shrink cannot remove every member; delete the cluster '
                 'instead.')
+        if drain:
+            _check_drain(cluster, members, removed)
         # Before asking the guests too: they are slower than the check.
         services.require_taskmanager(cctx)
+        ids = [m.id for m in removed]
+        if drain:
+            _lock(cctx, cluster, 'SHRINKING_CLUSTER')
+            _cast_or_unlock(cctx, cluster, 'SHRINKING_CLUSTER',
+                            lambda: taskmanager_api.shrink_cluster(
+                                cctx, cluster_id, ids, None, drain=True))
+            return
         node_ids = strategy.api_strategy(
             _manager(cluster)).shrink_node_ids(cctx, removed)
         _lock(cctx, cluster, 'SHRINKING_CLUSTER',
               allowed=('NONE', 'FAILED'))
-        ids = [m.id for m in removed]
         _cast_or_unlock(cctx, cluster, 'SHRINKING_CLUSTER',
                         lambda: taskmanager_api.shrink_cluster(
                             cctx, cluster_id, ids, node_ids))
     # The quota of removed members comes back when the taskmanager has
     # really deleted each one (trove_mr.flows.delete_instance).
+
+
+def _check_drain(cluster, members, removed):
+    """A drain needs a running cluster, a master that stays, and the
+    replicas of every leaving master leaving too (400 naming them)."""
+    _refuse_busy(cluster)
+    busy = sorted(m.id for m in members.values()
+                  if m.task_status != states.TASK_NONE)
+    if busy:
+        raise exceptions.Conflict(
+            'Cluster %s cannot drain while members %s are busy.'
+            % (cluster.id, ', '.join(busy)))
+    leaving = {m.id for m in removed}
+    masters = [m for m in members.values()
+               if (m.type or 'master') == 'master']
+    if all(m.id in leaving for m in masters):
+        raise exceptions.BadRequest(
+            'A drain needs at least one master that stays.')
+    orphans = sorted(m.id for m in members.values()
+                     if m.type == 'slave' and m.related_to in leaving
+                     and m.id not in leaving)
+    if orphans:
+        raise exceptions.BadRequest(
+            "Invalid input for field 'shrink': the replicas %s of a drained "
+            'master must be removed with it.' % ', '.join(orphans))
 
 
 def delete(context, tenant_id, cluster_id, taskmanager_api):

@@ -5,6 +5,7 @@ their absence with 403, which the Redis API strategy raises.
 """
 
 from trove_mr.api.schemas import instances
+from trove_mr.common import exceptions
 
 NAME = instances.NAME
 REF = instances.REF
@@ -77,7 +78,7 @@ CREATE = {
 ACTION = {
     'type': 'object',
     'minProperties': 1,
-    'maxProperties': 1,
+    'maxProperties': 2,
     'additionalProperties': False,
     'properties': {
         'grow': {'type': 'array', 'minItems': 1, 'maxItems': 64,
@@ -87,7 +88,9 @@ ACTION = {
             'additionalProperties': False,
             'properties': {'id': instances.UUID}}},
         # Move slots online; optional weight per master (0 empties it).
-        'rebalance': {'type': 'object', 'additionalProperties': False,
+        # Beside 'grow', ``true``: rebalance onto the new masters.
+        'rebalance': {'type': ['object', 'boolean'],
+                      'additionalProperties': False,
                       'properties': {'weights': {
                           'type': 'object', 'maxProperties': 64,
                           'propertyNames': instances.UUID,
@@ -96,8 +99,26 @@ ACTION = {
                               'maximum': 1000}}}},
         # Admin only (policy cluster:reset-status).
         'reset-status': {'type': 'object', 'additionalProperties': False},
+        # Beside 'shrink': move the leaving masters' slots away first.
+        'drain': {'type': 'boolean'},
     },
 }
+# The two actions that take a companion key (checked by check_action).
+COMBINED = ({'grow', 'rebalance'}, {'shrink', 'drain'})
+
+
+def check_action(action):
+    """Refuse companion keys out of place (the schema allows two keys).
+    """
+    keys = set(action)
+    if len(keys) == 1 and not (action.get('rebalance') is True
+                               or 'drain' in keys):
+        return
+    if keys in COMBINED and action.get('rebalance', True) is True:
+        return
+    raise exceptions.BadRequest(
+        "Invalid input: one action per request; only 'grow' takes "
+        "'rebalance': true and only 'shrink' takes 'drain'.")
 
 LIST_QUERY = {
     'type': 'object',

@@ -35,12 +35,13 @@ def _act(cluster_id):
     context = base.context()
     policy.authorize(context, 'cluster:action', _target())
     action = base.body(schemas.ACTION)
+    schemas.check_action(action)
     taskmanager_api = pecan.request.taskmanager_api
     pecan.response.status = 202
     if 'grow' in action:
         cluster, new_members = domain.grow(
             context, base.tenant_id(), cluster_id, action['grow'],
-            taskmanager_api)
+            taskmanager_api, rebalance=action.get('rebalance') is True)
         # One exposed method answers both actions, so the grow body
         # is serialised here rather than by a 'json' template.
         return jsonutils.dumps({'cluster': views.cluster_view(
@@ -57,7 +58,7 @@ def _act(cluster_id):
         return ''
     domain.shrink(context, base.tenant_id(), cluster_id,
                   [item['id'] for item in action['shrink']],
-                  taskmanager_api)
+                  taskmanager_api, drain=action.get('drain', False))
     return ''
 
 

@@ -213,9 +213,11 @@ def delete_flow():
     return flow
 
 
-def _build_store(cluster_id, cluster_task, members, placements):
+def _build_store(cluster_id, cluster_task, members, placements,
+                 extra_store=None):
     store = {'cluster_id': cluster_id, 'cluster_task': cluster_task,
              'new_ids': [m.id for m in members]}
+    store.update(extra_store or {})
     for index, member in enumerate(members):
         store.update(create_instance.instance_store(
             member, placements[member.id],
@@ -225,11 +227,14 @@ def _build_store(cluster_id, cluster_task, members, placements):
     return store
 
 
-def _submit_build(context, operation, factory, cluster_id, cluster_task,
-                  members, placements):
+def submit_build(context, operation, factory, cluster_id, cluster_task,
+                 members, placements, extra_store=None):
+    """Post a job building ``members`` with ``factory(member_count)``;
+    ``extra_store`` adds what the flow's further tasks need."""
     return engine.submit(
         context, operation, factory,
-        _build_store(cluster_id, cluster_task, members, placements),
+        _build_store(cluster_id, cluster_task, members, placements,
+                     extra_store),
         factory_kwargs={'member_count': len(members)},
         secrets={'password': cluster_password.current_password(context,
                                                               cluster_id)},
@@ -240,7 +245,7 @@ def _submit_build(context, operation, factory, cluster_id, cluster_task,
 def submit_create(context, cluster_id, placements):
     """Post the build of every member and the forming of the cluster."""
     members = db_api.instances_by_cluster(context, cluster_id)
-    return _submit_build(context, CREATE, create_flow, cluster_id,
+    return submit_build(context, CREATE, create_flow, cluster_id,
                          'BUILDING_INITIAL', members, placements)
 
 
@@ -248,7 +253,7 @@ def submit_grow(context, cluster_id, placements):
     """Post the build of the new members (those in ``placements``)."""
     members = [m for m in db_api.instances_by_cluster(context, cluster_id)
                if m.id in placements]
-    return _submit_build(context, GROW, grow_flow, cluster_id,
+    return submit_build(context, GROW, grow_flow, cluster_id,
                          'GROWING_CLUSTER', members, placements)
 
 
