@@ -27,6 +27,8 @@ TASK_PROMOTING = 'PROMOTING'
 TASK_EJECTING = 'EJECTING'
 TASK_DETACHING = 'DETACHING'
 TASK_ERROR = 'ERROR'
+# Applying a configuration group (attach, detach, group change).
+TASK_CONFIGURING = 'CONFIGURING'
 
 # Guest-reported service statuses.
 SERVICE_NEW = 'NEW'
@@ -46,6 +48,9 @@ BACKUP = 'BACKUP'
 PROMOTE = 'PROMOTE'
 EJECT = 'EJECT'
 DETACH = 'DETACH'
+CONFIGURING = 'CONFIGURING'
+# Running, with configuration values that only a restart applies.
+RESTART_REQUIRED = 'RESTART_REQUIRED'
 
 _TASK_DISPLAY = {
     TASK_BUILDING: BUILD,
@@ -56,6 +61,7 @@ _TASK_DISPLAY = {
     TASK_EJECTING: EJECT,
     TASK_DETACHING: DETACH,
     TASK_ERROR: ERROR,
+    TASK_CONFIGURING: CONFIGURING,
 }
 
 _SERVICE_DISPLAY = {
@@ -105,6 +111,9 @@ _TRANSITIONS = (
     # A delete can always be asked again: the taskmanager joins the job
     # on the board, or posts it again if it was lost.
     (TASK_DELETING, 'delete', TASK_DELETING),
+    (TASK_NONE, 'configure', TASK_CONFIGURING),
+    (TASK_CONFIGURING, 'done', TASK_NONE),
+    (TASK_CONFIGURING, 'fail', TASK_ERROR),
 )
 
 
@@ -149,6 +158,7 @@ CLUSTER_TASKS = {
     'GROWING_CLUSTER': (6, 'Increasing the size of the cluster.'),
     'SHRINKING_CLUSTER': (7, 'Decreasing the size of the cluster.'),
     'FAILED': (8, 'The last task on the cluster failed.'),
+    'UPDATING_CLUSTER': (9, 'Updating the cluster configuration.'),
 }
 # The seed's answers name the building task "BUILDING".
 CLUSTER_TASK_NAMES = {'BUILDING_INITIAL': 'BUILDING'}

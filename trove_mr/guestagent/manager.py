@@ -20,6 +20,7 @@ from trove_mr.common import states
 from trove_mr.guestagent import backup as guest_backup
 from trove_mr.guestagent import bootstrap
 from trove_mr.guestagent import heartbeat
+from trove_mr.guestagent.datastore.redis import overrides as redis_overrides
 from trove_mr.guestagent.datastore.redis import service as redis_service
 
 CONF = cfg.CONF
@@ -79,7 +80,7 @@ class GuestManager:
     :param layout: where the datastore lives (bootstrap.discover()).
     """
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, instance_id=None, layout=None):
         self.instance_id = instance_id or CONF.guest.instance_id
@@ -241,6 +242,7 @@ class GuestManager:
         if config.get('backup_info'):
             restore_backup(app, config['backup_info'], context)
         app.start(timeout=START_TIMEOUT)
+        _apply_first_overrides(app, config.get('overrides'))
         self.app = app
         try:
             self._record(instance_id=self.instance_id,
@@ -422,6 +424,31 @@ class GuestManager:
         master_id = _wait_node_id(node, ip, int(port), CLUSTER_WAIT_TIMEOUT)
         node.cluster_replicate(master_id, timeout=CLUSTER_WAIT_TIMEOUT)
         return master_id
+
+    # -- configuration groups (since 1.4) --------------------------------
+
+    def update_overrides(self, context, overrides):
+        """Apply a configuration group's values (call; since 1.4).
+
+        :param overrides: ``{'values': {name: redis text},
+            'restart_required': [names]}``; empty values take them all
+            away. Written to the overrides file redis.conf includes;
+            dynamic ones set at once with CONFIG SET.
+        :returns: ``{'restart_pending': [names], 'applied': [names]}``.
+        """
+        with self._lock:
+            app = self._prepared_app()
+            return redis_overrides.apply(app, overrides or {})
+
+
+def _apply_first_overrides(app, overrides):
+    """A new instance's configuration group: set live, and one restart
+    at once when some values need it, so it starts with all of them."""
+    if not overrides or not overrides.get('values'):
+        return
+    result = redis_overrides.apply(app, overrides)
+    if result['restart_pending']:
+        app.restart(timeout=START_TIMEOUT)
 
 
 def _wait_node_id(node, ip, port, timeout):

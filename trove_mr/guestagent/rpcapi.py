@@ -15,6 +15,8 @@ Version history:
 | 1.3 - create_backup (cast); get_replication_source, attach_replica,
 |       promote_to_master, detach_replica, replication_info (calls);
 |       get_status answers ``failure`` when failed.
+| 1.4 - update_overrides (call); prepare's config may carry
+|       ``overrides``.
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -38,7 +40,7 @@ def topic_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -179,3 +181,15 @@ class GuestAgentAPI:
         """Role, master link and replication offset of this node."""
         return self._call('replication_info', '1.3',
                           CONF.agent_call_low_timeout)
+
+    # -- configuration groups (1.4) --------------------------------------
+
+    def update_overrides(self, overrides):
+        """Apply a configuration group's values (or take them away).
+
+        :param overrides: ``{'values': {name: redis text},
+            'restart_required': [names]}``.
+        :returns: ``{'restart_pending': [names], 'applied': [names]}``.
+        """
+        return self._call('update_overrides', '1.4',
+                          CONF.agent_call_high_timeout, overrides=overrides)

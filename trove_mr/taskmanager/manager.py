@@ -21,6 +21,7 @@ from trove_mr.common import states
 from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import backup as backup_flow
+from trove_mr.flows import configuration as configuration_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
@@ -51,7 +52,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -194,3 +195,14 @@ class TaskManager:
     def reconcile_servers(self):
         """Periodic: fail instances whose Nova server vanished or failed."""
         return recovery.reconcile_with_nova(self.admin_context)
+
+    @posts_a_job
+    def apply_configuration(self, context, instance_id):
+        """Apply an instance's configuration group to Redis (cast, 1.4)."""
+        configuration_flow.submit_instance(context, instance_id)
+
+    @posts_a_job
+    def apply_cluster_configuration(self, context, cluster_id):
+        """Apply a cluster's configuration group on every member (cast,
+        1.4)."""
+        configuration_flow.submit_cluster(context, cluster_id)

@@ -8,6 +8,7 @@ Version history:
 |       (casts).
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
+| 1.4 - apply_configuration, apply_cluster_configuration (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -35,7 +36,7 @@ BINARY = 'trove-mr-taskmanager'
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=TOPIC, version='1.0')
@@ -134,3 +135,15 @@ class TaskManagerAPI:
         """Replica ``instance_id`` stops following its master."""
         self._submit(context, '1.3', 'detach_replica',
                      instance_id=instance_id)
+
+    def apply_configuration(self, context, instance_id):
+        """Apply the CONFIGURING instance's configuration group (or the
+        defaults, when it has none) to its Redis."""
+        self._submit(context, '1.4', 'apply_configuration',
+                     instance_id=instance_id)
+
+    def apply_cluster_configuration(self, context, cluster_id):
+        """Apply the UPDATING_CLUSTER cluster's configuration group on
+        every member."""
+        self._submit(context, '1.4', 'apply_cluster_configuration',
+                     cluster_id=cluster_id)

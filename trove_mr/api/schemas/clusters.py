@@ -86,6 +86,12 @@ ACTION = {
             'type': 'object', 'required': ['id'],
             'additionalProperties': False,
             'properties': {'id': instances.UUID}}},
+        'configuration_attach': {
+            'type': 'object', 'required': ['configuration_id'],
+            'additionalProperties': False,
+            'properties': {'configuration_id': instances.UUID}},
+        'configuration_detach': {'type': 'object',
+                                 'additionalProperties': False},
     },
 }
 

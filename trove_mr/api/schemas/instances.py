@@ -83,8 +83,22 @@ UPDATE = {
         'minProperties': 1,
         'additionalProperties': False,
         # replica_of: null is python-troveclient's detach_replica.
-        'properties': {'name': NAME, 'replica_of': {'type': 'null'}},
+        'properties': {'name': NAME, 'replica_of': {'type': 'null'},
+                       # A group's id attaches it, null detaches it.
+                       'configuration': {'type': ['string', 'null'],
+                                         'minLength': 1,
+                                         'maxLength': 36}},
     }},
+}
+
+# PUT also takes an empty instance: python-troveclient's modify() sends
+# it to detach the configuration group.
+UPDATE_PUT = {
+    'type': 'object',
+    'required': ['instance'],
+    'additionalProperties': False,
+    'properties': {'instance': dict(
+        UPDATE['properties']['instance'], minProperties=0)},
 }
 
 ACTION = {
@@ -128,7 +142,7 @@ INSTANCE_VIEW = {
         'status': {'type': 'string',
                    'enum': ['BUILD', 'ACTIVE', 'REBOOT', 'SHUTDOWN',
                             'ERROR', 'BACKUP', 'PROMOTE', 'EJECT',
-                            'DETACH']},
+                            'DETACH', 'CONFIGURING', 'RESTART_REQUIRED']},
         'links': _LINKS,
         'flavor': {'type': 'object', 'required': ['id', 'links'],
                    'properties': {'id': {'type': 'string'},
@@ -151,6 +165,10 @@ INSTANCE_VIEW = {
         'replicas': {'type': 'array'},
         'cluster_id': {'type': 'string'},
         'password': {'type': 'string'},
+        'configuration': {'type': 'object', 'required': ['id', 'links'],
+                          'properties': {'id': {'type': 'string'},
+                                         'name': {'type': 'string'},
+                                         'links': _LINKS}},
     },
 }
 

@@ -5,6 +5,7 @@ import itertools
 from trove_mr.common.policies import backups
 from trove_mr.common.policies import base
 from trove_mr.common.policies import clusters
+from trove_mr.common.policies import configurations
 from trove_mr.common.policies import datastores
 from trove_mr.common.policies import instances
 from trove_mr.common.policies import mgmt
@@ -14,4 +15,5 @@ def list_rules():
     """Every default rule, for the enforcer and the sample generator."""
     return list(itertools.chain(
         base.list_rules(), instances.list_rules(), clusters.list_rules(),
-        backups.list_rules(), datastores.list_rules(), mgmt.list_rules()))
+        backups.list_rules(), datastores.list_rules(), mgmt.list_rules(),
+        configurations.list_rules()))

@@ -15,6 +15,7 @@ names every public one of them, so no caller reaches into those modules.
 
 from trove_mr.db.main import cluster_members
 from trove_mr.db.main import clusters_backups
+from trove_mr.db.main import configurations
 from trove_mr.db.main import datastores
 from trove_mr.db.main import global_lists
 from trove_mr.db.main import guest_reports
@@ -93,3 +94,10 @@ service_heartbeat = services.service_heartbeat
 service_get_all = services.service_get_all
 service_alive_count = services.service_alive_count
 service_delete = services.service_delete
+
+# Configuration parameters of versions; what a group is applied to.
+parameters_replace = configurations.parameters_replace
+parameter_list = configurations.parameter_list
+parameter_get = configurations.parameter_get
+configuration_instances = configurations.configuration_instances
+configuration_clusters = configurations.configuration_clusters

@@ -5,8 +5,10 @@ from pecan import rest
 
 from trove_mr.api.controllers.v1 import base
 from trove_mr.api.domain import catalog
+from trove_mr.api.domain import parameters
 from trove_mr.api.schemas import catalog as schemas
 from trove_mr.api.views import catalog as views
+from trove_mr.api.views import configurations as configuration_views
 from trove_mr.api.views import links
 from trove_mr.common import policy
 
@@ -56,6 +58,41 @@ class VersionByIdController(rest.RestController):
             context, self.version_id))
 
 
+class ParametersController(rest.RestController):
+    """``/datastores/{ds}/versions/{version}/parameters[/{name}]`` and
+    ``/datastores/versions/{id}/parameters[/{name}]``: the configuration
+    parameters of a version."""
+
+    def __init__(self, version_ref, datastore_ref=None):
+        self.version_ref = version_ref
+        self.datastore_ref = datastore_ref
+
+    def _rule(self, action):
+        by_version = '_by_version' if self.datastore_ref is None else ''
+        return 'configuration-parameter:%s%s' % (action, by_version)
+
+    @pecan.expose('json')
+    def get_all(self):
+        """Every parameter tenants may set for the version."""
+        context = base.context()
+        policy.authorize(context, self._rule('index'))
+        base.no_query()
+        found = parameters.list_parameters(context, self.version_ref,
+                                           self.datastore_ref)
+        return {'configuration-parameters': [
+            configuration_views.parameter_view(p) for p in found]}
+
+    @pecan.expose('json')
+    def get_one(self, name):
+        """One parameter (the answer is the parameter itself, as
+        python-troveclient reads it)."""
+        context = base.context()
+        policy.authorize(context, self._rule('show'))
+        base.no_query()
+        return configuration_views.parameter_view(parameters.get_parameter(
+            context, self.version_ref, name, self.datastore_ref))
+
+
 class DatastoresController(rest.RestController):
     """Datastores with at least one active version."""
 
@@ -65,6 +102,13 @@ class DatastoresController(rest.RestController):
     def _lookup(self, datastore_ref, *remainder):
         if datastore_ref == 'versions' and len(remainder) == 1:
             return VersionByIdController(remainder[0]), ()
+        if datastore_ref == 'versions' and len(remainder) in (2, 3) and \
+                remainder[1] == 'parameters':
+            return ParametersController(remainder[0]), remainder[2:]
+        if len(remainder) in (3, 4) and remainder[0] == 'versions' and \
+                remainder[2] == 'parameters':
+            return (ParametersController(remainder[1], datastore_ref),
+                    remainder[3:])
         return None
 
     @pecan.expose('json')

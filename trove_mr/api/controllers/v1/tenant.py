@@ -6,6 +6,7 @@ URL segment, e.g. ``instances = instances.InstancesController()``.
 
 from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import clusters
+from trove_mr.api.controllers.v1 import configurations
 from trove_mr.api.controllers.v1 import datastores
 from trove_mr.api.controllers.v1 import flavors
 from trove_mr.api.controllers.v1 import instances
@@ -21,6 +22,7 @@ class TenantController:
     clusters = clusters.ClustersController()
     flavors = flavors.FlavorsController()
     datastores = datastores.DatastoresController()
+    configurations = configurations.ConfigurationsController()
 
     def __init__(self, tenant_id):
         self.tenant_id = tenant_id
