@@ -82,6 +82,14 @@ class FakeTaskManagerAPI:
     def detach_replica(self, context, *args, **kwargs):
         self._record('detach_replica', context, *args, **kwargs)
 
+    # Configuration groups (1.4).
+    def apply_configuration(self, context, *args, **kwargs):
+        self._record('apply_configuration', context, *args, **kwargs)
+
+    def apply_cluster_configuration(self, context, *args, **kwargs):
+        self._record('apply_cluster_configuration', context, *args,
+                     **kwargs)
+
 
 class FakeGlance:
     def __init__(self, region):
