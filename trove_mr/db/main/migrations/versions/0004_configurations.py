@@ -43,6 +43,8 @@ def upgrade():
                                    nullable=True))
         batch.add_column(sa.Column('configuration_restart_required',
                                    sa.Boolean, nullable=True))
+    op.create_index('instances_configuration_id_idx', 'instances',
+                    ['configuration_id'])
     with op.batch_alter_table('clusters') as batch:
         batch.add_column(sa.Column('configuration_id', sa.String(36),
                                    nullable=True))
