@@ -4,6 +4,8 @@ import json
 import os
 import types
 
+import pytest
+
 from trove_mr.guestagent.datastore.redis import config
 from trove_mr.guestagent.datastore.redis import overrides
 
@@ -70,3 +72,14 @@ def test_redis_conf_includes_the_overrides_file_last(tmp_path):
     assert '\ninclude ' not in config.render_config(
         '127.0.0.1', str(tmp_path / 'data'), 'p' * 20,
         pidfile=str(tmp_path / 'r.pid'), logfile=str(tmp_path / 'r.log'))
+
+
+def test_the_guest_refuses_settings_it_owns_whatever_it_is_sent(tmp_path):
+    client = FakeRedis({'requirepass': 'x', 'timeout': '0'})
+    app = _app(tmp_path, client)
+    for values in ({'requirepass': 'new-password-123'},
+                   {'timeout': '1"\ninclude /etc/passwd'}):
+        with pytest.raises(ValueError):
+            overrides.apply(app, {'values': values, 'restart_required': []})
+    assert client.sets == []
+    assert not os.path.exists(overrides.overrides_path(app))

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 
+from trove_mr.common import configuration
 from trove_mr.guestagent.datastore.redis import config
 
 LOG = logging.getLogger(__name__)
@@ -43,8 +44,11 @@ def ensure_file(app):
 
 
 def _check(name, value):
-    if not name.replace('-', '').isalnum() or any(
-            c in value for c in '\r\n\0"\\'):
+    # The control plane validated them; the guest still never writes a
+    # setting it owns, nor a value that could add a line.
+    if not name.replace('-', '').isalnum() or \
+            configuration.is_forbidden(name) or any(
+                c in value for c in '\r\n\0"\\'):
         raise ValueError('refusing configuration value of %s' % name)
 
 
@@ -94,6 +98,8 @@ def apply(app, wanted):
     setting a value twice changes nothing.
     """
     values = dict(wanted.get('values') or {})
+    for name, value in values.items():
+        _check(name, value)
     static = set(wanted.get('restart_required') or ())
     client = app.client()
     state = _read_state(app)
