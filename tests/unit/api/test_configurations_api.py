@@ -213,3 +213,31 @@ def test_parameters_by_name_and_by_version_id(api, rules):
     assert 'allkeys-lru' in one['allowed_values']
     assert call(api, '/v1.0/p1/datastores/redis/versions/7.0/parameters/'
                 'requirepass').status_int == 404
+
+
+def test_attach_refuses_a_group_of_another_version(api, rules, taskmanager):
+    group = _group(api)
+    ctx = trove_context.get_admin_context()
+    older = db_api.datastore_version_get_by_name(ctx, 'redis', '6.2')
+    instance_id = _instance(api)
+    db_api.instance_update(ctx, instance_id,
+                           {'datastore_version_id': older.id})
+    answer = call(api, '%s/%s' % (INSTANCES, instance_id), 'PUT',
+                  {'instance': {'configuration': group['id']}})
+    assert answer.status_code == 400
+    message = answer.json['badRequest']['message']
+    assert 'redis 7.0' in message and 'redis 6.2' in message
+    assert db_api.instance_get(ctx, instance_id).configuration_id is None
+    assert taskmanager.casts[-1][0] == 'create_instance'
+
+
+def test_cluster_members_are_configured_through_their_cluster(
+        api, rules, taskmanager):
+    group = _group(api)
+    instance_id = _instance(api)
+    ctx = trove_context.get_admin_context()
+    db_api.instance_update(ctx, instance_id, {'cluster_id': 'c-1'})
+    answer = call(api, '%s/%s' % (INSTANCES, instance_id), 'PUT',
+                  {'instance': {'configuration': group['id']}})
+    assert answer.status_code == 400
+    assert 'cluster c-1' in answer.json['badRequest']['message']
