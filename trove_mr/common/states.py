@@ -28,6 +28,8 @@ TASK_EJECTING = 'EJECTING'
 TASK_DETACHING = 'DETACHING'
 TASK_ERROR = 'ERROR'
 TASK_RESIZING = 'RESIZING'
+# Applying a configuration group (attach, detach, group change).
+TASK_CONFIGURING = 'CONFIGURING'
 
 # Guest-reported service statuses.
 SERVICE_NEW = 'NEW'
@@ -48,6 +50,9 @@ PROMOTE = 'PROMOTE'
 EJECT = 'EJECT'
 DETACH = 'DETACH'
 RESIZE = 'RESIZE'
+CONFIGURING = 'CONFIGURING'
+# Running, with configuration values that only a restart applies.
+RESTART_REQUIRED = 'RESTART_REQUIRED'
 
 _TASK_DISPLAY = {
     TASK_BUILDING: BUILD,
@@ -59,6 +64,7 @@ _TASK_DISPLAY = {
     TASK_DETACHING: DETACH,
     TASK_ERROR: ERROR,
     TASK_RESIZING: RESIZE,
+    TASK_CONFIGURING: CONFIGURING,
 }
 
 _SERVICE_DISPLAY = {
@@ -113,6 +119,9 @@ _TRANSITIONS = (
     (TASK_NONE, 'resize', TASK_RESIZING),
     (TASK_RESIZING, 'done', TASK_NONE),
     (TASK_RESIZING, 'fail', TASK_ERROR),
+    (TASK_NONE, 'configure', TASK_CONFIGURING),
+    (TASK_CONFIGURING, 'done', TASK_NONE),
+    (TASK_CONFIGURING, 'fail', TASK_ERROR),
 )
 
 
@@ -157,7 +166,8 @@ CLUSTER_TASKS = {
     'GROWING_CLUSTER': (6, 'Increasing the size of the cluster.'),
     'SHRINKING_CLUSTER': (7, 'Decreasing the size of the cluster.'),
     'FAILED': (8, 'The last task on the cluster failed.'),
-    'REBALANCING': (9, 'Moving hash slots between masters.'),
+    'UPDATING_CLUSTER': (9, 'Updating the cluster configuration.'),
+    'REBALANCING': (10, 'Moving hash slots between masters.'),
 }
 # Tasks whose row description (progress) is shown instead of the fixed one.
 CLUSTER_TASKS_WITH_PROGRESS = ('REBALANCING', 'GROWING_CLUSTER',

@@ -10,6 +10,7 @@ from trove_mr.common import crypto
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
+from trove_mr.flows import overrides
 from trove_mr.guestagent import rpcapi as guest_rpcapi
 
 CONF = cfg.CONF
@@ -163,6 +164,10 @@ class PrepareGuest(task.Task):
         config = {'password': password,
                   'backup_info': guest_config.get('backup_info'),
                   'cluster': guest_config.get('cluster')}
+        wanted = overrides.for_instance(
+            context, db_api.instance_get(context, instance_id))
+        if wanted['values']:
+            config['overrides'] = wanted
         guest_client(context, instance_id).prepare(config)
 
     def revert(self, *args, **kwargs):

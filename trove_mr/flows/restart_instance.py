@@ -47,7 +47,10 @@ def run(context, instance_id):
         db_api.instance_update(
             context, instance_id,
             {'task_status': states.next_task(states.TASK_REBOOTING, 'done'),
-             'fault_message': None},
+             'fault_message': None,
+             # The restart applied the configuration values waiting
+             # for one.
+             'configuration_restart_required': False},
             expected_task_status=states.TASK_REBOOTING)
     except Exception as exc:  # noqa: BLE001 - recorded as the fault
         LOG.exception('Restart of instance %s failed', instance_id)

@@ -24,6 +24,7 @@ from trove_mr.guestagent import heartbeat
 from trove_mr.guestagent import volume as guest_volume
 from trove_mr.guestagent.datastore.redis import cluster as redis_cluster
 from trove_mr.guestagent.datastore.redis import logs as redis_logs
+from trove_mr.guestagent.datastore.redis import overrides as redis_overrides
 from trove_mr.guestagent.datastore.redis import service as redis_service
 
 CONF = cfg.CONF
@@ -248,6 +249,7 @@ class GuestManager:
         if config.get('backup_info'):
             restore_backup(app, config['backup_info'], context)
         app.start(timeout=START_TIMEOUT)
+        _apply_first_overrides(app, config.get('overrides'))
         self.app = app
         try:
             self._record(instance_id=self.instance_id,
@@ -509,6 +511,31 @@ class GuestManager:
             redis_logs.apply_saved(self.app)
         except Exception as exc:  # noqa: BLE001 - logs must not stop Redis
             LOG.warning('Could not apply the saved log settings: %s', exc)
+
+    # -- configuration groups (since 1.4) --------------------------------
+
+    def update_overrides(self, context, overrides):
+        """Apply a configuration group's values (call; since 1.4).
+
+        :param overrides: ``{'values': {name: redis text},
+            'restart_required': [names]}``; empty values take them all
+            away. Written to the overrides file redis.conf includes;
+            dynamic ones set at once with CONFIG SET.
+        :returns: ``{'restart_pending': [names], 'applied': [names]}``.
+        """
+        with self._lock:
+            app = self._prepared_app()
+            return redis_overrides.apply(app, overrides or {})
+
+
+def _apply_first_overrides(app, overrides):
+    """A new instance's configuration group: set live, and one restart
+    at once when some values need it, so it starts with all of them."""
+    if not overrides or not overrides.get('values'):
+        return
+    result = redis_overrides.apply(app, overrides)
+    if result['restart_pending']:
+        app.restart(timeout=START_TIMEOUT)
 
 
 def _wait_node_id(node, ip, port, timeout):

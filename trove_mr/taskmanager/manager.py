@@ -22,6 +22,7 @@ from trove_mr.common import states
 from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import backup as backup_flow
+from trove_mr.flows import configuration as configuration_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
@@ -277,3 +278,14 @@ class TaskManager:
         """
         root_flow.submit(context, resource_type, resource_id, password,
                          enable=enable, change_id=change_id)
+
+    @posts_a_job
+    def apply_configuration(self, context, instance_id):
+        """Apply an instance's configuration group to Redis (cast, 1.4)."""
+        configuration_flow.submit_instance(context, instance_id)
+
+    @posts_a_job
+    def apply_cluster_configuration(self, context, cluster_id):
+        """Apply a cluster's configuration group on every member (cast,
+        1.4)."""
+        configuration_flow.submit_cluster(context, cluster_id)

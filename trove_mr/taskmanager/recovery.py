@@ -208,7 +208,7 @@ def recover_abandoned_builds(context, keeper):
 
 # Cluster tasks a taskmanager runs to completion, unless it dies.
 _CLUSTER_WORK = ('BUILDING_INITIAL', 'GROWING_CLUSTER', 'SHRINKING_CLUSTER',
-                 'DELETING')
+                 'DELETING', 'UPDATING_CLUSTER')
 
 
 def recover_stuck_clusters(context, now=None):

@@ -11,7 +11,8 @@ Version history:
 | 1.4 - resize_flavor, resize_volume, rebalance_cluster,
 |       reboot_instance, create_replicas,
 |       change_root_password (casts); grow_cluster takes rebalance,
-|       shrink_cluster drain.
+|       shrink_cluster drain; apply_configuration,
+|       apply_cluster_configuration (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -197,3 +198,15 @@ class TaskManagerAPI:
         self._submit(context, '1.4', 'change_root_password',
                      resource_type=resource_type, resource_id=resource_id,
                      password=password, enable=enable, change_id=change_id)
+
+    def apply_configuration(self, context, instance_id):
+        """Apply the CONFIGURING instance's configuration group (or the
+        defaults, when it has none) to its Redis."""
+        self._submit(context, '1.4', 'apply_configuration',
+                     instance_id=instance_id)
+
+    def apply_cluster_configuration(self, context, cluster_id):
+        """Apply the UPDATING_CLUSTER cluster's configuration group on
+        every member."""
+        self._submit(context, '1.4', 'apply_cluster_configuration',
+                     cluster_id=cluster_id)

@@ -91,6 +91,14 @@ class FakeTaskManagerAPI:
     def create_replicas(self, context, *args, **kwargs):
         self._record('create_replicas', context, *args, **kwargs)
 
+    # Configuration groups (1.4).
+    def apply_configuration(self, context, *args, **kwargs):
+        self._record('apply_configuration', context, *args, **kwargs)
+
+    def apply_cluster_configuration(self, context, *args, **kwargs):
+        self._record('apply_cluster_configuration', context, *args,
+                     **kwargs)
+
 
 class FakeGlance:
     def __init__(self, region):

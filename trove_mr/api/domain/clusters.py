@@ -89,7 +89,8 @@ def _write_members(cctx, context, cluster, version, plans, placements,
             'cluster_id': cluster.id, 'type': plan['type'],
             'related_to': ids_by_name.get(related, related),
             'task_status': states.TASK_BUILDING,
-            'status': states.SERVICE_NEW})
+            'status': states.SERVICE_NEW,
+            'configuration_id': cluster.configuration_id})
         api_db.instance_mapping_create(context, plan['id'], home_cell.uuid,
                                        cluster.tenant_id)
         cast[plan['id']] = placement
@@ -118,6 +119,7 @@ def create(context, tenant_id, body, taskmanager_api):
     strategy.check_support(version.manager)
     api_strategy = strategy.api_strategy(version.manager)
     plans = api_strategy.member_plans(body['instances'], body['name'])
+    configuration_id = _configuration(context, tenant_id, body, version)
     home_cell = instance_domain.local_cell(context)
     placements = _placements(context, version, plans, home_cell)
     with cells.owning_cell(context, home_cell) as cctx:
@@ -130,7 +132,8 @@ def create(context, tenant_id, body, taskmanager_api):
             values = {'id': cluster_id, 'name': body['name'],
                       'tenant_id': tenant_id,
                       'region_name': CONF.region_name,
-                      'datastore_version_id': version.id}
+                      'datastore_version_id': version.id,
+                      'configuration_id': configuration_id}
             values.update(_task_values('BUILDING_INITIAL'))
             cluster = db_api.cluster_create(cctx, values)
             api_db.cluster_mapping_create(context, cluster_id,
@@ -415,3 +418,11 @@ def rebalance(context, tenant_id, cluster_id, weights, taskmanager_api):
         _cast_or_unlock(cctx, cluster, 'REBALANCING',
                         lambda: taskmanager_api.rebalance_cluster(
                             cctx, cluster_id, weights))
+
+
+def _configuration(context, tenant_id, body, version):
+    """The configuration group every member starts with, checked."""
+    # Imported here: the configurations domain builds on the instances'.
+    from trove_mr.api.domain import configurations
+    return configurations.for_create(context, tenant_id,
+                                     body.get('configuration'), version)

@@ -37,7 +37,6 @@ _UNSUPPORTED = {
     'nics': 'tenant networks are not offered; guests use the management '
             'network',
     'modules': 'modules are not supported',
-    'configuration': 'configuration groups are not supported',
     'replica_of': 'replication is not supported for single instances',
     'replica_count': 'replication is not supported for single instances',
     'locality': 'server groups are not supported',
@@ -157,6 +156,7 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     placement = placement_domain.decide(context, version, body['flavorRef'],
                                         region_name, home_cell)
     backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))
+    configuration_id = _configuration(context, tenant_id, body, version)
     with cells.owning_cell(context, home_cell) as cctx:
         services.require_taskmanager(cctx)
 
@@ -172,7 +172,8 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
                 'volume_size': volume_size, 'volume_type': volume_type,
                 'datastore_version_id': version.id,
                 'task_status': states.TASK_BUILDING,
-                'status': states.SERVICE_NEW, 'access': access})
+                'status': states.SERVICE_NEW, 'access': access,
+                'configuration_id': configuration_id})
             try:
                 api_db.instance_mapping_create(context, instance_id,
                                                home_cell.uuid, tenant_id)
@@ -367,3 +368,11 @@ def _refuse_master_with_replicas(cctx, row):
             'Instance %s is the replica source of %s; promote one of its '
             'replicas to replica source or detach them first, then delete '
             'it.' % (row.id, ', '.join(sorted(r.id for r in replicas))))
+
+
+def _configuration(context, tenant_id, body, version):
+    """The configuration group the new instance starts with, checked."""
+    # Imported here: the configurations domain builds on this module.
+    from trove_mr.api.domain import configurations
+    return configurations.for_create(context, tenant_id,
+                                     body.get('configuration'), version)

@@ -101,6 +101,12 @@ ACTION = {
         'reset-status': {'type': 'object', 'additionalProperties': False},
         # Beside 'shrink': move the leaving masters' slots away first.
         'drain': {'type': 'boolean'},
+        'configuration_attach': {
+            'type': 'object', 'required': ['configuration_id'],
+            'additionalProperties': False,
+            'properties': {'configuration_id': instances.UUID}},
+        'configuration_detach': {'type': 'object',
+                                 'additionalProperties': False},
     },
 }
 # The two actions that take a companion key (checked by check_action).

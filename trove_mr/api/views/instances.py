@@ -30,12 +30,18 @@ def _addresses(row):
 def status_of(row):
     """The status a user sees (task status first, then the guest's)."""
     service = row.status.status if row.status is not None else None
-    return states.display_status(row.task_status, service)
+    status = states.display_status(row.task_status, service)
+    if status == states.ACTIVE and getattr(
+            row, 'configuration_restart_required', False):
+        return states.RESTART_REQUIRED
+    return status
 
 
-def instance_view(row, base, password=None, replicas=None):
+def instance_view(row, base, password=None, replicas=None,
+                  configuration=None):
     """One instance as multi-region-trove.rst shows it; ``replicas``:
-    the rows of its replicas, when it has any."""
+    the rows of its replicas, when it has any; ``configuration``: the
+    row of its configuration group, for its name."""
     addresses = _addresses(row)
     version = row.datastore_version
     view = {
@@ -84,6 +90,8 @@ def instance_view(row, base, password=None, replicas=None):
     view['access'] = access_of(row)
     if password is not None:
         view['password'] = password
+    if getattr(row, 'configuration_id', None):
+        view['configuration'] = configuration_ref(row, base, configuration)
     return view
 
 
@@ -158,3 +166,15 @@ def access_of(row):
             access['allowed_cidrs'] = list(stored.get('allowed_cidrs')
                                            or [])
     return access
+
+
+def configuration_ref(row, base, configuration=None):
+    """``{"id", "name", "links"}`` of the configuration group applied to
+    an instance (the name when the group's row is given)."""
+    ref = {'id': row.configuration_id,
+           'links': links.resource_links(base, row.tenant_id,
+                                         'configurations',
+                                         row.configuration_id)}
+    if configuration is not None:
+        ref['name'] = configuration.name
+    return ref
