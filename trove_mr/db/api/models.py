@@ -157,6 +157,16 @@ class BackupStrategy(APIBase):
         sa.UniqueConstraint(
             'project_id', 'instance_id',
             name='uniq_backup_strategies0project_id0instance_id'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    instance_id = sa.Column(sa.String(36), nullable=False)
+    backend = sa.Column(sa.String(255), nullable=False)
+    swift_container = sa.Column(sa.String(255), nullable=True)
+    created_at = sa.Column(sa.DateTime, nullable=True)
+    updated_at = sa.Column(sa.DateTime, nullable=True)
 
 
 class Configuration(APIBase):
@@ -177,14 +187,6 @@ class Configuration(APIBase):
     )
 
     id = sa.Column(sa.String(36), primary_key=True)
-    project_id = sa.Column(sa.String(255), nullable=False)
-    instance_id = sa.Column(sa.String(36), nullable=False)
-    backend = sa.Column(sa.String(255), nullable=False)
-    swift_container = sa.Column(sa.String(255), nullable=True)
-    created_at = sa.Column(sa.DateTime, nullable=True)
-    updated_at = sa.Column(sa.DateTime, nullable=True)
-
-
     name = sa.Column(sa.String(255), nullable=False)
     description = sa.Column(sa.String(512), nullable=True)
     tenant_id = sa.Column(sa.String(64), nullable=False)
