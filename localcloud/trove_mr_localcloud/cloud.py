@@ -125,7 +125,7 @@ class Region:
         """After a restart: builds that were cut short failed."""
         with self.store.transaction():
             for server in self.data['servers'].values():
-                if server['status'] in ('BUILD', 'REBOOT') and \
+                if server['status'] in ('BUILD', 'REBOOT', 'REBUILD') and \
                         not self.hypervisor.is_running(server):
                     server['status'] = 'ERROR'
                     server['fault'] = {

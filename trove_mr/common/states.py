@@ -27,6 +27,7 @@ TASK_PROMOTING = 'PROMOTING'
 TASK_EJECTING = 'EJECTING'
 TASK_DETACHING = 'DETACHING'
 TASK_ERROR = 'ERROR'
+TASK_UPGRADING = 'UPGRADING'
 
 # Guest-reported service statuses.
 SERVICE_NEW = 'NEW'
@@ -46,6 +47,7 @@ BACKUP = 'BACKUP'
 PROMOTE = 'PROMOTE'
 EJECT = 'EJECT'
 DETACH = 'DETACH'
+UPGRADE = 'UPGRADE'
 
 _TASK_DISPLAY = {
     TASK_BUILDING: BUILD,
@@ -56,6 +58,7 @@ _TASK_DISPLAY = {
     TASK_EJECTING: EJECT,
     TASK_DETACHING: DETACH,
     TASK_ERROR: ERROR,
+    TASK_UPGRADING: UPGRADE,
 }
 
 _SERVICE_DISPLAY = {
@@ -105,6 +108,9 @@ _TRANSITIONS = (
     # A delete can always be asked again: the taskmanager joins the job
     # on the board, or posts it again if it was lost.
     (TASK_DELETING, 'delete', TASK_DELETING),
+    (TASK_NONE, 'upgrade', TASK_UPGRADING),
+    (TASK_UPGRADING, 'done', TASK_NONE),
+    (TASK_UPGRADING, 'fail', TASK_ERROR),
 )
 
 
@@ -149,6 +155,8 @@ CLUSTER_TASKS = {
     'GROWING_CLUSTER': (6, 'Increasing the size of the cluster.'),
     'SHRINKING_CLUSTER': (7, 'Decreasing the size of the cluster.'),
     'FAILED': (8, 'The last task on the cluster failed.'),
+    'UPGRADING_CLUSTER': (9, 'Upgrading the cluster to a new datastore '
+                             'version.'),
 }
 # The seed's answers name the building task "BUILDING".
 CLUSTER_TASK_NAMES = {'BUILDING_INITIAL': 'BUILDING'}

@@ -15,6 +15,8 @@ Version history:
 | 1.3 - create_backup (cast); get_replication_source, attach_replica,
 |       promote_to_master, detach_replica, replication_info (calls);
 |       get_status answers ``failure`` when failed.
+| 1.4 - pre_upgrade, post_upgrade, version_info (calls): datastore
+|       version upgrade.
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -38,7 +40,7 @@ def topic_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -179,3 +181,23 @@ class GuestAgentAPI:
         """Role, master link and replication offset of this node."""
         return self._call('replication_info', '1.3',
                           CONF.agent_call_low_timeout)
+
+    # -- datastore version upgrade (1.4) ---------------------------------
+
+    def pre_upgrade(self):
+        """Stop the datastore, its data saved, before a rebuild; returns
+        what the guest runs (see version_info)."""
+        return self._call('pre_upgrade', '1.4',
+                          CONF.agent_call_high_timeout)
+
+    def post_upgrade(self):
+        """Start the datastore again on the rebuilt server; returns what
+        the guest now runs (see version_info)."""
+        return self._call('post_upgrade', '1.4',
+                          CONF.agent_call_high_timeout)
+
+    def version_info(self, timeout=None):
+        """``{'datastore_version', 'image_id', 'image_version',
+        'redis_version'}`` of the guest."""
+        return self._call('version_info', '1.4',
+                          timeout or CONF.agent_call_low_timeout)

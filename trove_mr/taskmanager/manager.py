@@ -25,6 +25,7 @@ from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
 from trove_mr.flows import steps
+from trove_mr.flows import upgrade as upgrade_flow
 from trove_mr.taskmanager import recovery
 
 CONF = cfg.CONF
@@ -51,7 +52,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -194,3 +195,21 @@ class TaskManager:
     def reconcile_servers(self):
         """Periodic: fail instances whose Nova server vanished or failed."""
         return recovery.reconcile_with_nova(self.admin_context)
+
+    @posts_a_job
+    def upgrade_instance(self, context, instance_id, upgrade):
+        """Rebuild an instance on another datastore version (cast, 1.4).
+
+        Asked again while its upgrade job is on the board, it joins it.
+        """
+        upgrade_flow.check_upgrade_payload(upgrade)
+        if self._has_job(instance_id, upgrade_flow.OPERATION):
+            LOG.info('Instance %s already has an upgrade job', instance_id)
+            return
+        upgrade_flow.submit(context, instance_id, upgrade)
+
+    @posts_a_job
+    def upgrade_cluster(self, context, cluster_id, upgrades):
+        """Upgrade a cluster's members one by one (cast, 1.4)."""
+        self._cluster_strategy(context, cluster_id).upgrade_cluster(
+            context, cluster_id, upgrades)

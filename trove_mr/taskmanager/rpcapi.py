@@ -8,6 +8,7 @@ Version history:
 |       (casts).
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
+| 1.4 - upgrade_instance, upgrade_cluster (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -35,7 +36,7 @@ BINARY = 'trove-mr-taskmanager'
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=TOPIC, version='1.0')
@@ -134,3 +135,22 @@ class TaskManagerAPI:
         """Replica ``instance_id`` stops following its master."""
         self._submit(context, '1.3', 'detach_replica',
                      instance_id=instance_id)
+
+    def upgrade_instance(self, context, instance_id, upgrade):
+        """Rebuild an UPGRADING instance on another datastore version.
+
+        :param upgrade: ``{'version_id', 'version_name', 'placement'}``:
+            the target version (owning cell) and the API's image decision
+            for the instance's region.
+        """
+        self._submit(context, '1.4', 'upgrade_instance',
+                     instance_id=instance_id, upgrade=upgrade)
+
+    def upgrade_cluster(self, context, cluster_id, upgrades):
+        """Upgrade an UPGRADING_CLUSTER cluster member by member.
+
+        :param upgrades: ``{'version_id', 'version_name', 'placements':
+            {instance_id: placement dict}}``.
+        """
+        self._submit(context, '1.4', 'upgrade_cluster',
+                     cluster_id=cluster_id, upgrades=upgrades)

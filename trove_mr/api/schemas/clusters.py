@@ -86,6 +86,11 @@ ACTION = {
             'type': 'object', 'required': ['id'],
             'additionalProperties': False,
             'properties': {'id': instances.UUID}}},
+        'upgrade': {'type': 'object', 'required': ['datastore_version'],
+                    'additionalProperties': False,
+                    'properties': {'datastore_version': {
+                        'type': 'string', 'minLength': 1,
+                        'maxLength': 255}}},
     },
 }
 

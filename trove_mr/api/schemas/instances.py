@@ -83,7 +83,11 @@ UPDATE = {
         'minProperties': 1,
         'additionalProperties': False,
         # replica_of: null is python-troveclient's detach_replica.
-        'properties': {'name': NAME, 'replica_of': {'type': 'null'}},
+        'properties': {'name': NAME, 'replica_of': {'type': 'null'},
+                       # An upgrade: a version id or name.
+                       'datastore_version': {'type': 'string',
+                                             'minLength': 1,
+                                             'maxLength': 255}},
     }},
 }
 

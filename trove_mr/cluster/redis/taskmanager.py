@@ -9,6 +9,7 @@ cluster is always visible as such.
 """
 
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
+from trove_mr.cluster.redis.flows import upgrade as upgrade_flows
 
 
 class RedisTaskManagerStrategy:
@@ -47,3 +48,8 @@ class RedisTaskManagerStrategy:
     def delete_cluster(self, context, cluster_id):
         """Delete every member, then the cluster record and mapping."""
         return cluster_flows.submit_delete(context, cluster_id)
+
+    def upgrade_cluster(self, context, cluster_id, upgrades):
+        """Upgrade the members one at a time, replicas first, then the
+        cluster record (``upgrades``: see flows/upgrade.py)."""
+        return upgrade_flows.submit(context, cluster_id, upgrades)

@@ -27,6 +27,11 @@ rules = [
         'cluster:action', base.RULE_ADMIN_OR_OWNER,
         'Grow or shrink a cluster.',
         base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'cluster:upgrade', base.RULE_ADMIN_OR_OWNER,
+        'Upgrade a cluster to another version of its datastore (checked '
+        'with cluster:action).',
+        base.operations(ITEM, 'POST')),
 ]
 
 

@@ -34,6 +34,11 @@ rules = [
         'instance:backups', base.RULE_ADMIN_OR_OWNER,
         'List the backups of an instance.',
         base.operations(ITEM + '/backups', 'GET')),
+    policy.DocumentedRuleDefault(
+        'instance:upgrade', base.RULE_ADMIN_OR_OWNER,
+        'Upgrade an instance to another version of its datastore '
+        '(checked with instance:update).',
+        base.operations(ITEM, 'PATCH')),
 ]
 
 

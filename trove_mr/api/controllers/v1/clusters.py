@@ -9,6 +9,7 @@ from pecan import rest
 
 from trove_mr.api.controllers.v1 import base
 from trove_mr.api.domain import clusters as domain
+from trove_mr.api.domain import upgrade as upgrade_domain
 from trove_mr.api.schemas import clusters as schemas
 from trove_mr.api.views import clusters as views
 from trove_mr.api.views import instances as instance_views
@@ -35,6 +36,12 @@ def _act(cluster_id):
     action = base.body(schemas.ACTION)
     taskmanager_api = pecan.request.taskmanager_api
     pecan.response.status = 202
+    if 'upgrade' in action:
+        policy.authorize(context, 'cluster:upgrade', _target())
+        upgrade_domain.upgrade_cluster(
+            context, base.tenant_id(), cluster_id,
+            action['upgrade']['datastore_version'], taskmanager_api)
+        return ''
     if 'grow' in action:
         cluster, new_members = domain.grow(
             context, base.tenant_id(), cluster_id, action['grow'],

@@ -10,6 +10,7 @@ from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import base
 from trove_mr.api.domain import instances as domain
 from trove_mr.api.domain import replicas as replicas_domain
+from trove_mr.api.domain import upgrade as upgrade_domain
 from trove_mr.api.schemas import instances as schemas
 from trove_mr.api.schemas import validation
 from trove_mr.api.views import instances as views
@@ -111,6 +112,11 @@ class InstancesController(rest.RestController):
         if 'name' in update:
             domain.rename(context, base.tenant_id(), instance_id,
                           update['name'])
+        if 'datastore_version' in update:
+            policy.authorize(context, 'instance:upgrade', _target())
+            upgrade_domain.upgrade_instance(
+                context, base.tenant_id(), instance_id,
+                update['datastore_version'], pecan.request.taskmanager_api)
         pecan.response.status = 202
         return ''
 
