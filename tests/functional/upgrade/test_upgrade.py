@@ -184,11 +184,27 @@ def _server_id(system, instance_id):
     return servers[0].id
 
 
-def test_openstack_cli_refuses_the_version_the_instance_runs(
+def test_openstack_cli_upgrades_back_and_refuses_the_current_version(
         system, instance):
     done = _openstack(system, 'instance', 'upgrade', instance['id'], TARGET)
     assert done.returncode != 0
     assert 'already' in done.stderr
+    done = _openstack(system, 'instance', 'upgrade', instance['id'],
+                      devenv.DATASTORE_VERSION)
+    assert done.returncode == 0, done.stderr
+    trove = system.trove('demo')
+
+    def back():
+        shown = trove.instances.get(instance['id'])
+        assert shown.status != 'ERROR', getattr(shown, 'fault', shown)
+        return shown if (shown.status == 'ACTIVE' and shown.datastore[
+            'version'] == devenv.DATASTORE_VERSION) else None
+    _wait(back, UPGRADE_TIMEOUT, 'the upgrade back to 7.0')
+    client = _client(instance['view']['ip'][0], instance['password'])
+    try:
+        assert client.dbsize() == KEYS
+    finally:
+        client.close()
 
 
 MEMBERS = [{'flavorRef': '7', 'volume': {'size': 1}, 'region': 'RegionOne'},
