@@ -303,3 +303,16 @@ def is_unreachable(exc):
     """Whether an exception from a client means the region is down."""
     return isinstance(exc, (ks_exc.ConnectFailure, ks_exc.ConnectTimeout,
                             ks_exc.EndpointNotFound))
+
+
+def flavor_name(context, region_name, flavor_ref):
+    """The name of flavor ``flavor_ref`` (an id or a name) of a region.
+
+    Flavor ids differ between regions; names are what the cross-region
+    checks compare. NotFound when the region has no such flavor.
+    """
+    flavor = _flavor(context, region_name, flavor_ref)
+    if flavor is None:
+        raise exceptions.NotFound("Flavor '%s' not found in region %s."
+                                  % (flavor_ref, region_name))
+    return flavor.name

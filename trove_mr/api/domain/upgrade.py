@@ -18,6 +18,7 @@ from trove_mr.api.domain import instances as instance_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import services
 from trove_mr.common import exceptions
+from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db import cells
 from trove_mr.db.api import api as api_db
@@ -64,8 +65,13 @@ def target_version(cctx, current, version_ref, field):
 
 
 def _placement(context, version, row, owning):
-    """The image decision for ``row``'s region (the create's checks)."""
-    return placement_domain.decide(context, version, row.flavor_id,
+    """The image decision for ``row``'s region (the create's checks).
+
+    The row keeps the flavor's id in its own region; the checks compare
+    flavors by name across regions.
+    """
+    flavor = regions.flavor_name(context, row.region_name, row.flavor_id)
+    return placement_domain.decide(context, version, flavor,
                                    row.region_name, owning)
 
 
