@@ -105,6 +105,12 @@ class InstancesController(rest.RestController):
         context = base.context()
         policy.authorize(context, 'instance:update', _target())
         update = base.body(schemas.UPDATE)['instance']
+        # An upgrade is checked first: refused, nothing else changes.
+        if 'datastore_version' in update:
+            policy.authorize(context, 'instance:upgrade', _target())
+            upgrade_domain.upgrade_instance(
+                context, base.tenant_id(), instance_id,
+                update['datastore_version'], pecan.request.taskmanager_api)
         if 'replica_of' in update:
             replicas_domain.replica_action(
                 context, base.tenant_id(), instance_id, 'detach_replica',
@@ -112,11 +118,6 @@ class InstancesController(rest.RestController):
         if 'name' in update:
             domain.rename(context, base.tenant_id(), instance_id,
                           update['name'])
-        if 'datastore_version' in update:
-            policy.authorize(context, 'instance:upgrade', _target())
-            upgrade_domain.upgrade_instance(
-                context, base.tenant_id(), instance_id,
-                update['datastore_version'], pecan.request.taskmanager_api)
         pecan.response.status = 202
         return ''
 
