@@ -207,6 +207,12 @@ def test_openstack_cli_upgrades_back_and_refuses_the_current_version(
         client.close()
 
 
+def _state_ok(ip, password):
+    """CLUSTER INFO of the node at ``ip`` once its state is ok."""
+    info = cluster_helpers.cluster_info(ip, password)
+    return info if info['cluster_state'] == 'ok' else None
+
+
 MEMBERS = [{'flavorRef': '7', 'volume': {'size': 1}, 'region': 'RegionOne'},
            {'flavorRef': '7', 'volume': {'size': 1}, 'region': 'RegionOne'},
            {'flavorRef': '7', 'volume': {'size': 1}, 'region': 'RegionTwo'}]
@@ -248,8 +254,8 @@ def test_cluster_upgrade_keeps_keys_and_state_ok(system):
             shown = trove.instances.get(member['id'])
             assert shown.datastore['version'] == TARGET
         for ip in done['ip']:
-            info = cluster_helpers.cluster_info(ip, password)
-            assert info['cluster_state'] == 'ok'
+            info = _wait(lambda ip=ip: _state_ok(ip, password), 30,
+                         'cluster_state:ok at %s' % ip)
             assert info['cluster_slots_assigned'] == 16384
         client = redis.RedisCluster(host=done['ip'][0], port=6379,
                                     password=password,

@@ -40,13 +40,22 @@ def upgrade_order(members):
 
 
 class WaitClusterOk(task.Task):
-    """The member just upgraded sees ``cluster_state:ok`` again."""
+    """Every member, the one just upgraded first, sees
+    ``cluster_state:ok`` again: the others may still hold it as failing
+    until gossip tells them it is back."""
 
-    def execute(self, context, instance_id):
-        info = cluster_flows.guest_clients(
-            context, [instance_id])[instance_id].cluster_complete()
-        LOG.info('Cluster state after upgrading %s: %s', instance_id,
-                 (info or {}).get('cluster_state', info))
+    def execute(self, context, cluster_id, instance_id):
+        others = [m.id for m in db_api.instances_by_cluster(
+            context, cluster_id) if m.id != instance_id]
+        guests = cluster_flows.guest_clients(context,
+                                             [instance_id] + others)
+        for member_id in [instance_id] + others:
+            info = guests[member_id].cluster_complete()
+            LOG.debug('Cluster state at %s after upgrading %s: %s',
+                      member_id, instance_id,
+                      (info or {}).get('cluster_state', info))
+        LOG.info('Cluster %s is ok after upgrading %s', cluster_id,
+                 instance_id)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: waiting changed nothing."""
