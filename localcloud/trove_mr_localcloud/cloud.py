@@ -126,7 +126,7 @@ class Region:
         with self.store.transaction():
             for server in self.data['servers'].values():
                 if server['status'] in ('BUILD', 'REBOOT', 'RESIZE',
-                                        'REVERT_RESIZE') and \
+                                        'REVERT_RESIZE', 'REBUILD') and \
                         not self.hypervisor.is_running(server):
                     server['status'] = 'ERROR'
                     server['fault'] = {

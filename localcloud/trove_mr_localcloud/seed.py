@@ -15,6 +15,12 @@ from trove_mr_localcloud import keystone
 
 IMAGE_NAME = 'trove-mr-redis'
 IMAGE_TAGS = ('trove', 'redis')
+# A second guest image, of a later Redis version: what an upgrade of the
+# datastore version rebuilds servers with. Each image says in a property
+# which datastore version it runs; the hypervisor tells its guest.
+UPGRADE_IMAGE_NAME = 'trove-mr-redis-7.2'
+IMAGE_VERSION_PROPERTY = 'trove_mr_datastore_version'
+IMAGE_VERSIONS = {IMAGE_NAME: '7.0', UPGRADE_IMAGE_NAME: '7.2'}
 # (id, name, ram MB, vcpus, disk GB)
 FLAVORS = (('1', 'm1.tiny', 512, 1, 1),
            ('2', 'm1.small', 2048, 1, 20),
@@ -24,9 +30,11 @@ FLAVORS = (('1', 'm1.tiny', 512, 1, 1),
 DIFFERING_FLAVOR, DIFFERING_RAM = 'm1.redis', 2048
 
 
-def image_bytes(region_name, differs):
-    """The seeded guest image: the same bytes everywhere unless told."""
+def image_bytes(region_name, differs, name=IMAGE_NAME):
+    """A seeded guest image: the same bytes everywhere unless told."""
     data = b'trove-mr redis guest image\n' + bytes(range(256)) * 16
+    if name != IMAGE_NAME:
+        data += ('%s redis %s\n' % (name, IMAGE_VERSIONS[name])).encode()
     if differs:
         data += ('built separately for %s\n' % region_name).encode()
     return data
@@ -42,16 +50,17 @@ def seed_flavors(region, differs):
     region.data['flavors'] = flavors
 
 
-def seed_image(region, differs):
+def seed_image(region, differs, name=IMAGE_NAME):
     image_id = str(uuid.uuid5(uuid.NAMESPACE_DNS,
-                              '%s:image:%s' % (region.name, IMAGE_NAME)))
-    data = image_bytes(region.name, differs)
+                              '%s:image:%s' % (region.name, name)))
+    data = image_bytes(region.name, differs, name)
     image = region.data['images'].get(image_id)
     if image is None:
         image = region.glance.new_image(
-            {'id': image_id, 'name': IMAGE_NAME, 'visibility': 'public',
+            {'id': image_id, 'name': name, 'visibility': 'public',
              'tags': list(IMAGE_TAGS), 'container_format': 'bare',
-             'disk_format': 'qcow2'},
+             'disk_format': 'qcow2',
+             IMAGE_VERSION_PROPERTY: IMAGE_VERSIONS[name]},
             keystone.stable_id('project', 'admin'))
     elif image['size'] == len(data):
         return
@@ -59,11 +68,12 @@ def seed_image(region, differs):
 
 
 def seed_region(region, flavor_differs=False, image_differs=False):
-    """Seed flavors, the guest image and volume types of a region."""
+    """Seed flavors, the guest images and volume types of a region."""
     with region.store.transaction():
         seed_flavors(region, flavor_differs)
         cinder.seed_types(region.data)
-        seed_image(region, image_differs)
+        for name in IMAGE_VERSIONS:
+            seed_image(region, image_differs, name)
 
 
 def _user_project(user):

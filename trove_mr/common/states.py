@@ -30,6 +30,7 @@ TASK_ERROR = 'ERROR'
 TASK_RESIZING = 'RESIZING'
 # Applying a configuration group (attach, detach, group change).
 TASK_CONFIGURING = 'CONFIGURING'
+TASK_UPGRADING = 'UPGRADING'
 
 # Guest-reported service statuses.
 SERVICE_NEW = 'NEW'
@@ -53,6 +54,7 @@ RESIZE = 'RESIZE'
 CONFIGURING = 'CONFIGURING'
 # Running, with configuration values that only a restart applies.
 RESTART_REQUIRED = 'RESTART_REQUIRED'
+UPGRADE = 'UPGRADE'
 
 _TASK_DISPLAY = {
     TASK_BUILDING: BUILD,
@@ -65,6 +67,7 @@ _TASK_DISPLAY = {
     TASK_ERROR: ERROR,
     TASK_RESIZING: RESIZE,
     TASK_CONFIGURING: CONFIGURING,
+    TASK_UPGRADING: UPGRADE,
 }
 
 _SERVICE_DISPLAY = {
@@ -122,6 +125,9 @@ _TRANSITIONS = (
     (TASK_NONE, 'configure', TASK_CONFIGURING),
     (TASK_CONFIGURING, 'done', TASK_NONE),
     (TASK_CONFIGURING, 'fail', TASK_ERROR),
+    (TASK_NONE, 'upgrade', TASK_UPGRADING),
+    (TASK_UPGRADING, 'done', TASK_NONE),
+    (TASK_UPGRADING, 'fail', TASK_ERROR),
 )
 
 
@@ -167,6 +173,8 @@ CLUSTER_TASKS = {
     'SHRINKING_CLUSTER': (7, 'Decreasing the size of the cluster.'),
     'FAILED': (8, 'The last task on the cluster failed.'),
     'UPDATING_CLUSTER': (9, 'Updating the cluster configuration.'),
+    'UPGRADING_CLUSTER': (11, 'Upgrading the cluster to a new datastore '
+                             'version.'),
     'REBALANCING': (10, 'Moving hash slots between masters.'),
 }
 # Tasks whose row description (progress) is shown instead of the fixed one.

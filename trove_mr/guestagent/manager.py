@@ -528,6 +528,59 @@ class GuestManager:
             return redis_overrides.apply(app, overrides or {})
 
 
+    # -- datastore version upgrade (since 1.4) ---------------------------
+
+    def pre_upgrade(self, context):
+        """Stop Redis with its data saved before the server is rebuilt
+        from another image (call; since 1.4).
+
+        Everything Redis keeps (data, redis.conf, the prepare marker) is
+        on the volume, which the rebuild keeps. Returns version_info.
+        """
+        self.stop(context)
+        return self.version_info(context)
+
+    def post_upgrade(self, context):
+        """Start Redis on the rebuilt server and record the datastore
+        version it now runs (call; since 1.4).
+
+        The agent started from the new image found the guest prepared (its
+        marker on the volume) but stopped on purpose: start it. Idempotent.
+        Returns version_info.
+        """
+        with self._lock:
+            try:
+                app = self._prepared_app()
+                if app.status() != redis_service.RUNNING:
+                    app.start(timeout=START_TIMEOUT)
+                self._record(stopped=False,
+                             datastore_version=CONF.guest.datastore_version)
+            finally:
+                self.notify()
+        return self.version_info(context)
+
+    def version_info(self, context):
+        """What this guest runs (call; since 1.4).
+
+        ``datastore_version`` from the agent's configuration, the image
+        the server booted (``image_id``, ``image_version``) and
+        ``redis_version`` from the running server (None when it is down).
+        """
+        redis_version = None
+        app = self.app
+        if app is not None and app.status() == redis_service.RUNNING:
+            try:
+                redis_version = app.client().info('server').get(
+                    'redis_version')
+            except Exception as exc:  # noqa: BLE001 - reported as None
+                LOG.debug('No INFO server from Redis: %s', exc)
+        return {'datastore_version': CONF.guest.datastore_version,
+                'image_id': os.environ.get('TROVE_MR_IMAGE_ID') or None,
+                'image_version':
+                    os.environ.get('TROVE_MR_IMAGE_VERSION') or None,
+                'redis_version': redis_version}
+
+
 def _apply_first_overrides(app, overrides):
     """A new instance's configuration group: set live, and one restart
     at once when some values need it, so it starts with all of them."""

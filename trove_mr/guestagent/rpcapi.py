@@ -19,7 +19,8 @@ Version history:
 |       ``maxmemory`` (bytes) when running; cluster_migrate_slots,
 |       cluster_settle_slots, cluster_nodes, change_password, set_masterauth,
 |       guest_log_list, guest_log_action, update_overrides (calls);
-|       prepare's config may carry ``overrides``.
+|       prepare's config may carry ``overrides``; pre_upgrade,
+|       post_upgrade, version_info (calls).
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -253,3 +254,23 @@ class GuestAgentAPI:
         """
         return self._call('update_overrides', '1.4',
                           CONF.agent_call_high_timeout, overrides=overrides)
+
+    # -- datastore version upgrade (1.4) ---------------------------------
+
+    def pre_upgrade(self):
+        """Stop the datastore, its data saved, before a rebuild; returns
+        what the guest runs (see version_info)."""
+        return self._call('pre_upgrade', '1.4',
+                          CONF.agent_call_high_timeout)
+
+    def post_upgrade(self):
+        """Start the datastore again on the rebuilt server; returns what
+        the guest now runs (see version_info)."""
+        return self._call('post_upgrade', '1.4',
+                          CONF.agent_call_high_timeout)
+
+    def version_info(self, timeout=None):
+        """``{'datastore_version', 'image_id', 'image_version',
+        'redis_version'}`` of the guest."""
+        return self._call('version_info', '1.4',
+                          timeout or CONF.agent_call_low_timeout)

@@ -31,6 +31,7 @@ from trove_mr.flows import replica_build
 from trove_mr.flows import resize as resize_flow
 from trove_mr.flows import root as root_flow
 from trove_mr.flows import steps
+from trove_mr.flows import upgrade as upgrade_flow
 from trove_mr.taskmanager import recovery
 
 CONF = cfg.CONF
@@ -289,3 +290,21 @@ class TaskManager:
         """Apply a cluster's configuration group on every member (cast,
         1.4)."""
         configuration_flow.submit_cluster(context, cluster_id)
+
+    @posts_a_job
+    def upgrade_instance(self, context, instance_id, upgrade):
+        """Rebuild an instance on another datastore version (cast, 1.4).
+
+        Asked again while its upgrade job is on the board, it joins it.
+        """
+        upgrade_flow.check_upgrade_payload(upgrade)
+        if self._has_job(instance_id, upgrade_flow.OPERATION):
+            LOG.info('Instance %s already has an upgrade job', instance_id)
+            return
+        upgrade_flow.submit(context, instance_id, upgrade)
+
+    @posts_a_job
+    def upgrade_cluster(self, context, cluster_id, upgrades):
+        """Upgrade a cluster's members one by one (cast, 1.4)."""
+        self._cluster_strategy(context, cluster_id).upgrade_cluster(
+            context, cluster_id, upgrades)

@@ -12,7 +12,8 @@ Version history:
 |       reboot_instance, create_replicas,
 |       change_root_password (casts); grow_cluster takes rebalance,
 |       shrink_cluster drain; apply_configuration,
-|       apply_cluster_configuration (casts).
+|       apply_cluster_configuration, upgrade_instance,
+|       upgrade_cluster (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -210,3 +211,22 @@ class TaskManagerAPI:
         every member."""
         self._submit(context, '1.4', 'apply_cluster_configuration',
                      cluster_id=cluster_id)
+
+    def upgrade_instance(self, context, instance_id, upgrade):
+        """Rebuild an UPGRADING instance on another datastore version.
+
+        :param upgrade: ``{'version_id', 'version_name', 'placement'}``:
+            the target version (owning cell) and the API's image decision
+            for the instance's region.
+        """
+        self._submit(context, '1.4', 'upgrade_instance',
+                     instance_id=instance_id, upgrade=upgrade)
+
+    def upgrade_cluster(self, context, cluster_id, upgrades):
+        """Upgrade an UPGRADING_CLUSTER cluster member by member.
+
+        :param upgrades: ``{'version_id', 'version_name', 'placements':
+            {instance_id: placement dict}}``.
+        """
+        self._submit(context, '1.4', 'upgrade_cluster',
+                     cluster_id=cluster_id, upgrades=upgrades)

@@ -107,6 +107,11 @@ ACTION = {
             'properties': {'configuration_id': instances.UUID}},
         'configuration_detach': {'type': 'object',
                                  'additionalProperties': False},
+        'upgrade': {'type': 'object', 'required': ['datastore_version'],
+                    'additionalProperties': False,
+                    'properties': {'datastore_version': {
+                        'type': 'string', 'minLength': 1,
+                        'maxLength': 255}}},
     },
 }
 # The two actions that take a companion key (checked by check_action).

@@ -97,7 +97,11 @@ UPDATE = {
                        # A group's id attaches it, null detaches it.
                        'configuration': {'type': ['string', 'null'],
                                          'minLength': 1,
-                                         'maxLength': 36}},
+                                         'maxLength': 36},
+                       # An upgrade: a version id or name.
+                       'datastore_version': {'type': 'string',
+                                             'minLength': 1,
+                                             'maxLength': 255}},
     }},
 }
 

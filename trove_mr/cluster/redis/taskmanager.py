@@ -10,6 +10,7 @@ cluster is always visible as such.
 
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
 from trove_mr.cluster.redis.flows import rebalance as rebalance_flows
+from trove_mr.cluster.redis.flows import upgrade as upgrade_flows
 
 
 class RedisTaskManagerStrategy:
@@ -62,3 +63,8 @@ class RedisTaskManagerStrategy:
         """Move slots online until masters own shares by ``weights``."""
         return rebalance_flows.submit_rebalance(context, cluster_id,
                                                 weights)
+
+    def upgrade_cluster(self, context, cluster_id, upgrades):
+        """Upgrade the members one at a time, replicas first, then the
+        cluster record (``upgrades``: see flows/upgrade.py)."""
+        return upgrade_flows.submit(context, cluster_id, upgrades)

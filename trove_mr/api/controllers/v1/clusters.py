@@ -12,6 +12,7 @@ from trove_mr.api.controllers.v1 import root_logs
 from trove_mr.api.domain import clusters as domain
 from trove_mr.api.domain import configurations as configurations_domain
 from trove_mr.api.domain import mgmt as mgmt_domain
+from trove_mr.api.domain import upgrade as upgrade_domain
 from trove_mr.api.schemas import clusters as schemas
 from trove_mr.api.views import clusters as views
 from trove_mr.api.views import instances as instance_views
@@ -41,6 +42,12 @@ def _act(cluster_id):
     pecan.response.status = 202
     if 'configuration_attach' in action or 'configuration_detach' in action:
         return _configure(context, cluster_id, action, taskmanager_api)
+    if 'upgrade' in action:
+        policy.authorize(context, 'cluster:upgrade', _target())
+        upgrade_domain.upgrade_cluster(
+            context, base.tenant_id(), cluster_id,
+            action['upgrade']['datastore_version'], taskmanager_api)
+        return ''
     if 'grow' in action:
         cluster, new_members = domain.grow(
             context, base.tenant_id(), cluster_id, action['grow'],

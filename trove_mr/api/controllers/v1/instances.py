@@ -15,6 +15,7 @@ from trove_mr.api.domain import instances as domain
 from trove_mr.api.domain import mgmt as mgmt_domain
 from trove_mr.api.domain import replicas as replicas_domain
 from trove_mr.api.domain import resize as resize_domain
+from trove_mr.api.domain import upgrade as upgrade_domain
 from trove_mr.api.schemas import instances as schemas
 from trove_mr.api.schemas import validation
 from trove_mr.api.views import instances as views
@@ -140,6 +141,12 @@ class InstancesController(rest.RestController):
         if 'access' in update:
             domain.update_access(context, base.tenant_id(), instance_id,
                                  update['access'])
+        # An upgrade is checked next: refused, nothing else changes.
+        if 'datastore_version' in update:
+            policy.authorize(context, 'instance:upgrade', _target())
+            upgrade_domain.upgrade_instance(
+                context, base.tenant_id(), instance_id,
+                update['datastore_version'], pecan.request.taskmanager_api)
         if 'replica_of' in update:
             replicas_domain.replica_action(
                 context, base.tenant_id(), instance_id, 'detach_replica',
