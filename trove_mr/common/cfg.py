@@ -171,6 +171,15 @@ api_opts = [
                help='The largest page size a list may return.'),
     cfg.IntOpt('default_limit', default=100, min=1,
                help='Page size of a list when the request sets none.'),
+    cfg.IntOpt('max_request_body_size', default=114688, min=1024,
+               help='Largest request body, in bytes, the API accepts. A '
+                    'larger body is refused with 413 before any of it is '
+                    'read (by its Content-Length) or as soon as a chunked '
+                    'body passes the limit.'),
+    cfg.IntOpt('max_json_depth', default=32, min=2, max=512,
+               help='Deepest nesting of objects and arrays a JSON request '
+                    'body may have; deeper bodies are refused with 400 '
+                    'before they are parsed.'),
 ]
 
 api_database_opts = [
