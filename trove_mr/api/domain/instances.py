@@ -15,6 +15,7 @@ from oslo_utils import uuidutils
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
+from trove_mr.api.domain import volume_types
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import rpc
@@ -156,6 +157,8 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     home_cell = local_cell(context)
     placement = placement_domain.decide(context, version, body['flavorRef'],
                                         region_name, home_cell)
+    volume_types.check(context, region_name, volume_type,
+                       'instance.volume.type')
     backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))
     with cells.owning_cell(context, home_cell) as cctx:
         services.require_taskmanager(cctx)
