@@ -98,12 +98,16 @@ class ErrorHook(hooks.PecanHook):
                 # What the path really serves, found through Pecan's own
                 # routing, whichever controller refused: a path served
                 # for other methods only is a 405, never a 404.
+                # A path no method serves is no resource: 404.
                 allowed = routing.allowed_methods(state.app, state.request)
                 if allowed and state.request.method not in allowed:
                     return error_response(
                         405, 'The method %s is not allowed on this '
                              'resource.' % state.request.method,
                         headers=[('Allow', ', '.join(allowed))])
+                if not allowed:
+                    return error_response(
+                        404, 'The resource could not be found.')
             return error_response(e.code, message, headers=headers)
         LOG.exception('Unexpected error answering %s %s',
                       state.request.method, state.request.path)

@@ -142,6 +142,13 @@ default_opts = [
                     'refuses actions on resources of a cell none of whose '
                     'taskmanagers is up, with 503 naming its region. Keep '
                     'it several times report_interval.'),
+    cfg.IntOpt('guest_transient_queues_ttl', default=10, min=1,
+               help='Seconds after which the broker removes a guest '
+                    'agent\'s fanout and reply queues once nothing '
+                    'consumes them (the guest\'s [oslo_messaging_rabbit] '
+                    'rabbit_transient_queues_ttl). Their names are random, '
+                    'so the delete job cannot name them: they go this long '
+                    'after the instance\'s server.'),
 ]
 
 api_opts = [

@@ -190,3 +190,10 @@ def test_a_body_that_is_not_utf8_is_a_400(api):
     answer = _raw(api, '/v1.0/p1/instances', 'POST', b'{"\xff": 1}')
     assert answer.status_int == 400
     assert 'UTF-8' in answer.json['badRequest']['message']
+
+
+def test_a_path_no_method_serves_is_a_404(api):
+    # Pecan reaches the action controller without the cluster's id.
+    answer = _raw(api, '/v1.0/p1/clusters/action', 'POST')
+    assert answer.status_int == 404
+    assert 'Allow' not in answer.headers
