@@ -12,6 +12,8 @@ the details and replaced by the generic message.
 
 import oslo_messaging as messaging
 
+from trove_mr.common import exceptions
+
 DETAILS_MAX = 4000
 GENERIC = 'The operation failed. An administrator can see why.'
 
@@ -33,6 +35,10 @@ class TenantMessage(str):
 
 
 def _kind_message(exc):
+    # Set where a failure's tenant-safe summary is known (e.g. the one a
+    # guest reports with its failure).
+    if getattr(exc, 'tenant_message', None):
+        return exc.tenant_message
     # Exceptions of flows live above common: known by name.
     name = type(exc).__name__
     if name == 'BuildTimeout':
@@ -51,6 +57,11 @@ def _kind_message(exc):
     # for tenants: the same text as the request would have got.
     if getattr(exc, 'code', None) == 400 and getattr(exc, 'message', None):
         return exc.message
+    # Our own errors name their kind in their default message.
+    if isinstance(exc, exceptions.TroveMRError) and (
+            type(exc).default_message
+            != exceptions.TroveMRError.default_message):
+        return type(exc).default_message
     return GENERIC
 
 

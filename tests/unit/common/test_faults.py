@@ -52,3 +52,17 @@ def test_guard_moves_any_other_text_to_the_details():
     assert faults.guard({'fault_message': None}) == {
         'fault_message': None, 'fault_details': None}
     assert faults.guard({'task_status': 'NONE'}) == {'task_status': 'NONE'}
+
+
+def test_our_own_errors_name_their_kind_by_their_default_message():
+    from trove_mr.common import backup_objects
+    exc = backup_objects.ChecksumMismatch('checksum mismatch: md5 a != b')
+    assert faults.tenant_message(exc) == \
+        backup_objects.ChecksumMismatch.default_message
+    assert 'md5' in faults.details(exc)
+
+
+def test_a_summary_set_on_the_failure_is_what_the_tenant_reads():
+    exc = RuntimeError('guest said: /var/lib/redis/dump.rdb is corrupt')
+    exc.tenant_message = 'The guest reported a failure: bad data.'
+    assert faults.tenant_message(exc) == exc.tenant_message
