@@ -31,7 +31,8 @@ def guest_client(context, instance_id, key=None):
 
 def _failure_of(context, instance_id):
     """(``': <why>'``, ``': <kind>'``) from the guest (1.3 get_status;
-    the kind, tenant-safe, since 1.4), else ``'.'`` for either.
+    the tenant-safe kind is the ``failure_summary`` field newer guests
+    add to its answer), else ``'.'`` for either.
 
     The fault users see should name the cause (a checksum mismatch, a
     Redis that does not start), which only the guest knows; its full text

@@ -302,7 +302,9 @@ class GuestManager:
         :returns: ``{'status': 'running'|'shutdown'|'failed',
             'volume_used': GB}``; a guest not prepared yet answers
             ``shutdown``, one whose prepare failed ``failed`` and, since
-            1.3, ``failure``: why.
+            1.3, ``failure``: why; with ``failure_summary``, the kind of
+            failure a tenant may read (an optional field, added without a
+            version change: older callers ignore it).
         """
         if self.phase == PHASE_FAILED:
             status = redis_service.FAILED
