@@ -7,11 +7,13 @@ import io
 import pytest
 import webob
 
+from tests.unit.api import routes
 from tests.unit.api.conftest import MEMBER
 from tests.unit.api.conftest import call
 from tests.unit.api.conftest import create_body
 from tests.unit.api.conftest import snapshot
 from trove_mr.api import middleware
+from trove_mr.api import routing
 from trove_mr.common import cfg
 
 CONF = cfg.CONF
@@ -197,3 +199,34 @@ def test_a_path_no_method_serves_is_a_404(api):
     answer = _raw(api, '/v1.0/p1/clusters/action', 'POST')
     assert answer.status_int == 404
     assert 'Allow' not in answer.headers
+
+
+def _concrete(template, ids):
+    """A path of the walked route ``template`` with real ids in it."""
+    parts = []
+    for part in template.split('/'):
+        if part == '{tenant_id}':
+            part = 'p1'
+        elif part.startswith('{'):
+            part = ids.pop(0) if ids else 'redis'
+        parts.append(part)
+    return '/'.join(parts) or '/'
+
+
+def test_every_route_answers_405_with_a_true_allow_for_other_methods(
+        api, instance_id):
+    checked = 0
+    for template in routes.all_routes():
+        path = _concrete(template, [instance_id, 'x'])
+        for method in routing.METHODS + ('OPTIONS', 'TRACE'):
+            answer = _raw(api, path, method)
+            assert answer.status_int < 500, (method, path, answer.text)
+            if answer.status_int != 405:
+                continue
+            checked += 1
+            allowed = answer.headers['Allow'].split(', ')
+            assert method not in allowed, (method, path)
+            for other in allowed:
+                assert _raw(api, path, other).status_int != 405, (
+                    other, path)
+    assert checked > 50
