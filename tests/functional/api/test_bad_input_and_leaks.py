@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.parse
 
+from tests.fixtures import devenv
 from tests.functional.api import helpers
 
 WAVES = 4
@@ -139,11 +140,73 @@ def test_twenty_deleted_instances_leave_no_queue_on_the_bus(system):
     for index in range(WAVES):
         ids += _wave(system, trove, session, index)
     assert len(ids) == WAVES * PER_WAVE
-    # Named queues go with the delete job; the fanout queues' random
-    # names expire guest_transient_queues_ttl seconds after their guest.
+    # Named queues go with the delete job; the local cloud stops a guest
+    # cleanly, which takes its fanout queue along (a guest powered off
+    # hard leaves it to expire: the next test).
     deadline = time.monotonic() + 90
     left = _left_on_bus(system.vhost, ids)
     while left and time.monotonic() < deadline:
         time.sleep(2)
         left = _left_on_bus(system.vhost, ids)
     assert left == []
+
+
+_GUEST_LIKE_SERVER = '''
+import sys, time
+import oslo_messaging as messaging
+from oslo_config import cfg
+conf = cfg.ConfigOpts()
+conf([], project='guest-like')
+transport = messaging.get_rpc_transport(conf, url=sys.argv[1])
+conf.set_override('rabbit_transient_queues_ttl', int(sys.argv[2]),
+                  group='oslo_messaging_rabbit')
+class Endpoint:
+    def ping(self, ctx):
+        return 1
+server = messaging.get_rpc_server(
+    transport, messaging.Target(topic=sys.argv[3], server='guest'),
+    [Endpoint()], executor='threading')
+server.start()
+print('listening', flush=True)
+time.sleep(600)
+'''
+
+
+def test_a_guest_powered_off_hard_leaves_no_fanout_queue(tmp_path):
+    """A deleted server is powered off, not asked to stop: its guest's
+    fanout queue (a random name) must expire by itself, after the ttl the
+    guest configuration sets."""
+    from trove_mr.common import cfg
+    ttl = int(cfg.CONF.guest_transient_queues_ttl)
+    vhost = 'trove-mr-fanout-%s' % os.getpid()
+    subprocess.run(['rabbitmqctl', '-q', 'add_vhost', vhost], check=True,
+                   timeout=60)
+    try:
+        subprocess.run(['rabbitmqctl', '-q', 'set_permissions', '-p', vhost,
+                        'guest', '.*', '.*', '.*'], check=True, timeout=60)
+        script = tmp_path / 'guest_like.py'
+        script.write_text(_GUEST_LIKE_SERVER)
+        topic = 'guestagent.hard-off'
+        guest = subprocess.Popen(
+            [sys.executable, str(script),
+             'rabbit://%s/%s' % (devenv.RABBIT, vhost), str(ttl), topic],
+            stdout=subprocess.PIPE, text=True)
+        try:
+            assert guest.stdout.readline().strip() == 'listening'
+            deadline = time.monotonic() + 30
+            while not any('_fanout_' in n for n in _left_on_bus(
+                    vhost, [topic])) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert any('_fanout_' in n for n in _left_on_bus(vhost, [topic]))
+        finally:
+            guest.kill()
+            guest.wait()
+        deadline = time.monotonic() + ttl + 30
+        while any('_fanout_' in n for n in _left_on_bus(vhost, [topic])) \
+                and time.monotonic() < deadline:
+            time.sleep(1)
+        assert [n for n in _left_on_bus(vhost, [topic])
+                if '_fanout_' in n] == []
+    finally:
+        subprocess.run(['rabbitmqctl', '-q', 'delete_vhost', vhost],
+                       timeout=60)
