@@ -181,7 +181,8 @@ class LocalCloud:
                  image_checksum_differs=(), database_url=None,
                  stop_guests=True):
         self.state_dir = os.path.abspath(state_dir)
-        os.makedirs(self.state_dir, exist_ok=True)
+        os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
+        os.chmod(self.state_dir, 0o700)
         self.host = host
         self.password = password
         self.shared_swift = shared_swift

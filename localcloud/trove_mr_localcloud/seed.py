@@ -83,6 +83,14 @@ def _user_project(user):
     raise KeyError(user)
 
 
+def private_open(path):
+    """Open ``path`` for writing as a file only its owner can read
+    (passwords and keys), whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, 'w')
+
+
 def write_client_files(cloud):
     """clouds.yaml, openrc-<user> and localcloud.json in the state dir."""
     clouds = {}
@@ -97,8 +105,8 @@ def write_client_files(cloud):
             # values other than region_name.
             'regions': list(cloud.regions),
             'identity_api_version': 3}
-        with open(os.path.join(cloud.state_dir, 'openrc-' + user),
-                  'w') as f:
+        with private_open(os.path.join(cloud.state_dir,
+                                       'openrc-' + user)) as f:
             f.write(''.join('export %s=%s\n' % kv for kv in (
                 ('OS_AUTH_URL', cloud.auth_url),
                 ('OS_USERNAME', user), ('OS_PASSWORD', cloud.password),
@@ -108,7 +116,8 @@ def write_client_files(cloud):
                 ('OS_REGION_NAME', 'RegionOne'),
                 ('OS_INTERFACE', 'public'),
                 ('OS_IDENTITY_API_VERSION', '3'))))
-    with open(os.path.join(cloud.state_dir, 'clouds.yaml'), 'w') as f:
+    with private_open(os.path.join(cloud.state_dir, 'clouds.yaml')) as f:
         yaml.safe_dump({'clouds': clouds}, f, default_flow_style=False)
-    with open(os.path.join(cloud.state_dir, 'localcloud.json'), 'w') as f:
+    with private_open(os.path.join(cloud.state_dir,
+                                   'localcloud.json')) as f:
         json.dump(cloud.admin.info(), f, indent=1)

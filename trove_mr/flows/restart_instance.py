@@ -4,6 +4,7 @@ from oslo_log import log as logging
 
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import states
 from trove_mr.db import rows
 from trove_mr.db.main import api as db_api
@@ -55,7 +56,8 @@ def run(context, instance_id):
     except Exception as exc:  # noqa: BLE001 - recorded as the fault
         LOG.exception('Restart of instance %s failed', instance_id)
         database.mark_error(context, instance_id,
-                            'Restart failed: %s' % exc,
-                            states.TASK_REBOOTING)
+                            faults.tenant_message(exc, 'Restart failed'),
+                            states.TASK_REBOOTING,
+                            details=faults.details(exc))
         return False
     return True

@@ -16,6 +16,7 @@ from oslo_log import log as logging
 from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import memory
 from trove_mr.common import states
 from trove_mr.guestagent import backup as guest_backup
@@ -178,7 +179,7 @@ class GuestManager:
                 LOG.error('Could not bring Redis back after an agent '
                           'start: %s', exc)
 
-    def _fail(self, message):
+    def _fail(self, message, exc=None):
         # The tail of a Redis log can be long; the fault shown to users
         # needs only its start.
         message = message[:_MAX_FAILURE]
@@ -186,6 +187,9 @@ class GuestManager:
                   message)
         self.phase = PHASE_FAILED
         self.failure = message
+        # What the tenant may read: the kind of failure, not its text.
+        self.failure_summary = str(faults.tenant_message(exc)) \
+            if exc is not None else None
 
     def _record(self, **changes):
         marker = bootstrap.read_marker(self.layout) or {}
@@ -231,7 +235,7 @@ class GuestManager:
                 # in redis.conf and in the config dict, neither logged.
                 LOG.exception('Prepare of instance %s failed',
                               self.instance_id)
-                self._fail('prepare failed: %s' % exc)
+                self._fail('prepare failed: %s' % exc, exc)
             else:
                 self.phase = PHASE_READY
                 LOG.info('Instance %s prepared; Redis runs at %s.',
@@ -308,7 +312,9 @@ class GuestManager:
         :returns: ``{'status': 'running'|'shutdown'|'failed',
             'volume_used': GB}``; a guest not prepared yet answers
             ``shutdown``, one whose prepare failed ``failed`` and, since
-            1.3, ``failure``: why.
+            1.3, ``failure``: why; with ``failure_summary``, the kind of
+            failure a tenant may read (an optional field, added without a
+            version change: older callers ignore it).
         """
         if self.phase == PHASE_FAILED:
             status = redis_service.FAILED
@@ -319,6 +325,8 @@ class GuestManager:
         answer = {'status': status, 'volume_used': self.volume_used()}
         if status == redis_service.FAILED and self.failure:
             answer['failure'] = self.failure
+            if getattr(self, 'failure_summary', None):
+                answer['failure_summary'] = self.failure_summary
         if status == redis_service.RUNNING:
             # Since 1.4: what a flavor resize checks the new flavor
             # against.

@@ -136,6 +136,22 @@ class FakeNova:
         raise nova_exc.NotFound(404)
 
 
+# Volume types of each region's Cinder: (id, name).
+VOLUME_TYPES = {'RegionOne': [('vt-1', 'lvmdriver-1'), ('vt-2', 'fast')],
+                'RegionTwo': [('vt-21', 'lvmdriver-1')],
+                'RegionThree': [('vt-31', 'lvmdriver-1')]}
+
+
+class FakeCinder:
+    def __init__(self, region):
+        self.volume_types = self
+        self.region = region
+
+    def list(self):
+        return [types.SimpleNamespace(id=t[0], name=t[1])
+                for t in VOLUME_TYPES[self.region]]
+
+
 @pytest.fixture
 def cloud(monkeypatch):
     """Fake Glance and Nova of three regions; counts Nova flavor lists."""
@@ -147,6 +163,8 @@ def cloud(monkeypatch):
     monkeypatch.setattr(clients, 'create_nova_client', nova)
     monkeypatch.setattr(clients, 'create_glance_client',
                         lambda context, region_name: FakeGlance(region_name))
+    monkeypatch.setattr(clients, 'create_cinder_client',
+                        lambda context, region_name: FakeCinder(region_name))
     monkeypatch.setattr(regions, 'known_regions',
                         lambda: ('RegionOne', 'RegionThree', 'RegionTwo'))
     catalog.reset_cache()

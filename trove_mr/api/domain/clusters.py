@@ -14,6 +14,7 @@ from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import services
+from trove_mr.api.domain import volume_types
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password as cluster_password
 from trove_mr.common import cfg
@@ -47,6 +48,11 @@ def _placements(context, version, plans, home_cell):
             continue
         checked[key] = placement_domain.decide(
             context, version, plan['flavor_ref'], plan['region'], home_cell)
+    for region, volume_type in sorted({(p['region'], p['volume_type'])
+                                       for p in plans
+                                       if p['volume_type']}):
+        volume_types.check(context, region, volume_type,
+                           'instances.volume.type')
     return {id(plan): checked[(plan['region'], plan['flavor_ref'])]
             for plan in plans}
 

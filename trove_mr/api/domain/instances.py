@@ -17,6 +17,7 @@ from trove_mr.api.domain import backup_routing
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
+from trove_mr.api.domain import volume_types
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import rpc
@@ -155,6 +156,8 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     home_cell = local_cell(context)
     placement = placement_domain.decide(context, version, body['flavorRef'],
                                         region_name, home_cell)
+    volume_types.check(context, region_name, volume_type,
+                       'instance.volume.type')
     backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))
     configuration_id = _configuration(context, tenant_id, body, version)
     with cells.owning_cell(context, home_cell) as cctx:

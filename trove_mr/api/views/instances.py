@@ -178,3 +178,14 @@ def configuration_ref(row, base, configuration=None):
     if configuration is not None:
         ref['name'] = configuration.name
     return ref
+
+
+def admin_fault_view(row):
+    """The fault of an instance as admins see it under ``/mgmt``: the
+    tenant's short ``message`` and the full ``details`` (the failure's
+    type and text), or None when the instance has no fault."""
+    if not row.fault_message and not row.fault_details:
+        return None
+    return {'message': row.fault_message or 'The instance failed.',
+            'details': row.fault_details or '',
+            'created': links.timestamp(row.updated or row.created)}

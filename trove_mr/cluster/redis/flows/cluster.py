@@ -20,6 +20,7 @@ from trove_mr.cluster.redis import password as cluster_password
 from trove_mr.cluster.redis.flows import join as cluster_join
 from trove_mr.cluster.redis.flows import remove as cluster_remove
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import states
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
@@ -54,14 +55,15 @@ def set_task(context, cluster_id, task_name, expected):
     return True
 
 
-def fail_members(context, instance_ids, message):
-    """Members that were joining go ERROR with ``message``."""
+def fail_members(context, instance_ids, operation, exc):
+    """Members that were joining go ERROR: the tenant reads that
+    ``operation`` failed and of what kind, admins why (``exc``)."""
     for instance_id in instance_ids:
         try:
             db_api.instance_update(
                 context, instance_id,
-                {'task_status': states.TASK_ERROR,
-                 'fault_message': message},
+                dict(faults.fault_values(exc, operation),
+                     task_status=states.TASK_ERROR),
                 expected_task_status=[states.TASK_NONE,
                                       states.TASK_BUILDING])
         except exceptions.TroveMRError as exc:
@@ -111,7 +113,7 @@ class FormCluster(task.Task):
             cluster_join.form(joiner, masters, replicas)
         except Exception as exc:
             fail_members(context, new_ids, 'Joining the cluster failed '
-                         'during BUILDING_INITIAL: %s' % exc)
+                         'during BUILDING_INITIAL', exc)
             raise
 
 
@@ -135,7 +137,7 @@ class ExtendCluster(task.Task):
             cluster_join.extend(joiner, anchor, masters, replicas)
         except Exception as exc:
             fail_members(context, new_ids, 'Joining the cluster failed '
-                         'during GROWING_CLUSTER: %s' % exc)
+                         'during GROWING_CLUSTER', exc)
             raise
 
 
