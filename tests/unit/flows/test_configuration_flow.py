@@ -96,7 +96,8 @@ def test_a_guest_failure_puts_the_instance_in_error_with_the_reason(
     configuration_flow.ApplyInstanceConfiguration().execute(ctx, 'inst-1')
     row = db_api.instance_get(ctx, 'inst-1')
     assert row.task_status == 'ERROR'
-    assert 'ERR Unsupported' in row.fault_message
+    assert 'ERR Unsupported' in row.fault_details
+    assert 'ERR Unsupported' not in row.fault_message
 
 
 def test_running_again_after_the_task_ended_changes_nothing(

@@ -137,7 +137,7 @@ def test_guest_on_another_version_after_rebuild_is_error_with_fault(
     row = db_api.instance_get(ctx, instance.id)
     assert row.task_status == states.TASK_ERROR
     assert 'runs datastore version 7.0 after the rebuild, not 7.2' in \
-        row.fault_message
+        row.fault_details
     assert row.datastore_version_id == instance.datastore_version_id
 
 
@@ -157,7 +157,7 @@ def test_server_failing_its_rebuild_is_error_with_nova_fault(
 
     row = db_api.instance_get(ctx, instance.id)
     assert row.task_status == states.TASK_ERROR
-    assert 'no valid host' in row.fault_message
+    assert 'no valid host' in row.fault_details
 
 
 def test_target_version_checks(ctx, make_instance):
