@@ -329,6 +329,28 @@ taskflow_opts = [
                     'another taskmanager.'),
 ]
 
+rpc_envelope_opts = [
+    cfg.IntOpt('rpc_envelope_version', default=2, min=1, max=2,
+               help='Form of the sealed RPC messages this service sends: '
+                    '2 is the envelope that binds method, target, request '
+                    'id, nonce and timestamp to the arguments; 1 is the '
+                    'older form (each argument sealed on its own), to talk '
+                    'to services that are not upgraded yet. Set 1 only '
+                    'during a rolling upgrade.'),
+    cfg.BoolOpt('rpc_accept_legacy_messages', default=False,
+                help='Whether servers also accept sealed messages of the '
+                     'older form (version 1), which do not bind the method '
+                     'or the target and can be replayed. Turn on only while '
+                     'services or guests of the previous release still '
+                     'send them; it is read for one release.'),
+    cfg.IntOpt('rpc_message_window', default=300, min=5,
+               help='Seconds a sealed RPC message is accepted before or '
+                    'after its timestamp; nonces are remembered that long '
+                    'to refuse replays. Clocks of the control plane and of '
+                    'guests must agree within this window.'),
+]
+default_opts.extend(rpc_envelope_opts)
+
 _GROUPS = (
     (None, default_opts),
     ('api', api_opts),
