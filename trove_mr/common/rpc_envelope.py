@@ -297,10 +297,11 @@ class EnvelopeDispatcher(rpc_dispatcher.RPCDispatcher):
         if ENVELOPE_FIELD not in ctxt:
             if CONF.rpc_accept_legacy_messages and ctxt.get(KEY_ID_FIELD):
                 return  # version 1: the serializer opens each argument
-            LOG.warning('Refused RPC message %r on %s: not a sealed '
-                        'envelope', method, self._server_target.topic)
-            raise SecureRPCError('refusing an RPC message that is not a '
-                                 'sealed envelope')
+            LOG.warning('Refused RPC message %r on %s: unencrypted or '
+                        'not a sealed envelope', method,
+                        self._server_target.topic)
+            raise SecureRPCError('refusing an unencrypted RPC message (not '
+                                 'a sealed envelope)')
         try:
             opened, args = open_request(lookup, ctxt, incoming.message,
                                         self._server_target)
