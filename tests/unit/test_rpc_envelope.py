@@ -227,3 +227,33 @@ def test_legacy_form_is_read_only_when_allowed(fake_bus):
         CONF.clear_override('rpc_accept_legacy_messages')
         server.stop()
         server.wait()
+
+
+class _FakeMemcache:
+    def __init__(self, store=None, up=True):
+        self.store = {} if store is None else store
+        self.up = up
+
+    def add(self, key, value, time=0):
+        if not self.up or key in self.store:
+            return False
+        self.store[key] = value
+        return True
+
+    def get(self, key):
+        return self.store.get(key) if self.up else None
+
+
+def test_shared_guard_refuses_a_replay_seen_by_another_process():
+    store = {}
+    first = rpc_envelope.SharedReplayGuard([], client=_FakeMemcache(store))
+    second = rpc_envelope.SharedReplayGuard([], client=_FakeMemcache(store))
+    assert first.check_and_remember('n1', 100.0, 0.0)
+    assert not second.check_and_remember('n1', 100.0, 1.0)
+    assert second.check_and_remember('n2', 100.0, 1.0)
+
+
+def test_shared_guard_falls_back_to_its_own_record_when_memcached_is_down():
+    guard = rpc_envelope.SharedReplayGuard([], client=_FakeMemcache(up=False))
+    assert guard.check_and_remember('n1', 100.0, 0.0)
+    assert not guard.check_and_remember('n1', 100.0, 1.0)

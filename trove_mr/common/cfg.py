@@ -348,8 +348,41 @@ rpc_envelope_opts = [
                     'after its timestamp; nonces are remembered that long '
                     'to refuse replays. Clocks of the control plane and of '
                     'guests must agree within this window.'),
+    cfg.ListOpt('rpc_replay_cache_servers', default=[],
+                help='memcached servers (host:port) where RPC servers of '
+                     'the control plane record the nonces of the messages '
+                     'they accept, so that a message replayed to another '
+                     'server of the same topic is refused too. Empty: each '
+                     'process keeps its own record.'),
 ]
 default_opts.extend(rpc_envelope_opts)
+
+guest_broker_opts = [
+    cfg.StrOpt('credentials', default='shared',
+               choices=[('shared', 'guests use the cell\'s own bus '
+                                   'credentials'),
+                        ('rabbitmqctl', 'the taskmanager creates a user '
+                                        'per guest with rabbitmqctl'),
+                        ('management', 'the taskmanager creates a user per '
+                                       'guest through the RabbitMQ '
+                                       'management API')],
+               help='How guests authenticate to the message bus. With '
+                    'rabbitmqctl or management, each guest gets its own '
+                    'RabbitMQ user, allowed only its own queues and '
+                    'publishing its reports to the conductor, removed with '
+                    'the instance.'),
+    cfg.StrOpt('rabbitmqctl_command', default='rabbitmqctl',
+               help='Command line running rabbitmqctl against the cell\'s '
+                    'broker (e.g. "sudo rabbitmqctl" or "ssh mq1 '
+                    'rabbitmqctl"), for credentials = rabbitmqctl.'),
+    cfg.URIOpt('management_url', default='http://127.0.0.1:15672',
+               help='Root URL of the RabbitMQ management API, for '
+                    'credentials = management.'),
+    cfg.StrOpt('management_username', default='guest',
+               help='Administrator of the RabbitMQ management API.'),
+    cfg.StrOpt('management_password', secret=True, default='guest',
+               help='Password of management_username.'),
+]
 
 _GROUPS = (
     (None, default_opts),
@@ -359,6 +392,7 @@ _GROUPS = (
     ('redis', redis_opts),
     ('guest', guest_opts),
     ('taskflow', taskflow_opts),
+    ('guest_broker', guest_broker_opts),
 )
 
 

@@ -19,8 +19,11 @@ refuses the message (logged at WARNING) when:
   another named server): a relabelled or redirected message;
 * its timestamp is more than ``rpc_message_window`` seconds away from
   the receiver's clock;
-* its nonce was already seen by this process within the window: a
-  replay.
+* its nonce was already seen within the window: a replay. Servers of
+  the control plane share the record of nonces through memcached
+  (``rpc_replay_cache_servers``), since a replay of a message to a topic
+  may reach another process than the first copy; a guest, the only
+  consumer of its topic, keeps its own.
 
 A reply is sealed under the same key with the request's nonce in its
 associated data, so it can neither be read by others nor be given to
@@ -96,6 +99,57 @@ class ReplayGuard:
 REPLAY_GUARD = ReplayGuard()
 
 
+class SharedReplayGuard:
+    """Nonces recorded in memcached, shared by every server of a topic.
+
+    Several taskmanagers consume one topic: a replay may reach another
+    process than the first copy did. memcached's ``add`` stores a key only
+    when absent, atomically, so exactly one receiver accepts a nonce.
+    When memcached cannot be reached the process's own record still
+    refuses what this process saw (logged).
+    """
+
+    _PREFIX = 'trove-mr-rpc-nonce-'
+
+    def __init__(self, servers, local=None, client=None):
+        if client is None:
+            import memcache  # python-memcached, as keystonemiddleware
+            client = memcache.Client(list(servers), socket_timeout=2,
+                                     dead_retry=5)
+        self._client = client
+        self._local = local or ReplayGuard()
+
+    def check_and_remember(self, nonce, expires_at, now):
+        fresh_here = self._local.check_and_remember(nonce, expires_at, now)
+        key = self._PREFIX + nonce
+        ttl = max(1, int(expires_at - now) + 1)
+        if self._client.add(key, '1', time=ttl):
+            return fresh_here
+        if self._client.get(key) is not None:
+            return False  # another receiver took it first
+        LOG.warning('The RPC nonce cache (memcached) cannot be reached; '
+                    'replays are refused by this process only.')
+        return fresh_here
+
+    def clear(self):
+        self._local.clear()
+
+
+_guard = None
+_guard_lock = threading.Lock()
+
+
+def replay_guard():
+    """The guard of this process: shared when ``rpc_replay_cache_servers``
+    is set, else its own."""
+    global _guard
+    with _guard_lock:
+        if _guard is None:
+            servers = CONF.rpc_replay_cache_servers
+            _guard = SharedReplayGuard(servers) if servers else REPLAY_GUARD
+        return _guard
+
+
 def _normal_exchange(exchange):
     return exchange or getattr(CONF, 'control_exchange', None) or 'openstack'
 
@@ -155,7 +209,7 @@ def _refuse(reason, *values):
 
 
 def open_request(key_lookup, wire_ctxt, message, server_target, now=None,
-                 guard=REPLAY_GUARD):
+                 guard=None):
     """Open and check an envelope; returns (OpenedRequest, args).
 
     Raises SecureRPCError (RefusedMessage once opened) when the message
@@ -206,6 +260,7 @@ def open_request(key_lookup, wire_ctxt, message, server_target, now=None,
         _refuse('%r sent at %s, outside the %ss window around %s',
                 method, sent, window, now)
     nonce = envelope.get('nonce')
+    guard = guard or replay_guard()
     if not isinstance(nonce, str) or \
             not guard.check_and_remember(nonce, sent + window + 1, now):
         _refuse('%r with nonce %s was already received (replay)', method,

@@ -36,12 +36,20 @@ class RPCService(service.Service):
         runs in the worker process, after the fork, so that no connection
         is shared across processes.
     :param key_lookup: secure-RPC key lookup of this server (see rpc.py).
+    :param exchange: the exchange to listen on (default: the control
+        exchange).
+    :param extra_exchanges: more exchanges served on the same topic by the
+        same endpoints (the conductor takes guest reports on one of its
+        own).
     """
 
     def __init__(self, topic, endpoints_factory, key_lookup=None,
-                 host=None):
+                 host=None, exchange=None, extra_exchanges=()):
         super().__init__()
         self.topic = topic
+        self.exchange = exchange
+        self.extra_exchanges = tuple(extra_exchanges)
+        self._extra_servers = []
         self.host = host or CONF.host
         self._endpoints_factory = endpoints_factory
         self._key_lookup = key_lookup or rpc.control_key_lookup
@@ -79,11 +87,20 @@ class RPCService(service.Service):
     def start(self):
         """Start the RPC server, the heartbeat and the periodic tasks."""
         super().start()
-        target = messaging.Target(topic=self.topic, server=self.host)
+        target = messaging.Target(exchange=self.exchange, topic=self.topic,
+                                  server=self.host)
+        endpoints = self._endpoints_factory()
         self.rpcserver = rpc.get_server(
-            target, self._endpoints_factory(),
+            target, endpoints,
             serializer=rpc.server_serializer(self._key_lookup))
         self.rpcserver.start()
+        for exchange in self.extra_exchanges:
+            server = rpc.get_server(
+                messaging.Target(exchange=exchange, topic=self.topic,
+                                 server=self.host), endpoints,
+                serializer=rpc.server_serializer(self._key_lookup))
+            server.start()
+            self._extra_servers.append(server)
         if self._reporter is not None:
             self._start_reporting()
         for interval, task, initial_delay in self._periodic:
@@ -158,12 +175,15 @@ class RPCService(service.Service):
         # First: while calls in flight finish, the API already refuses
         # new work for this process.
         self._stop_reporting()
-        if self.rpcserver is not None:
+        for server in [self.rpcserver] + self._extra_servers:
+            if server is None:
+                continue
             try:
-                self.rpcserver.stop()
-                self.rpcserver.wait()
+                server.stop()
+                server.wait()
             except Exception:
                 LOG.exception('Error stopping the RPC server')
+        self._extra_servers = []
         super().stop(graceful)
         rpc.cleanup()
         notifications.cleanup()

@@ -26,7 +26,8 @@ def guest_conductor_api(instance_id=None, key=None):
     instance_id = instance_id or CONF.guest.instance_id
     return conductor_rpcapi.ConductorAPI(
         key_id=rpc.instance_key_id(instance_id),
-        key=key or CONF.instance_rpc_encr_key)
+        key=key or CONF.instance_rpc_encr_key,
+        exchange=conductor_rpcapi.GUEST_REPORTS_EXCHANGE)
 
 
 class Heartbeat:
