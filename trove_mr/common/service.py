@@ -38,17 +38,18 @@ class RPCService(service.Service):
     :param key_lookup: secure-RPC key lookup of this server (see rpc.py).
     :param exchange: the exchange to listen on (default: the control
         exchange).
-    :param extra_exchanges: more exchanges served on the same topic by the
-        same endpoints (the conductor takes guest reports on one of its
-        own).
+    :param extra_targets: more ``(exchange, topic)`` served by the same
+        endpoints (the conductor takes guest reports on its own exchange
+        and topic). Each needs a topic of its own: servers sharing a
+        queue would take each other's messages.
     """
 
     def __init__(self, topic, endpoints_factory, key_lookup=None,
-                 host=None, exchange=None, extra_exchanges=()):
+                 host=None, exchange=None, extra_targets=()):
         super().__init__()
         self.topic = topic
         self.exchange = exchange
-        self.extra_exchanges = tuple(extra_exchanges)
+        self.extra_targets = tuple(extra_targets)
         self._extra_servers = []
         self.host = host or CONF.host
         self._endpoints_factory = endpoints_factory
@@ -94,9 +95,9 @@ class RPCService(service.Service):
             target, endpoints,
             serializer=rpc.server_serializer(self._key_lookup))
         self.rpcserver.start()
-        for exchange in self.extra_exchanges:
+        for exchange, topic in self.extra_targets:
             server = rpc.get_server(
-                messaging.Target(exchange=exchange, topic=self.topic,
+                messaging.Target(exchange=exchange, topic=topic,
                                  server=self.host), endpoints,
                 serializer=rpc.server_serializer(self._key_lookup))
             server.start()

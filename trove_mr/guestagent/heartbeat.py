@@ -27,7 +27,8 @@ def guest_conductor_api(instance_id=None, key=None):
     return conductor_rpcapi.ConductorAPI(
         key_id=rpc.instance_key_id(instance_id),
         key=key or CONF.instance_rpc_encr_key,
-        exchange=conductor_rpcapi.GUEST_REPORTS_EXCHANGE)
+        exchange=conductor_rpcapi.GUEST_REPORTS_EXCHANGE,
+        topic=conductor_rpcapi.GUEST_REPORTS_TOPIC)
 
 
 class Heartbeat:
