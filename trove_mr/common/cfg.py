@@ -181,6 +181,10 @@ api_database_opts = [
                default='6Zq0kE0tRz1tQj1mTnSk3Q2dfV9PpBjQ',
                help='Key used to encrypt the transport_url and '
                     'database_connection of region mappings at rest.'),
+    cfg.ListOpt('mapping_encr_old_keys', secret=True, default=[],
+                help='Previous values of mapping_encr_key, still read '
+                     'during a key rotation until "trove-mr-manage keys '
+                     'rewrap" re-encrypted every region mapping.'),
     cfg.FloatOpt('mapping_cache_ttl', default=30.0, min=0,
                  help='Seconds a process keeps a region or resource '
                       'mapping it read from the API database. Changes '
@@ -355,7 +359,25 @@ rpc_envelope_opts = [
                      'server of the same topic is refused too. Empty: each '
                      'process keeps its own record.'),
 ]
+key_rotation_opts = [
+    cfg.ListOpt('taskmanager_rpc_encr_old_keys', secret=True, default=[],
+                help='Previous values of taskmanager_rpc_encr_key, still '
+                     'accepted on RPC messages and job details during a key '
+                     'rotation; never used to encrypt.'),
+    cfg.ListOpt('inst_rpc_key_encr_old_keys', secret=True, default=[],
+                help='Previous values of inst_rpc_key_encr_key, still read '
+                     'during a key rotation until "trove-mr-manage keys '
+                     'rewrap" re-encrypted every instance key.'),
+    cfg.StrOpt('cluster_password_encr_key', secret=True,
+               help='The key the Redis cluster passwords are encrypted '
+                    'with in the database. Unset: a key derived (for this '
+                    'purpose only) from inst_rpc_key_encr_key.'),
+    cfg.ListOpt('cluster_password_encr_old_keys', secret=True, default=[],
+                help='Previous values of cluster_password_encr_key, still '
+                     'read during a key rotation.'),
+]
 default_opts.extend(rpc_envelope_opts)
+default_opts.extend(key_rotation_opts)
 
 guest_broker_opts = [
     cfg.StrOpt('credentials', default='shared',

@@ -184,6 +184,19 @@ def decrypt(key, ciphertext, associated_data=None, purpose=GENERIC):
                          purpose).decode('utf-8')
 
 
+def encrypt_v1(key, plaintext, associated_data=None):
+    """The older form, for RPC messages to services of the previous
+    release during a rolling upgrade (``rpc_envelope_version = 1``)."""
+    secret = key.secrets[0] if isinstance(key, KeyRing) else key
+    if not secret:
+        raise ValueError('an encryption key is required')
+    if isinstance(plaintext, str):
+        plaintext = plaintext.encode('utf-8')
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = _legacy_aead(secret).encrypt(nonce, plaintext, associated_data)
+    return _V1 + base64.urlsafe_b64encode(nonce + sealed).decode('ascii')
+
+
 def is_encrypted(value):
     return isinstance(value, str) and (value.startswith(_V2) or
                                        value.startswith(_V1))

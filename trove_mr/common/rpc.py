@@ -39,6 +39,7 @@ import trove_mr  # noqa: F401  (selects the threading backend first)
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import crypto
+from trove_mr.common import keys
 from trove_mr.common import rpc_envelope
 
 CONF = cfg.CONF
@@ -146,26 +147,34 @@ def set_instance_key_source(source):
     _instance_key_source = source
 
 
+def control_ring():
+    """The control-plane RPC key ring: taskmanager_rpc_encr_key first,
+    then its old values (read during a rotation)."""
+    return keys.ring(keys.RPC_CONTROL)
+
+
 def control_key_lookup(key_id):
     """Key lookup of control-plane servers (taskmanager)."""
     if key_id == CONTROL_KEY_ID:
-        return CONF.taskmanager_rpc_encr_key
+        return control_ring()
     return None
 
 
 def conductor_key_lookup(key_id):
     """Key lookup of the conductor: control-plane and guest messages."""
     if key_id == CONTROL_KEY_ID:
-        return CONF.taskmanager_rpc_encr_key
+        return control_ring()
     if key_id and key_id.startswith('instance:') and _instance_key_source:
-        return _instance_key_source(key_id.split(':', 1)[1])
+        key = _instance_key_source(key_id.split(':', 1)[1])
+        return keys.instance_rpc_ring(key) if key else None
     return None
 
 
 def guest_key_lookup(key_id):
     """Key lookup of a guest agent: only its own instance's key."""
-    if key_id == instance_key_id(CONF.guest.instance_id):
-        return CONF.instance_rpc_encr_key
+    if key_id == instance_key_id(CONF.guest.instance_id) and \
+            CONF.instance_rpc_encr_key:
+        return keys.instance_rpc_ring(CONF.instance_rpc_encr_key)
     return None
 
 
@@ -244,7 +253,8 @@ class RequestContextSerializer(messaging.Serializer):
             return rpc_envelope.seal_reply(opened.key, opened.key_id,
                                            opened.nonce, entity)
         key, key_id = self._key_for(ctxt)
-        return {_SEALED_FIELD: crypto.encrypt(
+        # The older per-argument form, for peers of the previous release.
+        return {_SEALED_FIELD: crypto.encrypt_v1(
             key, jsonutils.dumps(entity), key_id.encode('utf-8'))}
 
     def deserialize_entity(self, ctxt, entity):
@@ -278,7 +288,7 @@ class RequestContextSerializer(messaging.Serializer):
         # roles and project, which nobody else on the bus may read or
         # change. Opening it also proves the sender holds the key.
         return {_KEY_ID_FIELD: self._key_id,
-                _PROOF_FIELD: crypto.encrypt(
+                _PROOF_FIELD: crypto.encrypt_v1(
                     self._key, jsonutils.dumps(values),
                     self._key_id.encode('utf-8'))}
 
@@ -322,10 +332,13 @@ def client_serializer(key_id=CONTROL_KEY_ID, key=None):
     if not secure_enabled():
         return RequestContextSerializer()
     if key is None and key_id == CONTROL_KEY_ID:
-        key = CONF.taskmanager_rpc_encr_key
+        key = control_ring()
     if not key:
         raise SecureRPCError('secure RPC is on but no key was given for %s'
                              % key_id)
+    if not isinstance(key, crypto.KeyRing):
+        key = crypto.KeyRing([key], keys.RPC_CONTROL if key_id ==
+                             CONTROL_KEY_ID else keys.RPC_INSTANCE)
     return RequestContextSerializer(
         key=key, key_id=key_id,
         envelope_version=CONF.rpc_envelope_version)

@@ -63,6 +63,14 @@ class RefusedMessage(SecureRPCError):
     """A sealed message opened fine but is not acceptable here."""
 
 
+def as_ring(key, key_id):
+    """``key`` as a KeyRing of the RPC purpose its key id names."""
+    if isinstance(key, crypto.KeyRing):
+        return key
+    purpose = 'rpc-control' if key_id == 'control' else 'rpc-instance'
+    return crypto.KeyRing([key], purpose)
+
+
 def _request_ad(key_id):
     return _AD_REQUEST + key_id.encode('utf-8')
 
@@ -192,6 +200,7 @@ class OpenedRequest:
 def seal_request(key, key_id, context_values, method, args, target,
                  version, namespace, request_id, now=None):
     """A SealedRequest for ``method(**args)`` sent to ``target``."""
+    key = as_ring(key, key_id)
     nonce = os.urandom(16).hex()
     envelope = {'v': VERSION, 'method': method,
                 'target': target_dict(target), 'version': version,
@@ -223,6 +232,7 @@ def open_request(key_lookup, wire_ctxt, message, server_target, now=None,
     key = key_lookup(key_id)
     if not key:
         raise SecureRPCError('no RPC key for key id %r' % key_id)
+    key = as_ring(key, key_id)
     try:
         envelope = jsonutils.loads(crypto.decrypt(key, sealed,
                                                   _request_ad(key_id)))
@@ -271,17 +281,16 @@ def open_request(key_lookup, wire_ctxt, message, server_target, now=None,
 
 
 def seal_reply(key, key_id, nonce, entity):
-    return {REPLY_FIELD: crypto.encrypt(key, jsonutils.dumps(entity),
-                                        _reply_ad(key_id, nonce))}
+    return {REPLY_FIELD: as_ring(key, key_id).encrypt(
+        jsonutils.dumps(entity), _reply_ad(key_id, nonce))}
 
 
 def open_reply(request, entity):
     if not (isinstance(entity, dict) and set(entity) == {REPLY_FIELD}):
         raise SecureRPCError('refusing an unsealed RPC reply')
     try:
-        return jsonutils.loads(crypto.decrypt(
-            request.key, entity[REPLY_FIELD],
-            _reply_ad(request.key_id, request.nonce)))
+        return jsonutils.loads(as_ring(request.key, request.key_id).decrypt(
+            entity[REPLY_FIELD], _reply_ad(request.key_id, request.nonce)))
     except crypto.DecryptionError as exc:
         raise SecureRPCError('cannot open the reply to a message sealed '
                              'for key id %r' % request.key_id) from exc
