@@ -55,7 +55,7 @@ def _password(system, cluster_id):
     saved = cfg.CONF.inst_rpc_key_encr_key
     cfg.CONF.set_override('inst_rpc_key_encr_key', key)
     try:
-        return password.cluster_password(cluster_id)
+        return password.derived_cluster_password(cluster_id)
     finally:
         cfg.CONF.set_override('inst_rpc_key_encr_key', saved)
 

@@ -132,6 +132,8 @@ def create(context, tenant_id, body, taskmanager_api):
                       'region_name': CONF.region_name,
                       'datastore_version_id': version.id}
             values.update(_task_values('BUILDING_INITIAL'))
+            password, values['encrypted_password'] = \
+                cluster_password.new_sealed_password(cluster_id)
             cluster = db_api.cluster_create(cctx, values)
             api_db.cluster_mapping_create(context, cluster_id,
                                           home_cell.uuid, tenant_id)
@@ -154,7 +156,7 @@ def create(context, tenant_id, body, taskmanager_api):
                 api_db.cluster_mapping_delete(context, cluster_id)
         _release(context, tenant_id, [p['volume_size'] for p in plans])
         raise
-    return cluster, members, cluster_password.cluster_password(cluster_id)
+    return cluster, members, password
 
 
 def _owning_cell(context, cluster_id):

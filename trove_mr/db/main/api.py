@@ -14,6 +14,7 @@ names every public one of them, so no caller reaches into those modules.
 """
 
 from trove_mr.db.main import cluster_members
+from trove_mr.db.main import cluster_secrets
 from trove_mr.db.main import clusters_backups
 from trove_mr.db.main import datastores
 from trove_mr.db.main import global_lists
@@ -93,3 +94,10 @@ service_heartbeat = services.service_heartbeat
 service_get_all = services.service_get_all
 service_alive_count = services.service_alive_count
 service_delete = services.service_delete
+
+# Sealed secrets and their keys (trove-mr-manage keys).
+cluster_password_get = cluster_secrets.cluster_password_get
+cluster_passwords_rewrap = cluster_secrets.cluster_passwords_rewrap
+cluster_password_key_ids = cluster_secrets.cluster_password_key_ids
+instance_rpc_keys_rewrap = leases.instance_rpc_keys_rewrap
+instance_rpc_key_ids = leases.instance_rpc_key_ids
