@@ -276,3 +276,40 @@ def test_deleted_instances_leave_no_user_queue_or_exchange(system,
         return [i for i in ids if i in found]
     _wait_for(lambda: not left(), 'the instances\' users, queues and '
               'exchanges to go', timeout=60)
+
+
+def test_twenty_deleted_instances_leave_nothing_on_the_broker(system):
+    """20 instances created and deleted (two waves of ten, to keep the
+    machine's memory for other work): no user, queue or exchange of any
+    of them is left on the bus."""
+    trove = system.trove('demo')
+    session = system.session('demo')
+    vhost = system.vhost_of(system.region_name)
+    ids = []
+    for wave in range(2):
+        created = [trove.instances.create(
+            'leak-%d-%d' % (wave, n), '7', volume={'size': 1},
+            region_name='RegionOne' if n % 2 else 'RegionTwo')
+            for n in range(10)]
+        urls = [helpers.url(system, session, '/instances/' + c.id)
+                for c in created]
+        for instance_url in urls:
+            helpers.wait_status(session, instance_url, 'ACTIVE',
+                                timeout=300)
+        users = _rabbitmqctl('list_users')
+        assert all('trove-mr-guest-' + c.id in users for c in created)
+        for instance_url in urls:
+            assert helpers.request(session, 'DELETE',
+                                   instance_url).status_code == 202
+        for instance_url in urls:
+            helpers.wait_gone(session, instance_url, timeout=180)
+        ids += [c.id for c in created]
+
+    def left():
+        found = _rabbitmqctl('list_users') + \
+            _rabbitmqctl('list_queues', '-p', vhost, 'name') + \
+            _rabbitmqctl('list_exchanges', '-p', vhost, 'name')
+        return [i for i in ids if i in found]
+    _wait_for(lambda: not left(), 'nothing of the 20 instances to be left '
+              'on the broker', timeout=60)
+    assert len(set(ids)) == 20
