@@ -113,7 +113,8 @@ class KeyRing:
                 kid, _, body = ciphertext[len(_V2):].partition(':')
                 secret = self._by_id.get(kid)
                 if secret is None:
-                    raise DecryptionError('no key with id %s here' % kid)
+                    raise DecryptionError('cannot decrypt: no key with id %s '
+                                          'here' % kid)
                 raw = base64.urlsafe_b64decode(body)
                 return _derived(secret, self.purpose).decrypt(
                     raw[:_NONCE_BYTES], raw[_NONCE_BYTES:],
@@ -127,7 +128,8 @@ class KeyRing:
                             associated_data)
                     except InvalidTag:
                         continue
-                raise DecryptionError('no key here opens this v1 text')
+                raise DecryptionError('cannot decrypt: no key here opens '
+                                      'this v1 text')
         except (InvalidTag, ValueError) as exc:
             if isinstance(exc, DecryptionError):
                 raise

@@ -91,10 +91,8 @@ class RPCService(service.Service):
         target = messaging.Target(exchange=self.exchange, topic=self.topic,
                                   server=self.host)
         endpoints = self._endpoints_factory()
-        self.rpcserver = rpc.get_server(
-            target, endpoints,
-            serializer=rpc.server_serializer(self._key_lookup))
-        self.rpcserver.start()
+        # The extra servers first: once the main one answers, their queues
+        # exist too, so nothing sent to them is dropped by the broker.
         for exchange, topic in self.extra_targets:
             server = rpc.get_server(
                 messaging.Target(exchange=exchange, topic=topic,
@@ -102,6 +100,10 @@ class RPCService(service.Service):
                 serializer=rpc.server_serializer(self._key_lookup))
             server.start()
             self._extra_servers.append(server)
+        self.rpcserver = rpc.get_server(
+            target, endpoints,
+            serializer=rpc.server_serializer(self._key_lookup))
+        self.rpcserver.start()
         if self._reporter is not None:
             self._start_reporting()
         for interval, task, initial_delay in self._periodic:
