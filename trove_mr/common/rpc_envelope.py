@@ -364,8 +364,13 @@ class EnvelopeDispatcher(rpc_dispatcher.RPCDispatcher):
             LOG.warning('Refused RPC message %r on %s: unencrypted or '
                         'not a sealed envelope', method,
                         self._server_target.topic)
-            raise SecureRPCError('refusing an unencrypted RPC message (not '
-                                 'a sealed envelope)')
+            try:
+                raise SecureRPCError('refusing an unencrypted RPC message '
+                                     '(not a sealed envelope)')
+            except SecureRPCError:
+                # Expected: the caller gets the error, the log only our
+                # warning, not a traceback per refused message.
+                raise rpc_dispatcher.ExpectedException() from None
         try:
             opened, args = open_request(lookup, ctxt, incoming.message,
                                         self._server_target)
@@ -373,6 +378,6 @@ class EnvelopeDispatcher(rpc_dispatcher.RPCDispatcher):
             LOG.warning('Refused RPC message %r on %s (key id %s): %s',
                         method, self._server_target.topic,
                         ctxt.get(KEY_ID_FIELD), exc)
-            raise
+            raise rpc_dispatcher.ExpectedException() from exc
         incoming.ctxt = opened
         incoming.message = dict(incoming.message, args=args)
