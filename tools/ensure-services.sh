@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Make sure the services trove-mr's tests and ./run.sh use are installed and
 # running on this machine: RabbitMQ, MariaDB, PostgreSQL, ZooKeeper (the
-# tests of the ZooKeeper jobboard) and the redis-server binary the guests
-# run. Installs from Debian's packages only what is missing, starts only what
+# tests of the ZooKeeper jobboard), memcached and the redis-server binary
+# the guests run. Installs from Debian's packages only what is missing, starts only what
 # is not answering. Safe to run again.
 #
 #   tools/ensure-services.sh [all]      what the tests need (run_tests.sh)
 #   tools/ensure-services.sh run        what ./run.sh needs
 #   tools/ensure-services.sh zookeeper  ZooKeeper only
+#   tools/ensure-services.sh memcached  memcached only
 set -euo pipefail
 
 log() { echo "ensure-services: $*" >&2; }
@@ -132,6 +133,21 @@ EOF
     return 1
 }
 
+# memcached on 127.0.0.1:11211 from Debian's package: the API's token
+# cache (keystonemiddleware through oslo.cache) and the control plane's
+# shared record of RPC nonces already received.
+MEMCACHED_PORT=11211
+
+ensure_memcached() {
+    port_open "$MEMCACHED_PORT" && return 0
+    command -v memcached >/dev/null || apt_install memcached
+    log "starting memcached"
+    start-stop-daemon --start --oknodo --background \
+        --exec /usr/bin/memcached -- -u memcache -l 127.0.0.1 \
+        -p "$MEMCACHED_PORT" -m 64 >/dev/null
+    wait_port "$MEMCACHED_PORT" memcached
+}
+
 # The account the database tests use, on both servers: on a stock Debian
 # install root only logs in through the local socket.
 TEST_USER=trove_mr_test
@@ -167,13 +183,18 @@ case "${1:-all}" in
         ensure_postgresql
         ensure_postgresql_account
         ensure_zookeeper
+        ensure_memcached
         ;;
     run)   # what ./run.sh needs
         ensure_redis_binary
         ensure_rabbitmq
+        ensure_memcached
+        ;;
+    memcached)
+        ensure_memcached
         ;;
     zookeeper)
         ensure_zookeeper
         ;;
-    *) log "usage: $0 [all|run|zookeeper]"; exit 2 ;;
+    *) log "usage: $0 [all|run|zookeeper|memcached]"; exit 2 ;;
 esac

@@ -118,7 +118,8 @@ def test_guest_key_lookup_only_knows_its_own_instance():
     CONF.set_override('instance_id', 'i1', group='guest')
     CONF.set_override('instance_rpc_encr_key', 'guest-key')
     try:
-        assert rpc.guest_key_lookup('instance:i1') == 'guest-key'
+        assert rpc.guest_key_lookup('instance:i1').secrets == ['guest-key']
+        assert rpc.guest_key_lookup('instance:i1').purpose == 'rpc-instance'
         assert rpc.guest_key_lookup('instance:i2') is None
         assert rpc.guest_key_lookup('control') is None
     finally:
@@ -129,10 +130,10 @@ def test_guest_key_lookup_only_knows_its_own_instance():
 def test_conductor_key_lookup_uses_instance_key_source():
     rpc.set_instance_key_source({'i1': 'k-i1'}.get)
     try:
-        assert rpc.conductor_key_lookup('instance:i1') == 'k-i1'
+        assert rpc.conductor_key_lookup('instance:i1').secrets == ['k-i1']
         assert rpc.conductor_key_lookup('instance:i2') is None
-        assert (rpc.conductor_key_lookup('control')
-                == CONF.taskmanager_rpc_encr_key)
+        assert (rpc.conductor_key_lookup('control').secrets
+                == [CONF.taskmanager_rpc_encr_key])
     finally:
         rpc.set_instance_key_source(None)
 

@@ -18,6 +18,7 @@ import sys
 
 from oslo_config import cfg as oslo_cfg
 
+from trove_mr.cmd import manage_keys
 from trove_mr.common import cfg
 from trove_mr.common import configuration
 from trove_mr.common import context as trove_context
@@ -349,6 +350,7 @@ def add_command_parsers(subparsers):
     _add_region_mapping(subparsers)
     _add_datastores(subparsers)
     _add_jobs(subparsers)
+    manage_keys.add_parsers(subparsers)
 
 
 _COMMANDS = {
@@ -368,6 +370,7 @@ _COMMANDS = {
     ('job', 'abandon'): job_abandon,
     ('job', 'trash'): job_trash,
 }
+_COMMANDS.update(manage_keys.COMMANDS)
 
 
 def _register_cli():

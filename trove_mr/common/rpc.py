@@ -3,11 +3,24 @@
 Transports are cached per URL: a transport owns connection pools, and a
 process that targets several cells talks to several buses at once.
 
-When ``enable_secure_rpc_messaging`` is on, every argument of a call and
-its return value travel encrypted (AES-GCM, :mod:`trove_mr.common.crypto`).
-The sender labels the message with a *key id* carried in the serialised
-context; the receiver turns that id into a key with its own lookup and
-refuses anything it cannot decrypt, including plaintext. Key ids are:
+When ``enable_secure_rpc_messaging`` is on, every message travels as one
+*sealed envelope* (version 2, :mod:`trove_mr.common.rpc_envelope`): the
+method, the target (exchange, topic, server), the version, the request
+id, a random nonce, a timestamp, the arguments and the caller's context
+are encrypted together (AES-GCM, :mod:`trove_mr.common.crypto`). The
+receiving server opens it before dispatch and refuses a message whose
+clear method or target differs from the envelope's, whose timestamp is
+outside ``rpc_message_window`` or whose nonce it has already seen. The
+reply is sealed under the same key, bound to the request's nonce. This
+happens at the client/dispatcher layer, so every RPC method gets it.
+
+The older form (version 1: each argument sealed on its own) is still read
+when ``rpc_accept_legacy_messages`` is on, and sent when
+``rpc_envelope_version`` is 1, for one release of rolling upgrades.
+
+The sender labels the message with a *key id* carried in clear; the
+receiver turns that id into a key with its own lookup and refuses
+anything it cannot decrypt, including plaintext. Key ids are:
 
 * ``control``: messages between control-plane services (api, taskmanager,
   conductor), under ``taskmanager_rpc_encr_key``;
@@ -19,12 +32,15 @@ import threading
 
 import oslo_messaging as messaging
 from oslo_log import log as logging
+from oslo_messaging.rpc import server as rpc_server
 from oslo_serialization import jsonutils
 
 import trove_mr  # noqa: F401  (selects the threading backend first)
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import crypto
+from trove_mr.common import keys
+from trove_mr.common import rpc_envelope
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -32,11 +48,17 @@ LOG = logging.getLogger(__name__)
 CONTROL_KEY_ID = 'control'
 # Context key carrying the key id; a server stores it on the context so the
 # reply is sealed under the key the request came with.
-_KEY_ID_FIELD = 'trove_mr_rpc_key_id'
+_KEY_ID_FIELD = rpc_envelope.KEY_ID_FIELD
 _SEALED_FIELD = 'trove_mr_sealed'
 # Proof that the sender holds the key, checked before dispatch: a call
 # without arguments would otherwise run before anything was decrypted.
 _PROOF_FIELD = 'trove_mr_rpc_key_proof'
+# Attribute of a server-side context opened from an envelope: the
+# OpenedRequest, whose key and nonce seal the reply.
+_OPENED_ATTR = '_trove_mr_opened_request'
+
+SecureRPCError = rpc_envelope.SecureRPCError
+RefusedMessage = rpc_envelope.RefusedMessage
 
 _transports = {}
 _transports_lock = threading.Lock()
@@ -55,10 +77,6 @@ def sender_key_id(context):
 def set_sender_key_id(context, key_id):
     """Record on ``context`` the key id a message was opened with."""
     setattr(context, _KEY_ID_FIELD, key_id)
-
-
-class SecureRPCError(Exception):
-    """A message could not be decrypted, or was not encrypted at all."""
 
 
 def get_transport(url=None):
@@ -84,18 +102,30 @@ def cleanup():
 
 
 def get_client(target, version_cap=None, serializer=None, transport=None):
-    """An RPC client for ``target`` on ``transport`` (default: our own)."""
-    return messaging.get_rpc_client(
+    """An RPC client for ``target`` on ``transport`` (default: our own).
+
+    A sealing serializer gets a client that sends sealed envelopes.
+    """
+    serializer = serializer or RequestContextSerializer()
+    client = messaging.get_rpc_client(
         transport or get_transport(), target, version_cap=version_cap,
-        serializer=serializer or RequestContextSerializer())
+        serializer=serializer)
+    if serializer.sends_envelopes:
+        return rpc_envelope.EnvelopeClient(client, serializer)
+    return client
 
 
 def get_server(target, endpoints, serializer=None, transport=None):
-    """An RPC server dispatching ``target`` to ``endpoints`` on threads."""
-    return messaging.get_rpc_server(
-        transport or get_transport(), target, endpoints,
-        serializer=serializer or RequestContextSerializer(),
-        access_policy=messaging.DefaultRPCAccessPolicy)
+    """An RPC server dispatching ``target`` to ``endpoints`` on threads.
+
+    With a sealing serializer, its dispatcher opens and checks each
+    envelope before any endpoint sees the message.
+    """
+    serializer = serializer or RequestContextSerializer()
+    dispatcher = rpc_envelope.EnvelopeDispatcher(
+        endpoints, serializer, messaging.DefaultRPCAccessPolicy, target)
+    return rpc_server.RPCServer(transport or get_transport(), target,
+                                dispatcher)
 
 
 def secure_enabled():
@@ -117,47 +147,92 @@ def set_instance_key_source(source):
     _instance_key_source = source
 
 
+def control_ring():
+    """The control-plane RPC key ring: taskmanager_rpc_encr_key first,
+    then its old values (read during a rotation)."""
+    return keys.ring(keys.RPC_CONTROL)
+
+
 def control_key_lookup(key_id):
     """Key lookup of control-plane servers (taskmanager)."""
     if key_id == CONTROL_KEY_ID:
-        return CONF.taskmanager_rpc_encr_key
+        return control_ring()
     return None
 
 
 def conductor_key_lookup(key_id):
     """Key lookup of the conductor: control-plane and guest messages."""
     if key_id == CONTROL_KEY_ID:
-        return CONF.taskmanager_rpc_encr_key
+        return control_ring()
     if key_id and key_id.startswith('instance:') and _instance_key_source:
-        return _instance_key_source(key_id.split(':', 1)[1])
+        key = _instance_key_source(key_id.split(':', 1)[1])
+        return keys.instance_rpc_ring(key) if key else None
     return None
 
 
 def guest_key_lookup(key_id):
     """Key lookup of a guest agent: only its own instance's key."""
-    if key_id == instance_key_id(CONF.guest.instance_id):
-        return CONF.instance_rpc_encr_key
+    if key_id == instance_key_id(CONF.guest.instance_id) and \
+            CONF.instance_rpc_encr_key:
+        return keys.instance_rpc_ring(CONF.instance_rpc_encr_key)
     return None
 
 
 class RequestContextSerializer(messaging.Serializer):
     """Carry a trove-mr RequestContext; optionally seal every payload.
 
-    A *client* serializer is given ``key`` and ``key_id``: it seals call
-    arguments under ``key`` and opens the reply with it. A *server*
-    serializer is given ``key_lookup(key_id) -> key``: it opens arguments
-    under the key the sender named and seals the reply under the same
-    key. Either side without a key passes plain JSON-able values through.
+    A *client* serializer is given ``key`` and ``key_id``: with
+    ``envelope_version`` 2 (the default) its client sends sealed
+    envelopes (:mod:`trove_mr.common.rpc_envelope`) and it opens their
+    replies; with 1 it seals each argument on its own (the older form).
+    A *server* serializer is given ``key_lookup(key_id) -> key``: its
+    dispatcher opens envelopes, it opens older messages argument by
+    argument when allowed, and seals each reply in the form of its
+    request. Either side without a key passes plain JSON-able values
+    through.
     """
 
-    def __init__(self, key=None, key_id=None, key_lookup=None):
+    def __init__(self, key=None, key_id=None, key_lookup=None,
+                 envelope_version=rpc_envelope.VERSION):
         self._key = key
         self._key_id = key_id
         self._key_lookup = key_lookup
+        self._envelope_version = envelope_version
 
     @property
     def secure(self):
         return bool(self._key or self._key_lookup)
+
+    @property
+    def sends_envelopes(self):
+        return bool(self._key) and \
+            self._envelope_version >= rpc_envelope.VERSION
+
+    @property
+    def key(self):
+        return self._key
+
+    @property
+    def key_id(self):
+        return self._key_id
+
+    @property
+    def key_lookup(self):
+        return self._key_lookup
+
+    @staticmethod
+    def to_primitive(entity):
+        return jsonutils.to_primitive(entity, convert_instances=True)
+
+    def _opened(self, ctxt):
+        """The envelope a server-side context came from, if any.
+
+        Only a server serializer asks: a context an endpoint passes on to
+        its own client calls keeps the attribute.
+        """
+        if self._key_lookup is None:
+            return None
+        return getattr(ctxt, _OPENED_ATTR, None)
 
     def _key_for(self, ctxt):
         if self._key:
@@ -169,16 +244,26 @@ class RequestContextSerializer(messaging.Serializer):
         return key, key_id
 
     def serialize_entity(self, ctxt, entity):
-        entity = jsonutils.to_primitive(entity, convert_instances=True)
+        entity = self.to_primitive(entity)
         if not self.secure:
             return entity
+        opened = self._opened(ctxt)
+        if opened is not None:
+            # The reply to an envelope, bound to its nonce.
+            return rpc_envelope.seal_reply(opened.key, opened.key_id,
+                                           opened.nonce, entity)
         key, key_id = self._key_for(ctxt)
-        return {_SEALED_FIELD: crypto.encrypt(
+        # The older per-argument form, for peers of the previous release.
+        return {_SEALED_FIELD: crypto.encrypt_v1(
             key, jsonutils.dumps(entity), key_id.encode('utf-8'))}
 
     def deserialize_entity(self, ctxt, entity):
+        if isinstance(ctxt, rpc_envelope.SealedRequest):
+            return rpc_envelope.open_reply(ctxt, entity)
         if not self.secure:
             return entity
+        if self._opened(ctxt) is not None:
+            return entity  # opened with the envelope by the dispatcher
         if not (isinstance(entity, dict) and set(entity) == {_SEALED_FIELD}):
             raise SecureRPCError('refusing an unencrypted RPC payload')
         key, key_id = self._key_for(ctxt)
@@ -192,6 +277,8 @@ class RequestContextSerializer(messaging.Serializer):
         return jsonutils.loads(plain)
 
     def serialize_context(self, ctxt):
+        if isinstance(ctxt, rpc_envelope.SealedRequest):
+            return ctxt.wire
         values = ctxt.to_dict()
         if not self._key:
             if self._key_id:
@@ -201,11 +288,17 @@ class RequestContextSerializer(messaging.Serializer):
         # roles and project, which nobody else on the bus may read or
         # change. Opening it also proves the sender holds the key.
         return {_KEY_ID_FIELD: self._key_id,
-                _PROOF_FIELD: crypto.encrypt(
+                _PROOF_FIELD: crypto.encrypt_v1(
                     self._key, jsonutils.dumps(values),
                     self._key_id.encode('utf-8'))}
 
     def deserialize_context(self, ctxt):
+        if isinstance(ctxt, rpc_envelope.OpenedRequest):
+            context = trove_context.RequestContext.from_dict(
+                ctxt.context_values)
+            set_sender_key_id(context, ctxt.key_id)
+            setattr(context, _OPENED_ATTR, ctxt)
+            return context
         values = dict(ctxt)
         key_id = values.pop(_KEY_ID_FIELD, None)
         proof = values.pop(_PROOF_FIELD, None)
@@ -239,11 +332,16 @@ def client_serializer(key_id=CONTROL_KEY_ID, key=None):
     if not secure_enabled():
         return RequestContextSerializer()
     if key is None and key_id == CONTROL_KEY_ID:
-        key = CONF.taskmanager_rpc_encr_key
+        key = control_ring()
     if not key:
         raise SecureRPCError('secure RPC is on but no key was given for %s'
                              % key_id)
-    return RequestContextSerializer(key=key, key_id=key_id)
+    if not isinstance(key, crypto.KeyRing):
+        key = crypto.KeyRing([key], keys.RPC_CONTROL if key_id ==
+                             CONTROL_KEY_ID else keys.RPC_INSTANCE)
+    return RequestContextSerializer(
+        key=key, key_id=key_id,
+        envelope_version=CONF.rpc_envelope_version)
 
 
 def server_serializer(key_lookup):

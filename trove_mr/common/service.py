@@ -36,12 +36,21 @@ class RPCService(service.Service):
         runs in the worker process, after the fork, so that no connection
         is shared across processes.
     :param key_lookup: secure-RPC key lookup of this server (see rpc.py).
+    :param exchange: the exchange to listen on (default: the control
+        exchange).
+    :param extra_targets: more ``(exchange, topic)`` served by the same
+        endpoints (the conductor takes guest reports on its own exchange
+        and topic). Each needs a topic of its own: servers sharing a
+        queue would take each other's messages.
     """
 
     def __init__(self, topic, endpoints_factory, key_lookup=None,
-                 host=None):
+                 host=None, exchange=None, extra_targets=()):
         super().__init__()
         self.topic = topic
+        self.exchange = exchange
+        self.extra_targets = tuple(extra_targets)
+        self._extra_servers = []
         self.host = host or CONF.host
         self._endpoints_factory = endpoints_factory
         self._key_lookup = key_lookup or rpc.control_key_lookup
@@ -79,9 +88,20 @@ class RPCService(service.Service):
     def start(self):
         """Start the RPC server, the heartbeat and the periodic tasks."""
         super().start()
-        target = messaging.Target(topic=self.topic, server=self.host)
+        target = messaging.Target(exchange=self.exchange, topic=self.topic,
+                                  server=self.host)
+        endpoints = self._endpoints_factory()
+        # The extra servers first: once the main one answers, their queues
+        # exist too, so nothing sent to them is dropped by the broker.
+        for exchange, topic in self.extra_targets:
+            server = rpc.get_server(
+                messaging.Target(exchange=exchange, topic=topic,
+                                 server=self.host), endpoints,
+                serializer=rpc.server_serializer(self._key_lookup))
+            server.start()
+            self._extra_servers.append(server)
         self.rpcserver = rpc.get_server(
-            target, self._endpoints_factory(),
+            target, endpoints,
             serializer=rpc.server_serializer(self._key_lookup))
         self.rpcserver.start()
         if self._reporter is not None:
@@ -158,12 +178,15 @@ class RPCService(service.Service):
         # First: while calls in flight finish, the API already refuses
         # new work for this process.
         self._stop_reporting()
-        if self.rpcserver is not None:
+        for server in [self.rpcserver] + self._extra_servers:
+            if server is None:
+                continue
             try:
-                self.rpcserver.stop()
-                self.rpcserver.wait()
+                server.stop()
+                server.wait()
             except Exception:
                 LOG.exception('Error stopping the RPC server')
+        self._extra_servers = []
         super().stop(graceful)
         rpc.cleanup()
         notifications.cleanup()

@@ -2,8 +2,11 @@
 
 The conductor is the only writer of what guests report. The DB API it
 records through ignores messages older than the last one applied (Trove's
-"message too old" check, with the guest's microsecond send time), so that
-casts arriving out of order never roll a status back.
+"message too old" check), so that casts handled out of order never roll
+a status back. Order and age come from the conductor's own clock at
+receipt, never from the guest's: a guest whose clock runs ahead could
+otherwise keep itself from ever being marked LOST, or have every later
+report ignored; the guest's send time is only compared to log skew.
 """
 
 import datetime
@@ -71,6 +74,26 @@ def _sender_may_report(context, instance_id):
     return key_id in (rpc.CONTROL_KEY_ID, rpc.instance_key_id(instance_id))
 
 
+# Seconds of difference between a guest's send time and the receive time
+# worth a warning (the envelope refuses messages past rpc_message_window).
+_SKEW_WARNING = 30
+
+
+def receive_time():
+    """The conductor's clock, seconds since the epoch (patched in tests)."""
+    return time.time()
+
+
+def _received(instance_id, sent):
+    received = receive_time()
+    if isinstance(sent, (int, float)) and \
+            abs(received - sent) > _SKEW_WARNING:
+        LOG.warning('Guest of instance %s sent at %.3f, received at %.3f: '
+                    'its clock is off by %.0fs.', instance_id, sent,
+                    received, sent - received)
+    return received
+
+
 class ConductorManager:
     """Endpoint of ``trove-mr-conductor``."""
 
@@ -88,9 +111,11 @@ class ConductorManager:
 
         :param payload: {'service_status': BUILD|RUNNING|SHUTDOWN|FAILED,
             'volume_used': GB, 'message': optional failure text}
-        :param sent: when the guest sent it, seconds since the epoch
-            (float, microsecond precision).
+        :param sent: when the guest sent it by its own clock, seconds
+            since the epoch; only compared with the receive time, which
+            orders and ages heartbeats.
         """
+        received = _received(instance_id, sent)
         if not _sender_may_report(context, instance_id):
             LOG.warning('Dropped a heartbeat for instance %s sealed under '
                         'another key.', instance_id)
@@ -101,11 +126,12 @@ class ConductorManager:
                         'status %r.', instance_id, status)
             return
         applied = db_api.instance_status_update(
-            context, instance_id, status, sent,
+            context, instance_id, status, received,
             volume_used=payload.get('volume_used'))
         if not applied:
-            LOG.debug('Heartbeat of instance %s sent at %s is older than '
-                      'the last one recorded; ignored.', instance_id, sent)
+            LOG.debug('Heartbeat of instance %s received at %s is older '
+                      'than the last one recorded; ignored.', instance_id,
+                      received)
         elif status == states.SERVICE_FAILED and payload.get('message'):
             LOG.warning('Guest of instance %s reports a failure: %s',
                         instance_id, payload['message'])
@@ -118,7 +144,8 @@ class ConductorManager:
                         'under another key.', instance_id)
             return
         db_api.backup_update_from_guest(context, instance_id, backup_id,
-                                        sent, **values)
+                                        _received(instance_id, sent),
+                                        **values)
 
 
 def mark_lost_guests(expiry=None, now=None):

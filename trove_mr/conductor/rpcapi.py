@@ -14,6 +14,11 @@ import oslo_messaging as messaging
 from trove_mr.common import rpc
 
 TOPIC = 'trove-mr-conductor'
+# Guests send on an exchange and topic of their own, also served by every
+# conductor: a guest's broker user may publish there, never on the control
+# exchange.
+GUEST_REPORTS_EXCHANGE = 'trove-mr-guest-reports'
+GUEST_REPORTS_TOPIC = 'trove-mr-conductor-guest-reports'
 # The process's name in its cell's services table (its heartbeats).
 BINARY = 'trove-mr-conductor'
 
@@ -24,8 +29,9 @@ class ConductorAPI:
     RPC_API_VERSION = '1.0'
 
     def __init__(self, version_cap=None, key_id=rpc.CONTROL_KEY_ID,
-                 key=None):
-        target = messaging.Target(topic=TOPIC, version='1.0')
+                 key=None, exchange=None, topic=TOPIC):
+        target = messaging.Target(exchange=exchange, topic=topic,
+                                  version='1.0')
         self._clients = rpc.ClientCache(
             target, version_cap or self.RPC_API_VERSION,
             lambda: rpc.client_serializer(key_id, key))

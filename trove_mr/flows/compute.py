@@ -7,6 +7,7 @@ from taskflow import task
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.db.main import api as db_api
+from trove_mr.flows import broker
 from trove_mr.flows import common
 from trove_mr.flows import guest_config
 
@@ -111,7 +112,9 @@ class CreateServer(task.Task):
         server = nova.servers.create(
             common.resource_name(instance_id), placement['image_id'],
             placement['flavor_id'], nics=_nics(), config_drive=True,
-            userdata=guest_config.user_data(instance, rpc_key, region),
+            userdata=guest_config.user_data(
+                instance, rpc_key, region,
+                broker.grant_guest_access(instance_id, rpc_key)),
             meta=common.resource_metadata(instance_id),
             block_device_mapping_v2=bdm, **kwargs)
         db_api.instance_update(context, instance_id,

@@ -17,6 +17,7 @@ from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db.api import quotas
 from trove_mr.db.main import api as db_api
+from trove_mr.flows import broker
 from trove_mr.flows import common
 from trove_mr.flows import compute
 from trove_mr.flows import database
@@ -135,7 +136,8 @@ def get_flow():
     flow = linear_flow.Flow('delete-instance')
     flow.add(database.MarkErrorOnRevert(expected=states.TASK_DELETING),
              StopGuest(), DeleteServer(), common.wait(WaitServerGone()),
-             guest.DeleteGuestQueues(), DeleteVolume(), ForgetInstance())
+             guest.DeleteGuestQueues(), broker.RemoveGuestBrokerAccess(),
+             DeleteVolume(), ForgetInstance())
     return flow
 
 

@@ -37,7 +37,7 @@ from taskflow.persistence.backends import impl_sqlalchemy
 
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
-from trove_mr.common import crypto
+from trove_mr.common import keys
 from trove_mr.common import notifications
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import notify
@@ -181,13 +181,13 @@ def seal(context, secrets=None):
     """The context and secrets of a job, encrypted for its details."""
     plain = jsonutils.dumps({'context': context.to_dict() if context
                              else None, 'secrets': secrets or {}})
-    return crypto.encrypt(CONF.taskmanager_rpc_encr_key, plain, _SEALED_AD)
+    return keys.ring(keys.JOB_STORE).encrypt(plain, _SEALED_AD)
 
 
 def unseal(sealed):
     """``(context, secrets)`` of a job's sealed details."""
-    values = jsonutils.loads(crypto.decrypt(CONF.taskmanager_rpc_encr_key,
-                                            sealed, _SEALED_AD))
+    values = jsonutils.loads(keys.ring(keys.JOB_STORE).decrypt(
+        sealed, _SEALED_AD))
     context = values.get('context')
     if context is not None:
         context = trove_context.RequestContext.from_dict(context)

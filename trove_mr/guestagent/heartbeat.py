@@ -3,8 +3,8 @@
 A daemon thread sends the guest's status every ``agent_heartbeat_interval``
 seconds; the manager also sends one at once after each change (prepare
 done or failed, restart, stop). Heartbeats are casts sealed under the
-instance's own key, stamped with the send time in microseconds so that the
-conductor can drop the ones that arrive late.
+instance's own key, stamped with the send time; the conductor orders and
+ages them by its own receive time and only logs a skewed send time.
 """
 
 import threading
@@ -26,7 +26,9 @@ def guest_conductor_api(instance_id=None, key=None):
     instance_id = instance_id or CONF.guest.instance_id
     return conductor_rpcapi.ConductorAPI(
         key_id=rpc.instance_key_id(instance_id),
-        key=key or CONF.instance_rpc_encr_key)
+        key=key or CONF.instance_rpc_encr_key,
+        exchange=conductor_rpcapi.GUEST_REPORTS_EXCHANGE,
+        topic=conductor_rpcapi.GUEST_REPORTS_TOPIC)
 
 
 class Heartbeat:

@@ -1,6 +1,8 @@
 """Client side of the guest agent RPC API, used by the control plane.
 
-Each guest listens on its own topic, ``guestagent.<instance id>``. With
+Each guest listens on its own topic, ``guestagent.<instance id>``, on an
+exchange of its own of the same name, so that a guest's broker user needs
+no right on the control exchange (see :mod:`trove_mr.flows.broker`). With
 secure RPC on, messages to a guest and its replies are sealed under that
 instance's key, which the caller passes in (the taskmanager keeps the
 keys, encrypted, in the database).
@@ -41,6 +43,11 @@ def topic_for(instance_id):
     return '%s.%s' % (TOPIC_PREFIX, instance_id)
 
 
+def exchange_for(instance_id):
+    """The exchange guest ``instance_id`` listens on (its own)."""
+    return topic_for(instance_id)
+
+
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
@@ -49,7 +56,8 @@ class GuestAgentAPI:
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
         self.instance_id = instance_id
-        target = messaging.Target(topic=topic_for(instance_id),
+        target = messaging.Target(exchange=exchange_for(instance_id),
+                                  topic=topic_for(instance_id),
                                   version='1.0')
         self._target = target
         key_id = rpc.instance_key_id(instance_id)
@@ -81,7 +89,8 @@ class GuestAgentAPI:
         agent consumes it. It has no endpoints, so it never dispatches.
         """
         transport = getattr(self.context, 'cell_transport', None)
-        target = messaging.Target(topic=self._target.topic,
+        target = messaging.Target(exchange=self._target.exchange,
+                                  topic=self._target.topic,
                                   server=self._target.topic)
         server = rpc.get_server(target, [], transport=transport)
         server.start()

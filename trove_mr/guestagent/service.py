@@ -29,7 +29,8 @@ class GuestService(service.RPCService):
         self.manager = None
         self.heartbeat = None
         super().__init__(rpcapi.topic_for(self.instance_id),
-                         self._endpoints, key_lookup=rpc.guest_key_lookup)
+                         self._endpoints, key_lookup=rpc.guest_key_lookup,
+                         exchange=rpcapi.exchange_for(self.instance_id))
 
     def _endpoints(self):
         return [self.manager]

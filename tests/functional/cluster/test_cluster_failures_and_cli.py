@@ -51,13 +51,12 @@ def _password(system, cluster_id):
     # own configuration derives the same one.
     from trove_mr.cluster.redis import password
     from trove_mr.common import cfg
-    key = system.config()['DEFAULT']['inst_rpc_key_encr_key']
-    saved = cfg.CONF.inst_rpc_key_encr_key
-    cfg.CONF.set_override('inst_rpc_key_encr_key', key)
+    key = system.config()['DEFAULT']['cluster_password_encr_key']
+    cfg.CONF.set_override('cluster_password_encr_key', key)
     try:
-        return password.cluster_password(cluster_id)
+        return password.derived_cluster_password(cluster_id)
     finally:
-        cfg.CONF.set_override('inst_rpc_key_encr_key', saved)
+        cfg.CONF.clear_override('cluster_password_encr_key')
 
 
 def test_member_failing_to_build_leaves_cluster_failed_and_deletable(

@@ -145,7 +145,8 @@ class GuestWorld:
             'datastore_version_id': version.id, 'volume_size': 1,
             'task_status': 'NONE',
             'encrypted_rpc_key': crypto.encrypt(
-                DB_KEY, self.key, self.instance_id.encode())})
+                DB_KEY, self.key, self.instance_id.encode(),
+                purpose='instance-key')})
 
     def _write_guest_files(self):
         etc = os.path.join(self.root, 'etc', 'trove-mr')

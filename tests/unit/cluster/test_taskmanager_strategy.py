@@ -10,6 +10,7 @@ from trove_mr.cluster.redis import password
 from trove_mr.cluster.redis.flows import join as cluster_join
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
+from trove_mr.common import crypto
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import create_instance
 
@@ -48,14 +49,16 @@ def test_extend_adds_no_slots_and_attaches_replicas():
 
 
 def test_cluster_password_is_stable_per_cluster_and_key():
-    first = password.cluster_password('c-1')
-    assert first == password.cluster_password('c-1')
-    assert first != password.cluster_password('c-2')
-    CONF.set_override('inst_rpc_key_encr_key', 'another key')
+    first = password.derived_cluster_password('c-1')
+    assert first == password.derived_cluster_password('c-1')
+    assert first != password.derived_cluster_password('c-2')
+    # Its own key: not the value the previous release derived.
+    assert first != password.legacy_cluster_password('c-1')
+    CONF.set_override('cluster_password_encr_key', 'another key')
     try:
-        assert password.cluster_password('c-1') != first
+        assert password.derived_cluster_password('c-1') != first
     finally:
-        CONF.clear_override('inst_rpc_key_encr_key')
+        CONF.clear_override('cluster_password_encr_key')
 
 
 def test_strategies_load_from_the_redis_options():
@@ -130,7 +133,7 @@ def test_create_ends_none_when_formed_and_failed_when_a_member_fails(
     assert sorted(b[0] for b in FakeBuild.built) == sorted(
         m.id for m in members)
     assert {b[1] for b in FakeBuild.built} == {
-        password.cluster_password(cluster.id)}
+        password.cluster_password(cluster.id, ctx)}
     assert {b[2]['cluster']['cluster_id'] for b in FakeBuild.built} == {
         cluster.id}
     slot_calls = [c for c in guests.calls if c[1] == 'cluster_addslots']
@@ -139,3 +142,34 @@ def test_create_ends_none_when_formed_and_failed_when_a_member_fails(
         # The failure reverted every member the job was building.
         assert {m.task_status for m in db_api.instances_by_cluster(
             ctx, cluster.id)} == {'ERROR'}
+
+
+def test_stored_cluster_password_survives_a_key_rotation(databases):
+    ctx = trove_context.get_admin_context()
+    version = db_api.datastore_version_get_by_name(ctx, 'redis', '7.0')
+    new_pw, sealed = password.new_sealed_password('c-new')
+    db_api.cluster_create(ctx, {'id': 'c-new', 'name': 'n', 'tenant_id': 't',
+                                'datastore_version_id': version.id,
+                                'encrypted_password': sealed})
+    db_api.cluster_create(ctx, {'id': 'c-old', 'name': 'o', 'tenant_id': 't',
+                                'datastore_version_id': version.id})
+    old_pw = password.legacy_cluster_password('c-old')
+    assert password.cluster_password('c-new', ctx) == new_pw
+    assert password.cluster_password('c-old', ctx) == old_pw
+    old_secret = CONF.inst_rpc_key_encr_key
+    CONF.set_override('inst_rpc_key_encr_key', 'rotated')
+    CONF.set_override('inst_rpc_key_encr_old_keys', [old_secret])
+    try:
+        # During the change both are still what they were...
+        assert password.cluster_password('c-new', ctx) == new_pw
+        assert password.cluster_password('c-old', ctx) == old_pw
+        assert password.rewrap_all(ctx) == 2
+        assert db_api.cluster_password_key_ids(ctx) == {
+            crypto.key_id('rotated'): 2}
+        # ...and after the old key is retired too.
+        CONF.clear_override('inst_rpc_key_encr_old_keys')
+        assert password.cluster_password('c-new', ctx) == new_pw
+        assert password.cluster_password('c-old', ctx) == old_pw
+    finally:
+        CONF.clear_override('inst_rpc_key_encr_key')
+        CONF.clear_override('inst_rpc_key_encr_old_keys')

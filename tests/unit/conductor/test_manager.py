@@ -52,18 +52,25 @@ def _ts(delta_seconds):
     return (NOW + datetime.timedelta(seconds=delta_seconds)).timestamp()
 
 
+def _receive_at(monkeypatch, *times):
+    clock = iter(times)
+    monkeypatch.setattr(manager, 'receive_time', lambda: next(clock))
+
+
 def test_heartbeat_applies_newer_and_ignores_older_messages(
-        ctx, make_instance):  # noqa: F811
+        ctx, make_instance, monkeypatch):  # noqa: F811
     instance_id = make_instance()
     conductor = manager.ConductorManager(host='h')
     guest_ctx = _guest_context(ctx, instance_id)
+    # Handled out of order: the one received first is applied last.
+    _receive_at(monkeypatch, _ts(0.000002), _ts(0.000001))
 
     conductor.heartbeat(guest_ctx, instance_id,
                         {'service_status': 'SHUTDOWN', 'volume_used': 1.5},
-                        _ts(0.000002))
+                        _ts(0.000001))
     conductor.heartbeat(guest_ctx, instance_id,
                         {'service_status': 'RUNNING', 'volume_used': 0.1},
-                        _ts(0.000001))
+                        _ts(0.000002))
 
     row = db_api.instance_status_get(ctx, instance_id)
     assert row.status == 'SHUTDOWN'
@@ -134,10 +141,35 @@ def test_mark_lost_guests_is_one_update_statement(
     assert len(updates) == 1
 
 
+def test_heartbeat_is_aged_by_receive_time_not_the_guest_clock(
+        ctx, make_instance, monkeypatch):  # noqa: F811
+    instance_id = make_instance()
+    _receive_at(monkeypatch, _ts(-100), _ts(-90))
+    conductor = manager.ConductorManager(host='h')
+    # A guest whose clock runs a day ahead cannot keep itself alive...
+    conductor.heartbeat(_guest_context(ctx, instance_id), instance_id,
+                        {'service_status': 'RUNNING'}, _ts(86400))
+    row = db_api.instance_status_get(ctx, instance_id)
+    assert row.heartbeat_at == _naive(-100)
+    assert manager.mark_lost_guests(expiry=60, now=NOW) == 1
+    assert db_api.instance_status_get(ctx, instance_id).status == 'LOST'
+    # ...and one running behind is not ignored for it.
+    conductor.heartbeat(_guest_context(ctx, instance_id), instance_id,
+                        {'service_status': 'SHUTDOWN'}, _ts(-86400))
+    assert db_api.instance_status_get(ctx, instance_id).status == \
+        'SHUTDOWN'
+
+
+def _naive(delta_seconds):
+    return (NOW + datetime.timedelta(seconds=delta_seconds)).replace(
+        tzinfo=None)
+
+
 def test_guest_heard_again_after_being_lost_is_running(
-        ctx, make_instance):  # noqa: F811
+        ctx, make_instance, monkeypatch):  # noqa: F811
     instance_id = make_instance('RUNNING', _ts(-100))
     manager.mark_lost_guests(expiry=60, now=NOW)
+    _receive_at(monkeypatch, _ts(0))
 
     manager.ConductorManager(host='h').heartbeat(
         _guest_context(ctx, instance_id), instance_id,

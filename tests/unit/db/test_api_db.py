@@ -89,9 +89,60 @@ def test_rotate_key_reencrypts_every_mapping(ctx, db_urls):
         [mapping] = api_db.region_mapping_list(ctx)
         assert mapping.transport_url == TRANSPORT
         [(transport, _)] = _raw_rows(db_urls['api'])
-        assert crypto.decrypt('a-new-key', transport) == TRANSPORT
+        assert crypto.key_id_of(transport) == crypto.key_id('a-new-key')
     finally:
         cfg.CONF.clear_override('mapping_encr_key', group='api_database')
+
+
+def _execute(url, sql, **params):
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def test_mapping_secrets_of_two_rows_cannot_be_swapped(ctx, db_urls):
+    api_db.region_mapping_create(ctx, 'R2', TRANSPORT, DATABASE)
+    api_db.region_mapping_create(ctx, 'R3', 'rabbit://other@h:5672/',
+                                 'sqlite:///other')
+    rows = _raw_rows(db_urls['api'])
+    # The second row's transport_url sealed text copied onto the first.
+    _execute(db_urls['api'], "UPDATE region_mappings SET transport_url = "
+             ":t WHERE name = 'R2'", t=rows[1][0])
+    with pytest.raises(crypto.DecryptionError):
+        api_db.region_mapping_list(ctx)
+
+
+def test_rewrap_moves_mappings_to_the_new_key_reading_the_old(ctx,
+                                                             db_urls):
+    from trove_mr.common import cfg
+
+    api_db.region_mapping_create(ctx, 'R2', TRANSPORT, DATABASE)
+    old_key = cfg.CONF.api_database.mapping_encr_key
+    old_id = crypto.key_id(old_key)
+    cfg.CONF.set_override('mapping_encr_key', 'a-new-key',
+                          group='api_database')
+    cfg.CONF.set_override('mapping_encr_old_keys', [old_key],
+                          group='api_database')
+    try:
+        # Both are read during the change.
+        assert api_db.region_mapping_list(ctx)[0].transport_url == \
+            TRANSPORT
+        assert api_db.region_mapping_key_ids(ctx) == {old_id: 2}
+        assert api_db.region_mappings_rewrap(ctx) == 1
+        assert api_db.region_mappings_rewrap(ctx) == 0
+        assert api_db.region_mapping_key_ids(ctx) == {
+            crypto.key_id('a-new-key'): 2}
+        cfg.CONF.clear_override('mapping_encr_old_keys',
+                                group='api_database')
+        assert api_db.region_mapping_list(ctx)[0].database_connection == \
+            DATABASE
+    finally:
+        cfg.CONF.clear_override('mapping_encr_key', group='api_database')
+        cfg.CONF.clear_override('mapping_encr_old_keys',
+                                group='api_database')
 
 
 def test_quota_reserve_refuses_past_the_limit_and_release_gives_back(ctx):

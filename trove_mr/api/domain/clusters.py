@@ -141,6 +141,8 @@ def create(context, tenant_id, body, taskmanager_api):
                       'datastore_version_id': version.id,
                       'configuration_id': configuration_id}
             values.update(_task_values('BUILDING_INITIAL'))
+            password, values['encrypted_password'] = \
+                cluster_password.new_sealed_password(cluster_id)
             cluster = db_api.cluster_create(cctx, values)
             api_db.cluster_mapping_create(context, cluster_id,
                                           home_cell.uuid, tenant_id)
@@ -163,7 +165,7 @@ def create(context, tenant_id, body, taskmanager_api):
                 api_db.cluster_mapping_delete(context, cluster_id)
         _release(context, tenant_id, [p['volume_size'] for p in plans])
         raise
-    return cluster, members, cluster_password.cluster_password(cluster_id)
+    return cluster, members, password
 
 
 def _owning_cell(context, cluster_id):

@@ -20,6 +20,7 @@ from oslo_utils import uuidutils
 from trove_mr.common import cfg
 from trove_mr.common import crypto
 from trove_mr.common import exceptions
+from trove_mr.common import keys
 from trove_mr.db import engines
 from trove_mr.db import rows
 from trove_mr.db.api import mapping_cache
@@ -59,15 +60,37 @@ class RegionMappingInfo:
 
 
 def _key(key=None):
-    return key or CONF.api_database.mapping_encr_key
+    """The mapping key ring: ``key`` alone when given, else
+    mapping_encr_key and its old values."""
+    if key:
+        return crypto.KeyRing([key], keys.REGION_MAPPING)
+    return keys.ring(keys.REGION_MAPPING)
+
+
+def _mapping_ad(row_uuid, column, sealed=None):
+    """Associated data of a mapping's secret: its row and column, so that
+    two rows' (or columns') ciphertexts cannot be swapped. Texts of the
+    previous release (v1) were sealed without any."""
+    if sealed is not None and crypto.key_id_of(sealed) is None:
+        return None
+    return ('%s|%s' % (row_uuid, column)).encode('utf-8')
+
+
+def _seal(key, row_uuid, column, clear):
+    return key.encrypt(clear, _mapping_ad(row_uuid, column))
+
+
+def _open(key, row, column):
+    sealed = getattr(row, column)
+    return key.decrypt(sealed, _mapping_ad(row.uuid, column, sealed))
 
 
 def _info(row, key=None):
-    key = _key(key)
+    key = key if isinstance(key, crypto.KeyRing) else _key(key)
     return RegionMappingInfo(
         id=row.id, uuid=row.uuid, name=row.name,
-        transport_url=crypto.decrypt(key, row.transport_url),
-        database_connection=crypto.decrypt(key, row.database_connection),
+        transport_url=_open(key, row, 'transport_url'),
+        database_connection=_open(key, row, 'database_connection'),
         created_at=row.created_at, updated_at=row.updated_at)
 
 
@@ -98,10 +121,12 @@ def region_mapping_create(context, name, transport_url, database_connection,
         raise exceptions.Conflict('A region mapping named %s exists.' % name)
     key = _key()
     now = rows.now()
+    row_uuid = uuid or uuidutils.generate_uuid()
     row = models.RegionMapping(
-        uuid=uuid or uuidutils.generate_uuid(), name=name, deleted=0,
-        transport_url=crypto.encrypt(key, transport_url),
-        database_connection=crypto.encrypt(key, database_connection),
+        uuid=row_uuid, name=name, deleted=0,
+        transport_url=_seal(key, row_uuid, 'transport_url', transport_url),
+        database_connection=_seal(key, row_uuid, 'database_connection',
+                                  database_connection),
         created_at=now, updated_at=now)
     session.add(row)
     session.flush()
@@ -154,9 +179,12 @@ def region_mapping_update(context, uuid_or_name, name=None,
     if name is not None:
         row.name = name
     if transport_url is not None:
-        row.transport_url = crypto.encrypt(key, transport_url)
+        row.transport_url = _seal(key, row.uuid, 'transport_url',
+                                  transport_url)
     if database_connection is not None:
-        row.database_connection = crypto.encrypt(key, database_connection)
+        row.database_connection = _seal(key, row.uuid,
+                                        'database_connection',
+                                        database_connection)
     row.updated_at = rows.now()
     context.session.flush()
     mapping_cache.clear()
@@ -193,15 +221,47 @@ def region_mapping_rotate_key(context, old_key, new_key=None):
     rotation. Returns how many mappings were re-encrypted.
     """
     new_key = _key(new_key)
+    old_key = _key(old_key)
     count = 0
     for row in context.session.execute(
             sa.select(models.RegionMapping)).scalars():
         for column in ('transport_url', 'database_connection'):
-            clear = crypto.decrypt(old_key, getattr(row, column))
-            setattr(row, column, crypto.encrypt(new_key, clear))
+            clear = _open(old_key, row, column)
+            setattr(row, column, _seal(new_key, row.uuid, column, clear))
         count += 1
     mapping_cache.clear()
     return count
+
+
+@engines.api_writer
+def region_mappings_rewrap(context):
+    """Re-encrypt every mapping not yet under the current mapping key
+    (reading with its old values too). Returns how many changed."""
+    ring = _key()
+    count = 0
+    for row in context.session.execute(
+            sa.select(models.RegionMapping)).scalars():
+        changed = False
+        for column in ('transport_url', 'database_connection'):
+            if not ring.is_current(getattr(row, column)):
+                setattr(row, column, _seal(ring, row.uuid, column,
+                                           _open(ring, row, column)))
+                changed = True
+        count += changed
+    mapping_cache.clear()
+    return count
+
+
+@engines.api_reader
+def region_mapping_key_ids(context):
+    """{key id or 'v1': number of mapping secrets sealed under it}."""
+    found = {}
+    for row in context.session.execute(
+            sa.select(models.RegionMapping)).scalars():
+        for column in ('transport_url', 'database_connection'):
+            kid = crypto.key_id_of(getattr(row, column)) or 'v1'
+            found[kid] = found.get(kid, 0) + 1
+    return found
 
 
 def _resource_mapping_create(session, table, column, resource_uuid,

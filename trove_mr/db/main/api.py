@@ -15,6 +15,7 @@ names every public one of them, so no caller reaches into those modules.
 
 from trove_mr.db.main import admin
 from trove_mr.db.main import cluster_members
+from trove_mr.db.main import cluster_secrets
 from trove_mr.db.main import clusters_backups
 from trove_mr.db.main import configurations
 from trove_mr.db.main import datastores
@@ -118,3 +119,10 @@ parameter_list = configurations.parameter_list
 parameter_get = configurations.parameter_get
 configuration_instances = configurations.configuration_instances
 configuration_clusters = configurations.configuration_clusters
+
+# Sealed secrets and their keys (trove-mr-manage keys).
+cluster_password_get = cluster_secrets.cluster_password_get
+cluster_passwords_rewrap = cluster_secrets.cluster_passwords_rewrap
+cluster_password_key_ids = cluster_secrets.cluster_password_key_ids
+instance_rpc_keys_rewrap = leases.instance_rpc_keys_rewrap
+instance_rpc_key_ids = leases.instance_rpc_key_ids

@@ -7,7 +7,9 @@ lease lapsed with one conditional UPDATE, so two taskmanagers never clean
 up the same build.
 
 The per-instance RPC key is stored encrypted under
-``inst_rpc_key_encr_key``; only these two functions see it in clear.
+``inst_rpc_key_encr_key`` (purpose ``instance-key``, the instance id as
+associated data, the key id in the text); only these functions see it in
+clear.
 """
 
 import sqlalchemy as sa
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from trove_mr.common import cfg
 from trove_mr.common import crypto
 from trove_mr.common import exceptions
+from trove_mr.common import keys
 from trove_mr.db import engines
 from trove_mr.db import rows
 from trove_mr.db.main import models
@@ -80,14 +83,14 @@ def instance_builds_list(context, task_status='BUILDING'):
     return list(context.session.execute(query).unique().scalars())
 
 
-def _key_secret():
-    return CONF.inst_rpc_key_encr_key
+def _key_ring():
+    return keys.ring(keys.INSTANCE_KEY)
 
 
 @engines.region_writer
 def instance_rpc_key_set(context, instance_id, key):
     """Store an instance's RPC key, encrypted; InstanceNotFound if gone."""
-    sealed = crypto.encrypt(_key_secret(), key, instance_id.encode())
+    sealed = _key_ring().encrypt(key, instance_id.encode())
     result = context.session.execute(
         _live(instance_id).values(encrypted_rpc_key=sealed)
         .execution_options(synchronize_session=False))
@@ -108,7 +111,36 @@ def instance_rpc_key_get(context, instance_id):
         .where(Instance.id == instance_id)).scalar_one_or_none()
     if not sealed:
         return None
-    return crypto.decrypt(_key_secret(), sealed, instance_id.encode())
+    return _key_ring().decrypt(sealed, instance_id.encode())
+
+
+@engines.region_writer
+def instance_rpc_keys_rewrap(context):
+    """Re-encrypt every instance RPC key (deleted instances' too) under
+    the current ``inst_rpc_key_encr_key``. Returns how many changed."""
+    ring = _key_ring()
+    count = 0
+    for row in context.session.execute(
+            sa.select(Instance).where(
+                Instance.encrypted_rpc_key.is_not(None))).unique().scalars():
+        if ring.is_current(row.encrypted_rpc_key):
+            continue
+        row.encrypted_rpc_key = ring.rewrap(row.encrypted_rpc_key,
+                                            row.id.encode())
+        count += 1
+    return count
+
+
+@engines.region_reader
+def instance_rpc_key_ids(context):
+    """{key id or 'v1': number of instance RPC keys sealed under it}."""
+    found = {}
+    for sealed in context.session.execute(
+            sa.select(Instance.encrypted_rpc_key).where(
+                Instance.encrypted_rpc_key.is_not(None))).scalars():
+        kid = crypto.key_id_of(sealed) or 'v1'
+        found[kid] = found.get(kid, 0) + 1
+    return found
 
 
 @engines.region_reader

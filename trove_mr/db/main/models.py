@@ -78,6 +78,8 @@ class Cluster(RegionBase):
     updated = sa.Column(types.Timestamp, nullable=True)
     deleted = sa.Column(sa.Boolean, nullable=False, default=False)
     deleted_at = sa.Column(types.Timestamp, nullable=True)
+    # The members' shared Redis password, sealed (cluster/redis/password).
+    encrypted_password = sa.Column(sa.Text, nullable=True)
 
     datastore_version = orm.relationship(DatastoreVersion, lazy='joined',
                                          innerjoin=True)

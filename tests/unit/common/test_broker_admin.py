@@ -1,0 +1,102 @@
+"""Per-guest broker users: their rights and the management API calls."""
+
+import re
+
+from trove_mr.common import broker_admin
+from trove_mr.flows import broker
+
+A = '0b6f6f0e-1111-2222-3333-444455556666'
+B = '0b6f6f0e-9999-2222-3333-444455556666'
+
+
+def _allowed(regex, name):
+    return re.match(regex, name) is not None
+
+
+def test_guest_may_configure_and_read_only_its_own_names():
+    configure, write, read = broker.guest_permissions(A)
+    own = ['guestagent.' + A, 'guestagent.%s.guest-%s' % (A, A),
+           'guestagent.%s_fanout' % A, 'guestagent.%s_fanout_abc' % A]
+    for name in own:
+        assert _allowed(configure, name) and _allowed(read, name)
+        assert _allowed(write, name)
+    others = ['guestagent.' + B, 'guestagent.%s_fanout' % B,
+              'trove-mr-taskmanager', 'trove-mr-conductor', 'trove-mr',
+              'reply_abc', 'guestagent.' + A + 'x', 'amq.default']
+    for name in others:
+        assert not _allowed(read, name), name
+    for name in others[:-1]:
+        assert not _allowed(configure, name), name
+    # It publishes its reports, and answers calls through the default
+    # exchange, but reads neither.
+    assert _allowed(write, 'trove-mr-guest-reports')
+    assert _allowed(configure, 'trove-mr-guest-reports')
+    assert _allowed(write, 'amq.default')
+    assert not _allowed(read, 'trove-mr-guest-reports')
+    assert not _allowed(write, 'trove-mr')
+
+
+def test_guest_transport_url_carries_its_own_user(monkeypatch):
+    calls = []
+
+    class Admin:
+        def put_user(self, name, password):
+            calls.append(('user', name, password))
+
+        def set_permissions(self, vhost, name, *perms):
+            calls.append(('perms', vhost, name))
+
+    monkeypatch.setattr(broker_admin, 'get_admin', Admin)
+    url = broker.grant_guest_access(
+        A, 'instance-key', 'rabbit://ctl:ctlpw@127.0.0.1:5672/cell1')
+    password = broker.guest_password('instance-key')
+    assert url == 'rabbit://trove-mr-guest-%s:%s@127.0.0.1:5672/cell1' % (
+        A, password)
+    assert 'ctlpw' not in url
+    assert calls == [('user', 'trove-mr-guest-' + A, password),
+                     ('perms', 'cell1', 'trove-mr-guest-' + A)]
+    # Run again (after a taskmanager died), the same password.
+    assert broker.grant_guest_access(
+        A, 'instance-key', 'rabbit://ctl:ctlpw@127.0.0.1:5672/cell1') == url
+
+
+def test_shared_credentials_mode_gives_no_url():
+    assert broker.grant_guest_access(A, 'k', 'rabbit://u:p@h:5672/') is None
+
+
+class _Response:
+    def __init__(self, status, body=None):
+        self.status_code = status
+        self._body = body
+        self.text = ''
+
+    def json(self):
+        return self._body
+
+
+class _Session:
+    def __init__(self):
+        self.requests = []
+
+    def request(self, method, url, **kwargs):
+        self.requests.append((method, url, kwargs.get('json')))
+        if method == 'GET':
+            return _Response(200, [{'name': 'guestagent.' + A}])
+        return _Response(204)
+
+
+def test_management_api_requests():
+    session = _Session()
+    admin = broker_admin.ManagementAdmin('http://mq:15672/', 'admin', 'pw',
+                                         session=session)
+    admin.put_user('u1', 'secret')
+    admin.set_permissions('/', 'u1', 'c', 'w', 'r')
+    assert admin.list_queues('cell/1') == ['guestagent.' + A]
+    admin.delete_user('u1')
+    assert session.requests == [
+        ('PUT', 'http://mq:15672/api/users/u1',
+         {'password': 'secret', 'tags': ''}),
+        ('PUT', 'http://mq:15672/api/permissions/%2F/u1',
+         {'configure': 'c', 'write': 'w', 'read': 'r'}),
+        ('GET', 'http://mq:15672/api/queues/cell%2F1?columns=name', None),
+        ('DELETE', 'http://mq:15672/api/users/u1', None)]
