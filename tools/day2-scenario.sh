@@ -72,7 +72,7 @@ redis_ping() {  # redis_ping INSTANCE PASSWORD: PONG from the instance
         fail "instance $1 does not answer PING with its password"
 }
 
-versions=$(run database datastore version list redis -f value -c Name)
+versions=$(run datastore version list redis -f value -c Name)
 from_version=$(echo "$versions" | sort -V | head -1)
 to_version=$(echo "$versions" | sort -V | tail -1)
 [ "$from_version" != "$to_version" ] || \
