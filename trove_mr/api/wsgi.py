@@ -9,7 +9,8 @@ before its workers start).
 Pipeline, outermost first: request_id; the request guard (body size,
 JSON media type and nesting depth, see ``middleware.RequestGuard``);
 ``/healthcheck`` (oslo.middleware)
-and the versions document ``/`` unauthenticated; every other path through
+, the versions document ``/`` and the OpenAPI document ``/openapi.json``
+unauthenticated; every other path through
 keystonemiddleware's auth_token (or noauth) to the Pecan app.
 """
 
@@ -21,6 +22,7 @@ from oslo_middleware import request_id
 
 from trove_mr.api import app as api_app
 from trove_mr.api import middleware
+from trove_mr.api import openapi
 from trove_mr.common import cfg
 from trove_mr.common import service
 
@@ -47,7 +49,8 @@ def build_application():
     else:
         authenticated = middleware.NoAuthMiddleware(pecan_app)
     routes = {'': pecan_app, '/': pecan_app,
-              '/healthcheck': healthcheck.Healthcheck(None, CONF)}
+              '/healthcheck': healthcheck.Healthcheck(None, CONF),
+              '/openapi.json': openapi.Application()}
     guarded = middleware.RequestGuard(
         middleware.PathRouter(authenticated, routes))
     return request_id.RequestId(guarded)
