@@ -12,5 +12,9 @@ echo "== lint (ruff)"
 "$venv/bin/ruff" check trove_mr localcloud tests bench
 echo "== tests (pytest)"
 args=("$@")
-[ ${#args[@]} -eq 0 ] && args=(tests)
+# Two workers, each test module whole in one of them (module fixtures,
+# such as a cluster several tests share, are built once); every worker
+# starts its own system on its own ports, virtual hosts and databases.
+[ ${#args[@]} -eq 0 ] && args=(-n "${TROVE_MR_TEST_WORKERS:-2}" \
+    --dist loadfile tests)
 exec "$venv/bin/pytest" -p no:cacheprovider "${args[@]}"
