@@ -59,11 +59,14 @@ def seed_image(region, differs):
 
 
 def seed_region(region, flavor_differs=False, image_differs=False):
-    """Seed flavors, the guest image and volume types of a region."""
+    """Seed flavors, the guest image, volume types and networks (the
+    management network, demo's and alt_demo's, the external one) of a
+    region."""
     with region.store.transaction():
         seed_flavors(region, flavor_differs)
         cinder.seed_types(region.data)
         seed_image(region, image_differs)
+    region.neutron.seed()
 
 
 def _user_project(user):
