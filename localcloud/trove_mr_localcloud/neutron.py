@@ -243,6 +243,10 @@ class Neutron:
                                for k, v in pairs) for pairs in wanted):
                     return False
                 continue
+            if isinstance(value, list):
+                if not any(v in value for v in values):
+                    return False
+                continue
             if value is None:
                 value = ''
             if str(value) not in values:

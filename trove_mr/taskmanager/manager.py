@@ -24,6 +24,7 @@ from trove_mr.flows import backup as backup_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import network as network_flow
 from trove_mr.flows import resize as resize_flow
 from trove_mr.flows import steps
 from trove_mr.taskmanager import recovery
@@ -228,3 +229,9 @@ class TaskManager:
         instance = self._resizing(context, instance_id)
         if instance is not None:
             resize_flow.submit_volume(context, instance, new_size)
+
+    @posts_a_job
+    def update_access(self, context, instance_id, access):
+        """Apply a changed ``access`` to the instance's networking (1.4).
+        """
+        network_flow.submit_access(context, instance_id, access)

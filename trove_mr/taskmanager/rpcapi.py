@@ -9,6 +9,7 @@ Version history:
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
 | 1.4 - resize_flavor, resize_volume (casts).
+| 1.4 - update_access (security group rules and floating IP).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -149,3 +150,10 @@ class TaskManagerAPI:
         """Grow a RESIZING instance's volume to ``new_size`` GB."""
         self._submit(context, '1.4', 'resize_volume',
                      instance_id=instance_id, new_size=new_size)
+
+    def update_access(self, context, instance_id, access):
+        """Apply a changed ``access`` ({is_public, allowed_cidrs}, either
+        may be absent) to an instance's security group and floating IP.
+        """
+        self._submit(context, '1.4', 'update_access',
+                     instance_id=instance_id, access=access)

@@ -12,6 +12,7 @@ import secrets
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from trove_mr.api.domain import networks as networks_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
@@ -32,8 +33,6 @@ LOG = logging.getLogger(__name__)
 _UNSUPPORTED = {
     'databases': 'Redis has no databases to create',
     'users': 'Redis has no users to create',
-    'nics': 'tenant networks are not offered; guests use the management '
-            'network',
     'modules': 'modules are not supported',
     'configuration': 'configuration groups are not supported',
     'replica_of': 'replication is not supported for single instances',
@@ -49,12 +48,6 @@ def _refuse_unsupported(body):
         if body.get(field):
             raise exceptions.BadRequest(
                 "Invalid input for field 'instance.%s': %s." % (field, why))
-    access = body.get('access') or {}
-    if access.get('is_public') or access.get('allowed_cidrs'):
-        raise exceptions.BadRequest(
-            "Invalid input for field 'instance.access': public access is "
-            "not supported; instances are reached on the management "
-            "network.")
 
 
 def _placement_region(body):
@@ -156,6 +149,9 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     home_cell = local_cell(context)
     placement = placement_domain.decide(context, version, body['flavorRef'],
                                         region_name, home_cell)
+    network = networks_domain.request(tenant_id, body, region_name)
+    if network:
+        placement['network'] = network
     backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))
     with cells.owning_cell(context, home_cell) as cctx:
         services.require_taskmanager(cctx)
@@ -337,3 +333,10 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
     # The quota comes back once the taskmanager has deleted it, exactly
     # once however often a failed delete is retried.
     return row
+
+
+def update_access(context, tenant_id, instance_id, access, taskmanager_api):
+    """Apply a changed ``access`` to the instance's networking."""
+    networks_domain.update_access(context, tenant_id, instance_id, access,
+                                  instance_cell(context, instance_id),
+                                  taskmanager_api)

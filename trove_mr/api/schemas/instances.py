@@ -1,5 +1,7 @@
 """JSON schemas of the instance requests and answers."""
 
+from trove_mr.api.schemas import networks
+
 NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
         'pattern': r'^\S(.*\S)?$'}
 UUID = {'type': 'string', 'minLength': 1, 'maxLength': 36}
@@ -51,7 +53,7 @@ CREATE = {
             # layer refuses non-empty values Redis cannot honour.
             'databases': {'type': 'array'},
             'users': {'type': 'array'},
-            'nics': {'type': 'array'},
+            'nics': networks.NICS,
             'modules': {'type': 'array'},
             'availability_zone': {'type': ['string', 'null']},
             'configuration': {'type': ['string', 'null']},
@@ -83,7 +85,8 @@ UPDATE = {
         'minProperties': 1,
         'additionalProperties': False,
         # replica_of: null is python-troveclient's detach_replica.
-        'properties': {'name': NAME, 'replica_of': {'type': 'null'}},
+        'properties': {'name': NAME, 'replica_of': {'type': 'null'},
+                       'access': networks.ACCESS},
     }},
 }
 

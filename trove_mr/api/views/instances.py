@@ -20,7 +20,10 @@ def _addresses(row):
         found = jsonutils.loads(row.addresses)
     except ValueError:
         return []
-    return [a for a in found if isinstance(a, dict) and a.get('address')]
+    # The management port's address (marked when the instance has tenant
+    # networks) is the control plane's, never shown to tenants.
+    return [a for a in found if isinstance(a, dict) and a.get('address')
+            and not a.get('management')]
 
 
 def status_of(row):

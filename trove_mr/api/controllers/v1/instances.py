@@ -133,6 +133,10 @@ class InstancesController(rest.RestController):
         if 'name' in update:
             domain.rename(context, base.tenant_id(), instance_id,
                           update['name'])
+        if 'access' in update:
+            domain.update_access(context, base.tenant_id(), instance_id,
+                                 update['access'],
+                                 pecan.request.taskmanager_api)
         pecan.response.status = 202
         return ''
 

@@ -1,0 +1,28 @@
+"""JSON schemas of ``nics`` and ``access`` (instances, cluster members)."""
+
+_ID = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+
+# python-troveclient sends {"net-id": ...} (and "port-id",
+# "v4-fixed-ip"); upstream's API also takes network_id.
+NIC = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'net-id': _ID, 'network_id': _ID, 'port-id': _ID, 'port_id': _ID,
+        'v4-fixed-ip': {'type': 'string', 'maxLength': 64},
+        'ip_address': {'type': 'string', 'maxLength': 64},
+    },
+}
+
+NICS = {'type': 'array', 'maxItems': 8, 'items': NIC}
+
+ACCESS = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'is_public': {'type': 'boolean'},
+        'allowed_cidrs': {'type': ['array', 'null'], 'maxItems': 100,
+                          'items': {'type': 'string', 'minLength': 1,
+                                    'maxLength': 64}},
+    },
+}
