@@ -1,9 +1,11 @@
 """Neutron in an instance's region: its ports, security group, floating IP.
 
 As upstream Trove, every server is plugged into ports made before it is
-booted: first one on the region's management network (the guest reaches
-the bus over it), then one per tenant network of the request's ``nics``
-(or the tenant's own port). One security group per instance
+booted: one per tenant network of the request's ``nics`` (or the tenant's
+own port), and one on the region's management network (the guest reaches
+the bus over it). The tenant-facing ports come first: the datastore binds
+to the first port's address, so tenants reach it at the address they are
+shown. One security group per instance
 (``trove-mr-<id>``) goes on the tenant-facing ports (the ``nics`` ports,
 or the management port when there are none) and opens the datastore's
 ports (Redis and its cluster bus) to ``access.allowed_cidrs``, by default
@@ -219,7 +221,9 @@ def apply_access(context, region_name, instance_id, access,
 
 
 def build_ports(context, region_name, instance_id, network):
-    """Make (or find) the instance's group and ports; their ids in order.
+    """Make (or find) the instance's group and ports; their ids in order:
+    the tenant-facing ones first (the address a server's datastore binds
+    to is its first port's), then the management port.
 
     ``network`` is the request's {nics, access}: nics as [{network_id,
     port_id, fixed_ip}], checked by the API in this region.
@@ -238,10 +242,6 @@ def build_ports(context, region_name, instance_id, network):
         description='Access to trove-mr instance %s' % instance_id)
     found = _own_ports(neutron, instance_id)
     ports = []
-    if mgmt is not None:
-        groups = _management_groups(neutron) if nics else [group.id]
-        ports.append(_ensure_port(neutron, found, tag(instance_id) + '-mgmt',
-                                  mgmt, groups, instance_id).id)
     for index, nic in enumerate(nics):
         if nic.get('port_id'):
             port = neutron.get_port(nic['port_id'])
@@ -254,6 +254,10 @@ def build_ports(context, region_name, instance_id, network):
             neutron, found, '%s-nic%d' % (tag(instance_id), index),
             nic['network_id'], [group.id], instance_id,
             nic.get('fixed_ip')).id)
+    if mgmt is not None:
+        groups = _management_groups(neutron) if nics else [group.id]
+        ports.append(_ensure_port(neutron, found, tag(instance_id) + '-mgmt',
+                                  mgmt, groups, instance_id).id)
     apply_access(context, region_name, instance_id, network.get('access'))
     return ports
 

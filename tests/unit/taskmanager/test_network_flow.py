@@ -39,7 +39,7 @@ def test_build_is_idempotent_and_applies_access(neutron):
     first = network.build_ports(None, 'RegionOne', 'i1', spec)
     again = network.build_ports(None, 'RegionOne', 'i1', spec)
     assert first == again and len(first) == 2
-    mgmt, nic = (neutron.ports_[p] for p in first)
+    nic, mgmt = (neutron.ports_[p] for p in first)
     assert mgmt.network_id == neutron.mgmt.id
     assert nic.network_id == neutron.tenant.id
     (group,) = neutron.groups_.values()

@@ -1,0 +1,190 @@
+"""Networks and access end to end: python-troveclient and raw HTTP against
+the running system, checked in RegionTwo's Neutron (openstacksdk), with a
+real guest and redis-server behind the tenant port."""
+
+import time
+import uuid
+
+import openstack
+import pytest
+import redis
+
+from tests.functional.api import helpers
+from trove_mr_localcloud import cinder
+
+REGION = 'RegionTwo'
+
+
+def _neutron(system, user='trove', region=REGION):
+    return openstack.connection.Connection(
+        session=system.session(user), region_name=region).network
+
+
+def _tag(instance_id):
+    return 'trove-mr-%s' % instance_id
+
+
+def _left(neutron, instance_id):
+    """What the instance still has in the region's Neutron."""
+    return {
+        'ports': list(neutron.ports(description=_tag(instance_id))),
+        'groups': list(neutron.security_groups(name=_tag(instance_id))),
+        'ips': list(neutron.ips(description=_tag(instance_id)))}
+
+
+def _ingress(neutron, group_id):
+    return sorted((r.port_range_min, r.remote_ip_prefix) for r in
+                  neutron.security_group_rules(security_group_id=group_id,
+                                               direction='ingress')
+                  if r.remote_ip_prefix)
+
+
+def _wait(check, what, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    raise AssertionError('timed out waiting for %s' % what)
+
+
+def _redis_answers(address, password):
+    client = redis.Redis(host=address, port=6379, password=password,
+                         socket_timeout=5)
+    try:
+        key = 'k-%s' % uuid.uuid4().hex
+        client.set(key, 'v')
+        return client.get(key) == b'v'
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope='module')
+def networks(system):
+    """demo's and alt_demo's networks of both regions, by (user, region)."""
+    found = {}
+    for user in ('demo', 'alt_demo'):
+        for region in ('RegionOne', REGION):
+            name = 'private' if user == 'demo' else 'alt-private'
+            found[user, region] = _neutron(system, user, region).find_network(
+                name, ignore_missing=False)
+    return found
+
+
+def test_nics_and_access_in_region_two_and_nothing_left_after_delete(
+        system, networks):
+    trove = system.trove('demo')
+    neutron = _neutron(system)
+    tenant_net = networks['demo', REGION]
+    created = trove.instances.create(
+        'net-two', '7', volume={'size': 1}, region_name=REGION,
+        nics=[{'net-id': tenant_net.id}],
+        access={'is_public': True, 'allowed_cidrs': ['192.0.2.0/24']})
+    session = system.session('demo')
+    instance_url = helpers.url(system, session, '/instances/' + created.id)
+    view = helpers.wait_status(session, instance_url, 'ACTIVE')
+
+    left = _left(neutron, created.id)
+    ports = {p.name: p for p in left['ports']}
+    assert set(ports) == {_tag(created.id) + '-nic0',
+                          _tag(created.id) + '-mgmt'}
+    nic, mgmt = ports[_tag(created.id) + '-nic0'], \
+        ports[_tag(created.id) + '-mgmt']
+    server, = helpers.named(helpers.service_nova(system, REGION)
+                            .servers.list(), created.id)
+    assert nic.device_id == server.id and mgmt.device_id == server.id
+    assert nic.network_id == tenant_net.id
+    nic_ip = nic.fixed_ips[0]['ip_address']
+    mgmt_ip = mgmt.fixed_ips[0]['ip_address']
+    assert nic_ip.startswith('127.22.') and mgmt_ip.startswith('127.12.')
+    group, = left['groups']
+    assert nic.security_group_ids == [group.id]
+    assert _ingress(neutron, group.id) == [(6379, '192.0.2.0/24'),
+                                           (16379, '192.0.2.0/24')]
+    fip, = left['ips']
+    assert fip.port_id == nic.id and fip.fixed_ip_address == nic_ip
+
+    # Tenants see the tenant and floating addresses, never management's.
+    assert nic_ip in view['ip'] and fip.floating_ip_address in view['ip']
+    assert mgmt_ip not in view['ip']
+    # The datastore listens on the tenant port's address.
+    assert _redis_answers(nic_ip, created.password)
+
+    trove.instances.update(created.id, allowed_cidrs=['198.51.100.0/24'])
+    _wait(lambda: _ingress(neutron, group.id) == [
+        (6379, '198.51.100.0/24'), (16379, '198.51.100.0/24')],
+        'the new allowed_cidrs')
+    assert len(_left(neutron, created.id)['ips']) == 1
+    trove.instances.update(created.id, is_public=False)
+    _wait(lambda: not _left(neutron, created.id)['ips'],
+          'the floating IP to go')
+
+    trove.instances.delete(created.id)
+    helpers.wait_gone(session, instance_url, timeout=90)
+    assert _left(neutron, created.id) == {'ports': [], 'groups': [],
+                                          'ips': []}
+    assert neutron.get_network(tenant_net.id).id == tenant_net.id
+
+
+def test_tempest_create_body_builds_active(system, networks):
+    """What upstream's tempest plugin sends: nics, access.is_public and a
+    volume type."""
+    trove = system.trove('demo')
+    version = trove.datastore_versions.list('redis')[0].name
+    session = system.session('demo')
+    answer = helpers.request(
+        session, 'POST', helpers.url(system, session, '/instances'),
+        {'instance': {
+            'name': 'tempest-like', 'flavorRef': '7',
+            'datastore': {'type': 'redis', 'version': version},
+            'volume': {'size': 1, 'type': cinder.DEFAULT_TYPE},
+            'nics': [{'network_id': networks['demo', 'RegionOne'].id}],
+            'access': {'is_public': True}}})
+    assert answer.status_code == 202, answer.text
+    created = answer.json()['instance']
+    instance_url = helpers.url(system, session, '/instances/' +
+                               created['id'])
+    view = helpers.wait_status(session, instance_url, 'ACTIVE')
+    neutron = _neutron(system, region='RegionOne')
+    left = _left(neutron, created['id'])
+    fip, = left['ips']
+    assert fip.floating_ip_address in view['ip']
+    group, = left['groups']
+    # allowed_cidrs not given: the tenant network only.
+    assert _ingress(neutron, group.id) == [(6379, '127.21.0.0/16'),
+                                           (16379, '127.21.0.0/16')]
+    assert helpers.request(session, 'DELETE', instance_url).status_code \
+        == 202
+    helpers.wait_gone(session, instance_url, timeout=90)
+    assert _left(neutron, created['id']) == {'ports': [], 'groups': [],
+                                             'ips': []}
+
+
+@pytest.mark.parametrize('case', ['unknown', 'another-project',
+                                  'wrong-region'])
+def test_bad_network_is_a_400_naming_the_field_and_nothing_is_left(
+        system, networks, case):
+    net_id = {'unknown': str(uuid.uuid4()),
+              'another-project': networks['alt_demo', REGION].id,
+              'wrong-region': networks['demo', 'RegionOne'].id}[case]
+    neutron = _neutron(system)
+    ports_before = len(list(neutron.ports()))
+    groups_before = len(list(neutron.security_groups()))
+    session = system.session('demo')
+    name = 'bad-net-%s' % case
+    answer = helpers.request(
+        session, 'POST', helpers.url(system, session, '/instances'),
+        {'instance': {'name': name, 'flavorRef': '7', 'volume': {'size': 1},
+                      'region_name': REGION, 'nics': [{'net-id': net_id}],
+                      'access': {'is_public': True}}})
+    assert answer.status_code == 400, answer.text
+    message = answer.json()['badRequest']['message']
+    assert "'instance.nics[0].net-id'" in message and net_id in message
+    if case == 'wrong-region':
+        assert 'RegionOne' in message and REGION in message
+    if case == 'another-project':
+        assert 'another project' in message
+    assert name not in [i.name for i in system.trove('demo')
+                        .instances.list()]
+    assert len(list(neutron.ports())) == ports_before
+    assert len(list(neutron.security_groups())) == groups_before
