@@ -20,7 +20,7 @@ _hosts = itertools.count(10)
 
 
 class FakeNeutron:
-    def __init__(self, project_of=None):
+    def __init__(self):
         self.networks_ = {}
         self.subnets_ = {}
         self.ports_ = {}

@@ -78,7 +78,7 @@ def _own_ports(neutron, instance_id):
 
 
 def _ensure_port(neutron, found, name, network_id, groups, instance_id,
-                 fixed_ip=None):
+                 fixed_ip=None, subnet_id=None):
     port = found.get(name)
     if port is not None:
         return port
@@ -86,8 +86,10 @@ def _ensure_port(neutron, found, name, network_id, groups, instance_id,
              'description': tag(instance_id)}
     if groups is not None:
         attrs['security_group_ids'] = groups
-    if fixed_ip:
-        attrs['fixed_ips'] = [{'ip_address': fixed_ip}]
+    fixed = {k: v for k, v in (('ip_address', fixed_ip),
+                               ('subnet_id', subnet_id)) if v}
+    if fixed:
+        attrs['fixed_ips'] = [fixed]
     return neutron.create_port(**attrs)
 
 
@@ -226,7 +228,7 @@ def build_ports(context, region_name, instance_id, network):
     to is its first port's), then the management port.
 
     ``network`` is the request's {nics, access}: nics as [{network_id,
-    port_id, fixed_ip}], checked by the API in this region.
+    subnet_id, port_id, fixed_ip}], checked by the API in this region.
     """
     network = network or {}
     nics = network.get('nics') or []
@@ -253,7 +255,7 @@ def build_ports(context, region_name, instance_id, network):
         ports.append(_ensure_port(
             neutron, found, '%s-nic%d' % (tag(instance_id), index),
             nic['network_id'], [group.id], instance_id,
-            nic.get('fixed_ip')).id)
+            nic.get('fixed_ip'), nic.get('subnet_id')).id)
     if mgmt is not None:
         groups = _management_groups(neutron) if nics else [group.id]
         ports.append(_ensure_port(neutron, found, tag(instance_id) + '-mgmt',

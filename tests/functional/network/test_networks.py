@@ -2,6 +2,10 @@
 the running system, checked in RegionTwo's Neutron (openstacksdk), with a
 real guest and redis-server behind the tenant port."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 
@@ -188,3 +192,40 @@ def test_bad_network_is_a_400_naming_the_field_and_nothing_is_left(
                         .instances.list()]
     assert len(list(neutron.ports())) == ports_before
     assert len(list(neutron.security_groups())) == groups_before
+
+
+def _openstack(system, *args):
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=system.write_client_files())
+    cli = os.path.join(os.path.dirname(sys.executable), 'openstack')
+    done = subprocess.run(
+        [cli, '--os-cloud', 'demo', '--os-region-name', 'RegionOne',
+         'database', 'instance'] + list(args),
+        env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_command_line_creates_with_a_nic_and_changes_access(
+        system, networks):
+    net = networks['demo', REGION]
+    created = json.loads(_openstack(
+        system, 'create', 'cli-net', '--flavor', '7', '--size', '1',
+        '--region', REGION, '--nic', 'net-id=%s' % net.id, '--is-public',
+        '--allowed-cidr', '203.0.113.0/24', '-f', 'json'))
+    session = system.session('demo')
+    instance_url = helpers.url(system, session, '/instances/' +
+                               created['id'])
+    helpers.wait_status(session, instance_url, 'ACTIVE')
+    neutron = _neutron(system)
+    left = _left(neutron, created['id'])
+    group, = left['groups']
+    assert len(left['ips']) == 1
+    assert _ingress(neutron, group.id) == [(6379, '203.0.113.0/24'),
+                                           (16379, '203.0.113.0/24')]
+    _openstack(system, 'update', created['id'], '--is-private')
+    _wait(lambda: not _left(neutron, created['id'])['ips'],
+          'the floating IP to go')
+    _openstack(system, 'delete', created['id'])
+    helpers.wait_gone(session, instance_url, timeout=90)
+    assert _left(neutron, created['id']) == {'ports': [], 'groups': [],
+                                             'ips': []}

@@ -116,3 +116,15 @@ def test_cluster_member_network_of_another_region_is_a_400(
     assert "'cluster.instances[1].nics[0].net-id'" in message
     assert 'RegionOne' in message and 'RegionTwo' in message
     assert taskmanager.casts == []
+
+
+def test_the_command_lines_nic_keys_are_accepted(api, taskmanager,
+                                                 neutrons):
+    subnet_id = neutrons['mine'].subnet_ids[0]
+    answer = call(api, BASE, 'POST', create_body(
+        nics=[{'subnet_id': subnet_id, 'ip_address': '10.1.0.9'}]))
+    assert answer.status_int == 202, answer.text
+    (_, _, args, _), = taskmanager.casts
+    assert args[1]['network']['nics'] == [
+        {'network_id': neutrons['mine'].id, 'subnet_id': subnet_id,
+         'fixed_ip': '10.1.0.9'}]

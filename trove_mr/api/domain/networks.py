@@ -67,8 +67,24 @@ def _refuse(where, kind, ref, region_name, why=None):
                                 % (where, why))
 
 
+def _subnet_network(neutron, nic, where, region_name):
+    """The network of a nic's ``subnet_id`` (checked like a network)."""
+    subnet = _get(neutron.get_subnet, nic['subnet_id'], region_name)
+    if subnet is None:
+        _refuse(where + '.subnet_id', 'subnet', nic['subnet_id'],
+                region_name, 'subnet %s does not exist in region %s'
+                % (nic['subnet_id'], region_name))
+    if nic.get('net-id', nic.get('network_id')) not in (
+            None, subnet.network_id):
+        _refuse(where + '.subnet_id', 'subnet', nic['subnet_id'],
+                region_name, 'subnet %s is not on the network given'
+                % nic['subnet_id'])
+    return subnet.network_id
+
+
 def check_nics(tenant_id, nics, region_name, field):
-    """[{network_id, port_id, fixed_ip}] of a request's ``nics``."""
+    """[{network_id, subnet_id, port_id, fixed_ip}] of a request's
+    ``nics``."""
     checked = []
     if not nics:
         return checked
@@ -79,6 +95,9 @@ def check_nics(tenant_id, nics, region_name, field):
         port_id = nic.get('port-id') or nic.get('port_id')
         fixed_ip = nic.get('v4-fixed-ip') or nic.get('ip_address')
         where = '%s[%d]' % (field, index)
+        if nic.get('subnet_id') and not port_id:
+            net_id = net_id or _subnet_network(neutron, nic, where,
+                                               region_name)
         if not net_id and not port_id:
             raise exceptions.BadRequest(
                 "Invalid input for field '%s': a net-id or a port-id is "
@@ -111,7 +130,10 @@ def check_nics(tenant_id, nics, region_name, field):
                 raise exceptions.BadRequest(
                     "Invalid input for field '%s.v4-fixed-ip': '%s' is not "
                     "an IP address." % (where, fixed_ip)) from None
-        checked.append({'network_id': network.id, 'fixed_ip': fixed_ip})
+        entry = {'network_id': network.id, 'fixed_ip': fixed_ip}
+        if nic.get('subnet_id'):
+            entry['subnet_id'] = nic['subnet_id']
+        checked.append(entry)
     return checked
 
 
