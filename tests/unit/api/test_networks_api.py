@@ -128,3 +128,22 @@ def test_the_command_lines_nic_keys_are_accepted(api, taskmanager,
     assert args[1]['network']['nics'] == [
         {'network_id': neutrons['mine'].id, 'subnet_id': subnet_id,
          'fixed_ip': '10.1.0.9'}]
+
+
+def test_cluster_members_carry_their_own_nics(api, taskmanager, neutrons):
+    taskmanager.create_cluster = lambda context, *args, **kwargs: \
+        taskmanager._record('create_cluster', context, *args, **kwargs)
+    body = {'cluster': {'name': 'c', 'instances': [
+        {'flavorRef': '7', 'volume': {'size': 1},
+         'nics': [{'net-id': neutrons['mine'].id}]},
+        {'flavorRef': '7', 'volume': {'size': 1}, 'region': 'RegionTwo',
+         'nics': [{'net-id': neutrons['mine2'].id}]},
+        {'flavorRef': '7', 'volume': {'size': 1}}]}}
+    answer = call(api, '/v1.0/p1/clusters', 'POST', body)
+    assert answer.status_int == 202, answer.text
+    (_, _, args, _), = taskmanager.casts
+    nets = sorted((p['region_name'], (p.get('network') or {}).get(
+        'nics', [{}])[0].get('network_id') or '') for p in args[1].values())
+    assert nets == sorted([('RegionOne', neutrons['mine'].id),
+                           ('RegionTwo', neutrons['mine2'].id),
+                           ('RegionOne', '')])
