@@ -9,6 +9,10 @@ One place says where a backup lives and how it is checked:
   manifest under the backup's name, each segment sent with its md5 as ETag;
 * the backup's checksum is the md5 of the whole file, computed while
   uploading and checked again on download before the data is used;
+* the object (or manifest) carries its type, the whole file's md5 and
+  its size as metadata (:func:`backup_headers`), so that a backup can be
+  recognised and checked from its URL alone (:func:`remote_backup_info`,
+  ``backup create --restore-from``);
 * deleting a backup removes its manifest and every segment.
 
 The guest agent writes and reads backups with these functions; the API
@@ -114,6 +118,8 @@ def upload(conn, path, container, name, segment_size):
                 if etag != reader.digest.hexdigest():
                     raise BackupError('Swift stored %s with ETag %s, not '
                                       'the md5 sent.' % (name, etag))
+                conn.post_object(container, name, headers=backup_headers(
+                    whole.hexdigest(), size))
                 return whole.hexdigest()
             conn.put_container(seg_container)
             manifest = []
@@ -135,7 +141,8 @@ def upload(conn, path, container, name, segment_size):
                 index += 1
             conn.put_object(container, name,
                             contents=json.dumps(manifest),
-                            query_string='multipart-manifest=put')
+                            query_string='multipart-manifest=put',
+                            headers=backup_headers(whole.hexdigest(), size))
             uploaded.append((container, name))
             return whole.hexdigest()
     except Exception:
@@ -226,3 +233,73 @@ def unlink_quietly(path):
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+META_TYPE = 'x-object-meta-backup-type'
+META_CHECKSUM = 'x-object-meta-backup-checksum'
+META_SIZE = 'x-object-meta-backup-size'
+
+
+def backup_headers(checksum, size):
+    """The metadata a backup object carries: type, md5, size in bytes."""
+    return {META_TYPE: BACKUP_TYPE, META_CHECKSUM: checksum,
+            META_SIZE: str(int(size))}
+
+
+def owns_object(backup_id, location):
+    """Whether ``location`` is the object named after ``backup_id``.
+
+    A backup registered from another one's URL (``--restore-from``)
+    points at an object it does not own: deleting it leaves the object.
+    """
+    path = parse.urlsplit(location or '').path
+    return parse.unquote(path.rsplit('/', 1)[-1]) == object_name(backup_id)
+
+
+def split_under(account_url, location):
+    """``(container, object name)`` of ``location`` when it is an object
+    of the account at ``account_url``, else None."""
+    prefix = account_url.rstrip('/') + '/'
+    if not location.startswith(prefix):
+        return None
+    container, _, name = location[len(prefix):].partition('/')
+    if not container or not name:
+        return None
+    return parse.unquote(container), parse.unquote(name)
+
+
+def remote_backup_info(context, location, account_url):
+    """``{'checksum', 'size'}`` (size in bytes) of the backup object at
+    ``location`` in the account at ``account_url``, read with the
+    request's token.
+
+    :raises BackupError: when it is not an object of that account, there
+        is no object there, or the object is not a complete backup (no
+        type, md5 or size metadata).
+    """
+    parts = split_under(account_url, location)
+    if parts is None:
+        raise BackupError('Backup location %s is not an object URL of %s.'
+                          % (location, account_url))
+    container, name = parts
+    account = account_url
+    conn = connection(context, account)
+    try:
+        headers = conn.head_object(container, name)
+    except swiftclient.ClientException as exc:
+        raise BackupError('No backup object could be read at %s (HTTP %s).'
+                          % (location, exc.http_status)) from None
+    except Exception as exc:  # noqa: BLE001 - the store is unreachable
+        raise BackupError('The object store at %s could not be reached: '
+                          '%s' % (account, exc)) from None
+    headers = {k.lower(): v for k, v in headers.items()}
+    if headers.get(META_TYPE) != BACKUP_TYPE:
+        raise BackupError('The object at %s is not a %s backup (its type '
+                          'is %s).' % (location, BACKUP_TYPE,
+                                       headers.get(META_TYPE) or 'missing'))
+    checksum = headers.get(META_CHECKSUM) or ''
+    size = headers.get(META_SIZE) or ''
+    if len(checksum) != 32 or not size.isdigit():
+        raise BackupError('The backup at %s has no checksum or size '
+                          'metadata: it was not completed.' % location)
+    return {'checksum': checksum, 'size': int(size)}

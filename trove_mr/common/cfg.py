@@ -73,6 +73,10 @@ default_opts = [
                help='Container of the tenant\'s object store account '
                     'that backups are written to (segments go to '
                     '<container>_segments).'),
+    cfg.StrOpt('guest_log_container_name', default='database_logs',
+               help='Container of the tenant\'s object store account (in '
+                    'the instance\'s region) that guest logs are '
+                    'published to.'),
     cfg.IntOpt('backup_segment_max_size', default=64 * 1024 * 1024,
                min=1024,
                help='Backups larger than this many bytes are uploaded as '

@@ -319,3 +319,10 @@ def find_flavor(context, region_name, flavor_ref):
     Region failures raise ServiceUnavailable naming the region.
     """
     return _flavor(context, region_name, str(flavor_ref))
+
+
+def flavor_name(context, region_name, flavor_id):
+    """The name of flavor ``flavor_id`` in a region; None if it has none.
+    """
+    flavor = _flavor(context, region_name, flavor_id)
+    return flavor.name if flavor is not None else None

@@ -157,7 +157,10 @@ CLUSTER_TASKS = {
     'GROWING_CLUSTER': (6, 'Increasing the size of the cluster.'),
     'SHRINKING_CLUSTER': (7, 'Decreasing the size of the cluster.'),
     'FAILED': (8, 'The last task on the cluster failed.'),
+    'REBALANCING': (9, 'Moving hash slots between masters.'),
 }
+# Tasks whose row description (progress) is shown instead of the fixed one.
+CLUSTER_TASKS_WITH_PROGRESS = ('REBALANCING',)
 # The seed's answers name the building task "BUILDING".
 CLUSTER_TASK_NAMES = {'BUILDING_INITIAL': 'BUILDING'}
 

@@ -15,6 +15,7 @@ from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import states
+from trove_mr.db.api import backups as backup_mappings
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
 from trove_mr.flows import engine
@@ -150,6 +151,15 @@ def submit_delete(context, backup_id):
                          resource_id=backup_id)
 
 
+def _forget_mapping(context, backup_id):
+    """Drop the backup's cell mapping (none for a backup made before
+    backups were mapped and never addressed since)."""
+    try:
+        backup_mappings.backup_mapping_delete(context, backup_id)
+    except exceptions.NotFound:
+        pass
+
+
 def run_delete(context, backup_id):
     """Remove a backup's objects (segments too), then its record.
 
@@ -161,8 +171,12 @@ def run_delete(context, backup_id):
     except exceptions.BackupNotFound:
         return True
     try:
-        if row.location:
+        # A backup registered from another's URL (--restore-from) leaves
+        # the object it points at to the backup that owns it.
+        if row.location and backup_objects.owns_object(backup_id,
+                                                       row.location):
             backup_objects.delete_backup_objects(context, row.location)
+        _forget_mapping(context, backup_id)
         db_api.backup_soft_delete(context, backup_id)
     except Exception as exc:  # noqa: BLE001 - recorded as DELETE_FAILED
         LOG.error('Backup %s could not be deleted: %s', backup_id, exc)

@@ -39,7 +39,7 @@ def _finish(context, instance_id, task_status, error=None):
     return True
 
 
-def _follow(context, replica_id, master_id):
+def follow(context, replica_id, master_id):
     """Make ``replica_id``'s Redis follow ``master_id``'s."""
     source = guest.guest_client(context, master_id).get_replication_source()
     guest.guest_client(context, replica_id).attach_replica(source)
@@ -51,7 +51,7 @@ def attach_new_replica(context, replica_id):
     if not replica.replica_of_id:
         return True
     try:
-        _follow(context, replica_id, replica.replica_of_id)
+        follow(context, replica_id, replica.replica_of_id)
     except Exception as exc:  # noqa: BLE001 - recorded as the fault
         LOG.exception('Replica %s could not attach', replica_id)
         database.mark_error(
@@ -83,7 +83,7 @@ def _repoint(context, new_master_id, instance_ids):
     """
     for instance_id in instance_ids:
         try:
-            _follow(context, instance_id, new_master_id)
+            follow(context, instance_id, new_master_id)
         except Exception as exc:  # noqa: BLE001 - the rest go on
             LOG.warning('Instance %s could not follow %s: %s',
                         instance_id, new_master_id, exc)

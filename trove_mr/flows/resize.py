@@ -327,7 +327,7 @@ class FollowMasterAgain(task.Task):
         if not row.replica_of_id:
             return
         try:
-            replica._follow(context, instance_id, row.replica_of_id)
+            replica.follow(context, instance_id, row.replica_of_id)
         except Exception as exc:
             raise common.StepFailed(
                 'Instance %s was resized but could not replicate from its '

@@ -22,6 +22,8 @@ from trove_mr.guestagent import backup as guest_backup
 from trove_mr.guestagent import bootstrap
 from trove_mr.guestagent import heartbeat
 from trove_mr.guestagent import volume as guest_volume
+from trove_mr.guestagent.datastore.redis import cluster as redis_cluster
+from trove_mr.guestagent.datastore.redis import logs as redis_logs
 from trove_mr.guestagent.datastore.redis import service as redis_service
 
 CONF = cfg.CONF
@@ -170,6 +172,7 @@ class GuestManager:
                 return
             try:
                 self.app.start(timeout=START_TIMEOUT)
+                self._apply_saved_logs()
             except Exception as exc:
                 LOG.error('Could not bring Redis back after an agent '
                           'start: %s', exc)
@@ -276,6 +279,7 @@ class GuestManager:
             try:
                 app = self._prepared_app()
                 app.restart(timeout=START_TIMEOUT)
+                self._apply_saved_logs()
                 self._record(stopped=False)
             finally:
                 self.notify()
@@ -412,6 +416,22 @@ class GuestManager:
         """CLUSTER MEET the node at ``ip``:``port`` (call)."""
         self._cluster_node().cluster_meet(ip, port)
 
+    def cluster_migrate_slots(self, context, slots, target_ip, target_port,
+                              target_id):
+        """Move ``slots`` of this master to ``target_id`` online (call,
+        1.4); ``{'slots', 'keys'}`` moved. Safe to repeat."""
+        return redis_cluster.SlotMover(self._cluster_node()).migrate(
+            list(slots), target_ip, target_port, target_id)
+
+    def cluster_nodes(self, context):
+        """CLUSTER NODES here, parsed (call, 1.4)."""
+        return self._cluster_node().cluster_nodes()
+
+    def cluster_settle_slots(self, context):
+        """Clear finished slot moves here; the slots still open (call,
+        1.4)."""
+        return redis_cluster.SlotMover(self._cluster_node()).settle()
+
     def cluster_addslots(self, context, first_slot, last_slot):
         """Assign slots ``first_slot..last_slot`` to this node (call)."""
         self._cluster_node().cluster_addslots(first_slot, last_slot)
@@ -447,6 +467,48 @@ class GuestManager:
         with self._lock:
             return guest_volume.grow_filesystem(self.layout.volume_dir,
                                                 volume_size)
+
+    # -- root and logs (since 1.4) ---------------------------------------
+
+    def change_password(self, context, password, masterauth=True):
+        """Set a new Redis password live and in redis.conf (call; 1.4).
+
+        :param masterauth: also the node's ``masterauth`` (standalone
+            nodes and cluster members); False on a replica of another
+            instance, which keeps its master's.
+        """
+        with self._lock:
+            app = self._prepared_app()
+            app.change_password(password, masterauth=masterauth)
+        return {'status': app.status()}
+
+    def set_masterauth(self, context, password):
+        """Authenticate to the master with ``password`` (call; 1.4)."""
+        self._prepared_app().set_masterauth(password)
+
+    def guest_log_list(self, context):
+        """``[{name, type, status, published, pending}]`` (call; 1.4)."""
+        return redis_logs.list_logs(self._prepared_app())
+
+    def guest_log_action(self, context, name, actions, target=None):
+        """Enable, disable, publish or discard log ``name`` (call; 1.4).
+
+        :param target: where publish and discard write in the tenant's
+            Swift: ``{'swift_url', 'container', 'prefix', 'metafile'}``.
+        :returns: the log described after the actions.
+        """
+        app = self._prepared_app()
+        try:
+            return redis_logs.log_action(app, context, name, list(actions),
+                                         target)
+        except redis_logs.LogError as exc:
+            raise GuestError(str(exc)) from exc
+
+    def _apply_saved_logs(self):
+        try:
+            redis_logs.apply_saved(self.app)
+        except Exception as exc:  # noqa: BLE001 - logs must not stop Redis
+            LOG.warning('Could not apply the saved log settings: %s', exc)
 
 
 def _wait_node_id(node, ip, port, timeout):

@@ -16,7 +16,9 @@ Version history:
 |       promote_to_master, detach_replica, replication_info (calls);
 |       get_status answers ``failure`` when failed.
 | 1.4 - resize_fs (call); get_status answers ``memory_used`` and
-|       ``maxmemory`` (bytes) when running.
+|       ``maxmemory`` (bytes) when running; cluster_migrate_slots,
+|       cluster_settle_slots, cluster_nodes, change_password, set_masterauth,
+|       guest_log_list, guest_log_action (calls).
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -131,6 +133,26 @@ class GuestAgentAPI:
         return self._call('cluster_meet', '1.2',
                           CONF.agent_call_high_timeout, ip=ip, port=port)
 
+    def cluster_migrate_slots(self, slots, target_ip, target_port,
+                              target_id):
+        """Move ``slots`` of this master to node ``target_id`` online;
+        ``{'slots', 'keys'}`` moved. Safe to repeat."""
+        return self._call('cluster_migrate_slots', '1.4',
+                          CONF.agent_call_high_timeout, slots=list(slots),
+                          target_ip=target_ip, target_port=target_port,
+                          target_id=target_id)
+
+    def cluster_nodes(self):
+        """CLUSTER NODES as this node sees it: a list of dicts (``id``,
+        ``ip``, ``port``, ``flags``, ``master_id``, ``slots``, ...)."""
+        return self._call('cluster_nodes', '1.4',
+                          CONF.agent_call_low_timeout)
+
+    def cluster_settle_slots(self):
+        """Clear finished slot moves on this node; the slots still open."""
+        return self._call('cluster_settle_slots', '1.4',
+                          CONF.agent_call_high_timeout)
+
     def cluster_addslots(self, first_slot, last_slot):
         """Assign the slots ``first_slot..last_slot`` to this node."""
         return self._call('cluster_addslots', '1.2',
@@ -189,3 +211,32 @@ class GuestAgentAPI:
         ``volume_size`` GB; ``{'volume_size', 'grown', 'device'}``."""
         return self._call('resize_fs', '1.4', CONF.agent_call_high_timeout,
                           volume_size=volume_size)
+
+    # -- root and logs (1.4) ---------------------------------------------
+
+    def change_password(self, password, masterauth=True):
+        """Set the Redis password live (``masterauth`` too unless False).
+        """
+        return self._call('change_password', '1.4',
+                          CONF.agent_call_high_timeout, password=password,
+                          masterauth=masterauth)
+
+    def set_masterauth(self, password):
+        """Authenticate to this replica's master with ``password``."""
+        return self._call('set_masterauth', '1.4',
+                          CONF.agent_call_low_timeout, password=password)
+
+    def guest_log_list(self):
+        """``[{name, type, status, published, pending}]``."""
+        return self._call('guest_log_list', '1.4',
+                          CONF.agent_call_low_timeout)
+
+    def guest_log_action(self, name, actions, target=None):
+        """Enable/disable/publish/discard log ``name``; the log after.
+
+        :param target: ``{'swift_url', 'container', 'prefix',
+            'metafile'}`` for publish and discard.
+        """
+        return self._call('guest_log_action', '1.4',
+                          CONF.agent_call_high_timeout, name=name,
+                          actions=list(actions), target=target)

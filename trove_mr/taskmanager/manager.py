@@ -6,6 +6,7 @@ claims the job and runs its flow (``conductor.py``). The per-instance lock
 is the task state (a conditional UPDATE) plus the build lease.
 """
 
+import contextlib
 import functools
 import threading
 
@@ -25,7 +26,10 @@ from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
 from trove_mr.flows import network as network_flow
+from trove_mr.flows import reboot as reboot_flow
+from trove_mr.flows import replica_build
 from trove_mr.flows import resize as resize_flow
+from trove_mr.flows import root as root_flow
 from trove_mr.flows import steps
 from trove_mr.taskmanager import recovery
 
@@ -185,6 +189,28 @@ class TaskManager:
         """Make a replica standalone, keeping its data (cast, 1.3)."""
         steps.submit(context, notifications.INSTANCE_DETACH, instance_id)
 
+    @posts_a_job
+    def rebalance_cluster(self, context, cluster_id, weights=None):
+        """Move hash slots so masters own shares by weight (cast, 1.4)."""
+        self._cluster_strategy(context, cluster_id).rebalance_cluster(
+            context, cluster_id, weights or {})
+
+    def create_replicas(self, context, instance_ids, placement, password):
+        """Build the BUILDING replicas of one request, all or nothing
+        (cast, 1.4); see :mod:`trove_mr.flows.replica_build`."""
+        if flow_engine.jobboard_enabled():
+            replica_build.submit(context, instance_ids, placement, password)
+            return
+        with contextlib.ExitStack() as held:
+            for instance_id in instance_ids:
+                if not held.enter_context(
+                        self.keeper.hold(context, instance_id)):
+                    LOG.warning('Replica %s is built by another '
+                                'taskmanager; skipped', instance_id)
+                    return
+            replica_build.submit(context, instance_ids, placement,
+                                 password)
+
     def recover_builds(self):
         """Periodic: clean up builds (and cluster tasks) whose taskmanager
         died."""
@@ -229,6 +255,26 @@ class TaskManager:
         instance = self._resizing(context, instance_id)
         if instance is not None:
             resize_flow.submit_volume(context, instance, new_size)
+
+    @posts_a_job
+    def reboot_instance(self, context, instance_id):
+        """Reboot an instance's server and wait for its guest (cast, 1.4).
+        """
+        reboot_flow.submit(context, instance_id)
+
+    @posts_a_job
+    def change_root_password(self, context, resource_type, resource_id,
+                             password, enable=True, change_id=None):
+        """Set a new Redis password on an instance (and its replicas'
+        masterauth) or on every member of a cluster (call, 1.4).
+
+        :param password: travels sealed in the job; kept encrypted once
+            set.
+        :param change_id: the change the API recorded; superseded by a
+            newer one, the job stops.
+        """
+        root_flow.submit(context, resource_type, resource_id, password,
+                         enable=enable, change_id=change_id)
 
     @posts_a_job
     def update_access(self, context, instance_id, access):

@@ -8,8 +8,9 @@ Version history:
 |       (casts).
 | 1.3 - create_backup, delete_backup, promote_to_replica_source,
 |       eject_replica_source, detach_replica (casts).
-| 1.4 - resize_flavor, resize_volume (casts).
-| 1.4 - update_access (security group rules and floating IP).
+| 1.4 - resize_flavor, resize_volume, rebalance_cluster,
+|       reboot_instance, create_replicas,
+|       change_root_password, update_access (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -150,6 +151,37 @@ class TaskManagerAPI:
         """Grow a RESIZING instance's volume to ``new_size`` GB."""
         self._submit(context, '1.4', 'resize_volume',
                      instance_id=instance_id, new_size=new_size)
+
+    def rebalance_cluster(self, context, cluster_id, weights=None):
+        """Move hash slots between a REBALANCING cluster's masters."""
+        self._submit(context, '1.4', 'rebalance_cluster',
+                     cluster_id=cluster_id, weights=weights or {})
+
+    def reboot_instance(self, context, instance_id):
+        """Reboot an instance's server in its region (admin)."""
+        self._submit(context, '1.4', 'reboot_instance',
+                     instance_id=instance_id)
+
+    def create_replicas(self, context, instance_ids, placement, password):
+        """Build the BUILDING replicas ``instance_ids`` of one request,
+        all or nothing, where ``placement`` says; ``password`` travels
+        sealed."""
+        self._submit(context, '1.4', 'create_replicas',
+                     instance_ids=instance_ids, placement=placement,
+                     password=password)
+
+    def change_root_password(self, context, resource_type, resource_id,
+                             password, enable=True, change_id=None):
+        """Set ``password`` on an instance or on every cluster member.
+
+        :param resource_type: ``'instance'`` or ``'cluster'``.
+        :param password: travels sealed (as create's).
+        :param enable: root enable (True) or disable (False).
+        :param change_id: the change as the API recorded it.
+        """
+        self._submit(context, '1.4', 'change_root_password',
+                     resource_type=resource_type, resource_id=resource_id,
+                     password=password, enable=enable, change_id=change_id)
 
     def update_access(self, context, instance_id, access):
         """Apply a changed ``access`` ({is_public, allowed_cidrs}, either

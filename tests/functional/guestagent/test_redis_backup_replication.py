@@ -2,6 +2,8 @@
 
 import hashlib
 import os
+import signal
+import time
 
 import pytest
 
@@ -95,3 +97,37 @@ def test_replica_copies_master_and_can_be_promoted(redis_node_factory):
     replica.client().set('written-on', 'promoted')
     assert replica.client().get('written-on') == 'promoted'
     assert master.client().get('written-on') == 'master'
+
+
+def test_replica_keeps_following_after_its_redis_server_restarts(
+        redis_node_factory):
+    master = redis_node_factory()
+    replica = redis_node_factory()
+    master.start(timeout=10)
+    replica.start(timeout=10)
+    replica.replication.replicate_from(master.address, master.port,
+                                       master.password)
+    replica.replication.wait_for_sync(timeout=20)
+    # The role is kept beside redis.conf, readable by the owner only.
+    assert os.stat(replica.replication.path).st_mode & 0o077 == 0
+
+    # Killed (no clean shutdown), then started again as the agent does.
+    os.kill(replica._live_pid(), signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while replica.is_running() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    replica.start(timeout=10)
+    with open(replica.conf_path) as f:
+        assert 'replicaof %s %d' % (master.address, master.port) in f.read()
+    replica.replication.wait_for_sync(timeout=20)
+    master.client().set('after-restart', 'yes')
+    deadline = time.monotonic() + 10
+    while replica.client().get('after-restart') != 'yes':
+        assert time.monotonic() < deadline, 'the replica did not follow'
+        time.sleep(0.1)
+
+    # Promoted, it forgets the role: a restart leaves it a master.
+    replica.replication.promote_to_master()
+    assert not os.path.exists(replica.replication.path)
+    replica.restart(timeout=10)
+    assert replica.replication.replication_info()['role'] == 'master'

@@ -61,6 +61,9 @@ class FakeTaskManagerAPI:
     def create_instance(self, context, *args, **kwargs):
         self._record('create_instance', context, *args, **kwargs)
 
+    def update_access(self, context, *args, **kwargs):
+        self._record('update_access', context, *args, **kwargs)
+
     def delete_instance(self, context, *args, **kwargs):
         self._record('delete_instance', context, *args, **kwargs)
 
@@ -87,6 +90,9 @@ class FakeTaskManagerAPI:
 
     def resize_volume(self, context, *args, **kwargs):
         self._record('resize_volume', context, *args, **kwargs)
+
+    def create_replicas(self, context, *args, **kwargs):
+        self._record('create_replicas', context, *args, **kwargs)
 
 
 class FakeGlance:

@@ -344,8 +344,9 @@ def test_replicas_of_one_request_share_the_password_shown(api, taskmanager):
     answer = call(api, BASE, 'POST', create_body(
         name='rep', replica_of=master['id'], replica_count=2))
     assert answer.status_int == 202, answer.text
-    creates = [c for c in taskmanager.casts if c[0] == 'create_instance']
-    assert len(creates) == 2
-    passwords = {c[2][2] if len(c[2]) > 2 else c[3]['password']
-                 for c in creates}
-    assert passwords == {answer.json['instance']['password']}
+    # One cast builds both replicas of the request, with one password.
+    (create,) = [c for c in taskmanager.casts if c[0] == 'create_replicas']
+    instance_ids, _placement, password = create[2]
+    assert len(instance_ids) == 2
+    assert answer.json['instance']['id'] == instance_ids[0]
+    assert password == answer.json['instance']['password']

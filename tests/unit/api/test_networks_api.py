@@ -78,7 +78,7 @@ def test_another_regions_network_is_a_400_naming_both(api, taskmanager,
 def test_bad_cidr_is_a_400_naming_it(api, taskmanager, neutrons):
     message = _bad(api, taskmanager, create_body(
         access={'allowed_cidrs': ['10.0.0.0/8', 'nonsense']}))
-    assert "'instance.access.allowed_cidrs[1]'" in message
+    assert "'instance.access.allowed_cidrs.1'" in message
 
 
 def test_nic_without_network_or_port_is_a_400(api, taskmanager, neutrons):
@@ -96,7 +96,9 @@ def test_access_update_is_a_job(api, taskmanager, neutrons):
                   {'instance': {'access': {'allowed_cidrs':
                                            ['192.0.2.7/24']}}})
     assert answer.status_int == 202, answer.text
-    assert recorded == [(instance_id, {'allowed_cidrs': ['192.0.2.0/24']})]
+    # The whole stored access is applied.
+    assert recorded == [(instance_id, {'is_public': False,
+                                       'allowed_cidrs': ['192.0.2.0/24']})]
     answer = call(api, '%s/%s' % (BASE, instance_id), 'PATCH',
                   {'instance': {'access': {'allowed_cidrs': ['x']}}})
     assert answer.status_int == 400

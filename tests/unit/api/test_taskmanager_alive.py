@@ -89,7 +89,7 @@ ACTIONS = [
     ('create', lambda api: ('/instances', 'POST', create_body()),
      'create_instance'),
     ('create replica', lambda api: ('/instances', 'POST', create_body(
-        name='rep', replica_of=_running(api))), 'create_instance'),
+        name='rep', replica_of=_running(api))), 'create_replicas'),
     ('delete', lambda api: ('/instances/%s' % _running(api), 'DELETE',
                             None), 'delete_instance'),
     ('restart', _action({'restart': {}}), 'restart_instance'),

@@ -269,7 +269,7 @@ def test_a_resized_replica_follows_its_master_again(
     db_api.instance_update(ctx, instance.id, {'replica_of_id': master.id})
     followed = []
     monkeypatch.setattr(
-        resize.replica, '_follow',
+        resize.replica, 'follow',
         lambda context, replica_id, master_id: followed.append(
             (replica_id, master_id)))
     _run_flavor(ctx, db_api.instance_get(ctx, instance.id))

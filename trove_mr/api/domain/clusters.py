@@ -345,3 +345,40 @@ def delete(context, tenant_id, cluster_id, taskmanager_api):
                         lambda: taskmanager_api.delete_cluster(cctx,
                                                                cluster_id))
     # Each member's quota comes back as the taskmanager deletes it.
+
+
+def rebalance(context, tenant_id, cluster_id, weights, taskmanager_api):
+    """Move hash slots online so masters own shares by weight; 202.
+
+    ``weights`` maps master member ids to a weight (1 when absent; 0
+    empties a master). Every member must be running and no other task
+    may be on the cluster.
+    """
+    with _in_cell(context, cluster_id) as cctx:
+        cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
+        strategy.check_support(_manager(cluster))
+        _refuse_busy(cluster)
+        members = db_api.instances_by_cluster(cctx, cluster_id)
+        masters = {m.id for m in members if (m.type or 'master') == 'master'}
+        unknown = sorted(set(weights) - masters)
+        if unknown:
+            raise exceptions.BadRequest(
+                "Invalid input for field 'rebalance.weights': %s %s not a "
+                'master of cluster %s.' % (', '.join(unknown),
+                                           'is' if len(unknown) == 1
+                                           else 'are', cluster_id))
+        if not any(weights.get(m, 1) > 0 for m in masters):
+            raise exceptions.BadRequest(
+                "Invalid input for field 'rebalance.weights': at least one "
+                'master needs a weight above 0.')
+        busy = sorted(m.id for m in members
+                      if m.task_status != states.TASK_NONE)
+        if busy:
+            raise exceptions.Conflict(
+                'Cluster %s cannot rebalance while members %s are busy.'
+                % (cluster_id, ', '.join(busy)))
+        services.require_taskmanager(cctx)
+        _lock(cctx, cluster, 'REBALANCING')
+        _cast_or_unlock(cctx, cluster, 'REBALANCING',
+                        lambda: taskmanager_api.rebalance_cluster(
+                            cctx, cluster_id, weights))

@@ -12,6 +12,8 @@ import secrets
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from trove_mr.api.domain import access as access_domain
+from trove_mr.api.domain import backup_routing
 from trove_mr.api.domain import networks as networks_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
@@ -122,8 +124,11 @@ def local_cell(context):
 def _backup_info(context, tenant_id, restore_point):
     if not restore_point:
         return None
-    backup = db_api.backup_get(context, restore_point['backupRef'],
-                               tenant_id=tenant_id)
+    # The backup may be owned by another region's cell.
+    backup_id = restore_point['backupRef']
+    with cells.owning_cell(context, backup_routing.backup_cell(
+            context, backup_id, local_cell)) as cctx:
+        backup = db_api.backup_get(cctx, backup_id, tenant_id=tenant_id)
     if backup.state != 'COMPLETED':
         raise exceptions.BadRequest(
             "Invalid input for field 'instance.restorePoint.backupRef': "
@@ -143,6 +148,7 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     owning cell's live taskmanager included (503 naming its region).
     """
     _refuse_unsupported(body)
+    access = access_domain.for_create(body)
     volume_size, volume_type = _volume_size(body)
     region_name = _placement_region(body)
     version = resolve_version(context, body.get('datastore'))
@@ -168,7 +174,7 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
                 'volume_size': volume_size, 'volume_type': volume_type,
                 'datastore_version_id': version.id,
                 'task_status': states.TASK_BUILDING,
-                'status': states.SERVICE_NEW})
+                'status': states.SERVICE_NEW, 'access': access})
             try:
                 api_db.instance_mapping_create(context, instance_id,
                                                home_cell.uuid, tenant_id)
@@ -321,11 +327,13 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
     """Delete an instance (task DELETING); the taskmanager does the rest."""
     with cells.owning_cell(context, instance_cell(context, instance_id)) \
             as cctx:
-        row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
+        row = db_api.instance_get(cctx, instance_id,
+                                  tenant_id=owner_filter(context, tenant_id))
         if row.cluster_id:
             raise exceptions.BadRequest(
                 'Instance %s is a member of cluster %s; delete the cluster '
                 'or shrink it.' % (instance_id, row.cluster_id))
+        _refuse_master_with_replicas(cctx, row)
         services.require_taskmanager(cctx)
         previous = row.task_status
         row = transition(cctx, row, 'delete')
@@ -335,8 +343,40 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
     return row
 
 
-def update_access(context, tenant_id, instance_id, access, taskmanager_api):
-    """Apply a changed ``access`` to the instance's networking."""
-    networks_domain.update_access(context, tenant_id, instance_id, access,
-                                  instance_cell(context, instance_id),
-                                  taskmanager_api)
+def update_access(context, tenant_id, instance_id, requested,
+                  taskmanager_api=None):
+    """Change who may reach an instance (``access``); see
+    :mod:`trove_mr.api.domain.access`. With ``taskmanager_api``, the
+    stored access is then applied to the instance's security group and
+    floating IP (a job); no live taskmanager: 503, nothing stored."""
+    mapping = instance_cell(context, instance_id)
+    if taskmanager_api is not None:
+        with cells.owning_cell(context, mapping) as cctx:
+            services.require_taskmanager(cctx)
+    row = access_domain.update(context, tenant_id, instance_id, requested,
+                               mapping)
+    if taskmanager_api is not None:
+        networks_domain.apply_access(context, row, mapping,
+                                     taskmanager_api)
+    return row
+
+
+def owner_filter(context, tenant_id):
+    """The project to check an instance's ownership against: none for an
+    admin, who reaches any project's instance by id through their own
+    URL (as in Trove); ``tenant_id`` for everyone else."""
+    if context.is_admin or 'admin' in (context.roles or ()):
+        return None
+    return tenant_id
+
+
+def _refuse_master_with_replicas(cctx, row):
+    """A master that still has replicas (other than ones being deleted)
+    is not deleted (400)."""
+    replicas = [r for r in db_api.instance_replicas(cctx, [row.id])[row.id]
+                if r.task_status != states.TASK_DELETING]
+    if replicas:
+        raise exceptions.BadRequest(
+            'Instance %s is the replica source of %s; promote one of its '
+            'replicas to replica source or detach them first, then delete '
+            'it.' % (row.id, ', '.join(sorted(r.id for r in replicas))))

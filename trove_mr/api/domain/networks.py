@@ -12,12 +12,11 @@ import ipaddress
 from openstack import exceptions as sdk_exc
 from oslo_log import log as logging
 
-from trove_mr.api.domain import services
+from trove_mr.api.domain import access as access_domain
 from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import regions
 from trove_mr.db import cells
-from trove_mr.db.main import api as db_api
 
 LOG = logging.getLogger(__name__)
 
@@ -170,12 +169,9 @@ def request(tenant_id, body, region_name, field='instance'):
     return {'nics': nics, 'access': access}
 
 
-def update_access(context, tenant_id, instance_id, access, mapping,
-                  taskmanager_api):
-    """Apply a changed ``access`` to an instance's security group and
-    floating IP (a job of the owning cell's taskmanager)."""
-    access = check_access(access, 'instance.access') or {}
+def apply_access(context, row, mapping, taskmanager_api):
+    """Ask the owning cell's taskmanager to apply the access stored on
+    ``row`` to the instance's security group and floating IP."""
+    access = access_domain.stored_of(row) or dict(access_domain.PRIVATE)
     with cells.owning_cell(context, mapping) as cctx:
-        db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
-        services.require_taskmanager(cctx)
-        taskmanager_api.update_access(cctx, instance_id, access)
+        taskmanager_api.update_access(cctx, row.id, access)

@@ -88,6 +88,16 @@ ACTION = {
             'type': 'object', 'required': ['id'],
             'additionalProperties': False,
             'properties': {'id': instances.UUID}}},
+        # Move slots online; optional weight per master (0 empties it).
+        'rebalance': {'type': 'object', 'additionalProperties': False,
+                      'properties': {'weights': {
+                          'type': 'object', 'maxProperties': 64,
+                          'propertyNames': instances.UUID,
+                          'additionalProperties': {
+                              'type': 'number', 'minimum': 0,
+                              'maximum': 1000}}}},
+        # Admin only (policy cluster:reset-status).
+        'reset-status': {'type': 'object', 'additionalProperties': False},
     },
 }
 

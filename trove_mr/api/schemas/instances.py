@@ -6,6 +6,17 @@ NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
         'pattern': r'^\S(.*\S)?$'}
 UUID = {'type': 'string', 'minLength': 1, 'maxLength': 36}
 REF = {'type': ['string', 'integer'], 'minLength': 1, 'maxLength': 255}
+# Who may reach the instance; each CIDR is checked by the domain layer.
+ACCESS = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'is_public': {'type': 'boolean'},
+        'allowed_cidrs': {'type': ['array', 'null'], 'maxItems': 100,
+                          'items': {'type': 'string', 'minLength': 1,
+                                    'maxLength': 64}},
+    },
+}
 
 CREATE = {
     'type': 'object',
@@ -13,7 +24,13 @@ CREATE = {
     'additionalProperties': False,
     'properties': {'instance': {
         'type': 'object',
-        'required': ['name', 'flavorRef'],
+        'required': ['name'],
+        # A replica takes its master's flavor when it names none (as
+        # python-troveclient sends a --replica-of create); any other
+        # create names one.
+        'if': {'not': {'required': ['replica_of'],
+                       'properties': {'replica_of': {'type': 'string'}}}},
+        'then': {'required': ['flavorRef']},
         'additionalProperties': False,
         'properties': {
             'name': NAME,
@@ -61,15 +78,7 @@ CREATE = {
             'replica_count': {'type': ['integer', 'null'], 'minimum': 1},
             'locality': {'type': ['string', 'null'],
                          'enum': ['affinity', 'anti-affinity', None]},
-            'access': {
-                'type': 'object',
-                'additionalProperties': False,
-                'properties': {
-                    'is_public': {'type': 'boolean'},
-                    'allowed_cidrs': {'type': 'array',
-                                      'items': {'type': 'string'}},
-                },
-            },
+            'access': ACCESS,
         },
     }},
 }
@@ -86,7 +95,7 @@ UPDATE = {
         'additionalProperties': False,
         # replica_of: null is python-troveclient's detach_replica.
         'properties': {'name': NAME, 'replica_of': {'type': 'null'},
-                       'access': networks.ACCESS},
+                       'access': ACCESS},
     }},
 }
 
@@ -119,6 +128,8 @@ ACTION = {
                 },
             },
         },
+        # Admin only (policy instance:reset_status).
+        'reset_status': {'type': 'object', 'additionalProperties': False},
     },
 }
 
@@ -172,6 +183,15 @@ INSTANCE_VIEW = {
         'replicas': {'type': 'array'},
         'cluster_id': {'type': 'string'},
         'password': {'type': 'string'},
+        'operating_status': {'type': 'string',
+                             'enum': ['HEALTHY', 'UNHEALTHY', 'SHUTDOWN',
+                                      'NEW', 'BUILD', 'UNKNOWN']},
+        'access': {'type': 'object',
+                   'required': ['is_public', 'allowed_cidrs'],
+                   'properties': {
+                       'is_public': {'type': 'boolean'},
+                       'allowed_cidrs': {'type': 'array',
+                                         'items': {'type': 'string'}}}},
     },
 }
 

@@ -34,7 +34,11 @@ def member_view(row, base, detail=True):
 def task_of(cluster):
     """{'id', 'name', 'description'} of the cluster's task."""
     if cluster.task_name in states.CLUSTER_TASKS:
-        return states.cluster_task_view(cluster.task_name)
+        view = states.cluster_task_view(cluster.task_name)
+        if cluster.task_name in states.CLUSTER_TASKS_WITH_PROGRESS and \
+                cluster.task_description:
+            view['description'] = cluster.task_description
+        return view
     return {'id': cluster.task_id, 'name': cluster.task_name,
             'description': cluster.task_description or ''}
 

@@ -5,25 +5,38 @@ guest status and datastore version), so rendering a page of instances
 makes no further query or remote call.
 """
 
+import datetime
 from urllib import parse
 
 from oslo_serialization import jsonutils
 
 from trove_mr.api.views import links
+from trove_mr.common import cfg
 from trove_mr.common import states
 
+CONF = cfg.CONF
 
-def _addresses(row):
+
+def _addresses(row, management=False):
+    """The row's addresses; the management port's (marked when the
+    instance has tenant networks) is the control plane's and only
+    returned with ``management`` (admins, /mgmt)."""
     if not row.addresses:
         return []
     try:
         found = jsonutils.loads(row.addresses)
     except ValueError:
         return []
-    # The management port's address (marked when the instance has tenant
-    # networks) is the control plane's, never shown to tenants.
     return [a for a in found if isinstance(a, dict) and a.get('address')
-            and not a.get('management')]
+            and (management or not a.get('management'))]
+
+
+def management_addresses(row):
+    """Every address of the instance, the management port's marked."""
+    return [{'address': a['address'], 'type': a.get('type', 'private'),
+             'network': a.get('network', ''),
+             'management': bool(a.get('management'))}
+            for a in _addresses(row, management=True)]
 
 
 def status_of(row):
@@ -79,6 +92,8 @@ def instance_view(row, base, password=None, replicas=None):
             for r in replicas]
     if row.cluster_id:
         view['cluster_id'] = row.cluster_id
+    view['operating_status'] = operating_status_of(row)
+    view['access'] = access_of(row)
     if password is not None:
         view['password'] = password
     return view
@@ -102,3 +117,56 @@ def list_view(rows, base, tenant_id, next_marker, limit, query=None,
                 base, tenant_id, parse.urlencode(sorted(params.items()))),
             'rel': 'next'}]
     return answer
+
+
+# The datastore's own health, as Trove's ``operating_status`` shows it,
+# from the guest's last report: HEALTHY (Redis answers PING), UNHEALTHY
+# (the guest runs, Redis does not answer), SHUTDOWN (Redis stopped on
+# purpose), NEW and BUILD (not prepared yet), UNKNOWN (no fresh report).
+OPERATING_STATUSES = ('HEALTHY', 'UNHEALTHY', 'SHUTDOWN', 'NEW', 'BUILD',
+                      'UNKNOWN')
+_OPERATING = {
+    states.SERVICE_RUNNING: 'HEALTHY',
+    states.SERVICE_FAILED: 'UNHEALTHY',
+    states.SERVICE_SHUTDOWN: 'SHUTDOWN',
+    states.SERVICE_NEW: 'NEW',
+    states.SERVICE_BUILD: 'BUILD',
+}
+
+
+def operating_status_of(row, now=None):
+    """The instance's ``operating_status``, from its loaded status row.
+
+    A report older than ``agent_heartbeat_expiry`` says nothing of now:
+    UNKNOWN (NEW excepted: a guest not started yet sends none).
+    """
+    status = getattr(row, 'status', None)
+    if status is None:
+        return 'UNKNOWN'
+    found = _OPERATING.get(status.status, 'UNKNOWN')
+    if found in ('NEW', 'UNKNOWN'):
+        return found
+    now = now or datetime.datetime.now(
+        datetime.timezone.utc).replace(tzinfo=None)
+    expiry = datetime.timedelta(seconds=CONF.agent_heartbeat_expiry)
+    heartbeat_at = getattr(status, 'heartbeat_at', None)
+    if heartbeat_at is None or now - heartbeat_at > expiry:
+        return 'UNKNOWN'
+    return found
+
+
+def access_of(row):
+    """``{"is_public", "allowed_cidrs"}`` as stored (private by default).
+    """
+    access = {'is_public': False, 'allowed_cidrs': []}
+    stored_text = getattr(row, 'access', None)
+    if stored_text:
+        try:
+            stored = jsonutils.loads(stored_text)
+        except ValueError:
+            stored = {}
+        if isinstance(stored, dict):
+            access['is_public'] = bool(stored.get('is_public', False))
+            access['allowed_cidrs'] = list(stored.get('allowed_cidrs')
+                                           or [])
+    return access

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 
 from trove_mr.common import cfg
+from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
 
@@ -25,3 +26,14 @@ def cluster_password(cluster_id):
     digest = hmac.new(key, _LABEL + cluster_id.encode('utf-8'),
                       hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode('ascii').rstrip('=')
+
+
+def current_password(context, cluster_id):
+    """The password the cluster's members have now.
+
+    The derived one, unless root was enabled or disabled since: then the
+    one the control plane kept (``root_history``), so that members added
+    later authenticate like the others.
+    """
+    return (db_api.root_password_get(context, cluster_id) or
+            cluster_password(cluster_id))

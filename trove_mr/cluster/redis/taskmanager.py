@@ -9,6 +9,7 @@ cluster is always visible as such.
 """
 
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
+from trove_mr.cluster.redis.flows import rebalance as rebalance_flows
 
 
 class RedisTaskManagerStrategy:
@@ -47,3 +48,8 @@ class RedisTaskManagerStrategy:
     def delete_cluster(self, context, cluster_id):
         """Delete every member, then the cluster record and mapping."""
         return cluster_flows.submit_delete(context, cluster_id)
+
+    def rebalance_cluster(self, context, cluster_id, weights):
+        """Move slots online until masters own shares by ``weights``."""
+        return rebalance_flows.submit_rebalance(context, cluster_id,
+                                                weights)

@@ -4,6 +4,7 @@ from trove_mr.common.policies import base
 
 PATH = '/v1.0/{project_id}/backups'
 ITEM = PATH + '/{backup_id}'
+STRATEGIES = '/v1.0/{project_id}/backup_strategies'
 
 rules = [
     policy.DocumentedRuleDefault(
@@ -20,6 +21,19 @@ rules = [
         'backup:delete', base.RULE_ADMIN_OR_OWNER,
         'Delete a backup and its objects.',
         base.operations(ITEM, 'DELETE')),
+    policy.DocumentedRuleDefault(
+        'backup_strategy:create', base.RULE_ADMIN_OR_OWNER,
+        'Set the default Swift container of the project\'s (or one '
+        'instance\'s) backups.',
+        base.operations(STRATEGIES, 'POST')),
+    policy.DocumentedRuleDefault(
+        'backup_strategy:index', base.RULE_ADMIN_OR_OWNER,
+        'List backup strategies.',
+        base.operations(STRATEGIES, 'GET')),
+    policy.DocumentedRuleDefault(
+        'backup_strategy:delete', base.RULE_ADMIN_OR_OWNER,
+        'Delete a backup strategy.',
+        base.operations(STRATEGIES, 'DELETE')),
 ]
 
 

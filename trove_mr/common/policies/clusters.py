@@ -27,6 +27,10 @@ rules = [
         'cluster:action', base.RULE_ADMIN_OR_OWNER,
         'Grow or shrink a cluster.',
         base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'cluster:reset-status', base.RULE_ADMIN,
+        'Reset a cluster\'s task and every member\'s status.',
+        base.operations(ITEM, 'POST')),
 ]
 
 

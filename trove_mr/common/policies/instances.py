@@ -44,6 +44,11 @@ rules = [
         'Grow the volume of an instance '
         '(``{"resize": {"volume": {"size": ...}}}``).',
         base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'instance:reset_status', base.RULE_ADMIN,
+        'Reset an instance: task NONE, datastore status FAILED (shown as '
+        'ERROR until its guest reports), unfinished backups FAILED.',
+        base.operations(ITEM + '/action', 'POST')),
 ]
 
 

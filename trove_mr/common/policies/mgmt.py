@@ -23,6 +23,27 @@ rules = [
         'volume, and list its targets. Hidden from tenants.',
         base.operations(MGMT + '/instances/{instance_id}/replication',
                         'GET', 'POST')),
+    policy.DocumentedRuleDefault(
+        'mgmt:instance_index', base.RULE_ADMIN,
+        'List the instances of every project and region, with their '
+        'servers and compute hosts.',
+        base.operations(MGMT + '/instances', 'GET')),
+    policy.DocumentedRuleDefault(
+        'mgmt:instance_show', base.RULE_ADMIN,
+        'Show an instance of any project with its server and volume.',
+        base.operations(MGMT + '/instances/{instance_id}', 'GET')),
+    policy.DocumentedRuleDefault(
+        'mgmt:instance_action', base.RULE_ADMIN,
+        'Reboot an instance\'s server or reset its task.',
+        base.operations(MGMT + '/instances/{instance_id}/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'mgmt:cluster_show', base.RULE_ADMIN,
+        'Show a cluster of any project.',
+        base.operations(MGMT + '/clusters/{cluster_id}', 'GET')),
+    policy.DocumentedRuleDefault(
+        'mgmt:cluster_action', base.RULE_ADMIN,
+        'Reset the task of a cluster of any project.',
+        base.operations(MGMT + '/clusters/{cluster_id}/action', 'POST')),
 ]
 
 

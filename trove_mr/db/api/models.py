@@ -121,3 +121,49 @@ class QuotaUsage(APIBase):
     in_use = sa.Column(sa.Integer, nullable=False, default=0)
     created_at = sa.Column(sa.DateTime, nullable=True)
     updated_at = sa.Column(sa.DateTime, nullable=True)
+
+
+class BackupMapping(APIBase):
+    """Which cell owns a backup (the cell of the instance backed up)."""
+
+    __tablename__ = 'backup_mappings'
+    __table_args__ = (
+        sa.UniqueConstraint('backup_uuid',
+                            name='uniq_backup_mappings0backup_uuid'),
+        sa.Index('backup_mappings_project_id_idx', 'project_id'),
+        sa.Index('backup_mappings_region_mapping_uuid_idx',
+                 'region_mapping_uuid'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    backup_uuid = sa.Column(sa.String(36), nullable=False)
+    region_mapping_uuid = sa.Column(
+        sa.String(36), sa.ForeignKey('region_mappings.uuid'),
+        nullable=False)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=True)
+    updated_at = sa.Column(sa.DateTime, nullable=True)
+
+
+class BackupStrategy(APIBase):
+    """Where a project's (or one of its instances') backups go by default.
+
+    ``instance_id`` is '' for the project's own default.
+    """
+
+    __tablename__ = 'backup_strategies'
+    __table_args__ = (
+        sa.UniqueConstraint(
+            'project_id', 'instance_id',
+            name='uniq_backup_strategies0project_id0instance_id'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    instance_id = sa.Column(sa.String(36), nullable=False)
+    backend = sa.Column(sa.String(255), nullable=False)
+    swift_container = sa.Column(sa.String(255), nullable=True)
+    created_at = sa.Column(sa.DateTime, nullable=True)
+    updated_at = sa.Column(sa.DateTime, nullable=True)

@@ -1,8 +1,12 @@
-"""Quota reservations of instance creates, in the API database.
+"""Quotas of a project, in the API database.
 
-Two resources are counted per project: ``instances`` (one per instance)
-and ``volumes`` (GB). A reservation is one conditional UPDATE per
-resource, so concurrent creates in every API worker never overshoot.
+Three resources have a hard limit per project: ``instances`` (one per
+instance), ``volumes`` (GB) and ``backups``. The limit is the project's
+override (``quotas`` table, set by an admin) or the configured default;
+a negative limit means unlimited. Instances and volumes are counted in
+``quota_usages``: a reservation is one conditional UPDATE per resource,
+so concurrent creates in every API worker never overshoot. Backups are
+counted in the cells that own them.
 """
 
 from trove_mr.common import cfg
@@ -14,14 +18,46 @@ CONF = cfg.CONF
 
 INSTANCES = 'instances'
 VOLUMES = 'volumes'
+BACKUPS = 'backups'
+# Every resource with a quota, in the order quota views list them.
+RESOURCES = (BACKUPS, INSTANCES, VOLUMES)
+
+
+def defaults():
+    """{resource: default hard limit}, from the configuration."""
+    return {INSTANCES: CONF.max_instances_per_tenant,
+            VOLUMES: CONF.max_volumes_per_tenant,
+            BACKUPS: CONF.max_backups_per_tenant}
 
 
 def limits(context, project_id):
     """{resource: hard limit} of a project: its overrides, else defaults."""
+    found = defaults()
     overrides = api_db.quota_get_all(context, project_id)
-    return {INSTANCES: overrides.get(INSTANCES,
-                                     CONF.max_instances_per_tenant),
-            VOLUMES: overrides.get(VOLUMES, CONF.max_volumes_per_tenant)}
+    found.update((resource, overrides[resource])
+                 for resource in RESOURCES if resource in overrides)
+    return found
+
+
+def hard_limit(context, project_id, resource):
+    """A project's hard limit of one resource (negative: unlimited)."""
+    return limits(context, project_id)[resource]
+
+
+def usages(context, project_id):
+    """{resource: in use} of the resources counted here (not backups)."""
+    counted = api_db.quota_usage_get_all(context, project_id)
+    return {INSTANCES: counted.get(INSTANCES, 0),
+            VOLUMES: counted.get(VOLUMES, 0)}
+
+
+@engines.api_writer
+def set_limits(context, project_id, new_limits):
+    """Override a project's limits (``{resource: limit}``), in one
+    transaction; returns what was set."""
+    for resource, limit in sorted(new_limits.items()):
+        api_db.quota_set(context, project_id, resource, limit)
+    return dict(new_limits)
 
 
 def reserve(context, project_id, volume_size):

@@ -13,6 +13,7 @@ The functions live in small modules by what they touch; this module
 names every public one of them, so no caller reaches into those modules.
 """
 
+from trove_mr.db.main import admin
 from trove_mr.db.main import cluster_members
 from trove_mr.db.main import clusters_backups
 from trove_mr.db.main import datastores
@@ -21,6 +22,7 @@ from trove_mr.db.main import guest_reports
 from trove_mr.db.main import heartbeats
 from trove_mr.db.main import instances
 from trove_mr.db.main import leases
+from trove_mr.db.main import root
 from trove_mr.db.main import services
 
 # Datastores and their versions.
@@ -93,3 +95,18 @@ service_heartbeat = services.service_heartbeat
 service_get_all = services.service_get_all
 service_alive_count = services.service_alive_count
 service_delete = services.service_delete
+
+# The admin (/mgmt) calls: every project's instances, resets.
+admin_instance_list_keys = admin.admin_instance_list_keys
+admin_instance_marker_key = admin.admin_instance_marker_key
+admin_instance_get = admin.admin_instance_get
+instance_reset = admin.instance_reset
+cluster_reset = admin.cluster_reset
+
+# Root: whether it was enabled, and the password the control plane keeps.
+root_get = root.root_get
+root_set_enabled = root.root_set_enabled
+root_restore = root.root_restore
+root_password_set = root.root_password_set
+root_password_get = root.root_password_get
+root_change_is_latest = root.root_change_is_latest

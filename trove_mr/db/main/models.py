@@ -124,6 +124,8 @@ class Instance(RegionBase):
     addresses = sa.Column(sa.Text, nullable=True)
     encrypted_rpc_key = sa.Column(sa.String(255), nullable=True)
     volume_replication_status = sa.Column(sa.String(64), nullable=True)
+    # JSON {"is_public": bool, "allowed_cidrs": [...]} (region0004_access).
+    access = sa.Column(sa.Text, nullable=True)
     created = sa.Column(types.Timestamp, nullable=False)
     updated = sa.Column(types.Timestamp, nullable=True)
     deleted = sa.Column(sa.Boolean, nullable=False, default=False)
@@ -205,3 +207,30 @@ class Service(RegionBase):
     disabled = sa.Column(sa.Boolean, nullable=False, default=False)
     created_at = sa.Column(types.Timestamp, nullable=False)
     last_seen_up = sa.Column(types.Timestamp, nullable=False)
+
+
+class RootHistory(RegionBase):
+    """Root (the Redis password) of an instance or a cluster.
+
+    ``enabled`` says whether the tenant asked for root since the last
+    disable; ``encrypted_password`` is the password the control plane
+    last set on the datastore (encrypted under ``inst_rpc_key_encr_key``),
+    so that members added later get the same one.
+    """
+
+    __tablename__ = 'root_history'
+    __table_args__ = (types.MYSQL_TABLE_ARGS,)
+
+    # An instance id or a cluster id.
+    resource_id = sa.Column(sa.String(36), primary_key=True)
+    # 'instance' or 'cluster'.
+    resource_type = sa.Column(sa.String(16), nullable=False)
+    enabled = sa.Column(sa.Boolean, nullable=False, default=False)
+    enabled_at = sa.Column(types.Timestamp, nullable=True)
+    enabled_by = sa.Column(sa.String(255), nullable=True)
+    disabled_at = sa.Column(types.Timestamp, nullable=True)
+    encrypted_password = sa.Column(sa.String(1024), nullable=True)
+    password_set_at = sa.Column(types.Timestamp, nullable=True)
+    # The latest change asked for: an older job still running stops.
+    change_id = sa.Column(sa.String(36), nullable=True)
+    updated = sa.Column(types.Timestamp, nullable=True)

@@ -48,9 +48,8 @@ class BackupsController(rest.RestController):
         """One backup."""
         context = base.context()
         policy.authorize(context, 'backup:show', _target())
-        row = domain.show(context, base.tenant_id(), backup_id)
-        return {'backup': views.backup_view(
-            row, domain.versions_of(context, [row]))}
+        row, versions = domain.show(context, base.tenant_id(), backup_id)
+        return {'backup': views.backup_view(row, versions)}
 
     @pecan.expose('json')
     def post(self):
@@ -62,7 +61,7 @@ class BackupsController(rest.RestController):
                             pecan.request.taskmanager_api)
         pecan.response.status = 202
         return {'backup': views.backup_view(
-            row, domain.versions_of(context, [row]))}
+            row, domain.view_versions(context, row))}
 
     @pecan.expose(content_type=JSON)
     def delete(self, backup_id):

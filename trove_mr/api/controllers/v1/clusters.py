@@ -8,7 +8,9 @@ from oslo_serialization import jsonutils
 from pecan import rest
 
 from trove_mr.api.controllers.v1 import base
+from trove_mr.api.controllers.v1 import root_logs
 from trove_mr.api.domain import clusters as domain
+from trove_mr.api.domain import mgmt as mgmt_domain
 from trove_mr.api.schemas import clusters as schemas
 from trove_mr.api.views import clusters as views
 from trove_mr.api.views import instances as instance_views
@@ -43,6 +45,16 @@ def _act(cluster_id):
         # is serialised here rather than by a 'json' template.
         return jsonutils.dumps({'cluster': views.cluster_view(
             cluster, new_members, links.base_url())})
+    if 'rebalance' in action:
+        domain.rebalance(context, base.tenant_id(), cluster_id,
+                         action['rebalance'].get('weights') or {},
+                         taskmanager_api)
+        return ''
+    if 'reset-status' in action:
+        policy.authorize(context, 'cluster:reset-status', _target())
+        mgmt_domain.reset_cluster_status(context, base.tenant_id(),
+                                         cluster_id)
+        return ''
     domain.shrink(context, base.tenant_id(), cluster_id,
                   [item['id'] for item in action['shrink']],
                   taskmanager_api)
@@ -78,6 +90,7 @@ class ClustersController(rest.RestController):
     """Create, list, show, delete clusters."""
 
     action = ClusterActionController()
+    root = root_logs.ClusterRootController()
     instances = ClusterInstancesController()
 
     @pecan.expose('json')

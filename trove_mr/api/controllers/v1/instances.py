@@ -8,8 +8,10 @@ from pecan import rest
 
 from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import base
+from trove_mr.api.controllers.v1 import root_logs
 from trove_mr.api.controllers.v1 import unsupported
 from trove_mr.api.domain import instances as domain
+from trove_mr.api.domain import mgmt as mgmt_domain
 from trove_mr.api.domain import replicas as replicas_domain
 from trove_mr.api.domain import resize as resize_domain
 from trove_mr.api.schemas import instances as schemas
@@ -73,6 +75,9 @@ class InstanceActionController(rest.RestController):
                            pecan.request.taskmanager_api)
         elif 'resize' in action:
             _resize(context, instance_id, action['resize'])
+        elif 'reset_status' in action:
+            policy.authorize(context, 'instance:reset_status', _target())
+            mgmt_domain.reset_status(context, base.tenant_id(), instance_id)
         else:
             replicas_domain.replica_action(
                 context, base.tenant_id(), instance_id, next(iter(action)),
@@ -89,6 +94,8 @@ class InstancesController(rest.RestController):
     databases = unsupported.NotForRedis('databases')
     users = unsupported.NotForRedis('users')
     ssl = unsupported.NotForRedis('ssl')
+    root = root_logs.InstanceRootController()
+    log = root_logs.InstanceLogController()
 
     @pecan.expose('json')
     def get_all(self):
@@ -126,6 +133,11 @@ class InstancesController(rest.RestController):
         context = base.context()
         policy.authorize(context, 'instance:update', _target())
         update = base.body(schemas.UPDATE)['instance']
+        # First: a bad CIDR is refused before anything else changed.
+        if 'access' in update:
+            domain.update_access(context, base.tenant_id(), instance_id,
+                                 update['access'],
+                                 pecan.request.taskmanager_api)
         if 'replica_of' in update:
             replicas_domain.replica_action(
                 context, base.tenant_id(), instance_id, 'detach_replica',
@@ -133,10 +145,6 @@ class InstancesController(rest.RestController):
         if 'name' in update:
             domain.rename(context, base.tenant_id(), instance_id,
                           update['name'])
-        if 'access' in update:
-            domain.update_access(context, base.tenant_id(), instance_id,
-                                 update['access'],
-                                 pecan.request.taskmanager_api)
         pecan.response.status = 202
         return ''
 

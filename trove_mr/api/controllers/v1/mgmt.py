@@ -3,12 +3,17 @@
 import oslo_messaging as messaging
 import pecan
 
+from trove_mr.api.controllers.v1 import mgmt_admin
 from trove_mr.common import exceptions
 from trove_mr.common import policy
 
 
 class MgmtController:
     """Management calls; every one needs the admin role."""
+
+    instances = mgmt_admin.MgmtInstancesController()
+    clusters = mgmt_admin.MgmtClustersController()
+    quotas = mgmt_admin.QuotasController()
 
     @pecan.expose(generic=True, template='json')
     def ping(self):

@@ -4,11 +4,13 @@ Each resource controller is attached here as an attribute named as its
 URL segment, e.g. ``instances = instances.InstancesController()``.
 """
 
+from trove_mr.api.controllers.v1 import backup_strategies
 from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import clusters
 from trove_mr.api.controllers.v1 import datastores
 from trove_mr.api.controllers.v1 import flavors
 from trove_mr.api.controllers.v1 import instances
+from trove_mr.api.controllers.v1 import limits
 from trove_mr.api.controllers.v1 import mgmt
 
 
@@ -21,6 +23,8 @@ class TenantController:
     clusters = clusters.ClustersController()
     flavors = flavors.FlavorsController()
     datastores = datastores.DatastoresController()
+    limits = limits.LimitsController()
+    backup_strategies = backup_strategies.BackupStrategiesController()
 
     def __init__(self, tenant_id):
         self.tenant_id = tenant_id

@@ -231,7 +231,8 @@ def _submit_build(context, operation, factory, cluster_id, cluster_task,
         context, operation, factory,
         _build_store(cluster_id, cluster_task, members, placements),
         factory_kwargs={'member_count': len(members)},
-        secrets={'password': cluster_password.cluster_password(cluster_id)},
+        secrets={'password': cluster_password.current_password(context,
+                                                              cluster_id)},
         resource_type='cluster', resource_id=cluster_id,
         lease_ids=[m.id for m in members], parallel=True)
 

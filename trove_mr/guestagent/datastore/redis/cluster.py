@@ -203,3 +203,115 @@ class RedisClusterNode:
         if client.info('replication').get('role') == 'master':
             client.flushall()
         self._command('RESET', 'HARD')
+
+
+MIGRATE_BATCH = 500
+MIGRATE_TIMEOUT_MS = 10000
+
+
+def _open_slots(text):
+    """``{slot: 'migrating'|'importing'}`` on the "myself" line of CLUSTER
+    NODES (entries such as ``[93->-<id>]`` and ``[93-<-<id>]``)."""
+    found = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 8 or 'myself' not in fields[2].split(','):
+            continue
+        for item in fields[8:]:
+            if item.startswith('[') and '->-' in item:
+                found[int(item[1:].split('->-')[0])] = 'migrating'
+            elif item.startswith('[') and '-<-' in item:
+                found[int(item[1:].split('-<-')[0])] = 'importing'
+    return found
+
+
+class SlotMover:
+    """Moves hash slots of this master to another master, online.
+
+    The Redis Cluster protocol, slot by slot: the target IMPORTING, this
+    node MIGRATING, the slot's keys sent with MIGRATE in batches (clients
+    meanwhile follow ASK redirects), then both nodes told the slot's new
+    owner. Safe to run again after an interruption: slots this node no
+    longer owns are skipped, and a slot left half-moved is finished.
+    """
+
+    def __init__(self, node):
+        self.node = node
+        self.app = node.app
+
+    def _target(self, ip, port):
+        return redis.Redis(host=ip, port=int(port),
+                           password=self.app.password, socket_timeout=30)
+
+    def open_slots(self):
+        """``{slot: state}`` of slots migrating or importing here."""
+        return _open_slots(self.node._command('NODES'))
+
+    def migrate(self, slots, target_ip, target_port, target_id):
+        """Move ``slots`` to ``target_id``; ``{'slots', 'keys'}`` moved."""
+        my_id = self.node.get_node_id()
+        owned = set()
+        for first, last in self.node._myself()['slots']:
+            owned.update(range(first, last + 1))
+        open_here = self.open_slots()
+        client = self.app.client()
+        # A master giving away its last slot would otherwise turn itself
+        # into a replica of the taker (Redis 7): members' roles are the
+        # control plane's to decide.
+        try:
+            client.config_set('cluster-allow-replica-migration', 'no')
+        except redis.ResponseError:
+            LOG.info('This Redis has no cluster-allow-replica-migration.')
+        target = self._target(target_ip, target_port)
+        moved_slots = moved_keys = 0
+        try:
+            for slot in (int(s) for s in slots):
+                if slot not in owned and slot not in open_here:
+                    continue  # moved by an earlier run
+                moved_keys += self._move(client, target, slot, my_id,
+                                         target_ip, target_port, target_id)
+                moved_slots += 1
+        finally:
+            target.close()
+        return {'slots': moved_slots, 'keys': moved_keys}
+
+    def _move(self, client, target, slot, my_id, ip, port, target_id):
+        try:
+            target.execute_command('CLUSTER', 'SETSLOT', slot, 'IMPORTING',
+                                   my_id)
+        except redis.ResponseError as exc:
+            # The target owns it already: an earlier run got that far.
+            if 'already the owner' not in str(exc):
+                raise
+        else:
+            client.execute_command('CLUSTER', 'SETSLOT', slot, 'MIGRATING',
+                                   target_id)
+        keys = 0
+        while True:
+            batch = client.execute_command('CLUSTER', 'GETKEYSINSLOT', slot,
+                                           MIGRATE_BATCH)
+            if not batch:
+                break
+            client.execute_command(
+                'MIGRATE', ip, int(port), '', 0, MIGRATE_TIMEOUT_MS,
+                'REPLACE', 'AUTH', self.app.password, 'KEYS', *batch)
+            keys += len(batch)
+        # The target first, so the new owner's epoch wins the gossip.
+        target.execute_command('CLUSTER', 'SETSLOT', slot, 'NODE', target_id)
+        try:
+            client.execute_command('CLUSTER', 'SETSLOT', slot, 'NODE',
+                                   target_id)
+        except redis.ResponseError as exc:
+            # Gossip from the target got here first: nothing left to say.
+            LOG.info('SETSLOT %s NODE here: %s', slot, exc)
+        return keys
+
+    def settle(self):
+        """Clear migrating/importing marks left on slots here whose owner
+        is settled (an interrupted move finished elsewhere); the slots
+        still open afterwards."""
+        for slot in self.open_slots():
+            if self.app.client().execute_command(
+                    'CLUSTER', 'COUNTKEYSINSLOT', slot) == 0:
+                self.node._command('SETSLOT', slot, 'STABLE')
+        return sorted(self.open_slots())

@@ -98,3 +98,15 @@ def write_config_file(path, text):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def valid_password(password):
+    """Whether ``password`` can be written into redis.conf as is."""
+    return bool(_PASSWORD_RE.match(password or ''))
+
+
+def check_password(password):
+    """Refuse a password redis.conf could not hold as rendered."""
+    if not _PASSWORD_RE.match(password or ''):
+        raise ValueError('the Redis password must be 16 to 512 characters '
+                         'of letters, digits, "-" or "_"')

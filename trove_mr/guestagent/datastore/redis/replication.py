@@ -1,8 +1,11 @@
 """Plain (non-cluster) replication of the local redis-server."""
 
+import ipaddress
 import logging
+import os
 import time
 
+from trove_mr.guestagent.datastore.redis import config
 from trove_mr.guestagent.datastore.redis import errors
 
 LOG = logging.getLogger(__name__)
@@ -13,19 +16,54 @@ _POLL = 0.05
 class RedisReplication:
     """Replica/master role of one local redis-server (a ``RedisApp``).
 
-    The role lives in the running server only: redis.conf is rendered
-    afresh on every start, so after a restart of a replica the agent must
-    call :meth:`replicate_from` again.
+    The role is set on the running server and kept in ``replication.conf``
+    beside redis.conf (owner-only, as it holds the master's password);
+    redis.conf is rendered afresh on every start with that file's lines
+    appended (:meth:`persisted_config`), so a replica whose redis-server
+    restarts keeps following its master.
     """
+
+    FILE_NAME = 'replication.conf'
 
     def __init__(self, app):
         self.app = app
 
+    @property
+    def path(self):
+        return os.path.join(self.app.conf_dir, self.FILE_NAME)
+
+    def persisted_config(self):
+        """The redis.conf lines of the persisted role ('' on a master)."""
+        try:
+            with open(self.path) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ''
+
+    def _persist(self, host, port, password):
+        ipaddress.ip_address(host)
+        if not config.valid_password(password):
+            raise ValueError('the master password must be 16 to 512 '
+                             'characters of letters, digits, "-" or "_"')
+        os.makedirs(self.app.conf_dir, mode=0o700, exist_ok=True)
+        config.write_config_file(self.path, (
+            '# Written by the trove-mr guest agent: this node is a replica.\n'
+            'replicaof %s %d\nmasterauth "%s"\n' % (host, int(port),
+                                                   password)))
+
+    def _forget(self):
+        try:
+            os.remove(self.path)
+        except FileNotFoundError:
+            pass
+
     def replicate_from(self, host, port, password):
-        """Make this node a replica of ``host``:``port``.
+        """Make this node a replica of ``host``:``port``, now and after
+        any restart of its redis-server.
 
         :param password: the master's password, set as ``masterauth``.
         """
+        self._persist(host, port, password)
         client = self.app.client()
         client.config_set('masterauth', password)
         LOG.info('%s:%d now replicates from %s:%s.', self.app.address,
@@ -36,6 +74,7 @@ class RedisReplication:
         """Stop replicating and accept writes (REPLICAOF NO ONE)."""
         client = self.app.client()
         client.execute_command('REPLICAOF', 'NO', 'ONE')
+        self._forget()
         # Back to the node's own password, as rendered in redis.conf.
         client.config_set('masterauth', self.app.password)
         LOG.info('%s:%d promoted to master.', self.app.address,

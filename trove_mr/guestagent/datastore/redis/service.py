@@ -157,6 +157,8 @@ class RedisApp:
             clustered=self.clustered, appendonly=appendonly,
             cluster_node_timeout=self.cluster_node_timeout,
             maxmemory=self.maxmemory)
+        # A replica's role (replicaof, masterauth) outlives restarts.
+        text += self.replication.persisted_config()
         config.write_config_file(self.conf_path, text)
         LOG.debug('Wrote %s (clustered=%s, appendonly=%s).',
                   self.conf_path, self.clustered, appendonly)
@@ -433,3 +435,31 @@ class RedisApp:
         info = self.client().info('memory')
         return {'memory_used': int(info.get('used_memory', 0)),
                 'maxmemory': int(info.get('maxmemory', 0))}
+
+    def change_password(self, password, masterauth=True):
+        """Set a new ``requirepass`` on the live server and in redis.conf.
+
+        Connections already authenticated stay open; new ones need the new
+        password. With ``masterauth`` the node's ``masterauth`` changes
+        too (a standalone node or a cluster member, whose replicas share
+        the password); a replica of another instance keeps its master's.
+        Idempotent.
+        """
+        config.check_password(password)
+        with self._lock:
+            client = self.client()
+            client.config_set('requirepass', password)
+            if masterauth:
+                client.config_set('masterauth', password)
+            self._password = password
+            # The pooled connections authenticated with the old password
+            # still work; new ones must use the new one.
+            self._client = None
+            self.write_config()
+        LOG.info('Password of %s:%d changed.', self.address, self.port)
+
+    def set_masterauth(self, password):
+        """Set ``masterauth`` (the master's password) on the live server.
+        """
+        config.check_password(password)
+        self.client().config_set('masterauth', password)

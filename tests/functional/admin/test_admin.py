@@ -1,0 +1,229 @@
+"""The admin (/mgmt) API, operating_status and access end to end:
+python-troveclient as an admin and as two tenants against the running
+system, real guests and redis-server."""
+
+import concurrent.futures
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+from troveclient import exceptions as trove_exc
+
+from tests.functional.api import helpers
+
+TIMEOUT = 180
+
+
+def _wait(trove, instance_id, wanted, field='status', timeout=TIMEOUT,
+          refuse=('ERROR',)):
+    deadline = time.monotonic() + timeout
+    shown = None
+    while time.monotonic() < deadline:
+        shown = trove.instances.get(instance_id)
+        value = getattr(shown, field, None)
+        if value == wanted:
+            return shown
+        assert shown.status not in refuse, shown._info
+        time.sleep(0.5)
+    raise AssertionError('%s stayed %s, wanted %s' % (
+        field, shown and getattr(shown, field, None), wanted))
+
+
+def _redis(shown, password):
+    return redis.Redis(host=shown.ip[0], port=6379, password=password,
+                       socket_timeout=5, decode_responses=True)
+
+
+def _delete(trove, instance_id):
+    try:
+        trove.instances.delete(instance_id)
+    except trove_exc.NotFound:
+        return
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            trove.instances.get(instance_id)
+        except trove_exc.NotFound:
+            return
+        time.sleep(0.5)
+
+
+def _openstack(system, cloud, *args, json_output=True):
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=system.write_client_files())
+    cli = os.path.join(os.path.dirname(sys.executable), 'openstack')
+    extra = ['-f', 'json'] if json_output else []
+    done = subprocess.run(
+        [cli, '--os-cloud', cloud, '--os-region-name', 'RegionOne',
+         'database'] + list(args) + extra,
+        env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if json_output else done.stdout
+
+
+@pytest.fixture(scope='module')
+def instances(system):
+    """demo's instance in RegionOne (public from one CIDR), alt_demo's
+    in RegionTwo and one of the admin's own project, all ACTIVE; deleted
+    after the module."""
+    demo, alt = system.trove('demo'), system.trove('alt_demo')
+    admin = system.trove('admin')
+    mine = demo.instances.create(
+        'admin-demo', '7', volume={'size': 1}, region_name='RegionOne',
+        access={'is_public': True, 'allowed_cidrs': ['10.20.0.0/16']})
+    theirs = alt.instances.create('admin-alt', '7', volume={'size': 1},
+                                  region_name='RegionTwo')
+    own = admin.instances.create('admin-own', '7', volume={'size': 1})
+    try:
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            shown = list(pool.map(
+                lambda pair: _wait(pair[0], pair[1].id, 'ACTIVE'),
+                [(demo, mine), (alt, theirs), (admin, own)]))
+        yield {'demo': (mine, shown[0]), 'alt': (theirs, shown[1]),
+               'admin': (own, shown[2])}
+    finally:
+        _delete(demo, mine.id)
+        _delete(alt, theirs.id)
+        _delete(admin, own.id)
+
+
+def test_mgmt_list_shows_both_projects_and_regions_with_hosts(
+        system, instances):
+    admin = system.trove('admin')
+    listed = {i.id: i for i in admin.mgmt_instances.list(limit=100)}
+    mine, theirs = instances['demo'][0], instances['alt'][0]
+    assert {mine.id, theirs.id} <= set(listed)
+    demo_project = system.session('demo').get_project_id()
+    alt_project = system.session('alt_demo').get_project_id()
+    assert listed[mine.id].tenant_id == demo_project
+    assert listed[theirs.id].tenant_id == alt_project
+    assert listed[mine.id].region == 'RegionOne'
+    assert listed[theirs.id].region == 'RegionTwo'
+    assert listed[mine.id].host == 'localcloud-regionone'
+    assert listed[theirs.id].host == 'localcloud-regiontwo'
+    nova_two = helpers.service_nova(system, 'RegionTwo')
+    server = helpers.named(nova_two.servers.list(), theirs.id)[0]
+    assert listed[theirs.id].server_id == server.id
+
+
+def test_mgmt_calls_are_forbidden_to_tenants(system, instances):
+    demo = system.trove('demo')
+    with pytest.raises(trove_exc.Forbidden):
+        demo.mgmt_instances.list()
+    with pytest.raises(trove_exc.Forbidden):
+        demo.mgmt_instances.show(instances['demo'][0].id)
+    with pytest.raises(trove_exc.Forbidden):
+        demo.mgmt_instances.reboot(instances['demo'][0].id)
+    with pytest.raises(trove_exc.Forbidden):
+        demo.instances.reset_status(instances['demo'][0].id)
+
+
+def test_mgmt_show_names_server_and_volume(system, instances):
+    theirs = instances['alt'][0]
+    shown = system.trove('admin').mgmt_instances.show(theirs.id)
+    nova = helpers.service_nova(system, 'RegionTwo')
+    cinder = helpers.service_cinder(system, 'RegionTwo')
+    server = helpers.named(nova.servers.list(), theirs.id)[0]
+    volume = helpers.named(cinder.volumes.list(), theirs.id)[0]
+    assert shown.server_id == server.id
+    assert shown.server['status'] == 'ACTIVE'
+    assert shown.host == 'localcloud-regiontwo'
+    assert shown.volume['id'] == volume.id == shown.volume_id
+    assert shown.region == 'RegionTwo'
+
+
+def test_access_is_stored_shown_updated_and_a_bad_cidr_is_400(
+        system, instances):
+    demo = system.trove('demo')
+    mine = instances['demo'][0]
+    assert demo.instances.get(mine.id).access == {
+        'is_public': True, 'allowed_cidrs': ['10.20.0.0/16']}
+    demo.instances.update(mine.id, is_public=False)
+    assert demo.instances.get(mine.id).access == {
+        'is_public': False, 'allowed_cidrs': ['10.20.0.0/16']}
+    with pytest.raises(trove_exc.BadRequest) as raised:
+        demo.instances.update(mine.id, allowed_cidrs=['10.20.0.0/40'])
+    assert '10.20.0.0/40' in str(raised.value)
+    assert demo.instances.get(mine.id).access['allowed_cidrs'] == [
+        '10.20.0.0/16']
+
+
+def test_operating_status_then_reboot_restarts_redis(system, instances):
+    """HEALTHY while Redis answers; UNHEALTHY once its redis-server is
+    killed (the guest lives on); an admin reboot brings a new
+    redis-server (new run_id) and HEALTHY again."""
+    demo, admin = system.trove('demo'), system.trove('admin')
+    mine, created = instances['demo'][0], instances['demo'][1]
+    shown = _wait(demo, mine.id, 'HEALTHY', field='operating_status')
+    client = _redis(shown, mine.password)
+    client.set('kept', 'yes')
+    client.save()
+    info = client.info('server')
+    run_id, pid = info['run_id'], info['process_id']
+    client.close()
+    # The redis-server's own pid, as it reports it: never a name lookup.
+    os.kill(pid, signal.SIGKILL)
+    _wait(demo, mine.id, 'UNHEALTHY', field='operating_status',
+          refuse=())
+    admin.mgmt_instances.reboot(mine.id)
+    assert demo.instances.get(mine.id).status in ('REBOOT', 'ACTIVE')
+    shown = _wait(demo, mine.id, 'ACTIVE', refuse=())
+    shown = _wait(demo, mine.id, 'HEALTHY', field='operating_status')
+    client = _redis(shown, mine.password)
+    try:
+        assert client.info('server')['run_id'] != run_id
+        assert client.get('kept') == 'yes'
+    finally:
+        client.close()
+    assert created.id == mine.id
+
+
+def test_reset_status_and_reset_task_status(system, instances):
+    """An admin resets another project's instance through the admin's
+    own URL: ERROR until its guest reports again, nothing deleted."""
+    alt, admin = system.trove('alt_demo'), system.trove('admin')
+    theirs = instances['alt'][0]
+    admin.instances.reset_status(theirs.id)
+    assert alt.instances.get(theirs.id).status == 'ERROR'
+    # Still there, and its guest's next heartbeat shows it running.
+    _wait(alt, theirs.id, 'ACTIVE', refuse=())
+    admin.mgmt_instances.reset_task_status(theirs.id)
+    assert alt.instances.get(theirs.id).status == 'ACTIVE'
+    with pytest.raises(trove_exc.NotFound):
+        admin.mgmt_instances.show('no-such-instance')
+
+
+def test_cli_update_access_reset_status_and_force_delete(
+        system, instances):
+    mine = instances['demo'][0]
+    _openstack(system, 'demo', 'instance', 'update', mine.id,
+               '--is-public', '--allowed-cidr', '10.30.0.0/16',
+               json_output=False)
+    shown = _openstack(system, 'demo', 'instance', 'show', mine.id)
+    assert shown['public'] is True
+    assert shown['allowed_cidrs'] == ['10.30.0.0/16']
+    assert shown['operating_status'] in ('HEALTHY', 'UNHEALTHY', 'BUILD')
+    # An admin resets another project's instance by id, as in Trove.
+    theirs = instances['alt'][0]
+    _openstack(system, 'admin', 'instance', 'reset', 'status', theirs.id,
+               json_output=False)
+    alt = system.trove('alt_demo')
+    assert alt.instances.get(theirs.id).status in ('ERROR', 'ACTIVE')
+    _wait(alt, theirs.id, 'ACTIVE', refuse=())
+    own = instances['admin'][0]
+    admin = system.trove('admin')
+    _openstack(system, 'admin', 'instance', 'force', 'delete', own.id,
+               json_output=False)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            admin.instances.get(own.id)
+        except trove_exc.NotFound:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError('force delete left instance %s' % own.id)

@@ -1,0 +1,92 @@
+"""The admin reboot flow against a fake Nova and a real SQLite cell."""
+
+import time
+
+import pytest
+
+from trove_mr.common import states
+from trove_mr.db.main import api as db_api
+from trove_mr.flows import common
+from trove_mr.flows import engine
+from trove_mr.flows import reboot
+
+
+def _rebootable(cloud, make_instance, ctx, region='RegionTwo'):
+    instance = make_instance(region, task_status=states.TASK_REBOOTING)
+    server = cloud[region].servers.create('trove-mr-%s' % instance.id,
+                                          'image-1', 'flavor-1')
+    return db_api.instance_update(ctx, instance.id,
+                                  {'server_id': server.id})
+
+
+def _run(ctx, instance_id, timeout=30):
+    store = {'instance_id': instance_id,
+             'deadline_at': common.deadline_at(timeout),
+             'timeout': timeout}
+    engine.run_here(ctx, reboot.get_flow, store)
+
+
+@pytest.fixture
+def reboots(cloud, ctx):
+    """Nova's reboot: the guest comes back and reports RUNNING (unless
+    ``comes_back`` is False)."""
+    done = []
+    behaviour = {'comes_back': True}
+
+    def install(region):
+        servers = cloud[region].servers
+
+        def reboot_server(server_id):
+            done.append((region, server_id))
+            instance_id = servers.get(server_id).name[len('trove-mr-'):]
+            if behaviour['comes_back']:
+                db_api.instance_status_update(
+                    ctx, instance_id, states.SERVICE_RUNNING,
+                    time.time() + 0.5)
+        servers.reboot = reboot_server
+    for region in cloud:
+        install(region)
+    return done, behaviour
+
+
+def test_reboot_reboots_the_server_in_its_region_and_ends_active(
+        cloud, make_instance, ctx, reboots):
+    done, _ = reboots
+    instance = _rebootable(cloud, make_instance, ctx)
+    # The redis-server that died before the reboot was reported: not
+    # a failure of the reboot.
+    db_api.instance_status_update(ctx, instance.id, states.SERVICE_FAILED,
+                                  time.time() - 1)
+    _run(ctx, instance.id)
+    assert done == [('RegionTwo', instance.server_id)]
+    row = db_api.instance_get(ctx, instance.id)
+    assert row.task_status == states.TASK_NONE
+    assert row.status.status == states.SERVICE_RUNNING
+
+
+def test_a_guest_that_never_comes_back_leaves_error_with_the_wait(
+        cloud, make_instance, ctx, reboots):
+    _, behaviour = reboots
+    behaviour['comes_back'] = False
+    instance = _rebootable(cloud, make_instance, ctx)
+    db_api.instance_status_update(ctx, instance.id, states.SERVICE_RUNNING,
+                                  time.time() - 1)
+    with pytest.raises(common.BuildTimeout):
+        _run(ctx, instance.id, timeout=1)
+    row = db_api.instance_get(ctx, instance.id)
+    assert row.task_status == states.TASK_ERROR
+    assert 'RUNNING heartbeat after the reboot' in row.fault_message
+
+
+def test_an_errored_server_fails_the_reboot_naming_the_region(
+        cloud, make_instance, ctx, reboots):
+    instance = _rebootable(cloud, make_instance, ctx)
+    server = cloud['RegionTwo'].servers.get(instance.server_id)
+    server.status = 'ERROR'
+    server.fault = {'message': 'host on fire'}
+    with pytest.raises(common.StepFailed):
+        _run(ctx, instance.id)
+    row = db_api.instance_get(ctx, instance.id)
+    assert row.task_status == states.TASK_ERROR
+    assert 'RegionTwo' in row.fault_message
+    assert 'host on fire' in row.fault_message
