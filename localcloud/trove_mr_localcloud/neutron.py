@@ -23,7 +23,6 @@ Security group rules are stored and shown as Neutron does; the emulator
 does not filter traffic with them (see doc/networking.rst).
 """
 
-import datetime
 import ipaddress
 import random
 import re
@@ -32,7 +31,11 @@ import uuid
 
 from trove_mr_localcloud import hypervisor
 from trove_mr_localcloud import keystone
+from trove_mr_localcloud import neutron_security as security
 from trove_mr_localcloud import wsgi
+
+NeutronError = security.NeutronError
+error_response = security.error_response
 
 MGMT_NETWORK = 'trove-mgmt'
 EXTERNAL_NETWORK = 'public'
@@ -56,34 +59,10 @@ COLLECTIONS = {
 _KEYS = {name: name.replace('-', '_') for name in COLLECTIONS}
 
 
-class NeutronError(wsgi.HTTPError):
-    """An error answered as ``{"NeutronError": {type, message, detail}}``.
-    """
-
-    def __init__(self, code, kind, message):
-        super().__init__(code, message, kind=kind)
-
-
-def error_response(err):
-    return wsgi.json_response({'NeutronError': {
-        'type': err.kind or 'HTTPError', 'message': err.message,
-        'detail': ''}}, err.code)
-
-
-def now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).strftime(
-        '%Y-%m-%dT%H:%M:%SZ')
-
-
 def seeded_id(region_name, network_name):
     """The id of a seeded network (the same on every start)."""
     return str(uuid.uuid5(uuid.NAMESPACE_DNS,
                           '%s:net:%s' % (region_name, network_name)))
-
-
-def _sid(region_name, kind, name):
-    return str(uuid.uuid5(uuid.NAMESPACE_DNS,
-                          '%s:%s:%s' % (region_name, kind, name)))
 
 
 def _cidr_of(octet):
@@ -96,6 +75,7 @@ class Neutron:
     def __init__(self, region):
         self.region = region
         self.router = self._routes()
+        self.security = security.SecurityGroups(self)
         with region.store.transaction():
             state = region.data.setdefault('neutron', {})
             for key in _KEYS.values():
@@ -183,11 +163,11 @@ class Neutron:
     # -- access ---------------------------------------------------------------
 
     @staticmethod
-    def _is_admin(token):
+    def is_admin(token):
         return 'admin' in token.roles
 
     def _visible(self, token, coll, item):
-        if self._is_admin(token) or item.get('project_id') == \
+        if self.is_admin(token) or item.get('project_id') == \
                 token.project_id:
             return True
         if coll == 'networks':
@@ -197,7 +177,7 @@ class Neutron:
             return network.get('shared') or network.get('router:external')
         return False
 
-    def _get(self, token, coll, rid):
+    def get(self, token, coll, rid):
         item = self.state[_KEYS[coll]].get(rid)
         if item is None or not self._visible(token, coll, item):
             single, kind = COLLECTIONS[coll]
@@ -206,23 +186,14 @@ class Neutron:
                 if single != 'floatingip' else 'Floating IP', rid))
         return item
 
-    def _project(self, token, spec):
+    def project_of(self, token, spec):
         wanted = spec.get('project_id') or spec.get('tenant_id')
         if wanted and wanted != token.project_id and \
-                not self._is_admin(token):
+                not self.is_admin(token):
             raise NeutronError(403, 'HTTPForbidden',
                                'Only admins may create resources of '
                                'another project.')
         return wanted or token.project_id
-
-    @staticmethod
-    def _base(project_id, spec):
-        stamp = now_iso()
-        return {'id': str(uuid.uuid4()), 'project_id': project_id,
-                'tenant_id': project_id, 'name': spec.get('name') or '',
-                'description': spec.get('description') or '',
-                'created_at': stamp, 'updated_at': stamp,
-                'revision_number': 0, 'tags': []}
 
     # -- generic handlers -----------------------------------------------------
 
@@ -266,10 +237,14 @@ class Neutron:
                 if r['security_group_id'] == item['id']]
         return view
 
+    def _handler(self, single):
+        return self.security if single.startswith('security_group') \
+            else self
+
     def _list(self, req, coll):
         token = req.environ['localcloud.token']
         if coll == 'security-groups':
-            self._default_group(token.project_id)
+            self.security.default_group(token.project_id)
         query = {}
         for key, value in req.GET.items():
             query.setdefault(key, []).append(value)
@@ -282,7 +257,7 @@ class Neutron:
 
     def _show(self, req, coll, rid):
         token = req.environ['localcloud.token']
-        item = self._get(token, coll, rid)
+        item = self.get(token, coll, rid)
         fields = req.GET.getall('fields')
         return wsgi.json_response({COLLECTIONS[coll][0]: self._fields(
             self._view(coll, item), fields)})
@@ -303,7 +278,8 @@ class Neutron:
                 if not isinstance(spec, dict):
                     raise NeutronError(400, 'HTTPBadRequest',
                                        'Resource body required.')
-                item = getattr(self, '_create_' + single)(token, spec)
+                item = getattr(self._handler(single), '_create_' + single)(
+                    token, spec)
                 created.append(self._view(coll, item))
         if bulk:
             return wsgi.json_response({_KEYS[coll]: created}, 201)
@@ -317,14 +293,14 @@ class Neutron:
             raise NeutronError(400, 'HTTPBadRequest',
                                'Resource body required.')
         with self.region.store.transaction():
-            item = self._get(token, coll, rid)
+            item = self.get(token, coll, rid)
             updater = getattr(self, '_update_' + single, None)
             if updater is not None:
                 updater(token, item, spec)
             for key in ('name', 'description', 'admin_state_up'):
                 if key in spec:
                     item[key] = spec[key]
-            item['updated_at'] = now_iso()
+            item['updated_at'] = security.now_iso()
             item['revision_number'] += 1
         return wsgi.json_response({single: self._view(coll, item)})
 
@@ -332,19 +308,19 @@ class Neutron:
         token = req.environ['localcloud.token']
         single = COLLECTIONS[coll][0]
         with self.region.store.transaction():
-            item = self._get(token, coll, rid)
-            getattr(self, '_delete_' + single)(token, item)
+            item = self.get(token, coll, rid)
+            getattr(self._handler(single), '_delete_' + single)(token, item)
         return wsgi.json_response(None, 204)
 
     # -- networks and subnets -------------------------------------------------
 
     def _create_network(self, token, spec):
         external = bool(spec.get('router:external'))
-        if (external or spec.get('shared')) and not self._is_admin(token):
+        if (external or spec.get('shared')) and not self.is_admin(token):
             raise NeutronError(403, 'PolicyNotAuthorized',
                                'Only admins may create shared or external '
                                'networks.')
-        network = self._base(self._project(token, spec), spec)
+        network = security.record(self.project_of(token, spec), spec)
         network.update({'admin_state_up': spec.get('admin_state_up', True),
                         'status': 'ACTIVE', 'subnets': [],
                         'shared': bool(spec.get('shared')),
@@ -379,9 +355,9 @@ class Neutron:
                            'No loopback range is left for a subnet.')
 
     def _create_subnet(self, token, spec):
-        network = self._get(token, 'networks', spec.get('network_id'))
+        network = self.get(token, 'networks', spec.get('network_id'))
         if network['project_id'] != token.project_id and \
-                not self._is_admin(token):
+                not self.is_admin(token):
             raise NeutronError(404, 'NetworkNotFound', 'Network %s could '
                                'not be found.' % network['id'])
         cidr = spec.get('cidr') or _cidr_of(self._free_octet())
@@ -403,7 +379,7 @@ class Neutron:
                         400, 'OutOfBoundsAllocationPool',
                         'The allocation pool %s-%s spans beyond the subnet '
                         'cidr %s.' % (pool['start'], pool['end'], net))
-        subnet = self._base(network['project_id'], spec)
+        subnet = security.record(network['project_id'], spec)
         subnet.update({'network_id': network['id'], 'cidr': str(net),
                        'ip_version': net.version, 'gateway_ip': gateway,
                        'allocation_pools': pools,
@@ -465,125 +441,16 @@ class Neutron:
                            'No more IP addresses available on network %s.'
                            % subnet['network_id'])
 
-    # -- security groups ------------------------------------------------------
-
-    def _default_group(self, project_id):
-        """The project's ``default`` group, made on first use as Neutron
-        does (ingress from members of the group, egress anywhere)."""
-        gid = _sid(self.region.name, 'sg-default', project_id)
-        if gid in self.state['security_groups']:
-            return self.state['security_groups'][gid]
-        with self.region.store.transaction():
-            group = self._base(project_id, {
-                'name': 'default', 'description': 'Default security group'})
-            group.update({'id': gid, 'stateful': True})
-            self.state['security_groups'][gid] = group
-            for ethertype in ('IPv4', 'IPv6'):
-                self._add_rule(group, {'direction': 'egress',
-                                       'ethertype': ethertype})
-                self._add_rule(group, {'direction': 'ingress',
-                                       'ethertype': ethertype,
-                                       'remote_group_id': gid})
-        return group
-
-    def _create_security_group(self, token, spec):
-        project_id = self._project(token, spec)
-        self._default_group(project_id)
-        if spec.get('name') == 'default':
-            raise NeutronError(409, 'SecurityGroupDefaultAlreadyExists',
-                               'Default security group already exists.')
-        group = self._base(project_id, spec)
-        group['stateful'] = spec.get('stateful', True)
-        self.state['security_groups'][group['id']] = group
-        for ethertype in ('IPv4', 'IPv6'):
-            self._add_rule(group, {'direction': 'egress',
-                                   'ethertype': ethertype})
-        return group
-
-    def _delete_security_group(self, token, group):
-        users = [p['id'] for p in self.state['ports'].values()
-                 if group['id'] in p['security_groups']]
-        if users:
-            raise NeutronError(409, 'SecurityGroupInUse',
-                               'Security Group %s in use.' % group['id'])
-        if group['name'] == 'default' and not self._is_admin(token):
-            raise NeutronError(409, 'SecurityGroupCannotRemoveDefault',
-                               'Insufficient rights for removing default '
-                               'security group.')
-        for rid in [r['id'] for r in self.state['security_group_rules']
-                    .values() if r['security_group_id'] == group['id']]:
-            del self.state['security_group_rules'][rid]
-        del self.state['security_groups'][group['id']]
-
-    def _add_rule(self, group, spec):
-        direction = spec.get('direction')
-        if direction not in ('ingress', 'egress'):
-            raise NeutronError(400, 'HTTPBadRequest',
-                               "Invalid input for direction. Reason: '%s' "
-                               "is not in ['ingress', 'egress']." % direction)
-        ethertype = spec.get('ethertype') or 'IPv4'
-        if ethertype not in ('IPv4', 'IPv6'):
-            raise NeutronError(400, 'SecurityGroupRuleInvalidEtherType',
-                               'Security group rule for ethertype %s not '
-                               'supported.' % ethertype)
-        prefix = spec.get('remote_ip_prefix')
-        if prefix:
-            try:
-                net = ipaddress.ip_network(prefix, strict=False)
-            except ValueError:
-                raise NeutronError(400, 'HTTPBadRequest',
-                                   "Invalid input for remote_ip_prefix. "
-                                   "Reason: '%s' is not a valid IP subnet."
-                                   % prefix) from None
-            if (net.version == 4) != (ethertype == 'IPv4'):
-                raise NeutronError(400, 'SecurityGroupRuleParameterConflict',
-                                   'Conflicting value ethertype %s for CIDR '
-                                   '%s' % (ethertype, prefix))
-            prefix = str(net)
-        low, high = spec.get('port_range_min'), spec.get('port_range_max')
-        if low is not None and high is not None and int(low) > int(high):
-            raise NeutronError(400, 'SecurityGroupInvalidPortRange',
-                               'For TCP/UDP protocols, port_range_min must '
-                               'be <= port_range_max')
-        rule = self._base(group['project_id'], spec)
-        rule.pop('name')
-        rule.update({
-            'security_group_id': group['id'], 'direction': direction,
-            'ethertype': ethertype, 'protocol': spec.get('protocol'),
-            'port_range_min': None if low is None else int(low),
-            'port_range_max': None if high is None else int(high),
-            'remote_ip_prefix': prefix,
-            'remote_group_id': spec.get('remote_group_id'),
-            'remote_address_group_id': None, 'normalized_cidr': prefix})
-        same = ('direction', 'ethertype', 'protocol', 'port_range_min',
-                'port_range_max', 'remote_ip_prefix', 'remote_group_id')
-        for other in self.state['security_group_rules'].values():
-            if other['security_group_id'] == group['id'] and all(
-                    other[k] == rule[k] for k in same):
-                raise NeutronError(409, 'SecurityGroupRuleExists',
-                                   'Security group rule already exists. '
-                                   'Rule id is %s.' % other['id'])
-        self.state['security_group_rules'][rule['id']] = rule
-        return rule
-
-    def _create_security_group_rule(self, token, spec):
-        group = self._get(token, 'security-groups',
-                          spec.get('security_group_id'))
-        return self._add_rule(group, spec)
-
-    def _delete_security_group_rule(self, token, rule):
-        del self.state['security_group_rules'][rule['id']]
-
     # -- ports ----------------------------------------------------------------
 
     def _create_port(self, token, spec):
-        network = self._get(token, 'networks', spec.get('network_id'))
-        project_id = self._project(token, spec)
+        network = self.get(token, 'networks', spec.get('network_id'))
+        project_id = self.project_of(token, spec)
         if network['project_id'] != project_id and not network['shared'] \
-                and not self._is_admin(token):
+                and not self.is_admin(token):
             raise NeutronError(404, 'NetworkNotFound', 'Network %s could '
                                'not be found.' % network['id'])
-        port = self._base(project_id, spec)
+        port = security.record(project_id, spec)
         fixed_ips = []
         for wanted in spec.get('fixed_ips') or [{}]:
             subnet_id = wanted.get('subnet_id') or next(
@@ -599,9 +466,9 @@ class Neutron:
         groups = spec.get('security_groups')
         if groups is None:
             groups = [] if owner.startswith('network:') else \
-                [self._default_group(project_id)['id']]
+                [self.security.default_group(project_id)['id']]
         for gid in groups:
-            self._get(token, 'security-groups', gid)
+            self.get(token, 'security-groups', gid)
         seq = random.randrange(1 << 24)
         port.update({
             'network_id': network['id'], 'fixed_ips': fixed_ips,
@@ -619,7 +486,7 @@ class Neutron:
     def _update_port(self, token, port, spec):
         if 'security_groups' in spec:
             for gid in spec['security_groups'] or []:
-                self._get(token, 'security-groups', gid)
+                self.get(token, 'security-groups', gid)
             port['security_groups'] = list(spec['security_groups'] or [])
         for key in ('device_id', 'device_owner'):
             if key in spec:
@@ -639,7 +506,7 @@ class Neutron:
         if not port_id:
             fip.update(port_id=None, fixed_ip_address=None, status='DOWN')
             return
-        port = self._get(token, 'ports', port_id)
+        port = self.get(token, 'ports', port_id)
         if not port['fixed_ips']:
             raise NeutronError(400, 'BadRequest', 'Port %s has no fixed IP.'
                                % port_id)
@@ -647,7 +514,7 @@ class Neutron:
                    fixed_ip_address=port['fixed_ips'][0]['ip_address'])
 
     def _create_floatingip(self, token, spec):
-        network = self._get(token, 'networks',
+        network = self.get(token, 'networks',
                             spec.get('floating_network_id'))
         if not network['router:external']:
             raise NeutronError(400, 'BadRequest', 'Network %s is not a '
@@ -655,7 +522,7 @@ class Neutron:
         if not network['subnets']:
             raise NeutronError(400, 'BadRequest', 'Network %s has no '
                                'subnet.' % network['id'])
-        fip = self._base(self._project(token, spec), spec)
+        fip = security.record(self.project_of(token, spec), spec)
         fip.pop('name')
         subnet = self.state['subnets'][network['subnets'][0]]
         fip.update({'floating_network_id': network['id'],
@@ -699,12 +566,12 @@ class Neutron:
     def may_use(self, token, network):
         """Whether the token's project may boot a server on ``network``.
         """
-        return self._is_admin(token) or network['shared'] or \
+        return self.is_admin(token) or network['shared'] or \
             network['project_id'] == token.project_id
 
     def plug(self, port, device_id):
         port.update(device_id=device_id, device_owner='compute:nova',
-                    status='ACTIVE', updated_at=now_iso())
+                    status='ACTIVE', updated_at=security.now_iso())
 
     def unplug(self, port_id, created_by_nova):
         port = self.state['ports'].get(port_id)
@@ -714,7 +581,7 @@ class Neutron:
             self._delete_port(None, port)
         else:
             port.update(device_id='', device_owner='', status='DOWN',
-                        updated_at=now_iso())
+                        updated_at=security.now_iso())
 
     def floating_ips_of(self, port_id):
         return [f['floating_ip_address']
@@ -737,7 +604,7 @@ class Neutron:
                     'router:external': name == EXTERNAL_NETWORK})
                 cidr = _cidr_of(octet + self.region.index)
                 self._create_subnet(admin, {
-                    'id': _sid(self.region.name, 'subnet', name),
+                    'id': security.stable_id(self.region.name, 'subnet', name),
                     'name': name + '-subnet', 'network_id': network['id'],
                     'cidr': cidr})
 

@@ -111,6 +111,11 @@ def test_nics_and_access_in_region_two_and_nothing_left_after_delete(
     # Tenants see the tenant and floating addresses, never management's.
     assert nic_ip in view['ip'] and fip.floating_ip_address in view['ip']
     assert mgmt_ip not in view['ip']
+    # Admins see it in /mgmt.
+    admin = system.session('admin')
+    shown = helpers.request(admin, 'GET', helpers.url(
+        system, admin, '/mgmt/instances/' + created.id)).json()['instance']
+    assert mgmt_ip in shown['ip'] and nic_ip in shown['ip']
     # The datastore listens on the tenant port's address.
     assert _redis_answers(nic_ip, created.password)
 
@@ -119,6 +124,8 @@ def test_nics_and_access_in_region_two_and_nothing_left_after_delete(
         (6379, '198.51.100.0/24'), (16379, '198.51.100.0/24')],
         'the new allowed_cidrs')
     assert len(_left(neutron, created.id)['ips']) == 1
+    assert trove.instances.get(created.id).access == {
+        'is_public': True, 'allowed_cidrs': ['198.51.100.0/24']}
     trove.instances.update(created.id, is_public=False)
     _wait(lambda: not _left(neutron, created.id)['ips'],
           'the floating IP to go')
