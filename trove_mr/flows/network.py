@@ -23,6 +23,7 @@ import ipaddress
 
 from openstack import exceptions as sdk_exc
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 from taskflow import task
 from taskflow.patterns import linear_flow
 
@@ -285,6 +286,22 @@ def remove_networking(context, region_name, instance_id):
              instance_id, region_name)
 
 
+def with_floating_ip(recorded, address):
+    """The recorded addresses (JSON text or list) with ``address`` as the
+    only floating one (none when None), on the tenant-facing network."""
+    if isinstance(recorded, str):
+        try:
+            recorded = jsonutils.loads(recorded)
+        except ValueError:
+            recorded = []
+    kept = [a for a in recorded or [] if a.get('type') != 'floating']
+    if address:
+        fixed = [a for a in kept if not a.get('management')]
+        kept.append({'address': address, 'type': 'floating',
+                     'network': fixed[0]['network'] if fixed else ''})
+    return kept
+
+
 class CreatePorts(task.Task):
     """The instance's security group and ports, before its server."""
 
@@ -336,6 +353,10 @@ class ApplyAccess(task.Task):
         applied = apply_access(context, instance.region_name, instance_id,
                                access, partial=True)
         LOG.info('Access of instance %s is now %s', instance_id, applied)
+        if applied and 'floating_ip' in applied:
+            db_api.instance_update(context, instance_id, {
+                'addresses': with_floating_ip(instance.addresses,
+                                              applied['floating_ip'])})
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: running the job again applies the access."""

@@ -129,6 +129,9 @@ def test_nics_and_access_in_region_two_and_nothing_left_after_delete(
     trove.instances.update(created.id, is_public=False)
     _wait(lambda: not _left(neutron, created.id)['ips'],
           'the floating IP to go')
+    _wait(lambda: fip.floating_ip_address not in trove.instances.get(
+        created.id).ip, 'the floating IP to leave the view')
+    assert nic_ip in trove.instances.get(created.id).ip
 
     trove.instances.delete(created.id)
     helpers.wait_gone(session, instance_url, timeout=90)

@@ -92,3 +92,16 @@ def test_without_networks_nothing_is_asked(neutron, monkeypatch):
     CONF.set_override('management_networks', [])
     monkeypatch.setattr(clients, 'create_network_client', None)
     assert network.build_ports(None, 'RegionOne', 'i5', None) == []
+
+
+def test_recorded_addresses_follow_the_floating_ip():
+    recorded = [{'address': '127.22.0.5', 'type': 'fixed',
+                 'network': 'private'},
+                {'address': '127.12.0.9', 'type': 'fixed',
+                 'network': 'trove-mgmt', 'management': True},
+                {'address': '127.42.0.1', 'type': 'floating',
+                 'network': 'private'}]
+    assert network.with_floating_ip(recorded, None) == recorded[:2]
+    assert network.with_floating_ip(recorded, '127.42.0.7')[-1] == {
+        'address': '127.42.0.7', 'type': 'floating', 'network': 'private'}
+    assert network.with_floating_ip(None, None) == []
