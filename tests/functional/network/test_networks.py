@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from tests.functional.api import helpers
+from tests.functional.cluster import helpers as cluster_helpers
 from trove_mr_localcloud import cinder
 
 REGION = 'RegionTwo'
@@ -239,3 +240,46 @@ def test_the_command_line_creates_with_a_nic_and_changes_access(
     helpers.wait_gone(session, instance_url, timeout=90)
     assert _left(neutron, created['id']) == {'ports': [], 'groups': [],
                                              'ips': []}
+
+
+def test_cluster_members_get_their_regions_networks(system, networks):
+    session = system.session('demo')
+    url = cluster_helpers.clusters_url(system, session)
+
+    def member(region, net_region=None):
+        return {'flavorRef': '7', 'volume': {'size': 1}, 'region': region,
+                'nics': [{'net-id': networks['demo',
+                                             net_region or region].id}]}
+
+    # A member naming another region's network: 400 naming both.
+    answer = helpers.request(session, 'POST', url, {'cluster': {
+        'name': 'bad-nets', 'instances': [
+            member('RegionOne'), member(REGION, 'RegionOne')]}})
+    assert answer.status_code == 400, answer.text
+    message = answer.json()['badRequest']['message']
+    assert "'cluster.instances[1].nics[0].net-id'" in message
+    assert 'RegionOne' in message and REGION in message
+
+    answer = helpers.request(session, 'POST', url, {'cluster': {
+        'name': 'nets', 'instances': [member('RegionOne'), member(REGION),
+                                      member(REGION)]}})
+    assert answer.status_code == 202, answer.text
+    created = answer.json()['cluster']
+    cluster_url = cluster_helpers.clusters_url(system, session,
+                                               '/' + created['id'])
+    view = cluster_helpers.wait_ready(session, cluster_url)
+    for m in view['instances']:
+        neutron = _neutron(system, region=m['region'])
+        nic, = [p for p in _left(neutron, m['id'])['ports']
+                if p.name.endswith('-nic0')]
+        assert nic.network_id == networks['demo', m['region']].id
+        assert nic.fixed_ips[0]['ip_address'] in m['ip']
+    info = cluster_helpers.cluster_info(view['instances'][0]['ip'][0],
+                                        created['password'])
+    assert info['cluster_state'] == 'ok'
+    assert helpers.request(session, 'DELETE', cluster_url).status_code \
+        == 202
+    cluster_helpers.wait_gone(session, cluster_url)
+    for m in view['instances']:
+        assert _left(_neutron(system, region=m['region']), m['id']) == {
+            'ports': [], 'groups': [], 'ips': []}
