@@ -2,6 +2,7 @@
 network id checked in the region the instance (member) is built in."""
 
 import pytest
+from keystoneauth1 import exceptions as ks_exc
 
 from tests.unit import fake_neutron
 from tests.unit.api.conftest import call
@@ -149,3 +150,16 @@ def test_cluster_members_carry_their_own_nics(api, taskmanager, neutrons):
     assert nets == sorted([('RegionOne', neutrons['mine'].id),
                            ('RegionTwo', neutrons['mine2'].id),
                            ('RegionOne', '')])
+
+
+def test_unreachable_neutron_is_a_503_naming_the_region(
+        api, taskmanager, neutrons, monkeypatch):
+    def down(ref):
+        raise ks_exc.ConnectFailure('refused')
+    monkeypatch.setattr(fake_neutron.FakeNeutron, 'get_network',
+                        lambda self, ref: down(ref))
+    answer = call(api, BASE, 'POST', create_body(
+        nics=[{'net-id': neutrons['mine'].id}]))
+    assert answer.status_int == 503, answer.text
+    assert 'RegionOne' in answer.text
+    assert taskmanager.casts == []

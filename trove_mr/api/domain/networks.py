@@ -9,6 +9,7 @@ for the last), before anything is written or built.
 
 import ipaddress
 
+from keystoneauth1 import exceptions as ks_exc
 from openstack import exceptions as sdk_exc
 from oslo_log import log as logging
 
@@ -30,7 +31,7 @@ def _get(finder, ref, region_name):
         return finder(ref)
     except sdk_exc.NotFoundException:
         return None
-    except sdk_exc.SDKException as exc:
+    except (sdk_exc.SDKException, ks_exc.ClientException) as exc:
         raise exceptions.ServiceUnavailable(
             'The network service of region %s is unavailable: %s'
             % (region_name, exc)) from exc
