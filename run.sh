@@ -32,6 +32,8 @@ venv_path() {
 case "${1:-start}" in
     start)
         venv=$(tools/venv.sh)
+        # What it writes under .run/ holds passwords and keys: owner only.
+        umask 077
         tools/ensure-services.sh run
         engine up --cells
         engine demo

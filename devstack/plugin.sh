@@ -46,6 +46,8 @@ function init_trove_mr {
         --image-tags trove,redis --active --default
     trove-mr-manage --config-file $TROVE_MR_CONF datastore_update redis \
         $TROVE_MR_DATASTORE_VERSION
+    trove-mr-manage --config-file $TROVE_MR_CONF \
+        db_load_datastore_config_parameters redis $TROVE_MR_DATASTORE_VERSION
 }
 
 # Optional: build the guest image with guest-image/ and upload the same

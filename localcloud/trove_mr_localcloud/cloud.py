@@ -131,7 +131,7 @@ class Region:
         with self.store.transaction():
             for server in self.data['servers'].values():
                 if server['status'] in ('BUILD', 'REBOOT', 'RESIZE',
-                                        'REVERT_RESIZE') and \
+                                        'REVERT_RESIZE', 'REBUILD') and \
                         not self.hypervisor.is_running(server):
                     server['status'] = 'ERROR'
                     server['fault'] = {
@@ -187,7 +187,8 @@ class LocalCloud:
                  image_checksum_differs=(), database_url=None,
                  stop_guests=True):
         self.state_dir = os.path.abspath(state_dir)
-        os.makedirs(self.state_dir, exist_ok=True)
+        os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
+        os.chmod(self.state_dir, 0o700)
         self.host = host
         self.password = password
         self.shared_swift = shared_swift

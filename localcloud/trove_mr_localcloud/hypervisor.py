@@ -194,11 +194,14 @@ class Hypervisor:
                                'volumes.json'), 'w') as f:
             json.dump(volumes, f)
 
-    def start(self, server, volumes, memory_mb=None):
+    def start(self, server, volumes, memory_mb=None, image_version=None):
         """Start the guest process; returns its pid (raises OSError).
 
         ``memory_mb``: the RAM of the server's flavor, which the guest
         reads as a real server reads its kernel's total memory.
+        ``image_version`` is what the server's image runs (its
+        ``trove_mr_datastore_version`` property): the guest finds it, with
+        the image's id, in its environment, as it would in its own files.
         """
         server_id = server['id']
         root = self.root_of(server_id)
@@ -206,7 +209,9 @@ class Hypervisor:
         env.update({'TROVE_MR_SERVER_ID': server_id,
                     'TROVE_MR_SERVER_ADDRESS': server['address'],
                     'TROVE_MR_SERVER_ROOT': root,
-                    'TROVE_MR_VOLUMES': json.dumps(volumes)})
+                    'TROVE_MR_VOLUMES': json.dumps(volumes),
+                    'TROVE_MR_IMAGE_ID': server.get('image_id') or '',
+                    'TROVE_MR_IMAGE_VERSION': image_version or ''})
         if memory_mb:
             env['TROVE_MR_SERVER_MEMORY_MB'] = str(int(memory_mb))
         else:
@@ -307,3 +312,22 @@ class Hypervisor:
     def remove(self, server_id):
         """Delete the server's folder (root, console log)."""
         shutil.rmtree(self.server_dir(server_id), ignore_errors=True)
+
+    def wipe_root(self, server_id):
+        """Drop the server's root disk and config drive (a rebuild).
+
+        Attached volumes are only linked from the root's /dev, so their
+        data stays; ``prepare`` writes the new root's files again.
+        """
+        shutil.rmtree(self.root_of(server_id), ignore_errors=True)
+        shutil.rmtree(os.path.join(self.server_dir(server_id),
+                                   'config_drive'), ignore_errors=True)
+
+    def saved_user_text(self, server_id):
+        """The user data the server was last booted with ('' if none)."""
+        try:
+            with open(os.path.join(self.server_dir(server_id),
+                                   'user_data')) as f:
+                return f.read()
+        except OSError:
+            return ''

@@ -219,11 +219,12 @@ class Nova:
                 'ACTIVE': 'active', 'BUILD': 'building', 'ERROR': 'error',
                 'SHUTOFF': 'stopped', 'REBOOT': 'active',
                 'RESIZE': 'active', 'VERIFY_RESIZE': 'resized',
-                'REVERT_RESIZE': 'resized'}[status],
+                'REVERT_RESIZE': 'resized', 'REBUILD': 'active'}[status],
             'OS-EXT-STS:task_state': {
                 'BUILD': 'spawning', 'REBOOT': 'rebooting',
                 'RESIZE': 'resize_migrating',
-                'REVERT_RESIZE': 'resize_reverting'}.get(status),
+                'REVERT_RESIZE': 'resize_reverting',
+                'REBUILD': 'rebuild_spawning'}.get(status),
             'OS-EXT-STS:power_state': POWER_RUNNING
             if status in ('ACTIVE', 'REBOOT', 'VERIFY_RESIZE')
             else POWER_SHUTDOWN,
@@ -522,7 +523,8 @@ class Nova:
         volumes = self.region.cinder.exposed(server)
         hv.expose_volumes(server['id'], volumes)
         flavor = self.data['flavors'].get(server['flavor_id']) or {}
-        pid = hv.start(server, volumes, memory_mb=flavor.get('ram'))
+        pid = hv.start(server, volumes, memory_mb=flavor.get('ram'),
+                       image_version=self.image_version(server))
         with self.region.store.transaction():
             server.update(pid=pid, status=status, updated=now_iso(),
                           fault=None)
@@ -565,6 +567,8 @@ class Nova:
                 server['status'] = 'REBOOT'
             self._restart(server)
             return wsgi.json_response(None, 202)
+        if 'rebuild' in body:
+            return self._rebuild(req, server, body['rebuild'])
         if 'os-stop' in body:
             self.region.hypervisor.stop(server)
             with self.region.store.transaction():
@@ -727,3 +731,62 @@ class Nova:
             'maxTotalRAMSize': 512000, 'maxTotalKeypairs': 100,
             'totalInstancesUsed': len(self._visible(
                 req.environ['localcloud.token']))}}})
+
+    # -- rebuild ----------------------------------------------------------
+
+    def image_version(self, server):
+        """What the server's image runs (its version property), or None."""
+        image = self.data['images'].get(server.get('image_id') or '')
+        return ((image or {}).get('properties') or {}).get(
+            'trove_mr_datastore_version')
+
+    def _rebuild(self, req, server, spec):
+        """``{"rebuild": {"imageRef", "user_data"?}}``: as Nova, the same
+        server (id, address, attached volumes) boots again from a new
+        root disk made from the image; user data (since 2.57) replaces
+        the server's, else the server keeps what it had."""
+        version = req.environ['localcloud.version']
+        if not isinstance(spec, dict) or not spec.get('imageRef'):
+            raise wsgi.HTTPError(400, "Invalid input for field/attribute "
+                                      "rebuild: 'imageRef' is a required "
+                                      "property.")
+        if 'user_data' in spec and version < (2, 57):
+            raise wsgi.HTTPError(400, "Invalid input for field/attribute "
+                                      "rebuild. Additional properties are "
+                                      "not allowed ('user_data' was "
+                                      "unexpected)")
+        image_id = _ref_id(spec['imageRef'])
+        if image_id not in self.data['images']:
+            raise wsgi.HTTPError(400, 'Image %s could not be found.'
+                                 % image_id)
+        with self.region.store.transaction():
+            if server['status'] not in ('ACTIVE', 'SHUTOFF', 'ERROR'):
+                raise wsgi.HTTPError(
+                    409, "Cannot 'rebuild' instance %s while it is in "
+                         "vm_state %s" % (server['id'], server['status']))
+            server.update(status='REBUILD', image_id=image_id,
+                          updated=now_iso(), fault=None)
+        if 'user_data' in spec:
+            user_text = self.region.hypervisor_user_text(spec['user_data'])
+        else:
+            user_text = self.region.hypervisor.saved_user_text(server['id'])
+        threading.Thread(target=self._respawn, args=(server, user_text),
+                         name='rebuild-' + server['id'][:8],
+                         daemon=True).start()
+        token = req.environ['localcloud.token']
+        view = self.server_view(server, version, token)
+        view['adminPass'] = uuid.uuid4().hex[:12]
+        return wsgi.json_response({'server': view}, 202)
+
+    def _respawn(self, server, user_text):
+        """Stop the guest, replace the root disk, boot the guest again."""
+        hv = self.region.hypervisor
+        try:
+            hv.stop(server)
+            hv.wipe_root(server['id'])
+            hv.prepare(server, user_text)
+            self._boot(server)
+        except Exception as exc:  # the fault must be reported, not raised
+            LOG.exception('rebuilding server %s failed', server['id'])
+            self._fail(server, 'Rebuild of instance %s failed: %s'
+                       % (server['id'], exc))

@@ -15,6 +15,12 @@ from trove_mr_localcloud import keystone
 
 IMAGE_NAME = 'trove-mr-redis'
 IMAGE_TAGS = ('trove', 'redis')
+# A second guest image, of a later Redis version: what an upgrade of the
+# datastore version rebuilds servers with. Each image says in a property
+# which datastore version it runs; the hypervisor tells its guest.
+UPGRADE_IMAGE_NAME = 'trove-mr-redis-7.2'
+IMAGE_VERSION_PROPERTY = 'trove_mr_datastore_version'
+IMAGE_VERSIONS = {IMAGE_NAME: '7.0', UPGRADE_IMAGE_NAME: '7.2'}
 # (id, name, ram MB, vcpus, disk GB)
 FLAVORS = (('1', 'm1.tiny', 512, 1, 1),
            ('2', 'm1.small', 2048, 1, 20),
@@ -24,9 +30,11 @@ FLAVORS = (('1', 'm1.tiny', 512, 1, 1),
 DIFFERING_FLAVOR, DIFFERING_RAM = 'm1.redis', 2048
 
 
-def image_bytes(region_name, differs):
-    """The seeded guest image: the same bytes everywhere unless told."""
+def image_bytes(region_name, differs, name=IMAGE_NAME):
+    """A seeded guest image: the same bytes everywhere unless told."""
     data = b'trove-mr redis guest image\n' + bytes(range(256)) * 16
+    if name != IMAGE_NAME:
+        data += ('%s redis %s\n' % (name, IMAGE_VERSIONS[name])).encode()
     if differs:
         data += ('built separately for %s\n' % region_name).encode()
     return data
@@ -42,16 +50,17 @@ def seed_flavors(region, differs):
     region.data['flavors'] = flavors
 
 
-def seed_image(region, differs):
+def seed_image(region, differs, name=IMAGE_NAME):
     image_id = str(uuid.uuid5(uuid.NAMESPACE_DNS,
-                              '%s:image:%s' % (region.name, IMAGE_NAME)))
-    data = image_bytes(region.name, differs)
+                              '%s:image:%s' % (region.name, name)))
+    data = image_bytes(region.name, differs, name)
     image = region.data['images'].get(image_id)
     if image is None:
         image = region.glance.new_image(
-            {'id': image_id, 'name': IMAGE_NAME, 'visibility': 'public',
+            {'id': image_id, 'name': name, 'visibility': 'public',
              'tags': list(IMAGE_TAGS), 'container_format': 'bare',
-             'disk_format': 'qcow2'},
+             'disk_format': 'qcow2',
+             IMAGE_VERSION_PROPERTY: IMAGE_VERSIONS[name]},
             keystone.stable_id('project', 'admin'))
     elif image['size'] == len(data):
         return
@@ -59,13 +68,14 @@ def seed_image(region, differs):
 
 
 def seed_region(region, flavor_differs=False, image_differs=False):
-    """Seed flavors, the guest image, volume types and networks (the
+    """Seed flavors, the guest images, volume types and networks (the
     management network, demo's and alt_demo's, the external one) of a
     region."""
     with region.store.transaction():
         seed_flavors(region, flavor_differs)
         cinder.seed_types(region.data)
-        seed_image(region, image_differs)
+        for name in IMAGE_VERSIONS:
+            seed_image(region, image_differs, name)
     region.neutron.seed()
 
 
@@ -74,6 +84,14 @@ def _user_project(user):
         if name == user:
             return project
     raise KeyError(user)
+
+
+def private_open(path):
+    """Open ``path`` for writing as a file only its owner can read
+    (passwords and keys), whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, 'w')
 
 
 def write_client_files(cloud):
@@ -90,8 +108,8 @@ def write_client_files(cloud):
             # values other than region_name.
             'regions': list(cloud.regions),
             'identity_api_version': 3}
-        with open(os.path.join(cloud.state_dir, 'openrc-' + user),
-                  'w') as f:
+        with private_open(os.path.join(cloud.state_dir,
+                                       'openrc-' + user)) as f:
             f.write(''.join('export %s=%s\n' % kv for kv in (
                 ('OS_AUTH_URL', cloud.auth_url),
                 ('OS_USERNAME', user), ('OS_PASSWORD', cloud.password),
@@ -101,7 +119,8 @@ def write_client_files(cloud):
                 ('OS_REGION_NAME', 'RegionOne'),
                 ('OS_INTERFACE', 'public'),
                 ('OS_IDENTITY_API_VERSION', '3'))))
-    with open(os.path.join(cloud.state_dir, 'clouds.yaml'), 'w') as f:
+    with private_open(os.path.join(cloud.state_dir, 'clouds.yaml')) as f:
         yaml.safe_dump({'clouds': clouds}, f, default_flow_style=False)
-    with open(os.path.join(cloud.state_dir, 'localcloud.json'), 'w') as f:
+    with private_open(os.path.join(cloud.state_dir,
+                                   'localcloud.json')) as f:
         json.dump(cloud.admin.info(), f, indent=1)

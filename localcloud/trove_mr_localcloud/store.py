@@ -48,6 +48,9 @@ class Store:
         """Write the state atomically (temp file + rename)."""
         with self.lock:
             tmp = self.path + '.tmp'
-            with open(tmp, 'w') as f:
+            # The state holds the token key and passwords: owner only.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, 'w') as f:
                 json.dump(self.data, f, indent=1, sort_keys=True)
             os.replace(tmp, self.path)

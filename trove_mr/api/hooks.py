@@ -12,6 +12,7 @@ from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from pecan import hooks
 
+from trove_mr.api import routing
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import exceptions
@@ -93,6 +94,20 @@ class ErrorHook(hooks.PecanHook):
             message = e.detail or e.explanation or e.title
             headers = [(k, v) for k, v in e.headers.items()
                        if k.lower() == 'allow']
+            if e.code in (404, 405):
+                # What the path really serves, found through Pecan's own
+                # routing, whichever controller refused: a path served
+                # for other methods only is a 405, never a 404.
+                # A path no method serves is no resource: 404.
+                allowed = routing.allowed_methods(state.app, state.request)
+                if allowed and state.request.method not in allowed:
+                    return error_response(
+                        405, 'The method %s is not allowed on this '
+                             'resource.' % state.request.method,
+                        headers=[('Allow', ', '.join(allowed))])
+                if not allowed:
+                    return error_response(
+                        404, 'The resource could not be found.')
             return error_response(e.code, message, headers=headers)
         LOG.exception('Unexpected error answering %s %s',
                       state.request.method, state.request.path)

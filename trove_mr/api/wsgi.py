@@ -6,7 +6,9 @@ configuration files named in ``TROVE_MR_CONFIG_FILE`` (comma separated)
 unless the configuration is already loaded (``trove-mr-api`` loads it
 before its workers start).
 
-Pipeline, outermost first: request_id; ``/healthcheck`` (oslo.middleware)
+Pipeline, outermost first: request_id; the request guard (body size,
+JSON media type and nesting depth, see ``middleware.RequestGuard``);
+``/healthcheck`` (oslo.middleware)
 and the versions document ``/`` unauthenticated; every other path through
 keystonemiddleware's auth_token (or noauth) to the Pecan app.
 """
@@ -46,7 +48,9 @@ def build_application():
         authenticated = middleware.NoAuthMiddleware(pecan_app)
     routes = {'': pecan_app, '/': pecan_app,
               '/healthcheck': healthcheck.Healthcheck(None, CONF)}
-    return request_id.RequestId(middleware.PathRouter(authenticated, routes))
+    guarded = middleware.RequestGuard(
+        middleware.PathRouter(authenticated, routes))
+    return request_id.RequestId(guarded)
 
 
 def init_application(argv=None):

@@ -5,6 +5,8 @@
         --transport-url rabbit://... --database-connection mysql+pymysql://...
     trove-mr-manage ... datastore_version_update redis 7.0 redis redis-7 \\
         --image-tags trove,redis --active --default
+    trove-mr-manage ... db_load_datastore_config_parameters redis 7.0 \
+        [validation-rules.json]
     trove-mr-manage ... job list [--operation OP] [--resource ID] \\
         [--format json]
     trove-mr-manage ... job show JOB_UUID
@@ -17,6 +19,7 @@ import sys
 from oslo_config import cfg as oslo_cfg
 
 from trove_mr.common import cfg
+from trove_mr.common import configuration
 from trove_mr.common import context as trove_context
 from trove_mr.common import crypto
 from trove_mr.common import exceptions
@@ -157,6 +160,26 @@ def datastore_version_update(ctx):
              version.is_default))
 
 
+def db_load_datastore_config_parameters(ctx):
+    """Register the parameters tenants may set for a datastore version.
+
+    From a rules file in upstream Trove's format; without one, the file
+    shipped for the version's manager. Loading again replaces the list.
+    """
+    args = CONF.category
+    version = db_api.datastore_version_get_by_name(ctx, args.datastore,
+                                                   args.version_name)
+    path = args.config_file_location or \
+        configuration.default_rules_file(version.manager)
+    try:
+        rules = configuration.load_rules_file(path)
+    except (OSError, ValueError) as exc:
+        raise CommandError('cannot load %s: %s' % (path, exc)) from None
+    count = db_api.parameters_replace(ctx, version.id, rules)
+    print('Loaded %d configuration parameters for %s %s from %s'
+          % (count, args.datastore, version.name, path))
+
+
 def _print_lines(lines):
     for line in lines:
         print(line)
@@ -282,6 +305,14 @@ def _add_datastores(subparsers):
                         default=None)
     active.add_argument('--inactive', dest='active', action='store_false')
     version.add_argument('--default', action='store_true')
+    params = subparsers.add_parser(
+        'db_load_datastore_config_parameters',
+        help='register the configuration parameters of a version')
+    params.add_argument('datastore')
+    params.add_argument('version_name')
+    params.add_argument('config_file_location', nargs='?',
+                        help='rules file (JSON); default: the one shipped '
+                             'for the version\'s manager')
 
 
 def _add_format(parser):
@@ -330,6 +361,8 @@ _COMMANDS = {
     ('region_mapping', 'rotate_key'): region_mapping_rotate_key,
     ('datastore_update', None): datastore_update,
     ('datastore_version_update', None): datastore_version_update,
+    ('db_load_datastore_config_parameters', None):
+        db_load_datastore_config_parameters,
     ('job', 'list'): job_list,
     ('job', 'show'): job_show,
     ('job', 'abandon'): job_abandon,

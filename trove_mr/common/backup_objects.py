@@ -44,9 +44,13 @@ class BackupError(exceptions.TroveMRError):
     """A backup or a restore could not be completed."""
 
     kind = 'backupError'
+    default_message = 'The backup could not be read or written.'
 
 class ChecksumMismatch(BackupError):
     """The downloaded backup is not the one that was stored."""
+
+    default_message = ('The backup failed its checksum check; Redis was '
+                       'not started on it.')
 
 def segments_container(container):
     """Container the segments of a large backup go to."""

@@ -152,6 +152,13 @@ default_opts = [
                     'again. Past it the resize is reverted where it can '
                     'be and the instance is left ACTIVE or ERROR with a '
                     'fault.'),
+    cfg.IntOpt('guest_transient_queues_ttl', default=10, min=1,
+               help='Seconds after which the broker removes a guest '
+                    'agent\'s fanout and reply queues once nothing '
+                    'consumes them (the guest\'s [oslo_messaging_rabbit] '
+                    'rabbit_transient_queues_ttl). Their names are random, '
+                    'so the delete job cannot name them: they go this long '
+                    'after the instance\'s server.'),
 ]
 
 api_opts = [
@@ -181,6 +188,15 @@ api_opts = [
                help='The largest page size a list may return.'),
     cfg.IntOpt('default_limit', default=100, min=1,
                help='Page size of a list when the request sets none.'),
+    cfg.IntOpt('max_request_body_size', default=114688, min=1024,
+               help='Largest request body, in bytes, the API accepts. A '
+                    'larger body is refused with 413 before any of it is '
+                    'read (by its Content-Length) or as soon as a chunked '
+                    'body passes the limit.'),
+    cfg.IntOpt('max_json_depth', default=32, min=2, max=512,
+               help='Deepest nesting of objects and arrays a JSON request '
+                    'body may have; deeper bodies are refused with 400 '
+                    'before they are parsed.'),
 ]
 
 api_database_opts = [

@@ -86,6 +86,16 @@ def create_nova_client(context, region_name=None):
         region_name=region))
 
 
+def create_nova_client_at(context, region_name, version):
+    """Nova client of the service user at microversion ``version`` (for
+    the calls that need a later one than ``NOVA_API_VERSION``)."""
+    return _cached('nova-%s' % version, region_name,
+                   lambda region: nova_client.Client(
+                       version, session=service_session(),
+                       endpoint_type=CONF.service_credentials.interface,
+                       region_name=region))
+
+
 def create_cinder_client(context, region_name=None):
     """Cinder (v3) client of the service user in ``region_name``."""
     return _cached('cinder', region_name, lambda region: cinder_client.Client(

@@ -95,3 +95,7 @@ class UnexpectedTaskState(Conflict):
     """A conditional update found the resource in another task state."""
 
     default_message = 'The resource is busy with another task.'
+
+
+class ConfigurationNotFound(NotFound):
+    default_message = 'The configuration group could not be found.'

@@ -52,6 +52,8 @@ CLUSTER_CREATE = 'trove.cluster.create'
 CLUSTER_DELETE = 'trove.cluster.delete'
 CLUSTER_GROW = 'trove.cluster.grow'
 CLUSTER_SHRINK = 'trove.cluster.shrink'
+INSTANCE_UPGRADE = 'trove.instance.upgrade'
+CLUSTER_UPGRADE = 'trove.cluster.upgrade'
 
 START = 'start'
 END = 'end'

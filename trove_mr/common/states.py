@@ -28,6 +28,9 @@ TASK_EJECTING = 'EJECTING'
 TASK_DETACHING = 'DETACHING'
 TASK_ERROR = 'ERROR'
 TASK_RESIZING = 'RESIZING'
+# Applying a configuration group (attach, detach, group change).
+TASK_CONFIGURING = 'CONFIGURING'
+TASK_UPGRADING = 'UPGRADING'
 
 # Guest-reported service statuses.
 SERVICE_NEW = 'NEW'
@@ -48,6 +51,10 @@ PROMOTE = 'PROMOTE'
 EJECT = 'EJECT'
 DETACH = 'DETACH'
 RESIZE = 'RESIZE'
+CONFIGURING = 'CONFIGURING'
+# Running, with configuration values that only a restart applies.
+RESTART_REQUIRED = 'RESTART_REQUIRED'
+UPGRADE = 'UPGRADE'
 
 _TASK_DISPLAY = {
     TASK_BUILDING: BUILD,
@@ -59,6 +66,8 @@ _TASK_DISPLAY = {
     TASK_DETACHING: DETACH,
     TASK_ERROR: ERROR,
     TASK_RESIZING: RESIZE,
+    TASK_CONFIGURING: CONFIGURING,
+    TASK_UPGRADING: UPGRADE,
 }
 
 _SERVICE_DISPLAY = {
@@ -113,6 +122,12 @@ _TRANSITIONS = (
     (TASK_NONE, 'resize', TASK_RESIZING),
     (TASK_RESIZING, 'done', TASK_NONE),
     (TASK_RESIZING, 'fail', TASK_ERROR),
+    (TASK_NONE, 'configure', TASK_CONFIGURING),
+    (TASK_CONFIGURING, 'done', TASK_NONE),
+    (TASK_CONFIGURING, 'fail', TASK_ERROR),
+    (TASK_NONE, 'upgrade', TASK_UPGRADING),
+    (TASK_UPGRADING, 'done', TASK_NONE),
+    (TASK_UPGRADING, 'fail', TASK_ERROR),
 )
 
 
@@ -157,10 +172,14 @@ CLUSTER_TASKS = {
     'GROWING_CLUSTER': (6, 'Increasing the size of the cluster.'),
     'SHRINKING_CLUSTER': (7, 'Decreasing the size of the cluster.'),
     'FAILED': (8, 'The last task on the cluster failed.'),
-    'REBALANCING': (9, 'Moving hash slots between masters.'),
+    'UPDATING_CLUSTER': (9, 'Updating the cluster configuration.'),
+    'UPGRADING_CLUSTER': (11, 'Upgrading the cluster to a new datastore '
+                             'version.'),
+    'REBALANCING': (10, 'Moving hash slots between masters.'),
 }
 # Tasks whose row description (progress) is shown instead of the fixed one.
-CLUSTER_TASKS_WITH_PROGRESS = ('REBALANCING',)
+CLUSTER_TASKS_WITH_PROGRESS = ('REBALANCING', 'GROWING_CLUSTER',
+                               'SHRINKING_CLUSTER')
 # The seed's answers name the building task "BUILDING".
 CLUSTER_TASK_NAMES = {'BUILDING_INITIAL': 'BUILDING'}
 

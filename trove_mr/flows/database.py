@@ -4,6 +4,7 @@ from oslo_log import log as logging
 from taskflow import task
 
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
@@ -11,35 +12,50 @@ from trove_mr.flows import common
 
 LOG = logging.getLogger(__name__)
 
-FAULT_MESSAGE_MAX = 1000
+
+def _stopping_failure(flow_failures):
+    """The failure that stopped the flow, not a wait's "not ready yet"
+    that its retry controller kept in the history."""
+    failures = list((flow_failures or {}).values())
+    failures.sort(key=lambda failure: bool(failure.check(common.NotReady)))
+    return failures[0] if failures else None
 
 
 def fault_of(flow_failures):
-    """A one-line fault message from TaskFlow's failures of a flow.
-
-    The failure that stopped the flow, not a wait's "not ready yet" that
-    its retry controller kept in the history.
-    """
-    failures = list((flow_failures or {}).values())
-    failures.sort(key=lambda failure: bool(failure.check(common.NotReady)))
-    for failure in failures:
-        exc = failure.exception
-        text = str(exc) if exc is not None else failure.exception_str
-        return (text or failure.exception_str)[:FAULT_MESSAGE_MAX]
-    return 'The build failed.'
+    """The fault of TaskFlow's failures of a flow: a short message per
+    kind of failure for the tenant, the full text as details (see
+    ``common.faults``)."""
+    failure = _stopping_failure(flow_failures)
+    if failure is None:
+        return faults.TenantMessage('The build failed.')
+    if failure.exception is not None:
+        return faults.tenant_message(failure.exception)
+    return faults.TenantMessage(faults.GENERIC)
 
 
-def mark_error(context, instance_id, message, expected):
+def fault_details_of(flow_failures):
+    """The full text of the failure that stopped the flow, for admins."""
+    failure = _stopping_failure(flow_failures)
+    if failure is None:
+        return None
+    if failure.exception is not None:
+        return faults.details(failure.exception)
+    return (failure.exception_str or '')[:faults.DETAILS_MAX]
+
+
+def mark_error(context, instance_id, message, expected, details=None):
     """Put an instance in task ERROR with ``message``; False if it moved.
 
     Only while the task is still one of ``expected``: an instance being
-    deleted meanwhile stays in DELETING.
+    deleted meanwhile stays in DELETING. ``message`` is what the tenant
+    reads (a ``faults.TenantMessage``; any other text is kept as the
+    details instead), ``details`` what admins read.
     """
     try:
         db_api.instance_update(
             context, instance_id,
             {'task_status': states.TASK_ERROR, 'fault_message': message,
-             'task_owner': None},
+             'fault_details': details, 'task_owner': None},
             expected_task_status=expected)
     except (exceptions.UnexpectedTaskState,
             exceptions.InstanceNotFound) as exc:
@@ -61,7 +77,7 @@ class MarkErrorOnRevert(task.Task):
 
     def revert(self, context, instance_id, flow_failures=None, **kwargs):
         mark_error(context, instance_id, fault_of(flow_failures),
-                   self.expected)
+                   self.expected, details=fault_details_of(flow_failures))
 
 
 class CheckPlacement(task.Task):
@@ -94,7 +110,8 @@ class MarkBuilt(task.Task):
         db_api.instance_update(
             context, instance_id,
             {'task_status': states.next_task(states.TASK_BUILDING, 'built'),
-             'task_owner': None, 'fault_message': None},
+             'task_owner': None, 'fault_message': None,
+             'fault_details': None},
             expected_task_status=states.TASK_BUILDING)
 
     def revert(self, *args, **kwargs):

@@ -10,6 +10,7 @@ from trove_mr.common import crypto
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
+from trove_mr.flows import overrides
 from trove_mr.guestagent import rpcapi as guest_rpcapi
 
 CONF = cfg.CONF
@@ -30,10 +31,13 @@ def guest_client(context, instance_id, key=None):
 
 
 def _failure_of(context, instance_id):
-    """``': <why>'`` from the guest (1.3 get_status), else ``'.'``.
+    """(``': <why>'``, ``': <kind>'``) from the guest (1.3 get_status;
+    the tenant-safe kind is the ``failure_summary`` field newer guests
+    add to its answer), else ``'.'`` for either.
 
     The fault users see should name the cause (a checksum mismatch, a
-    Redis that does not start), which only the guest knows.
+    Redis that does not start), which only the guest knows; its full text
+    goes to the admins' details.
     """
     try:
         answer = guest_client(context, instance_id).get_status(
@@ -41,9 +45,11 @@ def _failure_of(context, instance_id):
     except Exception as exc:  # noqa: BLE001 - the fault stays generic
         LOG.debug('No failure detail from the guest of %s: %s',
                   instance_id, exc)
-        return '.'
+        return '.', '.'
     failure = (answer or {}).get('failure')
-    return ': %s' % failure if failure else '.'
+    summary = (answer or {}).get('failure_summary')
+    return (': %s' % failure if failure else '.',
+            ': %s' % summary if summary else '.')
 
 
 def guest_status_reached(context, instance_id, waiting_for, since=None,
@@ -57,9 +63,13 @@ def guest_status_reached(context, instance_id, waiting_for, since=None,
                               or status.heartbeat_at < since):
         return False
     if status.status == states.SERVICE_FAILED:
-        raise common.StepFailed(
+        detail, summary = _failure_of(context, instance_id)
+        failed = common.StepFailed(
             'The guest of instance %s reported FAILED while %s%s'
-            % (instance_id, waiting_for, _failure_of(context, instance_id)))
+            % (instance_id, waiting_for, detail))
+        failed.tenant_message = 'The guest reported a failure while %s%s' \
+            % (waiting_for, summary)
+        raise failed
     return status.status == wanted
 
 
@@ -163,6 +173,10 @@ class PrepareGuest(task.Task):
         config = {'password': password,
                   'backup_info': guest_config.get('backup_info'),
                   'cluster': guest_config.get('cluster')}
+        wanted = overrides.for_instance(
+            context, db_api.instance_get(context, instance_id))
+        if wanted['values']:
+            config['overrides'] = wanted
         guest_client(context, instance_id).prepare(config)
 
     def revert(self, *args, **kwargs):

@@ -62,6 +62,12 @@ def guest_conf_sections(instance, rpc_key, region_name,
             'redis_server_bin': CONF.redis.redis_server_bin,
             'maxmemory_percent': str(CONF.redis.maxmemory_percent),
         },
+        # The guest's fanout queue has a random name; it expires soon
+        # after the guest stops consuming, so none outlives the instance.
+        'oslo_messaging_rabbit': {
+            'rabbit_transient_queues_ttl':
+                str(CONF.guest_transient_queues_ttl),
+        },
     }
 
 

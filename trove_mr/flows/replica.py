@@ -13,6 +13,7 @@ from oslo_log import log as logging
 from taskflow import task
 
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import database
@@ -21,16 +22,19 @@ from trove_mr.flows import guest
 LOG = logging.getLogger(__name__)
 
 
-def _finish(context, instance_id, task_status, error=None):
-    """End ``task_status`` on an instance: ``done``, or ERROR + fault."""
-    if error is not None:
-        database.mark_error(context, instance_id, error, task_status)
+def _finish(context, instance_id, task_status, operation=None, exc=None):
+    """End ``task_status`` on an instance: ``done``, or (with the
+    ``operation`` that failed and why) ERROR + fault."""
+    if operation is not None:
+        database.mark_error(context, instance_id,
+                            faults.tenant_message(exc, operation),
+                            task_status, details=faults.details(exc))
         return False
     try:
         db_api.instance_update(
             context, instance_id,
             {'task_status': states.next_task(task_status, 'done'),
-             'fault_message': None},
+             'fault_message': None, 'fault_details': None},
             expected_task_status=task_status)
     except (exceptions.UnexpectedTaskState,
             exceptions.InstanceNotFound) as exc:
@@ -56,8 +60,9 @@ def attach_new_replica(context, replica_id):
         LOG.exception('Replica %s could not attach', replica_id)
         database.mark_error(
             context, replica_id,
-            'Could not replicate from master %s: %s'
-            % (replica.replica_of_id, exc), (states.TASK_NONE,))
+            faults.tenant_message(exc, 'Could not replicate from master %s'
+                                  % replica.replica_of_id),
+            (states.TASK_NONE,), details=faults.details(exc))
         return False
     LOG.info('Instance %s replicates from %s', replica_id,
              replica.replica_of_id)
@@ -108,7 +113,7 @@ def promote(context, replica_id):
     except Exception as exc:  # noqa: BLE001 - recorded as the fault
         LOG.exception('Promotion of %s failed', replica_id)
         return _finish(context, replica_id, states.TASK_PROMOTING,
-                       'Promotion to replica source failed: %s' % exc)
+                       'Promotion to replica source failed', exc)
     return _finish(context, replica_id, states.TASK_PROMOTING)
 
 
@@ -144,7 +149,7 @@ def eject(context, master_id):
     except Exception as exc:  # noqa: BLE001 - recorded as the fault
         LOG.exception('Eject of master %s failed', master_id)
         return _finish(context, master_id, states.TASK_EJECTING,
-                       'Ejecting the replica source failed: %s' % exc)
+                       'Ejecting the replica source failed', exc)
     LOG.info('Master %s ejected; %s is the new master', master_id, chosen)
     return _finish(context, master_id, states.TASK_EJECTING)
 
@@ -157,5 +162,5 @@ def detach(context, replica_id):
     except Exception as exc:  # noqa: BLE001 - recorded as the fault
         LOG.exception('Detach of %s failed', replica_id)
         return _finish(context, replica_id, states.TASK_DETACHING,
-                       'Detaching the replica failed: %s' % exc)
+                       'Detaching the replica failed', exc)
     return _finish(context, replica_id, states.TASK_DETACHING)

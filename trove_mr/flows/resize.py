@@ -37,6 +37,7 @@ from taskflow.patterns import linear_flow
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import memory
 from trove_mr.common import notifications
 from trove_mr.common import states
@@ -89,14 +90,19 @@ def guest_running(context, instance_id):
     return (answer or {}).get('status') == 'running'
 
 
-def finish(context, instance_id, event, fault=None):
-    """End the RESIZING task with ``event`` ('done' or 'fail')."""
+def finish(context, instance_id, event, fault=None, details=None):
+    """End the RESIZING task with ``event`` ('done' or 'fail').
+
+    ``fault``: what the tenant reads (a ``faults.TenantMessage``);
+    ``details``: the full reason, for admins.
+    """
     values = {'task_status': states.next_task(states.TASK_RESIZING, event),
               'task_owner': None}
     if event == 'done':
         values['fault_message'] = None
     if fault is not None:
-        values['fault_message'] = fault[:database.FAULT_MESSAGE_MAX]
+        values['fault_message'] = fault
+        values['fault_details'] = details
     try:
         db_api.instance_update(context, instance_id, values,
                                expected_task_status=states.TASK_RESIZING)
@@ -118,16 +124,20 @@ class RestoreOnRevert(task.Task):
 
     def revert(self, context, instance_id, flow_failures=None,
                volume_growth=None, **kwargs):
-        fault = 'Resize failed: %s' % database.fault_of(flow_failures)
+        cause = database.fault_of(flow_failures)
+        fault = faults.TenantMessage(
+            'Resize failed: %s' % (cause[0].lower() + cause[1:]))
+        details = database.fault_details_of(flow_failures)
         if volume_growth:
             _release_unused_growth(context, instance_id, volume_growth)
         if guest_running(context, instance_id):
             LOG.warning('Resize of instance %s failed; it is ACTIVE as '
                         'before: %s', instance_id, fault)
-            finish(context, instance_id, 'done', fault=fault)
+            finish(context, instance_id, 'done', fault=fault,
+                   details=details)
         else:
             database.mark_error(context, instance_id, fault,
-                                states.TASK_RESIZING)
+                                states.TASK_RESIZING, details=details)
 
 
 def _release_unused_growth(context, instance_id, growth):

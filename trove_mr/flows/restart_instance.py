@@ -4,6 +4,7 @@ from oslo_log import log as logging
 
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import states
 from trove_mr.db import rows
 from trove_mr.db.main import api as db_api
@@ -47,12 +48,16 @@ def run(context, instance_id):
         db_api.instance_update(
             context, instance_id,
             {'task_status': states.next_task(states.TASK_REBOOTING, 'done'),
-             'fault_message': None},
+             'fault_message': None,
+             # The restart applied the configuration values waiting
+             # for one.
+             'configuration_restart_required': False},
             expected_task_status=states.TASK_REBOOTING)
     except Exception as exc:  # noqa: BLE001 - recorded as the fault
         LOG.exception('Restart of instance %s failed', instance_id)
         database.mark_error(context, instance_id,
-                            'Restart failed: %s' % exc,
-                            states.TASK_REBOOTING)
+                            faults.tenant_message(exc, 'Restart failed'),
+                            states.TASK_REBOOTING,
+                            details=faults.details(exc))
         return False
     return True

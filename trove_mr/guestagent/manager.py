@@ -16,6 +16,7 @@ from oslo_log import log as logging
 from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import memory
 from trove_mr.common import states
 from trove_mr.guestagent import backup as guest_backup
@@ -24,6 +25,7 @@ from trove_mr.guestagent import heartbeat
 from trove_mr.guestagent import volume as guest_volume
 from trove_mr.guestagent.datastore.redis import cluster as redis_cluster
 from trove_mr.guestagent.datastore.redis import logs as redis_logs
+from trove_mr.guestagent.datastore.redis import overrides as redis_overrides
 from trove_mr.guestagent.datastore.redis import service as redis_service
 
 CONF = cfg.CONF
@@ -177,7 +179,7 @@ class GuestManager:
                 LOG.error('Could not bring Redis back after an agent '
                           'start: %s', exc)
 
-    def _fail(self, message):
+    def _fail(self, message, exc=None):
         # The tail of a Redis log can be long; the fault shown to users
         # needs only its start.
         message = message[:_MAX_FAILURE]
@@ -185,6 +187,9 @@ class GuestManager:
                   message)
         self.phase = PHASE_FAILED
         self.failure = message
+        # What the tenant may read: the kind of failure, not its text.
+        self.failure_summary = str(faults.tenant_message(exc)) \
+            if exc is not None else None
 
     def _record(self, **changes):
         marker = bootstrap.read_marker(self.layout) or {}
@@ -230,7 +235,7 @@ class GuestManager:
                 # in redis.conf and in the config dict, neither logged.
                 LOG.exception('Prepare of instance %s failed',
                               self.instance_id)
-                self._fail('prepare failed: %s' % exc)
+                self._fail('prepare failed: %s' % exc, exc)
             else:
                 self.phase = PHASE_READY
                 LOG.info('Instance %s prepared; Redis runs at %s.',
@@ -248,6 +253,7 @@ class GuestManager:
         if config.get('backup_info'):
             restore_backup(app, config['backup_info'], context)
         app.start(timeout=START_TIMEOUT)
+        _apply_first_overrides(app, config.get('overrides'))
         self.app = app
         try:
             self._record(instance_id=self.instance_id,
@@ -306,7 +312,9 @@ class GuestManager:
         :returns: ``{'status': 'running'|'shutdown'|'failed',
             'volume_used': GB}``; a guest not prepared yet answers
             ``shutdown``, one whose prepare failed ``failed`` and, since
-            1.3, ``failure``: why.
+            1.3, ``failure``: why; with ``failure_summary``, the kind of
+            failure a tenant may read (an optional field, added without a
+            version change: older callers ignore it).
         """
         if self.phase == PHASE_FAILED:
             status = redis_service.FAILED
@@ -317,6 +325,8 @@ class GuestManager:
         answer = {'status': status, 'volume_used': self.volume_used()}
         if status == redis_service.FAILED and self.failure:
             answer['failure'] = self.failure
+            if getattr(self, 'failure_summary', None):
+                answer['failure_summary'] = self.failure_summary
         if status == redis_service.RUNNING:
             # Since 1.4: what a flavor resize checks the new flavor
             # against.
@@ -509,6 +519,84 @@ class GuestManager:
             redis_logs.apply_saved(self.app)
         except Exception as exc:  # noqa: BLE001 - logs must not stop Redis
             LOG.warning('Could not apply the saved log settings: %s', exc)
+
+    # -- configuration groups (since 1.4) --------------------------------
+
+    def update_overrides(self, context, overrides):
+        """Apply a configuration group's values (call; since 1.4).
+
+        :param overrides: ``{'values': {name: redis text},
+            'restart_required': [names]}``; empty values take them all
+            away. Written to the overrides file redis.conf includes;
+            dynamic ones set at once with CONFIG SET.
+        :returns: ``{'restart_pending': [names], 'applied': [names]}``.
+        """
+        with self._lock:
+            app = self._prepared_app()
+            return redis_overrides.apply(app, overrides or {})
+
+
+    # -- datastore version upgrade (since 1.4) ---------------------------
+
+    def pre_upgrade(self, context):
+        """Stop Redis with its data saved before the server is rebuilt
+        from another image (call; since 1.4).
+
+        Everything Redis keeps (data, redis.conf, the prepare marker) is
+        on the volume, which the rebuild keeps. Returns version_info.
+        """
+        self.stop(context)
+        return self.version_info(context)
+
+    def post_upgrade(self, context):
+        """Start Redis on the rebuilt server and record the datastore
+        version it now runs (call; since 1.4).
+
+        The agent started from the new image found the guest prepared (its
+        marker on the volume) but stopped on purpose: start it. Idempotent.
+        Returns version_info.
+        """
+        with self._lock:
+            try:
+                app = self._prepared_app()
+                if app.status() != redis_service.RUNNING:
+                    app.start(timeout=START_TIMEOUT)
+                self._record(stopped=False,
+                             datastore_version=CONF.guest.datastore_version)
+            finally:
+                self.notify()
+        return self.version_info(context)
+
+    def version_info(self, context):
+        """What this guest runs (call; since 1.4).
+
+        ``datastore_version`` from the agent's configuration, the image
+        the server booted (``image_id``, ``image_version``) and
+        ``redis_version`` from the running server (None when it is down).
+        """
+        redis_version = None
+        app = self.app
+        if app is not None and app.status() == redis_service.RUNNING:
+            try:
+                redis_version = app.client().info('server').get(
+                    'redis_version')
+            except Exception as exc:  # noqa: BLE001 - reported as None
+                LOG.debug('No INFO server from Redis: %s', exc)
+        return {'datastore_version': CONF.guest.datastore_version,
+                'image_id': os.environ.get('TROVE_MR_IMAGE_ID') or None,
+                'image_version':
+                    os.environ.get('TROVE_MR_IMAGE_VERSION') or None,
+                'redis_version': redis_version}
+
+
+def _apply_first_overrides(app, overrides):
+    """A new instance's configuration group: set live, and one restart
+    at once when some values need it, so it starts with all of them."""
+    if not overrides or not overrides.get('values'):
+        return
+    result = redis_overrides.apply(app, overrides)
+    if result['restart_pending']:
+        app.restart(timeout=START_TIMEOUT)
 
 
 def _wait_node_id(node, ip, port, timeout):

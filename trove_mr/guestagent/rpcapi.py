@@ -18,7 +18,9 @@ Version history:
 | 1.4 - resize_fs (call); get_status answers ``memory_used`` and
 |       ``maxmemory`` (bytes) when running; cluster_migrate_slots,
 |       cluster_settle_slots, cluster_nodes, change_password, set_masterauth,
-|       guest_log_list, guest_log_action (calls).
+|       guest_log_list, guest_log_action, update_overrides (calls);
+|       prepare's config may carry ``overrides``; pre_upgrade,
+|       post_upgrade, version_info (calls).
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -240,3 +242,35 @@ class GuestAgentAPI:
         return self._call('guest_log_action', '1.4',
                           CONF.agent_call_high_timeout, name=name,
                           actions=list(actions), target=target)
+
+    # -- configuration groups (1.4) --------------------------------------
+
+    def update_overrides(self, overrides):
+        """Apply a configuration group's values (or take them away).
+
+        :param overrides: ``{'values': {name: redis text},
+            'restart_required': [names]}``.
+        :returns: ``{'restart_pending': [names], 'applied': [names]}``.
+        """
+        return self._call('update_overrides', '1.4',
+                          CONF.agent_call_high_timeout, overrides=overrides)
+
+    # -- datastore version upgrade (1.4) ---------------------------------
+
+    def pre_upgrade(self):
+        """Stop the datastore, its data saved, before a rebuild; returns
+        what the guest runs (see version_info)."""
+        return self._call('pre_upgrade', '1.4',
+                          CONF.agent_call_high_timeout)
+
+    def post_upgrade(self):
+        """Start the datastore again on the rebuilt server; returns what
+        the guest now runs (see version_info)."""
+        return self._call('post_upgrade', '1.4',
+                          CONF.agent_call_high_timeout)
+
+    def version_info(self, timeout=None):
+        """``{'datastore_version', 'image_id', 'image_version',
+        'redis_version'}`` of the guest."""
+        return self._call('version_info', '1.4',
+                          timeout or CONF.agent_call_low_timeout)

@@ -22,6 +22,7 @@ from trove_mr.common import states
 from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import backup as backup_flow
+from trove_mr.flows import configuration as configuration_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
@@ -31,6 +32,7 @@ from trove_mr.flows import replica_build
 from trove_mr.flows import resize as resize_flow
 from trove_mr.flows import root as root_flow
 from trove_mr.flows import steps
+from trove_mr.flows import upgrade as upgrade_flow
 from trove_mr.taskmanager import recovery
 
 CONF = cfg.CONF
@@ -146,16 +148,19 @@ class TaskManager:
             context, cluster_id, placements)
 
     @posts_a_job
-    def grow_cluster(self, context, cluster_id, placements):
-        """Build and join the new members in ``placements`` (cast, 1.2)."""
+    def grow_cluster(self, context, cluster_id, placements, rebalance=False):
+        """Build and join the new members in ``placements`` (cast, 1.2);
+        then move slots onto them with ``rebalance`` (1.4)."""
         self._cluster_strategy(context, cluster_id).grow_cluster(
-            context, cluster_id, placements)
+            context, cluster_id, placements, rebalance=rebalance)
 
     @posts_a_job
-    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids):
-        """Remove members ``instance_ids`` of a cluster (cast, 1.2)."""
+    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids,
+                       drain=False):
+        """Remove members ``instance_ids`` of a cluster (cast, 1.2); with
+        ``drain`` (1.4) their slots move away first."""
         self._cluster_strategy(context, cluster_id).shrink_cluster(
-            context, cluster_id, instance_ids, node_ids)
+            context, cluster_id, instance_ids, node_ids, drain=drain)
 
     @posts_a_job
     def delete_cluster(self, context, cluster_id):
@@ -275,6 +280,35 @@ class TaskManager:
         """
         root_flow.submit(context, resource_type, resource_id, password,
                          enable=enable, change_id=change_id)
+
+    @posts_a_job
+    def apply_configuration(self, context, instance_id):
+        """Apply an instance's configuration group to Redis (cast, 1.4)."""
+        configuration_flow.submit_instance(context, instance_id)
+
+    @posts_a_job
+    def apply_cluster_configuration(self, context, cluster_id):
+        """Apply a cluster's configuration group on every member (cast,
+        1.4)."""
+        configuration_flow.submit_cluster(context, cluster_id)
+
+    @posts_a_job
+    def upgrade_instance(self, context, instance_id, upgrade):
+        """Rebuild an instance on another datastore version (cast, 1.4).
+
+        Asked again while its upgrade job is on the board, it joins it.
+        """
+        upgrade_flow.check_upgrade_payload(upgrade)
+        if self._has_job(instance_id, upgrade_flow.OPERATION):
+            LOG.info('Instance %s already has an upgrade job', instance_id)
+            return
+        upgrade_flow.submit(context, instance_id, upgrade)
+
+    @posts_a_job
+    def upgrade_cluster(self, context, cluster_id, upgrades):
+        """Upgrade a cluster's members one by one (cast, 1.4)."""
+        self._cluster_strategy(context, cluster_id).upgrade_cluster(
+            context, cluster_id, upgrades)
 
     @posts_a_job
     def update_access(self, context, instance_id, access):

@@ -28,6 +28,7 @@ from oslo_log import log as logging
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db import rows
@@ -202,16 +203,17 @@ def recover_abandoned_builds(context, keeper):
             LOG.exception('Clean-up of instance %s failed', instance.id)
             continue
         if database.mark_error(
-                context, instance.id,
-                'The build was interrupted (its taskmanager stopped); its '
-                'server and volume were removed.', states.TASK_BUILDING):
+                context, instance.id, faults.TenantMessage(
+                    'The build was interrupted (its taskmanager stopped); '
+                    'its server and volume were removed.'),
+                states.TASK_BUILDING):
             recovered.append(instance.id)
     return recovered
 
 
 # Cluster tasks a taskmanager runs to completion, unless it dies.
 _CLUSTER_WORK = ('BUILDING_INITIAL', 'GROWING_CLUSTER', 'SHRINKING_CLUSTER',
-                 'DELETING')
+                 'DELETING', 'UPDATING_CLUSTER')
 
 
 def recover_stuck_clusters(context, now=None):
@@ -276,22 +278,34 @@ def reconcile_with_nova(context):
             level('Cannot list servers of region %s: %s', region_name, exc)
             continue
         for instance in instances:
-            message = _server_problem(servers.get(instance.server_id),
+            problem = _server_problem(servers.get(instance.server_id),
                                       instance, region_name)
-            if message and database.mark_error(
-                    context, instance.id, message, states.TASK_NONE):
+            if problem and database.mark_error(
+                    context, instance.id, problem[0], states.TASK_NONE,
+                    details=problem[1]):
                 failed.append(instance.id)
     return failed
 
 
 def _server_problem(server, instance, region_name):
+    """(what the tenant reads, what admins read), or None.
+
+    The server's id and Nova's fault text stay in the admins' part.
+    """
     if server is None:
-        return ('The server %s of the instance vanished from region %s.'
+        return (faults.TenantMessage(
+                    'The compute server of the instance vanished from '
+                    'region %s.' % region_name),
+                'The server %s of the instance vanished from region %s.'
                 % (instance.server_id, region_name))
     if server.status == 'ERROR':
         fault = (getattr(server, 'fault', None) or {}).get('message', '')
-        return ('The server %s of the instance is in ERROR in region %s: '
-                '%s' % (instance.server_id, region_name, fault)).rstrip(': ')
+        return (faults.TenantMessage(
+                    'The compute server of the instance is in ERROR in '
+                    'region %s.' % region_name),
+                ('The server %s of the instance is in ERROR in region %s: '
+                 '%s' % (instance.server_id, region_name,
+                         fault)).rstrip(': '))
     return None
 
 

@@ -10,7 +10,10 @@ Version history:
 |       eject_replica_source, detach_replica (casts).
 | 1.4 - resize_flavor, resize_volume, rebalance_cluster,
 |       reboot_instance, create_replicas,
-|       change_root_password, update_access (casts).
+|       change_root_password (casts); grow_cluster takes rebalance,
+|       shrink_cluster drain; apply_configuration,
+|       apply_cluster_configuration, upgrade_instance,
+|       upgrade_cluster, update_access (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -96,13 +99,27 @@ class TaskManagerAPI:
         self._submit(context, '1.2', 'create_cluster', cluster_id=cluster_id,
                      placements=placements)
 
-    def grow_cluster(self, context, cluster_id, placements):
-        """Build the new members in ``placements`` and join them."""
+    def grow_cluster(self, context, cluster_id, placements, rebalance=False):
+        """Build the new members in ``placements`` and join them; with
+        ``rebalance`` (1.4), move slots onto the new masters after."""
+        if rebalance:
+            self._submit(context, '1.4', 'grow_cluster',
+                         cluster_id=cluster_id, placements=placements,
+                         rebalance=True)
+            return
         self._submit(context, '1.2', 'grow_cluster', cluster_id=cluster_id,
                      placements=placements)
 
-    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids):
-        """Delete members ``instance_ids``, forget ``node_ids``."""
+    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids,
+                       drain=False):
+        """Delete members ``instance_ids``, forget ``node_ids``; with
+        ``drain`` (1.4), move their slots away first (node ids found
+        then)."""
+        if drain:
+            self._submit(context, '1.4', 'shrink_cluster',
+                         cluster_id=cluster_id, instance_ids=instance_ids,
+                         node_ids=None, drain=True)
+            return
         self._submit(context, '1.2', 'shrink_cluster', cluster_id=cluster_id,
                      instance_ids=instance_ids, node_ids=node_ids)
 
@@ -182,6 +199,37 @@ class TaskManagerAPI:
         self._submit(context, '1.4', 'change_root_password',
                      resource_type=resource_type, resource_id=resource_id,
                      password=password, enable=enable, change_id=change_id)
+
+    def apply_configuration(self, context, instance_id):
+        """Apply the CONFIGURING instance's configuration group (or the
+        defaults, when it has none) to its Redis."""
+        self._submit(context, '1.4', 'apply_configuration',
+                     instance_id=instance_id)
+
+    def apply_cluster_configuration(self, context, cluster_id):
+        """Apply the UPDATING_CLUSTER cluster's configuration group on
+        every member."""
+        self._submit(context, '1.4', 'apply_cluster_configuration',
+                     cluster_id=cluster_id)
+
+    def upgrade_instance(self, context, instance_id, upgrade):
+        """Rebuild an UPGRADING instance on another datastore version.
+
+        :param upgrade: ``{'version_id', 'version_name', 'placement'}``:
+            the target version (owning cell) and the API's image decision
+            for the instance's region.
+        """
+        self._submit(context, '1.4', 'upgrade_instance',
+                     instance_id=instance_id, upgrade=upgrade)
+
+    def upgrade_cluster(self, context, cluster_id, upgrades):
+        """Upgrade an UPGRADING_CLUSTER cluster member by member.
+
+        :param upgrades: ``{'version_id', 'version_name', 'placements':
+            {instance_id: placement dict}}``.
+        """
+        self._submit(context, '1.4', 'upgrade_cluster',
+                     cluster_id=cluster_id, upgrades=upgrades)
 
     def update_access(self, context, instance_id, access):
         """Apply a changed ``access`` ({is_public, allowed_cidrs}, either

@@ -51,7 +51,8 @@ def _wait_active(trove, instance_id, timeout=180):
 
 def _delete(trove, instance_id):
     trove.instances.delete(instance_id)
-    deadline = time.monotonic() + 90
+    # Generous: a delete asked during the build waits for the build.
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         try:
             trove.instances.get(instance_id)

@@ -115,7 +115,8 @@ def test_troveclient_lists_flavors_per_region_and_datastores(system):
     assert {f['region'] for f in answer.json()['flavors']} == {'RegionTwo'}
     (redis_ds,) = [d for d in trove.datastores.list() if d.name == 'redis']
     versions = trove.datastore_versions.list('redis')
-    assert [v.name for v in versions] == ['7.0']
+    # 7.2 is the upgrade target every DevEnv registers beside 7.0.
+    assert [v.name for v in versions] == ['7.0', '7.2']
     assert redis_ds.default_version == versions[0].id
 
 

@@ -10,11 +10,12 @@ import pytest
 from tests.fixtures import devenv
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='package')
 def cells_system():
     """One control cell per region, both APIs listing globally.
 
-    Module-scoped: starting six services and the cloud costs seconds.
+    Shared by the modules of this folder: starting six services and the
+    cloud costs seconds.
     """
     env = devenv.DevEnv(tempfile.mkdtemp(prefix='trove-mr-cells-'),
                         cells=True,

@@ -143,3 +143,28 @@ def test_regiontwo_database_down_lists_regionone_and_503s_actions(
         cells_system.start_cell_database('RegionTwo')
     answer = _get(session, _url(cells_system, session, 'RegionOne'))
     assert answer.json()['unavailable_regions'] == []
+
+
+def test_upgrade_through_the_other_region_api_runs_in_the_owning_cell(
+        cells_system, instances):
+    session = cells_system.session('demo')
+    # RegionOne's API checks against RegionTwo's cell (which owns the
+    # instance and has its own 7.2 row) and casts to RegionTwo's
+    # taskmanager, which rebuilds the server in RegionTwo.
+    answer = session.patch(
+        _url(cells_system, session, 'RegionOne', '/' + instances['two']),
+        json={'instance': {'datastore_version': '7.2'}}, raise_exc=False,
+        timeout=60)
+    assert answer.status_code == 202, answer.text
+    url = _url(cells_system, session, 'RegionTwo', '/' + instances['two'])
+    deadline = time.monotonic() + ACTIVE_TIMEOUT
+    view = None
+    while time.monotonic() < deadline:
+        view = _get(session, url).json()['instance']
+        assert view['status'] != 'ERROR', view
+        if view['status'] == 'ACTIVE' and \
+                view['datastore']['version'] == '7.2':
+            break
+        time.sleep(1)
+    assert view['datastore']['version'] == '7.2', view
+    assert view['region'] == 'RegionTwo'

@@ -200,12 +200,43 @@ def test_a_zero_weight_empties_a_master_which_then_shrinks_away(cluster):
     answer = _action(cluster, {'shrink': [{'id': leaving['id']}]})
     assert answer.status_code == 202, answer.text
     cluster['view'] = helpers.wait_ready(cluster['session'], cluster['url'])
-    assert [m['id'] for m in cluster['view']['instances']
-            if m['id'] == leaving['id']] == []
+    assert leaving['id'] not in [m['id'] for m in cluster['view']
+                                 ['instances']]
+    _assert_every_key(cluster)
+
+
+def _assert_every_key(cluster):
     client = _client(cluster)
     try:
-        assert client.get('key-1') is not None
         assert sum(1 for i in range(KEYS)
                    if client.get('key-%d' % i) is not None) == KEYS
     finally:
         client.close()
+
+
+def test_grow_with_rebalance_then_shrink_with_drain(cluster):
+    for body in ({'rebalance': True}, {'grow': [], 'drain': True},
+                 {'shrink': [{'id': cluster['view']['instances'][0]['id']}],
+                  'rebalance': True}):
+        answer = _action(cluster, body)
+        assert answer.status_code == 400, (body, answer.text)
+    answer = _action(cluster, {'grow': [
+        {'name': 'rebalanced-member-4', 'flavorRef': '7',
+         'volume': {'size': 1}, 'region': 'RegionTwo'}], 'rebalance': True})
+    assert answer.status_code == 202, answer.text
+    cluster['view'] = helpers.wait_ready(cluster['session'], cluster['url'])
+    assert _slot_counts(cluster) == [5461, 5461, 5462]
+    assert _open_slots(cluster) == []
+    new = next(m for m in cluster['view']['instances']
+               if m['name'] == 'rebalanced-member-4')
+    with Traffic(cluster) as traffic:
+        answer = _action(cluster, {'shrink': [{'id': new['id']}],
+                                   'drain': True})
+        assert answer.status_code == 202, answer.text
+        cluster['view'] = helpers.wait_ready(cluster['session'],
+                                             cluster['url'])
+    assert traffic.errors == []
+    assert new['id'] not in [m['id'] for m in cluster['view']['instances']]
+    assert _slot_counts(cluster) == [8192, 8192]
+    assert _open_slots(cluster) == []
+    _assert_every_key(cluster)

@@ -106,3 +106,42 @@ def test_datastore_version_update_creates_the_default_version(tmp_path):
                       'mysql', 'mysql-8')
     assert missing.returncode == 1
     assert 'Datastore mysql could not be found' in missing.stderr
+
+
+def _parameter_names(tmp_path):
+    engine = sa.create_engine('sqlite:///%s' % (tmp_path / 'region.sqlite'),
+                              poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return sorted(row[0] for row in conn.execute(sa.text(
+                'SELECT name FROM datastore_configuration_parameters')))
+    finally:
+        engine.dispose()
+
+
+def test_load_config_parameters_from_the_shipped_file_and_a_given_one(
+        tmp_path):
+    conf = _config(tmp_path)
+    assert _manage(conf, 'db', 'sync').returncode == 0
+    assert _manage(conf, 'datastore_update', 'redis').returncode == 0
+    assert _manage(conf, 'datastore_version_update', 'redis', '7.0',
+                   'redis', 'redis-7', '--active').returncode == 0
+    loaded = _manage(conf, 'db_load_datastore_config_parameters', 'redis',
+                     '7.0')
+    assert loaded.returncode == 0, loaded.stderr
+    assert 'databases' in _parameter_names(tmp_path)
+    rules = tmp_path / 'rules.json'
+    rules.write_text('{"configuration-parameters": [{"name": "hz", '
+                     '"type": "integer", "min": 1, "max": 100, '
+                     '"restart_required": false}]}')
+    again = _manage(conf, 'db_load_datastore_config_parameters', 'redis',
+                    '7.0', str(rules))
+    assert again.returncode == 0, again.stderr
+    assert _parameter_names(tmp_path) == ['hz']
+    rules.write_text('{"configuration-parameters": [{"name": "requirepass",'
+                     ' "type": "string"}]}')
+    refused = _manage(conf, 'db_load_datastore_config_parameters', 'redis',
+                      '7.0', str(rules))
+    assert refused.returncode == 1
+    assert 'requirepass' in refused.stderr
+    assert _parameter_names(tmp_path) == ['hz']

@@ -94,6 +94,14 @@ class FakeTaskManagerAPI:
     def create_replicas(self, context, *args, **kwargs):
         self._record('create_replicas', context, *args, **kwargs)
 
+    # Configuration groups (1.4).
+    def apply_configuration(self, context, *args, **kwargs):
+        self._record('apply_configuration', context, *args, **kwargs)
+
+    def apply_cluster_configuration(self, context, *args, **kwargs):
+        self._record('apply_cluster_configuration', context, *args,
+                     **kwargs)
+
 
 class FakeGlance:
     def __init__(self, region):
@@ -131,6 +139,22 @@ class FakeNova:
         raise nova_exc.NotFound(404)
 
 
+# Volume types of each region's Cinder: (id, name).
+VOLUME_TYPES = {'RegionOne': [('vt-1', 'lvmdriver-1'), ('vt-2', 'fast')],
+                'RegionTwo': [('vt-21', 'lvmdriver-1')],
+                'RegionThree': [('vt-31', 'lvmdriver-1')]}
+
+
+class FakeCinder:
+    def __init__(self, region):
+        self.volume_types = self
+        self.region = region
+
+    def list(self):
+        return [types.SimpleNamespace(id=t[0], name=t[1])
+                for t in VOLUME_TYPES[self.region]]
+
+
 @pytest.fixture
 def cloud(monkeypatch):
     """Fake Glance and Nova of three regions; counts Nova flavor lists."""
@@ -142,6 +166,8 @@ def cloud(monkeypatch):
     monkeypatch.setattr(clients, 'create_nova_client', nova)
     monkeypatch.setattr(clients, 'create_glance_client',
                         lambda context, region_name: FakeGlance(region_name))
+    monkeypatch.setattr(clients, 'create_cinder_client',
+                        lambda context, region_name: FakeCinder(region_name))
     monkeypatch.setattr(regions, 'known_regions',
                         lambda: ('RegionOne', 'RegionThree', 'RegionTwo'))
     catalog.reset_cache()

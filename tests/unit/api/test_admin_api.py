@@ -20,6 +20,7 @@ from trove_mr.api.schemas import mgmt as schemas
 from trove_mr.api.views import instances as instance_views
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
+from trove_mr.common import faults
 from trove_mr.db import cells
 from trove_mr.db import rows
 from trove_mr.db.main import api as db_api
@@ -173,7 +174,7 @@ def test_mgmt_show_has_server_volume_project_and_full_fault(api):
     view = _create(api)
     db_api.instance_update(_ctx(), view['id'], {
         'server_id': 'srv-9', 'volume_id': 'vol-9', 'task_status': 'ERROR',
-        'fault_message': 'server never became ACTIVE',
+        'fault_message': faults.TenantMessage('The server failed.'),
         'fault_details': 'Traceback: nova said no'})
     answer = call(api, '%s/instances/%s' % (MGMT, view['id']),
                   headers=ADMIN)
@@ -183,7 +184,7 @@ def test_mgmt_show_has_server_volume_project_and_full_fault(api):
     assert shown['server']['id'] == 'srv-9'
     assert shown['volume']['id'] == 'vol-9'
     assert shown['tenant_id'] == 'p1'
-    assert shown['fault'] == {'message': 'server never became ACTIVE',
+    assert shown['fault'] == {'message': 'The server failed.',
                               'details': 'Traceback: nova said no',
                               'created': shown['fault']['created']}
     # The tenant's own view keeps the details to itself.

@@ -10,8 +10,10 @@ from tests.unit.api.conftest import OTHER
 from tests.unit.api.conftest import call
 from tests.unit.api.conftest import create_body
 from trove_mr.api.schemas import instances as schemas
+from trove_mr.api.views import instances as views
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
+from trove_mr.common import faults
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
 
@@ -287,10 +289,24 @@ def test_error_instance_shows_its_fault(api):
     view = _create(api)
     db_api.instance_update(trove_context.get_admin_context(), view['id'],
                            {'task_status': 'ERROR',
-                            'fault_message': 'server never became ACTIVE'})
+                            'fault_message': faults.TenantMessage(
+                                'server never became ACTIVE')})
     shown = call(api, '%s/%s' % (BASE, view['id'])).json['instance']
     assert shown['status'] == 'ERROR'
     assert shown['fault']['message'] == 'server never became ACTIVE'
+
+
+def test_a_faults_own_text_is_kept_for_admins_only(api):
+    view = _create(api)
+    internals = 'ConnectionError: http://10.1.2.3:8774/v2.1 refused'
+    ctx = trove_context.get_admin_context()
+    db_api.instance_update(ctx, view['id'], {'task_status': 'ERROR',
+                                             'fault_message': internals})
+    shown = call(api, '%s/%s' % (BASE, view['id'])).json['instance']
+    assert shown['fault']['message'] == faults.GENERIC
+    assert '10.1.2.3' not in repr(shown)
+    row = db_api.instance_get(ctx, view['id'])
+    assert views.admin_fault_view(row)['details'] == internals
 
 
 def test_api_registers_its_own_cell_when_none_is_mapped(api):

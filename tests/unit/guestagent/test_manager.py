@@ -174,3 +174,38 @@ def test_read_password_finds_requirepass_only(tmp_path):
 
     assert bootstrap.read_password(str(conf)) == 'abcdefghijklmnopq'
     assert bootstrap.read_password(str(tmp_path / 'missing')) is None
+
+
+def test_post_upgrade_starts_redis_stopped_for_the_rebuild_and_records(
+        guest, layout, monkeypatch):
+    manager, sent = guest
+    os.makedirs(layout.conf_dir)
+    with open(os.path.join(layout.conf_dir, 'redis.conf'), 'w') as f:
+        f.write('port 6379\nrequirepass "%s"\n' % ('s' * 24))
+    # What pre_upgrade left on the volume before the rebuild.
+    bootstrap.write_marker(layout, {'stopped': True, 'clustered': False,
+                                    'datastore_version': '7.0'})
+    monkeypatch.setattr(manager, '_new_app', lambda pw, cl: FakeApp(
+        redis_service.SHUTDOWN))
+    monkeypatch.setenv('TROVE_MR_IMAGE_VERSION', '7.2')
+    CONF.set_override('datastore_version', '7.2', group='guest')
+    try:
+        manager.resume()
+        assert manager.app.starts == 0
+        info = manager.post_upgrade(None)
+    finally:
+        CONF.clear_override('datastore_version', group='guest')
+
+    assert manager.app.starts == 1
+    assert info['datastore_version'] == '7.2'
+    assert info['image_version'] == '7.2'
+    marker = bootstrap.read_marker(layout)
+    assert marker['stopped'] is False
+    assert marker['datastore_version'] == '7.2'
+    assert sent[-1]['service_status'] == states.SERVICE_RUNNING
+
+
+def test_post_upgrade_of_unprepared_guest_is_refused(guest):
+    manager, _ = guest
+    with pytest.raises(guest_manager.GuestError):
+        manager.post_upgrade(None)

@@ -74,3 +74,30 @@ def test_written_files_are_private_unless_told_otherwise(tmp_path):
         {'path': '/etc/motd', 'content': 'hi', 'permissions': '0644'}])
     assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(public).st_mode) == 0o644
+
+
+def test_rebuild_wipes_the_root_but_keeps_volume_data_and_user_data(
+        tmp_path):
+    hv = hypervisor.Hypervisor(str(tmp_path / 'state'))
+    volume = tmp_path / 'volume'
+    volume.mkdir()
+    (volume / 'dump.rdb').write_bytes(b'data')
+    server = {'id': 's1', 'name': 's1', 'config_drive': True,
+              'metadata': {}, 'availability_zone': 'nova'}
+    text = '\n'.join(['#cloud-config', 'write_files:',
+                      '- path: /etc/trove-mr/guest.conf',
+                      '  content: version 7.0'])
+    hv.prepare(server, text)
+    hv.expose_volumes('s1', [{'id': 'v1', 'path': str(volume),
+                              'device': '/dev/vdb'}])
+    (tmp_path / 'state/servers/s1/root/tmp-file').write_text('old root')
+
+    hv.wipe_root('s1')
+
+    assert not os.path.exists(hv.root_of('s1'))
+    assert (volume / 'dump.rdb').read_bytes() == b'data'
+    assert hv.saved_user_text('s1') == text
+    hv.prepare(server, text.replace('7.0', '7.2'))
+    with open(os.path.join(hv.root_of('s1'), 'etc/trove-mr/guest.conf')) \
+            as f:
+        assert f.read() == 'version 7.2'

@@ -64,7 +64,9 @@ def test_delete_failure_leaves_error_with_the_reason(
 
     failed = db_api.instance_get(ctx, instance.id)
     assert failed.task_status == states.TASK_ERROR
-    assert 'cinder is down' in failed.fault_message
+    # The tenant reads the kind of failure; admins read why.
+    assert 'cinder is down' in failed.fault_details
+    assert 'cinder is down' not in failed.fault_message
 
 
 def test_restart_goes_through_rebooting_back_to_none(

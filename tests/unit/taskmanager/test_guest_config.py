@@ -37,3 +37,12 @@ def test_user_data_writes_the_agent_conf_with_the_contract_options(
     assert conf.getint('redis', 'redis_port') == 6379
     assert conf.get('redis', 'redis_server_bin') == \
         CONF.redis.redis_server_bin
+
+
+def test_guest_fanout_queues_expire_soon_after_the_guest(
+        cloud, make_instance):
+    sections = guest_config.guest_conf_sections(make_instance(), 'k',
+                                                'RegionOne')
+    assert sections['oslo_messaging_rabbit'] == {
+        'rabbit_transient_queues_ttl': str(CONF.guest_transient_queues_ttl)}
+    assert CONF.guest_transient_queues_ttl == 10

@@ -75,7 +75,7 @@ def test_a_guest_that_never_comes_back_leaves_error_with_the_wait(
         _run(ctx, instance.id, timeout=1)
     row = db_api.instance_get(ctx, instance.id)
     assert row.task_status == states.TASK_ERROR
-    assert 'RUNNING heartbeat after the reboot' in row.fault_message
+    assert 'RUNNING heartbeat after the reboot' in row.fault_details
 
 
 def test_an_errored_server_fails_the_reboot_naming_the_region(
@@ -88,5 +88,6 @@ def test_an_errored_server_fails_the_reboot_naming_the_region(
         _run(ctx, instance.id)
     row = db_api.instance_get(ctx, instance.id)
     assert row.task_status == states.TASK_ERROR
-    assert 'RegionTwo' in row.fault_message
-    assert 'host on fire' in row.fault_message
+    assert 'RegionTwo' in row.fault_details
+    assert 'host on fire' in row.fault_details
+    assert 'host on fire' not in row.fault_message

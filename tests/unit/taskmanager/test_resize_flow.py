@@ -136,7 +136,8 @@ def test_flavor_resize_nova_fails_leaves_instance_active_on_old_flavor(
     row = db_api.instance_get(ctx, instance.id)
     assert row.task_status == states.TASK_NONE
     assert row.flavor_id == OLD['id']
-    assert 'No valid host' in row.fault_message
+    assert 'No valid host' in row.fault_details
+    assert row.fault_message.startswith('Resize failed: ')
     # Redis was stopped for the reboot and started again by the revert.
     assert _guest_calls() == ['stop', 'restart']
 
@@ -155,7 +156,7 @@ def test_flavor_resize_reverts_nova_when_the_guest_fails_to_come_back(
     assert server.flavor == {'id': OLD['id']}
     row = db_api.instance_get(ctx, instance.id)
     assert row.task_status == states.TASK_NONE
-    assert 'confirm refused' in row.fault_message
+    assert 'confirm refused' in row.fault_details
 
 
 def test_flavor_resize_refuses_data_larger_than_the_new_limit(
@@ -226,7 +227,7 @@ def test_volume_resize_cinder_refuses_gives_the_growth_back(
         _run_volume(ctx, instance, 3)
     row = db_api.instance_get(ctx, instance.id)
     assert row.volume_size == 1 and row.task_status == states.TASK_NONE
-    assert 'cinder refused' in row.fault_message
+    assert 'cinder refused' in row.fault_details
     assert api_db.quota_usage_get_all(ctx, instance.tenant_id)[
         'volumes'] == 1
 

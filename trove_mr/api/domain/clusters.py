@@ -15,6 +15,7 @@ from trove_mr.api.domain import instances as instance_domain
 from trove_mr.api.domain import networks as networks_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import services
+from trove_mr.api.domain import volume_types
 from trove_mr.cluster import strategy
 from trove_mr.cluster.redis import password as cluster_password
 from trove_mr.common import cfg
@@ -54,6 +55,11 @@ def _placements(context, version, plans, home_cell, tenant_id=None):
             continue
         checked[key] = placement_domain.decide(
             context, version, plan['flavor_ref'], plan['region'], home_cell)
+    for region, volume_type in sorted({(p['region'], p['volume_type'])
+                                       for p in plans
+                                       if p['volume_type']}):
+        volume_types.check(context, region, volume_type,
+                           'instances.volume.type')
     return {id(plan): checked[(plan['region'], plan['flavor_ref'])]
             for plan in plans}
 
@@ -98,7 +104,8 @@ def _write_members(cctx, context, cluster, version, plans, placements,
             'cluster_id': cluster.id, 'type': plan['type'],
             'related_to': ids_by_name.get(related, related),
             'task_status': states.TASK_BUILDING,
-            'status': states.SERVICE_NEW})
+            'status': states.SERVICE_NEW,
+            'configuration_id': cluster.configuration_id})
         api_db.instance_mapping_create(context, plan['id'], home_cell.uuid,
                                        cluster.tenant_id)
         cast[plan['id']] = placement
@@ -127,6 +134,7 @@ def create(context, tenant_id, body, taskmanager_api):
     strategy.check_support(version.manager)
     api_strategy = strategy.api_strategy(version.manager)
     plans = api_strategy.member_plans(body['instances'], body['name'])
+    configuration_id = _configuration(context, tenant_id, body, version)
     home_cell = instance_domain.local_cell(context)
     placements = _placements(context, version, plans, home_cell,
                              tenant_id)
@@ -140,7 +148,8 @@ def create(context, tenant_id, body, taskmanager_api):
             values = {'id': cluster_id, 'name': body['name'],
                       'tenant_id': tenant_id,
                       'region_name': CONF.region_name,
-                      'datastore_version_id': version.id}
+                      'datastore_version_id': version.id,
+                      'configuration_id': configuration_id}
             values.update(_task_values('BUILDING_INITIAL'))
             cluster = db_api.cluster_create(cctx, values)
             api_db.cluster_mapping_create(context, cluster_id,
@@ -268,8 +277,10 @@ def _cast_or_unlock(cctx, cluster, task_name, cast):
         ) from exc
 
 
-def grow(context, tenant_id, cluster_id, specs, taskmanager_api):
-    """Add members (empty masters, or slaves of a master); 202."""
+def grow(context, tenant_id, cluster_id, specs, taskmanager_api,
+         rebalance=False):
+    """Add members (empty masters, or slaves of a master); 202. With
+    ``rebalance`` the new masters then get their share of the slots."""
     with _in_cell(context, cluster_id) as cctx:
         cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
         strategy.check_support(_manager(cluster))
@@ -289,7 +300,11 @@ def grow(context, tenant_id, cluster_id, specs, taskmanager_api):
             locked = True
             cast = _write_members(cctx, context, cluster, version, plans,
                                   placements, home_cell, existing)
-            taskmanager_api.grow_cluster(cctx, cluster_id, cast)
+            if rebalance:
+                taskmanager_api.grow_cluster(cctx, cluster_id, cast,
+                                             rebalance=True)
+            else:
+                taskmanager_api.grow_cluster(cctx, cluster_id, cast)
         except Exception:
             _forget_members(cctx, context,
                             [p['id'] for p in plans if 'id' in p])
@@ -302,8 +317,13 @@ def grow(context, tenant_id, cluster_id, specs, taskmanager_api):
             cctx, cluster_id) if m.id in new_ids]
 
 
-def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api):
-    """Remove members that own no slots (403 otherwise); 202."""
+def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api,
+           drain=False):
+    """Remove members that own no slots (403 otherwise); 202.
+
+    With ``drain`` the leaving masters' slots first move to the masters
+    that stay (their replicas must leave with them).
+    """
     with _in_cell(context, cluster_id) as cctx:
         cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
         strategy.check_support(_manager(cluster))
@@ -320,18 +340,51 @@ def shrink(context, tenant_id, cluster_id, instance_ids, taskmanager_api):
             raise exceptions.BadRequest(
                 'A shrink cannot remove every member; delete the cluster '
                 'instead.')
+        if drain:
+            _check_drain(cluster, members, removed)
         # Before asking the guests too: they are slower than the check.
         services.require_taskmanager(cctx)
+        ids = [m.id for m in removed]
+        if drain:
+            _lock(cctx, cluster, 'SHRINKING_CLUSTER')
+            _cast_or_unlock(cctx, cluster, 'SHRINKING_CLUSTER',
+                            lambda: taskmanager_api.shrink_cluster(
+                                cctx, cluster_id, ids, None, drain=True))
+            return
         node_ids = strategy.api_strategy(
             _manager(cluster)).shrink_node_ids(cctx, removed)
         _lock(cctx, cluster, 'SHRINKING_CLUSTER',
               allowed=('NONE', 'FAILED'))
-        ids = [m.id for m in removed]
         _cast_or_unlock(cctx, cluster, 'SHRINKING_CLUSTER',
                         lambda: taskmanager_api.shrink_cluster(
                             cctx, cluster_id, ids, node_ids))
     # The quota of removed members comes back when the taskmanager has
     # really deleted each one (trove_mr.flows.delete_instance).
+
+
+def _check_drain(cluster, members, removed):
+    """A drain needs a running cluster, a master that stays, and the
+    replicas of every leaving master leaving too (400 naming them)."""
+    _refuse_busy(cluster)
+    busy = sorted(m.id for m in members.values()
+                  if m.task_status != states.TASK_NONE)
+    if busy:
+        raise exceptions.Conflict(
+            'Cluster %s cannot drain while members %s are busy.'
+            % (cluster.id, ', '.join(busy)))
+    leaving = {m.id for m in removed}
+    masters = [m for m in members.values()
+               if (m.type or 'master') == 'master']
+    if all(m.id in leaving for m in masters):
+        raise exceptions.BadRequest(
+            'A drain needs at least one master that stays.')
+    orphans = sorted(m.id for m in members.values()
+                     if m.type == 'slave' and m.related_to in leaving
+                     and m.id not in leaving)
+    if orphans:
+        raise exceptions.BadRequest(
+            "Invalid input for field 'shrink': the replicas %s of a drained "
+            'master must be removed with it.' % ', '.join(orphans))
 
 
 def delete(context, tenant_id, cluster_id, taskmanager_api):
@@ -382,3 +435,11 @@ def rebalance(context, tenant_id, cluster_id, weights, taskmanager_api):
         _cast_or_unlock(cctx, cluster, 'REBALANCING',
                         lambda: taskmanager_api.rebalance_cluster(
                             cctx, cluster_id, weights))
+
+
+def _configuration(context, tenant_id, body, version):
+    """The configuration group every member starts with, checked."""
+    # Imported here: the configurations domain builds on the instances'.
+    from trove_mr.api.domain import configurations
+    return configurations.for_create(context, tenant_id,
+                                     body.get('configuration'), version)

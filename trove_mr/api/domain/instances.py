@@ -18,6 +18,7 @@ from trove_mr.api.domain import networks as networks_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
+from trove_mr.api.domain import volume_types
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import rpc
@@ -36,7 +37,6 @@ _UNSUPPORTED = {
     'databases': 'Redis has no databases to create',
     'users': 'Redis has no users to create',
     'modules': 'modules are not supported',
-    'configuration': 'configuration groups are not supported',
     'replica_of': 'replication is not supported for single instances',
     'replica_count': 'replication is not supported for single instances',
     'locality': 'server groups are not supported',
@@ -158,7 +158,10 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     network = networks_domain.request(tenant_id, body, region_name)
     if network:
         placement['network'] = network
+    volume_types.check(context, region_name, volume_type,
+                       'instance.volume.type')
     backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))
+    configuration_id = _configuration(context, tenant_id, body, version)
     with cells.owning_cell(context, home_cell) as cctx:
         services.require_taskmanager(cctx)
 
@@ -174,7 +177,8 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
                 'volume_size': volume_size, 'volume_type': volume_type,
                 'datastore_version_id': version.id,
                 'task_status': states.TASK_BUILDING,
-                'status': states.SERVICE_NEW, 'access': access})
+                'status': states.SERVICE_NEW, 'access': access,
+                'configuration_id': configuration_id})
             try:
                 api_db.instance_mapping_create(context, instance_id,
                                                home_cell.uuid, tenant_id)
@@ -380,3 +384,11 @@ def _refuse_master_with_replicas(cctx, row):
             'Instance %s is the replica source of %s; promote one of its '
             'replicas to replica source or detach them first, then delete '
             'it.' % (row.id, ', '.join(sorted(r.id for r in replicas))))
+
+
+def _configuration(context, tenant_id, body, version):
+    """The configuration group the new instance starts with, checked."""
+    # Imported here: the configurations domain builds on this module.
+    from trove_mr.api.domain import configurations
+    return configurations.for_create(context, tenant_id,
+                                     body.get('configuration'), version)

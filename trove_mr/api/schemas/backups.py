@@ -56,7 +56,8 @@ LIST_QUERY = {
         'marker': instances.UUID,
         'instance_id': instances.UUID,
         'datastore': {'type': 'string', 'maxLength': 255},
-        'all_projects': {'type': 'string'},
+        'all_projects': {'type': 'string',
+                         'pattern': r'^([Tt]rue|[Ff]alse|0|1)$'},
         'project_id': {'type': 'string'},
     },
 }

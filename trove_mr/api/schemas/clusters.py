@@ -6,6 +6,7 @@ their absence with 403, which the Redis API strategy raises.
 
 from trove_mr.api.schemas import instances
 from trove_mr.api.schemas import networks
+from trove_mr.common import exceptions
 
 NAME = instances.NAME
 REF = instances.REF
@@ -69,7 +70,8 @@ CREATE = {
             },
             'instances': {'type': 'array', 'minItems': 1,
                           'maxItems': 64, 'items': MEMBER},
-            'locality': {'type': ['string', 'null']},
+            'locality': {'type': ['string', 'null'],
+                         'enum': ['affinity', 'anti-affinity', None]},
             'extended_properties': {'type': 'object'},
             'configuration': {'type': ['string', 'null']},
         },
@@ -79,7 +81,7 @@ CREATE = {
 ACTION = {
     'type': 'object',
     'minProperties': 1,
-    'maxProperties': 1,
+    'maxProperties': 2,
     'additionalProperties': False,
     'properties': {
         'grow': {'type': 'array', 'minItems': 1, 'maxItems': 64,
@@ -89,7 +91,9 @@ ACTION = {
             'additionalProperties': False,
             'properties': {'id': instances.UUID}}},
         # Move slots online; optional weight per master (0 empties it).
-        'rebalance': {'type': 'object', 'additionalProperties': False,
+        # Beside 'grow', ``true``: rebalance onto the new masters.
+        'rebalance': {'type': ['object', 'boolean'],
+                      'additionalProperties': False,
                       'properties': {'weights': {
                           'type': 'object', 'maxProperties': 64,
                           'propertyNames': instances.UUID,
@@ -98,8 +102,37 @@ ACTION = {
                               'maximum': 1000}}}},
         # Admin only (policy cluster:reset-status).
         'reset-status': {'type': 'object', 'additionalProperties': False},
+        # Beside 'shrink': move the leaving masters' slots away first.
+        'drain': {'type': 'boolean'},
+        'configuration_attach': {
+            'type': 'object', 'required': ['configuration_id'],
+            'additionalProperties': False,
+            'properties': {'configuration_id': instances.UUID}},
+        'configuration_detach': {'type': 'object',
+                                 'additionalProperties': False},
+        'upgrade': {'type': 'object', 'required': ['datastore_version'],
+                    'additionalProperties': False,
+                    'properties': {'datastore_version': {
+                        'type': 'string', 'minLength': 1,
+                        'maxLength': 255}}},
     },
 }
+# The two actions that take a companion key (checked by check_action).
+COMBINED = ({'grow', 'rebalance'}, {'shrink', 'drain'})
+
+
+def check_action(action):
+    """Refuse companion keys out of place (the schema allows two keys).
+    """
+    keys = set(action)
+    if len(keys) == 1 and not (action.get('rebalance') is True
+                               or 'drain' in keys):
+        return
+    if keys in COMBINED and action.get('rebalance', True) is True:
+        return
+    raise exceptions.BadRequest(
+        "Invalid input: one action per request; only 'grow' takes "
+        "'rebalance': true and only 'shrink' takes 'drain'.")
 
 LIST_QUERY = {
     'type': 'object',

@@ -95,8 +95,26 @@ UPDATE = {
         'additionalProperties': False,
         # replica_of: null is python-troveclient's detach_replica.
         'properties': {'name': NAME, 'replica_of': {'type': 'null'},
-                       'access': ACCESS},
+                       'access': ACCESS,
+                       # A group's id attaches it, null detaches it.
+                       'configuration': {'type': ['string', 'null'],
+                                         'minLength': 1,
+                                         'maxLength': 36},
+                       # An upgrade: a version id or name.
+                       'datastore_version': {'type': 'string',
+                                             'minLength': 1,
+                                             'maxLength': 255}},
     }},
+}
+
+# PUT also takes an empty instance: python-troveclient's modify() sends
+# it to detach the configuration group.
+UPDATE_PUT = {
+    'type': 'object',
+    'required': ['instance'],
+    'additionalProperties': False,
+    'properties': {'instance': dict(
+        UPDATE['properties']['instance'], minProperties=0)},
 }
 
 ACTION = {
@@ -160,7 +178,8 @@ INSTANCE_VIEW = {
         'status': {'type': 'string',
                    'enum': ['BUILD', 'ACTIVE', 'REBOOT', 'SHUTDOWN',
                             'ERROR', 'BACKUP', 'PROMOTE', 'EJECT',
-                            'DETACH', 'RESIZE']},
+                            'DETACH', 'RESIZE', 'CONFIGURING',
+                            'RESTART_REQUIRED']},
         'links': _LINKS,
         'flavor': {'type': 'object', 'required': ['id', 'links'],
                    'properties': {'id': {'type': 'string'},
@@ -192,6 +211,10 @@ INSTANCE_VIEW = {
                        'is_public': {'type': 'boolean'},
                        'allowed_cidrs': {'type': 'array',
                                          'items': {'type': 'string'}}}},
+        'configuration': {'type': 'object', 'required': ['id', 'links'],
+                          'properties': {'id': {'type': 'string'},
+                                         'name': {'type': 'string'},
+                                         'links': _LINKS}},
     },
 }
 

@@ -42,12 +42,18 @@ def management_addresses(row):
 def status_of(row):
     """The status a user sees (task status first, then the guest's)."""
     service = row.status.status if row.status is not None else None
-    return states.display_status(row.task_status, service)
+    status = states.display_status(row.task_status, service)
+    if status == states.ACTIVE and getattr(
+            row, 'configuration_restart_required', False):
+        return states.RESTART_REQUIRED
+    return status
 
 
-def instance_view(row, base, password=None, replicas=None):
+def instance_view(row, base, password=None, replicas=None,
+                  configuration=None):
     """One instance as multi-region-trove.rst shows it; ``replicas``:
-    the rows of its replicas, when it has any."""
+    the rows of its replicas, when it has any; ``configuration``: the
+    row of its configuration group, for its name."""
     addresses = _addresses(row)
     version = row.datastore_version
     view = {
@@ -96,6 +102,8 @@ def instance_view(row, base, password=None, replicas=None):
     view['access'] = access_of(row)
     if password is not None:
         view['password'] = password
+    if getattr(row, 'configuration_id', None):
+        view['configuration'] = configuration_ref(row, base, configuration)
     return view
 
 
@@ -170,3 +178,26 @@ def access_of(row):
             access['allowed_cidrs'] = list(stored.get('allowed_cidrs')
                                            or [])
     return access
+
+
+def configuration_ref(row, base, configuration=None):
+    """``{"id", "name", "links"}`` of the configuration group applied to
+    an instance (the name when the group's row is given)."""
+    ref = {'id': row.configuration_id,
+           'links': links.resource_links(base, row.tenant_id,
+                                         'configurations',
+                                         row.configuration_id)}
+    if configuration is not None:
+        ref['name'] = configuration.name
+    return ref
+
+
+def admin_fault_view(row):
+    """The fault of an instance as admins see it under ``/mgmt``: the
+    tenant's short ``message`` and the full ``details`` (the failure's
+    type and text), or None when the instance has no fault."""
+    if not row.fault_message and not row.fault_details:
+        return None
+    return {'message': row.fault_message or 'The instance failed.',
+            'details': row.fault_details or '',
+            'created': links.timestamp(row.updated or row.created)}

@@ -10,6 +10,7 @@ cluster is always visible as such.
 
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
 from trove_mr.cluster.redis.flows import rebalance as rebalance_flows
+from trove_mr.cluster.redis.flows import upgrade as upgrade_flows
 
 
 class RedisTaskManagerStrategy:
@@ -29,19 +30,28 @@ class RedisTaskManagerStrategy:
         """
         return cluster_flows.submit_create(context, cluster_id, placements)
 
-    def grow_cluster(self, context, cluster_id, placements):
+    def grow_cluster(self, context, cluster_id, placements, rebalance=False):
         """Build the new members (those in ``placements``) and join them.
 
-        New masters join empty; replicas attach to their related_to
+        New masters join empty, unless ``rebalance`` moves slots onto
+        them once they joined; replicas attach to their related_to
         master, in whichever region.
         """
+        if rebalance:
+            return rebalance_flows.submit_grow_rebalance(context, cluster_id,
+                                                         placements)
         return cluster_flows.submit_grow(context, cluster_id, placements)
 
-    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids):
+    def shrink_cluster(self, context, cluster_id, instance_ids, node_ids,
+                       drain=False):
         """Delete the members ``instance_ids``, then forget ``node_ids``.
 
-        The API checked that the nodes own no slots.
+        The API checked that the nodes own no slots, unless ``drain``:
+        then their slots move to the remaining masters first.
         """
+        if drain:
+            return rebalance_flows.submit_drain_shrink(context, cluster_id,
+                                                       instance_ids)
         return cluster_flows.submit_shrink(context, cluster_id,
                                            instance_ids, node_ids)
 
@@ -53,3 +63,8 @@ class RedisTaskManagerStrategy:
         """Move slots online until masters own shares by ``weights``."""
         return rebalance_flows.submit_rebalance(context, cluster_id,
                                                 weights)
+
+    def upgrade_cluster(self, context, cluster_id, upgrades):
+        """Upgrade the members one at a time, replicas first, then the
+        cluster record (``upgrades``: see flows/upgrade.py)."""
+        return upgrade_flows.submit(context, cluster_id, upgrades)

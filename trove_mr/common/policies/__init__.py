@@ -5,6 +5,7 @@ import itertools
 from trove_mr.common.policies import backups
 from trove_mr.common.policies import base
 from trove_mr.common.policies import clusters
+from trove_mr.common.policies import configurations
 from trove_mr.common.policies import datastores
 from trove_mr.common.policies import instances
 from trove_mr.common.policies import limits
@@ -18,4 +19,5 @@ def list_rules():
         base.list_rules(), instances.list_rules(), clusters.list_rules(),
         backups.list_rules(), datastores.list_rules(), mgmt.list_rules(),
         limits.list_rules(),
-        root_logs.list_rules()))
+        root_logs.list_rules(),
+        configurations.list_rules()))

@@ -31,6 +31,11 @@ rules = [
         'cluster:reset-status', base.RULE_ADMIN,
         'Reset a cluster\'s task and every member\'s status.',
         base.operations(ITEM, 'POST')),
+    policy.DocumentedRuleDefault(
+        'cluster:upgrade', base.RULE_ADMIN_OR_OWNER,
+        'Upgrade a cluster to another version of its datastore (checked '
+        'with cluster:action).',
+        base.operations(ITEM, 'POST')),
 ]
 
 

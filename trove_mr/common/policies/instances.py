@@ -49,6 +49,11 @@ rules = [
         'Reset an instance: task NONE, datastore status FAILED (shown as '
         'ERROR until its guest reports), unfinished backups FAILED.',
         base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'instance:upgrade', base.RULE_ADMIN_OR_OWNER,
+        'Upgrade an instance to another version of its datastore '
+        '(checked with instance:update).',
+        base.operations(ITEM, 'PATCH')),
 ]
 
 

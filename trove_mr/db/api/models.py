@@ -167,3 +167,35 @@ class BackupStrategy(APIBase):
     swift_container = sa.Column(sa.String(255), nullable=True)
     created_at = sa.Column(sa.DateTime, nullable=True)
     updated_at = sa.Column(sa.DateTime, nullable=True)
+
+
+class Configuration(APIBase):
+    """A tenant's configuration group: values for one datastore version.
+
+    It lives here, not in a cell, so that it can be attached to the
+    tenant's instances of every region; the version is named by datastore
+    and version name, as placement matches versions across cells, and
+    ``datastore_version_id`` is its id in the cell of the API that created
+    the group.
+    """
+
+    __tablename__ = 'configurations'
+    __table_args__ = (
+        sa.Index('configurations_tenant_deleted_created_idx',
+                 'tenant_id', 'deleted', 'created', 'id'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=False)
+    description = sa.Column(sa.String(512), nullable=True)
+    tenant_id = sa.Column(sa.String(64), nullable=False)
+    datastore_name = sa.Column(sa.String(255), nullable=False)
+    datastore_version_name = sa.Column(sa.String(255), nullable=False)
+    datastore_version_id = sa.Column(sa.String(36), nullable=False)
+    # JSON object of parameter name -> typed value.
+    values = sa.Column(sa.Text, nullable=False)
+    created = sa.Column(types.Timestamp, nullable=False)
+    updated = sa.Column(types.Timestamp, nullable=True)
+    deleted = sa.Column(sa.Boolean, nullable=False, default=False)
+    deleted_at = sa.Column(types.Timestamp, nullable=True)

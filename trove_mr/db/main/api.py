@@ -16,6 +16,7 @@ names every public one of them, so no caller reaches into those modules.
 from trove_mr.db.main import admin
 from trove_mr.db.main import cluster_members
 from trove_mr.db.main import clusters_backups
+from trove_mr.db.main import configurations
 from trove_mr.db.main import datastores
 from trove_mr.db.main import global_lists
 from trove_mr.db.main import guest_reports
@@ -110,3 +111,10 @@ root_restore = root.root_restore
 root_password_set = root.root_password_set
 root_password_get = root.root_password_get
 root_change_is_latest = root.root_change_is_latest
+
+# Configuration parameters of versions; what a group is applied to.
+parameters_replace = configurations.parameters_replace
+parameter_list = configurations.parameter_list
+parameter_get = configurations.parameter_get
+configuration_instances = configurations.configuration_instances
+configuration_clusters = configurations.configuration_clusters

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from oslo_utils import uuidutils
 
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.db import engines
 from trove_mr.db import pagination
 from trove_mr.db import rows
@@ -122,7 +123,7 @@ def instance_update(context, instance_id, values, expected_task_status=None):
     UnexpectedTaskState (409) is raised otherwise. Raises
     InstanceNotFound when missing or deleted. Returns the instance.
     """
-    values = rows.encode_addresses(dict(values))
+    values = rows.encode_addresses(faults.guard(dict(values)))
     return rows.conditional_update(
         context.session, Instance, instance_id, values,
         column=Instance.task_status, expected=expected_task_status,

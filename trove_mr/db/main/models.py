@@ -81,6 +81,8 @@ class Cluster(RegionBase):
 
     datastore_version = orm.relationship(DatastoreVersion, lazy='joined',
                                          innerjoin=True)
+    # The configuration group (API database) its members apply.
+    configuration_id = sa.Column(sa.String(36), nullable=True)
 
 
 class Instance(RegionBase):
@@ -93,6 +95,7 @@ class Instance(RegionBase):
         sa.Index('instances_datastore_version_id_idx',
                  'datastore_version_id'),
         sa.Index('instances_task_status_idx', 'task_status'),
+        sa.Index('instances_configuration_id_idx', 'configuration_id'),
         types.MYSQL_TABLE_ARGS,
     )
 
@@ -135,6 +138,11 @@ class Instance(RegionBase):
                                          innerjoin=True)
     status = orm.relationship('InstanceStatus', lazy='joined',
                               uselist=False, viewonly=True)
+    # The configuration group (API database) applied to it, and whether
+    # some of its values wait for a restart (region0004).
+    configuration_id = sa.Column(sa.String(36), nullable=True)
+    configuration_restart_required = sa.Column(sa.Boolean, nullable=True,
+                                               default=False)
 
 
 class InstanceStatus(RegionBase):
@@ -234,3 +242,34 @@ class RootHistory(RegionBase):
     # The latest change asked for: an older job still running stops.
     change_id = sa.Column(sa.String(36), nullable=True)
     updated = sa.Column(types.Timestamp, nullable=True)
+
+
+class ConfigurationParameter(RegionBase):
+    """A parameter tenants may set in configuration groups of a version.
+
+    Loaded from a rules file by ``trove-mr-manage
+    db_load_datastore_config_parameters``.
+    """
+
+    __tablename__ = 'datastore_configuration_parameters'
+    __table_args__ = (
+        sa.UniqueConstraint(
+            'datastore_version_id', 'name',
+            name='uniq_datastore_configuration_parameters0version0name'),
+        types.MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(128), nullable=False)
+    datastore_version_id = sa.Column(
+        sa.String(36), sa.ForeignKey('datastore_versions.id'),
+        nullable=False)
+    # 'integer', 'float', 'string' or 'boolean'.
+    data_type = sa.Column(sa.String(32), nullable=False)
+    min_size = sa.Column(sa.Float, nullable=True)
+    max_size = sa.Column(sa.Float, nullable=True)
+    # JSON list, or NULL for any value of the type.
+    allowed_values = sa.Column(sa.Text, nullable=True)
+    pattern = sa.Column(sa.String(255), nullable=True)
+    restart_required = sa.Column(sa.Boolean, nullable=False, default=False)
+    created = sa.Column(types.Timestamp, nullable=False)

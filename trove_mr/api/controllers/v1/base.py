@@ -24,6 +24,11 @@ def body(schema):
     except ValueError:
         raise exceptions.BadRequest(
             'The request body is not valid JSON.') from None
+    except RecursionError:
+        # The request guard refuses deep bodies first; this is the
+        # backstop for an app served without it.
+        raise exceptions.BadRequest(
+            'The request body is nested too deeply.') from None
     return validation.validate(schema, document)
 
 

@@ -10,7 +10,9 @@ from pecan import rest
 from trove_mr.api.controllers.v1 import base
 from trove_mr.api.controllers.v1 import root_logs
 from trove_mr.api.domain import clusters as domain
+from trove_mr.api.domain import configurations as configurations_domain
 from trove_mr.api.domain import mgmt as mgmt_domain
+from trove_mr.api.domain import upgrade as upgrade_domain
 from trove_mr.api.schemas import clusters as schemas
 from trove_mr.api.views import clusters as views
 from trove_mr.api.views import instances as instance_views
@@ -35,12 +37,21 @@ def _act(cluster_id):
     context = base.context()
     policy.authorize(context, 'cluster:action', _target())
     action = base.body(schemas.ACTION)
+    schemas.check_action(action)
     taskmanager_api = pecan.request.taskmanager_api
     pecan.response.status = 202
+    if 'configuration_attach' in action or 'configuration_detach' in action:
+        return _configure(context, cluster_id, action, taskmanager_api)
+    if 'upgrade' in action:
+        policy.authorize(context, 'cluster:upgrade', _target())
+        upgrade_domain.upgrade_cluster(
+            context, base.tenant_id(), cluster_id,
+            action['upgrade']['datastore_version'], taskmanager_api)
+        return ''
     if 'grow' in action:
         cluster, new_members = domain.grow(
             context, base.tenant_id(), cluster_id, action['grow'],
-            taskmanager_api)
+            taskmanager_api, rebalance=action.get('rebalance') is True)
         # One exposed method answers both actions, so the grow body
         # is serialised here rather than by a 'json' template.
         return jsonutils.dumps({'cluster': views.cluster_view(
@@ -57,7 +68,21 @@ def _act(cluster_id):
         return ''
     domain.shrink(context, base.tenant_id(), cluster_id,
                   [item['id'] for item in action['shrink']],
-                  taskmanager_api)
+                  taskmanager_api, drain=action.get('drain', False))
+    return ''
+
+
+def _configure(context, cluster_id, action, taskmanager_api):
+    """Attach or detach a cluster's configuration group (202, no body).
+    """
+    if 'configuration_attach' in action:
+        configurations_domain.cluster_attach(
+            context, base.tenant_id(), cluster_id,
+            action['configuration_attach']['configuration_id'],
+            taskmanager_api)
+    else:
+        configurations_domain.cluster_detach(
+            context, base.tenant_id(), cluster_id, taskmanager_api)
     return ''
 
 

@@ -10,10 +10,12 @@ from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import base
 from trove_mr.api.controllers.v1 import root_logs
 from trove_mr.api.controllers.v1 import unsupported
+from trove_mr.api.domain import configurations as configurations_domain
 from trove_mr.api.domain import instances as domain
 from trove_mr.api.domain import mgmt as mgmt_domain
 from trove_mr.api.domain import replicas as replicas_domain
 from trove_mr.api.domain import resize as resize_domain
+from trove_mr.api.domain import upgrade as upgrade_domain
 from trove_mr.api.schemas import instances as schemas
 from trove_mr.api.schemas import validation
 from trove_mr.api.views import instances as views
@@ -112,8 +114,10 @@ class InstancesController(rest.RestController):
         base.no_query()
         row, replicas = replicas_domain.show_with_replicas(
             context, base.tenant_id(), instance_id)
-        return {'instance': views.instance_view(row, links.base_url(),
-                                                replicas=replicas)}
+        return {'instance': views.instance_view(
+            row, links.base_url(), replicas=replicas,
+            configuration=configurations_domain.show_instance_configuration(
+                context, row))}
 
     @pecan.expose('json')
     def post(self):
@@ -129,15 +133,21 @@ class InstancesController(rest.RestController):
         return {'instance': views.instance_view(row, links.base_url(),
                                                 password=password)}
 
-    def _rename(self, instance_id):
+    def _rename(self, instance_id, schema=schemas.UPDATE):
         context = base.context()
         policy.authorize(context, 'instance:update', _target())
-        update = base.body(schemas.UPDATE)['instance']
+        update = base.body(schema)['instance']
         # First: a bad CIDR is refused before anything else changed.
         if 'access' in update:
             domain.update_access(context, base.tenant_id(), instance_id,
                                  update['access'],
                                  pecan.request.taskmanager_api)
+        # An upgrade is checked next: refused, nothing else changes.
+        if 'datastore_version' in update:
+            policy.authorize(context, 'instance:upgrade', _target())
+            upgrade_domain.upgrade_instance(
+                context, base.tenant_id(), instance_id,
+                update['datastore_version'], pecan.request.taskmanager_api)
         if 'replica_of' in update:
             replicas_domain.replica_action(
                 context, base.tenant_id(), instance_id, 'detach_replica',
@@ -145,6 +155,7 @@ class InstancesController(rest.RestController):
         if 'name' in update:
             domain.rename(context, base.tenant_id(), instance_id,
                           update['name'])
+        self._configure(context, instance_id, update)
         pecan.response.status = 202
         return ''
 
@@ -155,8 +166,10 @@ class InstancesController(rest.RestController):
 
     @pecan.expose(content_type=JSON)
     def put(self, instance_id):
-        """Rename an instance; what python-troveclient's update sends."""
-        return self._rename(instance_id)
+        """Rename an instance; what python-troveclient's update sends.
+        An empty ``instance`` detaches its configuration group, as
+        python-troveclient's modify() asks."""
+        return self._rename(instance_id, schemas.UPDATE_PUT)
 
     @pecan.expose(content_type=JSON)
     def delete(self, instance_id):
@@ -167,3 +180,18 @@ class InstancesController(rest.RestController):
                       pecan.request.taskmanager_api)
         pecan.response.status = 202
         return ''
+
+    def _configure(self, context, instance_id, update):
+        """Attach (a group's id) or detach (null; nothing in a PUT) the
+        instance's configuration group."""
+        if 'configuration' not in update and (
+                update or pecan.request.method != 'PUT'):
+            return
+        taskmanager_api = pecan.request.taskmanager_api
+        if update.get('configuration'):
+            configurations_domain.attach(
+                context, base.tenant_id(), instance_id,
+                update['configuration'], taskmanager_api)
+        else:
+            configurations_domain.detach(context, base.tenant_id(),
+                                         instance_id, taskmanager_api)

@@ -7,6 +7,7 @@ URL segment, e.g. ``instances = instances.InstancesController()``.
 from trove_mr.api.controllers.v1 import backup_strategies
 from trove_mr.api.controllers.v1 import backups
 from trove_mr.api.controllers.v1 import clusters
+from trove_mr.api.controllers.v1 import configurations
 from trove_mr.api.controllers.v1 import datastores
 from trove_mr.api.controllers.v1 import flavors
 from trove_mr.api.controllers.v1 import instances
@@ -25,6 +26,7 @@ class TenantController:
     datastores = datastores.DatastoresController()
     limits = limits.LimitsController()
     backup_strategies = backup_strategies.BackupStrategiesController()
+    configurations = configurations.ConfigurationsController()
 
     def __init__(self, tenant_id):
         self.tenant_id = tenant_id

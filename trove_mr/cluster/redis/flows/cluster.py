@@ -20,6 +20,7 @@ from trove_mr.cluster.redis import password as cluster_password
 from trove_mr.cluster.redis.flows import join as cluster_join
 from trove_mr.cluster.redis.flows import remove as cluster_remove
 from trove_mr.common import exceptions
+from trove_mr.common import faults
 from trove_mr.common import states
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
@@ -54,14 +55,15 @@ def set_task(context, cluster_id, task_name, expected):
     return True
 
 
-def fail_members(context, instance_ids, message):
-    """Members that were joining go ERROR with ``message``."""
+def fail_members(context, instance_ids, operation, exc):
+    """Members that were joining go ERROR: the tenant reads that
+    ``operation`` failed and of what kind, admins why (``exc``)."""
     for instance_id in instance_ids:
         try:
             db_api.instance_update(
                 context, instance_id,
-                {'task_status': states.TASK_ERROR,
-                 'fault_message': message},
+                dict(faults.fault_values(exc, operation),
+                     task_status=states.TASK_ERROR),
                 expected_task_status=[states.TASK_NONE,
                                       states.TASK_BUILDING])
         except exceptions.TroveMRError as exc:
@@ -111,7 +113,7 @@ class FormCluster(task.Task):
             cluster_join.form(joiner, masters, replicas)
         except Exception as exc:
             fail_members(context, new_ids, 'Joining the cluster failed '
-                         'during BUILDING_INITIAL: %s' % exc)
+                         'during BUILDING_INITIAL', exc)
             raise
 
 
@@ -135,7 +137,7 @@ class ExtendCluster(task.Task):
             cluster_join.extend(joiner, anchor, masters, replicas)
         except Exception as exc:
             fail_members(context, new_ids, 'Joining the cluster failed '
-                         'during GROWING_CLUSTER: %s' % exc)
+                         'during GROWING_CLUSTER', exc)
             raise
 
 
@@ -213,9 +215,11 @@ def delete_flow():
     return flow
 
 
-def _build_store(cluster_id, cluster_task, members, placements):
+def _build_store(cluster_id, cluster_task, members, placements,
+                 extra_store=None):
     store = {'cluster_id': cluster_id, 'cluster_task': cluster_task,
              'new_ids': [m.id for m in members]}
+    store.update(extra_store or {})
     for index, member in enumerate(members):
         store.update(create_instance.instance_store(
             member, placements[member.id],
@@ -225,11 +229,14 @@ def _build_store(cluster_id, cluster_task, members, placements):
     return store
 
 
-def _submit_build(context, operation, factory, cluster_id, cluster_task,
-                  members, placements):
+def submit_build(context, operation, factory, cluster_id, cluster_task,
+                 members, placements, extra_store=None):
+    """Post a job building ``members`` with ``factory(member_count)``;
+    ``extra_store`` adds what the flow's further tasks need."""
     return engine.submit(
         context, operation, factory,
-        _build_store(cluster_id, cluster_task, members, placements),
+        _build_store(cluster_id, cluster_task, members, placements,
+                     extra_store),
         factory_kwargs={'member_count': len(members)},
         secrets={'password': cluster_password.current_password(context,
                                                               cluster_id)},
@@ -240,7 +247,7 @@ def _submit_build(context, operation, factory, cluster_id, cluster_task,
 def submit_create(context, cluster_id, placements):
     """Post the build of every member and the forming of the cluster."""
     members = db_api.instances_by_cluster(context, cluster_id)
-    return _submit_build(context, CREATE, create_flow, cluster_id,
+    return submit_build(context, CREATE, create_flow, cluster_id,
                          'BUILDING_INITIAL', members, placements)
 
 
@@ -248,7 +255,7 @@ def submit_grow(context, cluster_id, placements):
     """Post the build of the new members (those in ``placements``)."""
     members = [m for m in db_api.instances_by_cluster(context, cluster_id)
                if m.id in placements]
-    return _submit_build(context, GROW, grow_flow, cluster_id,
+    return submit_build(context, GROW, grow_flow, cluster_id,
                          'GROWING_CLUSTER', members, placements)
 
 

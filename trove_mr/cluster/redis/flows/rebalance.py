@@ -57,13 +57,14 @@ def live_masters(context, cluster_id):
     return masters, clients
 
 
-def progress(context, cluster_id, moved, total, keys, crossing):
+def progress(context, cluster_id, cluster_task, moved, total, keys,
+             crossing):
     description = ('Rebalancing: %d of %d slots moved (%d keys; %d slots '
                    'across regions).' % (moved, total, keys, crossing))
     try:
         db_api.cluster_update(context, cluster_id,
                               {'task_description': description},
-                              expected_task_name=TASK)
+                              expected_task_name=cluster_task)
     except exceptions.TroveMRError as exc:
         LOG.warning('Cluster %s progress not saved: %s', cluster_id, exc)
 
@@ -73,7 +74,7 @@ class PlanMoves(task.Task):
 
     default_provides = 'plan'
 
-    def execute(self, context, cluster_id, weights):
+    def execute(self, context, cluster_id, cluster_task, weights):
         masters, _clients = live_masters(context, cluster_id)
         unknown = set(weights or {}) - set(masters)
         if unknown:
@@ -91,14 +92,14 @@ class PlanMoves(task.Task):
         total = sum(move['count'] for move in moves)
         LOG.info('Cluster %s: rebalance moves %d slots in %d moves',
                  cluster_id, total, len(moves))
-        progress(context, cluster_id, 0, total, 0, 0)
+        progress(context, cluster_id, cluster_task, 0, total, 0, 0)
         return {'moves': moves, 'nodes': nodes, 'total': total}
 
 
 class MoveSlots(task.Task):
     """Each move, in chunks, through the source master's guest."""
 
-    def execute(self, context, cluster_id, plan):
+    def execute(self, context, cluster_id, cluster_task, plan):
         nodes = plan['nodes']
         clients = cluster_flows.guest_clients(
             context, sorted({m['source'] for m in plan['moves']}))
@@ -114,8 +115,8 @@ class MoveSlots(task.Task):
                 keys += done['keys']
                 if move['cross_region']:
                     crossing += len(chunk)
-                progress(context, cluster_id, moved, plan['total'], keys,
-                         crossing)
+                progress(context, cluster_id, cluster_task, moved,
+                         plan['total'], keys, crossing)
         return {'slots': moved, 'keys': keys, 'cross_region': crossing}
 
 
@@ -133,10 +134,39 @@ class SettleSlots(task.Task):
                 'Slots are still moving after the rebalance: %s' % left)
 
 
+class RemovalNodeIds(task.Task):
+    """The node ids of drained members, now that they own no slots."""
+
+    default_provides = 'node_ids'
+
+    def execute(self, context, cluster_id, removed_ids):
+        members = [m for m in db_api.instances_by_cluster(context,
+                                                          cluster_id)
+                   if m.id in removed_ids
+                   and m.task_status == states.TASK_NONE]
+        clients = cluster_flows.guest_clients(context,
+                                              [m.id for m in members])
+        node_ids = []
+        for member in members:
+            node_id = clients[member.id].get_node_id_for_removal()
+            if node_id is None:
+                raise exceptions.TroveMRError(
+                    'Member %s still owns slots after the drain.'
+                    % member.id)
+            node_ids.append(node_id)
+        return node_ids
+
+
+def moves():
+    """The tasks that move slots (plan, move, settle), for any flow whose
+    store has ``weights``."""
+    return [PlanMoves(), MoveSlots(), SettleSlots()]
+
+
 def rebalance_flow():
     flow = linear_flow.Flow(REBALANCE)
-    flow.add(cluster_flows.ClusterFailedOnRevert(), PlanMoves(), MoveSlots(),
-             SettleSlots(), cluster_flows.EndClusterTask())
+    flow.add(cluster_flows.ClusterFailedOnRevert(), *moves(),
+             cluster_flows.EndClusterTask())
     return flow
 
 
@@ -146,4 +176,48 @@ def submit_rebalance(context, cluster_id, weights=None):
         context, REBALANCE, rebalance_flow,
         {'cluster_id': cluster_id, 'cluster_task': TASK,
          'weights': dict(weights or {})},
+        resource_type='cluster', resource_id=cluster_id)
+
+
+def grow_rebalance_flow(member_count):
+    """Grow, then rebalance onto the new masters (``"rebalance": true``).
+    """
+    flow = linear_flow.Flow(cluster_flows.GROW)
+    flow.add(cluster_flows.ClusterFailedOnRevert(),
+             cluster_flows.members_flow(member_count),
+             cluster_flows.ExtendCluster(), *moves(),
+             cluster_flows.EndClusterTask())
+    return flow
+
+
+def drain_shrink_flow():
+    """Empty the leaving masters (weight 0), then remove them
+    (``"drain": true``)."""
+    flow = linear_flow.Flow(cluster_flows.SHRINK)
+    flow.add(cluster_flows.ClusterFailedOnRevert(), *moves(),
+             RemovalNodeIds(), cluster_flows.DeleteMembers(),
+             cluster_flows.ForgetNodes(), cluster_flows.EndClusterTask())
+    return flow
+
+
+def submit_grow_rebalance(context, cluster_id, placements):
+    """Post a grow whose flow rebalances once the new masters joined."""
+    members = [m for m in db_api.instances_by_cluster(context, cluster_id)
+               if m.id in placements]
+    return cluster_flows.submit_build(
+        context, cluster_flows.GROW, grow_rebalance_flow, cluster_id,
+        'GROWING_CLUSTER', members, placements, extra_store={'weights': {}})
+
+
+def submit_drain_shrink(context, cluster_id, instance_ids):
+    """Post a shrink that first moves the leaving masters' slots away."""
+    members = {m.id: m for m in db_api.instances_by_cluster(context,
+                                                            cluster_id)}
+    weights = {i: 0 for i in instance_ids
+               if i in members and (members[i].type or cluster_flows.MASTER)
+               == cluster_flows.MASTER}
+    return engine.submit(
+        context, cluster_flows.SHRINK, drain_shrink_flow,
+        {'cluster_id': cluster_id, 'cluster_task': 'SHRINKING_CLUSTER',
+         'removed_ids': list(instance_ids), 'weights': weights},
         resource_type='cluster', resource_id=cluster_id)

@@ -41,7 +41,8 @@ def _check_path(name, value):
 
 def render_config(bind_address, data_dir, password, pidfile, logfile,
                   port=None, clustered=False, appendonly=True,
-                  cluster_node_timeout=None, maxmemory=None):
+                  cluster_node_timeout=None, maxmemory=None,
+                  overrides_file=None):
     """Return the text of redis.conf for one node.
 
     :param bind_address: the IP address redis-server binds to; also the
@@ -59,11 +60,15 @@ def render_config(bind_address, data_dir, password, pidfile, logfile,
     :param cluster_node_timeout: milliseconds; ``[redis]
         cluster_node_timeout`` by default.
     :param maxmemory: Redis' memory limit in bytes; None for none.
+    :param overrides_file: absolute path of a file of configuration
+        group values, included last; None for none.
     """
     ipaddress.ip_address(bind_address)
     for name, value in (('data_dir', data_dir), ('pidfile', pidfile),
                         ('logfile', logfile)):
         _check_path(name, value)
+    if overrides_file is not None:
+        _check_path('overrides_file', overrides_file)
     if not _PASSWORD_RE.match(password or ''):
         raise ValueError('the Redis password must be 16 to 512 characters '
                          'of letters, digits, "-" or "_"')
@@ -82,7 +87,8 @@ def render_config(bind_address, data_dir, password, pidfile, logfile,
         clustered=clustered,
         cluster_config_file=os.path.join(data_dir, 'nodes.conf'),
         cluster_node_timeout=int(cluster_node_timeout),
-        maxmemory=int(maxmemory) if maxmemory else None)
+        maxmemory=int(maxmemory) if maxmemory else None,
+        overrides_file=overrides_file)
 
 
 def write_config_file(path, text):

@@ -23,6 +23,7 @@ from trove_mr.guestagent.datastore.redis import backup
 from trove_mr.guestagent.datastore.redis import cluster
 from trove_mr.guestagent.datastore.redis import config
 from trove_mr.guestagent.datastore.redis import errors
+from trove_mr.guestagent.datastore.redis import overrides
 from trove_mr.guestagent.datastore.redis import replication
 
 CONF = cfg.CONF
@@ -151,12 +152,16 @@ class RedisApp:
         """
         for path in (self.data_dir, self.conf_dir, self.log_dir):
             os.makedirs(path, mode=0o700, exist_ok=True)
+        # The first start after a restore leaves the configuration group
+        # out: it must not turn AOF on before the restored RDB is loaded.
+        overrides_file = overrides.ensure_file(self) if appendonly \
+            else None
         text = config.render_config(
             self.address, self.data_dir, self._password,
             pidfile=self.pidfile, logfile=self.logfile, port=self.port,
             clustered=self.clustered, appendonly=appendonly,
             cluster_node_timeout=self.cluster_node_timeout,
-            maxmemory=self.maxmemory)
+            maxmemory=self.maxmemory, overrides_file=overrides_file)
         # A replica's role (replicaof, masterauth) outlives restarts.
         text += self.replication.persisted_config()
         config.write_config_file(self.conf_path, text)

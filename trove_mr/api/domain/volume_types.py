@@ -1,0 +1,34 @@
+"""Volume types, checked in the region that will build the volume.
+
+A type the region's Cinder does not know would be accepted (202) and then
+fail in the taskmanager (ERROR); it is a 400 naming the region instead.
+"""
+
+from cinderclient import exceptions as cinder_exc
+from keystoneauth1 import exceptions as ks_exc
+
+from trove_mr.common import clients
+from trove_mr.common import exceptions
+
+
+def check(context, region_name, volume_type, field):
+    """Refuse (400) ``volume_type`` unless the Cinder of ``region_name``
+    has a type of that name or id; None (the cloud's default) passes.
+
+    ``field`` names the request field in the message, e.g.
+    ``instance.volume.type``.
+    """
+    if not volume_type:
+        return
+    cinder = clients.create_cinder_client(context, region_name)
+    try:
+        found = cinder.volume_types.list()
+    except (ks_exc.ClientException, cinder_exc.ClientException) as exc:
+        raise exceptions.ServiceUnavailable(
+            'The volume service of region %s did not answer: %s'
+            % (region_name, type(exc).__name__)) from exc
+    if any(volume_type in (t.name, t.id) for t in found):
+        return
+    raise exceptions.BadRequest(
+        "Invalid input for field '%s': volume type '%s' does not exist in "
+        "region %s." % (field, volume_type, region_name))
