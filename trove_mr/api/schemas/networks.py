@@ -1,10 +1,10 @@
-"""JSON schemas of ``nics`` and ``access`` (instances, cluster members)."""
+"""JSON schema of ``nics`` (instances, cluster members)."""
 
 _ID = {'type': 'string', 'minLength': 1, 'maxLength': 255}
 
 # python-troveclient's Python API sends {"net-id": ...} (and "port-id",
 # "v4-fixed-ip"); its command line {network_id, subnet_id, ip_address}.
-NIC = {
+_NIC = {
     'type': 'object',
     'additionalProperties': False,
     'properties': {
@@ -15,15 +15,4 @@ NIC = {
     },
 }
 
-NICS = {'type': 'array', 'maxItems': 8, 'items': NIC}
-
-ACCESS = {
-    'type': 'object',
-    'additionalProperties': False,
-    'properties': {
-        'is_public': {'type': 'boolean'},
-        'allowed_cidrs': {'type': ['array', 'null'], 'maxItems': 100,
-                          'items': {'type': 'string', 'minLength': 1,
-                                    'maxLength': 64}},
-    },
-}
+NICS = {'type': 'array', 'maxItems': 8, 'items': _NIC}
