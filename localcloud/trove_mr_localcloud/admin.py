@@ -46,8 +46,13 @@ class Admin:
                 'port': region.listener.port,
                 'reachable': region.listener.running,
                 'address_range': '127.%d.0.0/16' % (11 + region.index),
-                'networks': [{'id': nid, 'name': name}
-                             for nid, name in region.networks.items()],
+                'networks': [{'id': n['id'], 'name': n['name'],
+                              'project_id': n['project_id'],
+                              'cidr': [region.neutron.state['subnets'][s]
+                                       ['cidr'] for s in n['subnets']],
+                              'router:external': n['router:external']}
+                             for n in region.neutron.state['networks']
+                             .values()],
                 'endpoints': {s: region.endpoint(s)
                               for s in region.SERVICES}}
         return {'auth_url': self.cloud.auth_url,

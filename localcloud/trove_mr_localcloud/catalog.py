@@ -31,6 +31,7 @@ def _services(region, project_id, database_url):
                 ('volumev3', 'cinderv3', volume),
                 ('block-storage', 'cinder', volume),
                 ('image', 'glance', region.endpoint('image')),
+                ('network', 'neutron', region.endpoint('network')),
                 ('object-store', 'swift', '%s/v1/AUTH_%s' % (
                     region.endpoint('object'), project_id))]
     if database_url:

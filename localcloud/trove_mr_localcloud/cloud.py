@@ -21,6 +21,7 @@ from trove_mr_localcloud import cinder
 from trove_mr_localcloud import glance
 from trove_mr_localcloud import hypervisor
 from trove_mr_localcloud import keystone
+from trove_mr_localcloud import neutron
 from trove_mr_localcloud import nova
 from trove_mr_localcloud import seed
 from trove_mr_localcloud import store
@@ -53,7 +54,7 @@ def _swift_app(store_dir, validate):
 class Region:
     """One region: its services, its state and its faults."""
 
-    SERVICES = ('compute', 'volume', 'image', 'object')
+    SERVICES = ('compute', 'volume', 'image', 'object', 'network')
 
     def __init__(self, cloud, name, index, port):
         self.cloud = cloud
@@ -78,6 +79,7 @@ class Region:
         self.nova = nova.Nova(self)
         self.cinder = cinder.Cinder(self)
         self.glance = glance.Glance(self)
+        self.neutron = neutron.Neutron(self)
         swift_dir = os.path.join(self.state_dir, 'swift',
                                  'shared' if cloud.shared_swift else name)
         self.swift = _swift_app(swift_dir, cloud.swift_token)
@@ -93,6 +95,9 @@ class Region:
 
     def network_name(self, net_id):
         """Name of a seeded network by id (an unknown id is its own name)."""
+        network = self.neutron.network(net_id)
+        if network is not None:
+            return network['name']
         return self.networks.get(net_id, net_id)
 
     def allocate_address(self):
@@ -151,7 +156,8 @@ class Region:
                 environ['PATH_INFO'] = path[len(prefix):]
                 return self.swift(environ, start_response)
             handler = {'compute': self.nova, 'volume': self.cinder,
-                       'image': self.glance}[service]
+                       'image': self.glance,
+                       'network': self.neutron}[service]
             style = 'glance' if service == 'image' else 'nova'
             return _serve(handler, webob.Request(environ),
                           path[len(prefix):], style)(environ, start_response)

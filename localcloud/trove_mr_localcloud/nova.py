@@ -20,6 +20,9 @@ from trove_mr_localcloud import wsgi
 
 LOG = logging.getLogger(__name__)
 
+# The network a server booted without networks is plugged into.
+NEUTRON_MGMT = 'trove-mgmt'
+
 MIN_VERSION = '2.1'
 MAX_VERSION = '2.96'
 _LEGACY = 'X-OpenStack-Nova-API-Version'
@@ -175,7 +178,9 @@ class Nova:
     def server_view(self, server, version, token):
         self._refresh_power(server)
         addresses = {}
-        if server.get('address'):
+        if server.get('ports'):
+            addresses = self._port_addresses(server)
+        elif server.get('address'):
             for network in server['networks']:
                 addresses[network] = [{
                     'version': 4, 'addr': server['address'],
@@ -332,20 +337,83 @@ class Nova:
 
     # -- servers: create ------------------------------------------------------
 
-    def _networks(self, networks):
+    def _networks(self, token, networks):
+        """What to plug the server into: [('port', id) or ('net', id)].
+
+        No networks (or ``auto``) is the region's management network, the
+        one network of the local cloud every project's server may use;
+        ``none`` is none (the server still gets a loopback address).
+        """
+        neutron = self.region.neutron
         if networks in (None, 'auto'):
-            return [self.region.default_network]
+            mgmt = neutron.network_by_name(NEUTRON_MGMT)
+            return [('net', mgmt['id'])] if mgmt else []
         if networks == 'none':
             return []
         if not isinstance(networks, list):
             raise wsgi.HTTPError(400, 'Invalid networks: %r.' % networks)
-        names = []
+        nics = []
         for nic in networks:
-            net_id = nic.get('uuid') or nic.get('port')
-            if not net_id:
+            if not isinstance(nic, dict):
+                raise wsgi.HTTPError(400, 'Invalid networks: %r.' % nic)
+            if nic.get('port'):
+                port = neutron.port(nic['port'])
+                if port is None or not (
+                        'admin' in token.roles or
+                        port['project_id'] == token.project_id):
+                    raise wsgi.HTTPError(400, 'Port id %s could not be '
+                                              'found.' % nic['port'])
+                if port['device_id']:
+                    raise wsgi.HTTPError(409, 'Port %s is still in use.'
+                                         % port['id'])
+                nics.append(('port', port['id']))
+            elif nic.get('uuid'):
+                network = neutron.network(nic['uuid'])
+                if network is None or not neutron.may_use(token, network):
+                    raise wsgi.HTTPError(400, 'Network %s could not be '
+                                              'found.' % nic['uuid'])
+                nics.append(('net', network['id']))
+            else:
                 raise wsgi.HTTPError(400, 'A network needs a uuid or port.')
-            names.append(self.region.network_name(net_id))
-        return names
+        return nics
+
+    def _plug(self, server, nics):
+        """Ports of the server (made on the networks asked for); the
+        first port's fixed IP is the address its guest is bound to."""
+        neutron = self.region.neutron
+        for kind, ref in nics:
+            if kind == 'port':
+                port = neutron.port(ref)
+                neutron.plug(port, server['id'])
+            else:
+                port = neutron.create_port(server['project_id'], ref,
+                                           server['id'])
+                server['created_ports'].append(port['id'])
+            server['ports'].append(port['id'])
+            server['networks'].append(
+                neutron.network(port['network_id'])['name'])
+            if server['address'] is None and port['fixed_ips']:
+                server['address'] = port['fixed_ips'][0]['ip_address']
+                server['mac'] = port['mac_address']
+
+    def _port_addresses(self, server):
+        neutron = self.region.neutron
+        addresses = {}
+        for port_id in server['ports']:
+            port = neutron.port(port_id)
+            if port is None:
+                continue
+            name = neutron.network(port['network_id'])['name']
+            entries = addresses.setdefault(name, [])
+            for kind, addr in [('fixed', ip['ip_address'])
+                               for ip in port['fixed_ips']] + \
+                    [('floating', a)
+                     for a in neutron.floating_ips_of(port_id)]:
+                entries.append({'version': 4, 'addr': addr,
+                                'OS-EXT-IPS:type': kind,
+                                'OS-EXT-IPS-MAC:mac_addr':
+                                    port['mac_address']})
+        return addresses
 
     def _boot_volumes(self, bdms):
         volume_ids = []
@@ -377,7 +445,7 @@ class Nova:
             raise wsgi.HTTPError(400, 'Image %s could not be found.'
                                  % image_id)
         flavor = self._flavor(_ref_id(body.get('flavorRef')))
-        networks = self._networks(body.get('networks'))
+        nics = self._networks(token, body.get('networks'))
         key_name = body.get('key_name')
         if key_name and keypairs.find(self, token, key_name) is None:
             raise wsgi.HTTPError(400, 'Invalid key_name provided.')
@@ -396,7 +464,8 @@ class Nova:
                                       token.project_id).hex * 2,
                 'image_id': image_id or '', 'flavor_id': flavor['id'],
                 'created': stamp, 'updated': stamp, 'created_seq': seq,
-                'networks': networks, 'key_name': key_name,
+                'networks': [], 'ports': [], 'created_ports': [],
+                'key_name': key_name,
                 'config_drive': bool(body.get('config_drive')),
                 'availability_zone': body.get('availability_zone') or 'nova',
                 'security_groups': [g.get('name') for g in
@@ -406,6 +475,7 @@ class Nova:
                 'mac': 'fa:16:3e:%02x:%02x:%02x' % (
                     (seq >> 16) & 255, (seq >> 8) & 255, seq & 255),
                 'fault': None}
+            self._plug(server, nics)
             self.data['servers'][sid] = server
             fail = self.region.take_fault('fail_next_servers')
             for vid in volume_ids:
@@ -436,7 +506,8 @@ class Nova:
             return
         try:
             with self.region.store.transaction():
-                server['address'] = self.region.allocate_address()
+                if not server.get('address'):
+                    server['address'] = self.region.allocate_address()
             self.region.hypervisor.prepare(server, user_text)
             self._boot(server)
         except Exception as exc:  # the fault must be reported, not raised
@@ -472,6 +543,9 @@ class Nova:
         with self.region.store.transaction():
             for vid in list(server['volumes']):
                 self.region.cinder.detach(vid, server['id'])
+            for port_id in server.get('ports') or []:
+                self.region.neutron.unplug(
+                    port_id, port_id in server.get('created_ports', ()))
             self.data['servers'].pop(server['id'], None)
         self.region.hypervisor.remove(server['id'])
 

@@ -68,12 +68,15 @@ def seed_image(region, differs, name=IMAGE_NAME):
 
 
 def seed_region(region, flavor_differs=False, image_differs=False):
-    """Seed flavors, the guest images and volume types of a region."""
+    """Seed flavors, the guest images, volume types and networks (the
+    management network, demo's and alt_demo's, the external one) of a
+    region."""
     with region.store.transaction():
         seed_flavors(region, flavor_differs)
         cinder.seed_types(region.data)
         for name in IMAGE_VERSIONS:
             seed_image(region, image_differs, name)
+    region.neutron.seed()
 
 
 def _user_project(user):

@@ -439,6 +439,20 @@ guest_broker_opts = [
                help='Password of management_username.'),
 ]
 
+network_opts = [
+    cfg.DictOpt('management_networks_by_region', default={},
+                help='The management network of each region, as '
+                     'region:network-id pairs (network ids are '
+                     'region-local). A region missing here uses the first '
+                     'id of [DEFAULT] management_networks that exists in '
+                     'it.'),
+    cfg.StrOpt('floating_network',
+               help='Name or id of the external network floating IPs of '
+                    'public instances (access.is_public) come from. '
+                    'Unset: the first external network of the '
+                    'instance\'s region.'),
+]
+
 _GROUPS = (
     (None, default_opts),
     ('api', api_opts),
@@ -448,6 +462,7 @@ _GROUPS = (
     ('guest', guest_opts),
     ('taskflow', taskflow_opts),
     ('guest_broker', guest_broker_opts),
+    ('network', network_opts),
 )
 
 

@@ -159,3 +159,16 @@ def create_cinder_client_at(context, region_name, version):
                        version, session=service_session(),
                        interface=CONF.service_credentials.interface,
                        region_name=region))
+
+
+def create_network_client(context, region_name=None):
+    """Neutron of the service user in ``region_name``: openstacksdk's
+    network proxy, made from the same keystoneauth session as the other
+    clients (openstacksdk is already a dependency of the command line
+    client; python-neutronclient's Python API is deprecated upstream)."""
+    def factory(region):
+        from openstack import connection
+        return connection.Connection(
+            session=service_session(), region_name=region,
+            network_interface=CONF.service_credentials.interface).network
+    return _cached('network', region_name, factory)

@@ -84,7 +84,8 @@ class CreateServer(task.Task):
 
     default_provides = 'server_id'
 
-    def execute(self, context, instance_id, placement, volume_id):
+    def execute(self, context, instance_id, placement, volume_id,
+                ports=None):
         instance = db_api.instance_get(context, instance_id)
         region = placement['region_name']
         nova = clients.create_nova_client(context, region)
@@ -111,7 +112,9 @@ class CreateServer(task.Task):
             kwargs['security_groups'] = CONF.management_security_groups
         server = nova.servers.create(
             common.resource_name(instance_id), placement['image_id'],
-            placement['flavor_id'], nics=_nics(), config_drive=True,
+            placement['flavor_id'],
+            nics=[{'port-id': p} for p in ports] if ports else _nics(),
+            config_drive=True,
             userdata=guest_config.user_data(
                 instance, rpc_key, region,
                 broker.grant_guest_access(instance_id, rpc_key)),

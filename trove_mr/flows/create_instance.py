@@ -26,6 +26,7 @@ from trove_mr.flows import compute
 from trove_mr.flows import database
 from trove_mr.flows import engine
 from trove_mr.flows import guest
+from trove_mr.flows import network
 from trove_mr.flows import replica
 from trove_mr.flows import volume
 
@@ -37,7 +38,7 @@ OPERATION = 'trove.instance.create'
 # Store values of one instance's build, read under ``<prefix><name>``.
 PER_INSTANCE = ('instance_id', 'requested_placement', 'placement',
                 'volume_id', 'server_id', 'addresses', 'deadline_at',
-                'timeout', 'guest_config')
+                'timeout', 'guest_config', 'ports')
 
 
 def _bound(task_class, prefix, **kwargs):
@@ -69,8 +70,10 @@ def instance_subflow(prefix=''):
              _bound(guest.GenerateRpcKey, prefix),
              _bound(volume.CreateVolume, prefix),
              wait(volume.WaitVolumeAvailable),
+             _bound(network.CreatePorts, prefix),
              _bound(compute.CreateServer, prefix),
              wait(compute.WaitServerActive),
+             _bound(network.HideManagementAddresses, prefix),
              wait(guest.WaitGuestListening, guest.STATUS_POLL_INTERVAL),
              _bound(guest.PrepareGuest, prefix),
              wait(guest.WaitGuestRunning, guest.STATUS_POLL_INTERVAL),

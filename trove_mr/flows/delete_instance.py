@@ -23,6 +23,7 @@ from trove_mr.flows import compute
 from trove_mr.flows import database
 from trove_mr.flows import engine
 from trove_mr.flows import guest
+from trove_mr.flows import network
 from trove_mr.flows import volume
 
 CONF = cfg.CONF
@@ -136,6 +137,7 @@ def get_flow():
     flow = linear_flow.Flow('delete-instance')
     flow.add(database.MarkErrorOnRevert(expected=states.TASK_DELETING),
              StopGuest(), DeleteServer(), common.wait(WaitServerGone()),
+             network.RemoveNetworking(),
              guest.DeleteGuestQueues(), broker.RemoveGuestBrokerAccess(),
              DeleteVolume(), ForgetInstance())
     return flow

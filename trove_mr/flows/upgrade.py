@@ -35,6 +35,7 @@ from trove_mr.common import notifications
 from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
+from trove_mr.flows import broker
 from trove_mr.flows import common
 from trove_mr.flows import database
 from trove_mr.flows import engine
@@ -134,8 +135,11 @@ def target_user_data(context, instance, upgrade):
                                    tenant_id=instance.tenant_id,
                                    datastore_version=version)
     rpc_key = db_api.instance_rpc_key_get(context, instance.id)
-    return guest_config.user_data(target, rpc_key,
-                                  upgrade['placement']['region_name'])
+    # The guest's own broker user, as at create (the same password: it is
+    # derived from the instance's key).
+    return guest_config.user_data(
+        target, rpc_key, upgrade['placement']['region_name'],
+        broker.grant_guest_access(instance.id, rpc_key))
 
 
 class RebuildServer(task.Task):

@@ -26,6 +26,7 @@ from trove_mr.flows import configuration as configuration_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import network as network_flow
 from trove_mr.flows import reboot as reboot_flow
 from trove_mr.flows import replica_build
 from trove_mr.flows import resize as resize_flow
@@ -308,3 +309,9 @@ class TaskManager:
         """Upgrade a cluster's members one by one (cast, 1.4)."""
         self._cluster_strategy(context, cluster_id).upgrade_cluster(
             context, cluster_id, upgrades)
+
+    @posts_a_job
+    def update_access(self, context, instance_id, access):
+        """Apply a changed ``access`` to the instance's networking (1.4).
+        """
+        network_flow.submit_access(context, instance_id, access)

@@ -37,6 +37,7 @@ from trove_mr.flows import common
 from trove_mr.flows import compute
 from trove_mr.flows import database
 from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import network
 from trove_mr.flows import volume
 
 CONF = cfg.CONF
@@ -164,9 +165,11 @@ def is_abandoned(instance, owner, held=(), now=None):
 
 
 def clean_up_build(context, instance):
-    """Remove the server and volume of a failed build (id and name)."""
+    """Remove the server, ports, security group, floating IP and volume
+    of a failed build (by id and name)."""
     compute.remove_servers(context, instance.region_name, instance.id,
                            instance.server_id)
+    network.remove_networking(context, instance.region_name, instance.id)
     volume.remove_volumes(context, instance.region_name, instance.id,
                           instance.volume_id)
 

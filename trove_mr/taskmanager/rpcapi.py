@@ -13,7 +13,7 @@ Version history:
 |       change_root_password (casts); grow_cluster takes rebalance,
 |       shrink_cluster drain; apply_configuration,
 |       apply_cluster_configuration, upgrade_instance,
-|       upgrade_cluster (casts).
+|       upgrade_cluster, update_access (casts).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -230,3 +230,10 @@ class TaskManagerAPI:
         """
         self._submit(context, '1.4', 'upgrade_cluster',
                      cluster_id=cluster_id, upgrades=upgrades)
+
+    def update_access(self, context, instance_id, access):
+        """Apply a changed ``access`` ({is_public, allowed_cidrs}, either
+        may be absent) to an instance's security group and floating IP.
+        """
+        self._submit(context, '1.4', 'update_access',
+                     instance_id=instance_id, access=access)

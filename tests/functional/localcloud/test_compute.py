@@ -14,6 +14,8 @@ from cinderclient import client as cinder_client
 from keystoneauth1 import exceptions as ks_exc
 from novaclient import client as nova_client
 
+from trove_mr_localcloud import neutron
+
 USER_DATA = """#cloud-config
 write_files:
 - path: /etc/trove-mr/guest.conf
@@ -69,13 +71,15 @@ def test_server_in_region_two_runs_on_its_address_with_volume(
     assert os.path.isdir(volume_dir)
 
     server = nova2.servers.create(
-        'redis-1', None, '7', nics=[{'net-id': 'mgmt'}], userdata=USER_DATA,
+        'redis-1', None, '7',
+        nics=[{'net-id': neutron.seeded_id('RegionTwo', 'trove-mgmt')}],
+        userdata=USER_DATA,
         config_drive=True, block_device_mapping_v2=[{
             'source_type': 'volume', 'destination_type': 'volume',
             'uuid': volume.id, 'boot_index': None}])
     server = _wait_status(nova2, server.id)
     assert server.status == 'ACTIVE'
-    address = server.addresses['mgmt'][0]['addr']
+    address = server.addresses['trove-mgmt'][0]['addr']
     assert address.startswith('127.12.')
 
     root = os.path.join(cloud.state_dir, 'servers', server.id, 'root')

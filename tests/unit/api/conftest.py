@@ -12,6 +12,7 @@ from glanceclient import exc as glance_exc
 from oslo_serialization import jsonutils
 from sqlalchemy import pool
 
+from tests.unit import fake_neutron
 from trove_mr.api import hooks
 from trove_mr.api import wsgi
 from trove_mr.api.domain import catalog
@@ -60,6 +61,9 @@ class FakeTaskManagerAPI:
 
     def create_instance(self, context, *args, **kwargs):
         self._record('create_instance', context, *args, **kwargs)
+
+    def update_access(self, context, *args, **kwargs):
+        self._record('update_access', context, *args, **kwargs)
 
     def delete_instance(self, context, *args, **kwargs):
         self._record('delete_instance', context, *args, **kwargs)
@@ -167,6 +171,10 @@ def cloud(monkeypatch):
                         lambda context, region_name: FakeCinder(region_name))
     monkeypatch.setattr(regions, 'known_regions',
                         lambda: ('RegionOne', 'RegionThree', 'RegionTwo'))
+    # A Neutron with no network: every nics id is unknown (a 400).
+    neutron = fake_neutron.FakeNeutron()
+    monkeypatch.setattr(clients, 'create_network_client',
+                        lambda context, region_name=None: neutron)
     catalog.reset_cache()
     yield novas
     catalog.reset_cache()

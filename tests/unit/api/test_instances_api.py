@@ -112,7 +112,6 @@ def test_flavor_mismatch_is_a_400_naming_what_differs(api, taskmanager):
 @pytest.mark.parametrize('field,value', [
     ('users', [{'name': 'u', 'password': 'p'}]),
     ('databases', [{'name': 'd'}]),
-    ('nics', [{'net-id': 'n'}]),
     ('locality', 'affinity'),
 ])
 def test_create_refuses_what_redis_cannot_do_naming_the_field(

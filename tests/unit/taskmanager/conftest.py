@@ -12,6 +12,7 @@ import pytest
 from cinderclient import exceptions as cinder_exc
 from novaclient import exceptions as nova_exc
 
+from tests.unit import fake_neutron
 from tests.unit.db.conftest import ctx  # noqa: F401
 from tests.unit.db.conftest import db_urls  # noqa: F401
 from trove_mr.common import cfg
@@ -112,6 +113,7 @@ class FakeRegionCloud:
     def __init__(self):
         self.volumes = FakeVolumes()
         self.servers = FakeServers(self)
+        self.network = fake_neutron.FakeNeutron()
 
 
 class FakeGuest:
@@ -167,6 +169,9 @@ def cloud(monkeypatch, db_urls):  # noqa: F811
     monkeypatch.setattr(clients, 'create_cinder_client',
                         lambda context, region_name=None:
                         regions_[region_name])
+    monkeypatch.setattr(clients, 'create_network_client',
+                        lambda context, region_name=None:
+                        regions_[region_name].network)
 
     def check_placement(context, version, flavor_ref, target_region,
                         target_version=None):

@@ -12,6 +12,7 @@ from oslo_utils import uuidutils
 
 from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
+from trove_mr.api.domain import networks as networks_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import services
 from trove_mr.api.domain import volume_types
@@ -39,8 +40,14 @@ def _manager(row):
     return row.datastore_version.manager
 
 
-def _placements(context, version, plans, home_cell):
-    """Run the cross-region checks once per (region, flavor) asked."""
+def _placements(context, version, plans, home_cell, tenant_id=None):
+    """Run the cross-region checks once per (region, flavor) asked, and
+    each member's ``nics`` in its own region."""
+    for plan in plans:
+        if plan.get('nics'):
+            plan['network'] = networks_domain.request(
+                tenant_id, {'nics': plan['nics']}, plan['region'],
+                plan['field'])
     checked = {}
     for plan in plans:
         key = (plan['region'], plan['flavor_ref'])
@@ -85,6 +92,8 @@ def _write_members(cctx, context, cluster, version, plans, placements,
     for plan in plans:
         related = plan['related_to']
         placement = placements[id(plan)]
+        if plan.get('network'):
+            placement = dict(placement, network=plan['network'])
         db_api.instance_create(cctx, {
             'id': plan['id'], 'name': plan['name'],
             'tenant_id': cluster.tenant_id, 'region_name': plan['region'],
@@ -127,7 +136,8 @@ def create(context, tenant_id, body, taskmanager_api):
     plans = api_strategy.member_plans(body['instances'], body['name'])
     configuration_id = _configuration(context, tenant_id, body, version)
     home_cell = instance_domain.local_cell(context)
-    placements = _placements(context, version, plans, home_cell)
+    placements = _placements(context, version, plans, home_cell,
+                             tenant_id)
     with cells.owning_cell(context, home_cell) as cctx:
         services.require_taskmanager(cctx)
     _reserve(context, tenant_id, plans)
@@ -282,7 +292,8 @@ def grow(context, tenant_id, cluster_id, specs, taskmanager_api,
             specs, cluster.name, existing=existing, field='grow')
         version = cluster.datastore_version
         home_cell = _owning_cell(context, cluster_id)
-        placements = _placements(context, version, plans, home_cell)
+        placements = _placements(context, version, plans, home_cell,
+                                 tenant_id)
         services.require_taskmanager(cctx)
         _reserve(context, tenant_id, plans)
         locked = False

@@ -14,6 +14,7 @@ from oslo_utils import uuidutils
 
 from trove_mr.api.domain import access as access_domain
 from trove_mr.api.domain import backup_routing
+from trove_mr.api.domain import networks as networks_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
@@ -35,8 +36,6 @@ LOG = logging.getLogger(__name__)
 _UNSUPPORTED = {
     'databases': 'Redis has no databases to create',
     'users': 'Redis has no users to create',
-    'nics': 'tenant networks are not offered; guests use the management '
-            'network',
     'modules': 'modules are not supported',
     'replica_of': 'replication is not supported for single instances',
     'replica_count': 'replication is not supported for single instances',
@@ -156,6 +155,9 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     home_cell = local_cell(context)
     placement = placement_domain.decide(context, version, body['flavorRef'],
                                         region_name, home_cell)
+    network = networks_domain.request(tenant_id, body, region_name)
+    if network:
+        placement['network'] = network
     volume_types.check(context, region_name, volume_type,
                        'instance.volume.type')
     backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))
@@ -345,11 +347,22 @@ def delete(context, tenant_id, instance_id, taskmanager_api):
     return row
 
 
-def update_access(context, tenant_id, instance_id, requested):
+def update_access(context, tenant_id, instance_id, requested,
+                  taskmanager_api=None):
     """Change who may reach an instance (``access``); see
-    :mod:`trove_mr.api.domain.access`."""
-    return access_domain.update(context, tenant_id, instance_id, requested,
-                                instance_cell(context, instance_id))
+    :mod:`trove_mr.api.domain.access`. With ``taskmanager_api``, the
+    stored access is then applied to the instance's security group and
+    floating IP (a job); no live taskmanager: 503, nothing stored."""
+    mapping = instance_cell(context, instance_id)
+    if taskmanager_api is not None:
+        with cells.owning_cell(context, mapping) as cctx:
+            services.require_taskmanager(cctx)
+    row = access_domain.update(context, tenant_id, instance_id, requested,
+                               mapping)
+    if taskmanager_api is not None:
+        networks_domain.apply_access(context, row, mapping,
+                                     taskmanager_api)
+    return row
 
 
 def owner_filter(context, tenant_id):

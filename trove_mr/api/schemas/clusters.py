@@ -5,6 +5,7 @@ their absence with 403, which the Redis API strategy raises.
 """
 
 from trove_mr.api.schemas import instances
+from trove_mr.api.schemas import networks
 from trove_mr.common import exceptions
 
 NAME = instances.NAME
@@ -39,9 +40,10 @@ MEMBER = {
         'type': {'oneOf': [_ROLE, {'type': 'array', 'items': _ROLE,
                                    'minItems': 1, 'maxItems': 1}]},
         'related_to': {'type': ['string', 'null'], 'maxLength': 255},
+        # Checked in the member's region (its ids are region-local).
+        'nics': networks.NICS,
         # Accepted so the clients work unmodified; non-empty values are
         # refused by the strategy.
-        'nics': {'type': 'array'},
         'availability_zone': {'type': ['string', 'null']},
         'modules': {'type': 'array'},
     },

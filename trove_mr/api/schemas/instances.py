@@ -1,5 +1,7 @@
 """JSON schemas of the instance requests and answers."""
 
+from trove_mr.api.schemas import networks
+
 NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
         'pattern': r'^\S(.*\S)?$'}
 UUID = {'type': 'string', 'minLength': 1, 'maxLength': 36}
@@ -68,7 +70,7 @@ CREATE = {
             # layer refuses non-empty values Redis cannot honour.
             'databases': {'type': 'array'},
             'users': {'type': 'array'},
-            'nics': {'type': 'array'},
+            'nics': networks.NICS,
             'modules': {'type': 'array'},
             'availability_zone': {'type': ['string', 'null']},
             'configuration': {'type': ['string', 'null']},

@@ -17,14 +17,26 @@ from trove_mr.common import states
 CONF = cfg.CONF
 
 
-def _addresses(row):
+def _addresses(row, management=False):
+    """The row's addresses; the management port's (marked when the
+    instance has tenant networks) is the control plane's and only
+    returned with ``management`` (admins, /mgmt)."""
     if not row.addresses:
         return []
     try:
         found = jsonutils.loads(row.addresses)
     except ValueError:
         return []
-    return [a for a in found if isinstance(a, dict) and a.get('address')]
+    return [a for a in found if isinstance(a, dict) and a.get('address')
+            and (management or not a.get('management'))]
+
+
+def management_addresses(row):
+    """Every address of the instance, the management port's marked."""
+    return [{'address': a['address'], 'type': a.get('type', 'private'),
+             'network': a.get('network', ''),
+             'management': bool(a.get('management'))}
+            for a in _addresses(row, management=True)]
 
 
 def status_of(row):

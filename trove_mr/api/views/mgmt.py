@@ -34,6 +34,9 @@ def mgmt_instance_view(row, base, host=None, server=None):
     })
     if 'volume' in view:
         view['volume']['id'] = row.volume_id or ''
+    # Admins also see the management port's address.
+    view['addresses'] = instance_views.management_addresses(row)
+    view['ip'] = [a['address'] for a in view['addresses']]
     if row.fault_message:
         view['fault'] = {
             'message': row.fault_message,

@@ -16,8 +16,6 @@ MASTER = 'master'
 SLAVE = 'slave'
 
 _UNSUPPORTED = {
-    'nics': 'tenant networks are not offered; members use the management '
-            'network',
     'availability_zone': 'availability zones are not supported; choose a '
                          'region',
     'modules': 'modules are not supported',
@@ -109,7 +107,8 @@ class RedisAPIStrategy:
                 'volume_type': volume.get('type') or
                 CONF.cinder_volume_type,
                 'region': _region(spec, where), 'type': role,
-                'related_to': related_to})
+                'related_to': related_to, 'nics': spec.get('nics') or [],
+                'field': where})
         self._check_masters(plans, existing, field)
         return plans
 

@@ -140,7 +140,8 @@ class InstancesController(rest.RestController):
         # First: a bad CIDR is refused before anything else changed.
         if 'access' in update:
             domain.update_access(context, base.tenant_id(), instance_id,
-                                 update['access'])
+                                 update['access'],
+                                 pecan.request.taskmanager_api)
         # An upgrade is checked next: refused, nothing else changes.
         if 'datastore_version' in update:
             policy.authorize(context, 'instance:upgrade', _target())
