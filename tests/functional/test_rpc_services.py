@@ -37,7 +37,9 @@ def test_taskmanager_pings_conductor_across_processes_and_stops_on_sigterm(
     for service in (taskmanager, conductor):
         code, seconds = service.terminate()
         assert code == 0, service.log()
-        assert seconds < 5
+        # Seconds, not the heartbeat interval nor a hang (the machine may
+        # be busy with the other test worker).
+        assert seconds < 15
         assert not service.group_alive(), 'a worker outlived its parent'
 
 

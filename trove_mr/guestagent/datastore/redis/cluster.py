@@ -275,17 +275,30 @@ class SlotMover:
             target.close()
         return {'slots': moved_slots, 'keys': moved_keys}
 
+    @staticmethod
+    def _setslot(node, *args, timeout=60):
+        """CLUSTER SETSLOT, waiting while the node has not yet learned of
+        the other node through the cluster bus (a member that just joined,
+        gossip slowed by load)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return node.execute_command('CLUSTER', 'SETSLOT', *args)
+            except redis.ResponseError as exc:
+                if "don't know about node" not in str(exc) or \
+                        time.monotonic() > deadline:
+                    raise
+            time.sleep(_POLL * 4)
+
     def _move(self, client, target, slot, my_id, ip, port, target_id):
         try:
-            target.execute_command('CLUSTER', 'SETSLOT', slot, 'IMPORTING',
-                                   my_id)
+            self._setslot(target, slot, 'IMPORTING', my_id)
         except redis.ResponseError as exc:
             # The target owns it already: an earlier run got that far.
             if 'already the owner' not in str(exc):
                 raise
         else:
-            client.execute_command('CLUSTER', 'SETSLOT', slot, 'MIGRATING',
-                                   target_id)
+            self._setslot(client, slot, 'MIGRATING', target_id)
         keys = 0
         while True:
             batch = client.execute_command('CLUSTER', 'GETKEYSINSLOT', slot,
