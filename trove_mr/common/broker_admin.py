@@ -17,6 +17,7 @@ credentials, as before.
 import re
 import shlex
 import subprocess
+import time
 import urllib.parse
 
 import requests
@@ -62,10 +63,31 @@ class RabbitmqctlAdmin:
         self._command = shlex.split(command or
                                     CONF.guest_broker.rabbitmqctl_command)
 
+    # Answers that are the broker's verdict, not a failure to reach it.
+    _VERDICTS = ('already_exists', 'no_such_user', 'no_such_vhost')
+    _ATTEMPTS = 4
+
     def _run(self, *args, check=True):
-        proc = subprocess.run(self._command + ['-q'] + list(args),
-                              capture_output=True, text=True, timeout=60,
-                              check=False)
+        # rabbitmqctl starts an Erlang node per call: under load (many
+        # builds at once) a call can time out or fail to reach the broker.
+        # Tried again with a growing pause; the broker's own verdicts are
+        # answered at once.
+        for attempt in range(self._ATTEMPTS):
+            try:
+                proc = subprocess.run(self._command + ['-q'] + list(args),
+                                      capture_output=True, text=True,
+                                      timeout=60, check=False)
+            except subprocess.TimeoutExpired:
+                if attempt == self._ATTEMPTS - 1:
+                    raise BrokerAdminError('rabbitmqctl %s timed out'
+                                           % args[0]) from None
+            else:
+                output = proc.stderr + proc.stdout
+                if proc.returncode == 0 or any(
+                        verdict in output for verdict in self._VERDICTS) \
+                        or attempt == self._ATTEMPTS - 1:
+                    break
+            time.sleep(2 ** attempt)
         if check and proc.returncode != 0:
             raise BrokerAdminError('rabbitmqctl %s failed (%s): %s'
                                    % (args[0], proc.returncode,
