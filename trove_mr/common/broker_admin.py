@@ -64,7 +64,9 @@ class RabbitmqctlAdmin:
                                     CONF.guest_broker.rabbitmqctl_command)
 
     # Answers that are the broker's verdict, not a failure to reach it.
-    _VERDICTS = ('already_exists', 'no_such_user', 'no_such_vhost')
+    # (rabbitmqctl words them both ways across releases.)
+    _VERDICTS = ('already_exists', 'already exists', 'no_such_user',
+                 'does not exist', 'no_such_vhost')
     _ATTEMPTS = 4
 
     def _run(self, *args, check=True):
@@ -97,7 +99,9 @@ class RabbitmqctlAdmin:
     def put_user(self, name, password):
         proc = self._run('add_user', name, password, check=False)
         if proc.returncode != 0:
-            if 'already_exists' not in proc.stderr + proc.stdout:
+            output = proc.stderr + proc.stdout
+            if 'already_exists' not in output and \
+                    'already exists' not in output:
                 raise BrokerAdminError('rabbitmqctl add_user failed: %s'
                                        % proc.stderr.strip())
             self._run('change_password', name, password)
@@ -109,7 +113,8 @@ class RabbitmqctlAdmin:
     def delete_user(self, name):
         proc = self._run('delete_user', name, check=False)
         if proc.returncode != 0 and \
-                'no_such_user' not in proc.stderr + proc.stdout:
+                'no_such_user' not in proc.stderr + proc.stdout and \
+                'does not exist' not in proc.stderr + proc.stdout:
             raise BrokerAdminError('rabbitmqctl delete_user failed: %s'
                                    % proc.stderr.strip())
 

@@ -16,7 +16,6 @@ When the instance is deleted, the user goes, and so do the guest's queues
 (fanout ones included) and exchanges, whatever the mode.
 """
 
-import base64
 import hashlib
 import hmac
 
@@ -44,9 +43,10 @@ def user_name(instance_id):
 
 def guest_password(rpc_key):
     """The guest's broker password, derived from its instance RPC key."""
-    digest = hmac.new(rpc_key.encode('utf-8'), _PASSWORD_LABEL,
-                      hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode('ascii').rstrip('=')
+    # Hex: a password must never start with '-', which rabbitmqctl would
+    # read as an option.
+    return hmac.new(rpc_key.encode('utf-8'), _PASSWORD_LABEL,
+                    hashlib.sha256).hexdigest()
 
 
 def _cell_url(transport_url=None):

@@ -56,7 +56,7 @@ def test_injected_server_create_fault_reverts_the_volume(system):
     # The tenant reads the kind of failure; an admin reads why.
     assert instance._info['fault']['message'] == (
         'A step of the operation failed.')
-    shown = system.trove('admin').management.show(created.id)
+    shown = system.trove('admin').mgmt_instances.show(created.id)
     assert 'Injected fault' in shown._info['fault']['details']
     assert helpers.volumes_of(system, 'RegionOne', created.id) == []
     assert helpers.servers_of(system, 'RegionOne', created.id) == []

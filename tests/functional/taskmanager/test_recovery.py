@@ -46,7 +46,7 @@ def test_guest_never_heartbeating_goes_error_at_usage_timeout_and_is_removed(
     assert time.monotonic() - started >= USAGE_TIMEOUT - 2
     assert instance._info['fault']['message'] == (
         'The operation did not finish in time.')
-    shown = silent_system.trove('admin').management.show(instance.id)
+    shown = silent_system.trove('admin').mgmt_instances.show(instance.id)
     assert 'Timed out' in shown._info['fault']['details']
     assert helpers.servers_of(silent_system, 'RegionTwo', created.id) == []
     assert helpers.volumes_of(silent_system, 'RegionTwo', created.id) == []
@@ -79,7 +79,7 @@ def test_taskmanager_killed_mid_create_is_resumed_and_ends_at_its_deadline(
     assert instance.status == 'ERROR'
     assert instance._info['fault']['message'] == (
         'The operation did not finish in time.')
-    shown = silent_system.trove('admin').management.show(instance.id)
+    shown = silent_system.trove('admin').mgmt_instances.show(instance.id)
     assert 'Timed out' in shown._info['fault']['details']
     assert helpers.servers_of(silent_system, 'RegionOne', created.id) == []
     assert helpers.volumes_of(silent_system, 'RegionOne', created.id) == []

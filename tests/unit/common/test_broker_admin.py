@@ -3,7 +3,10 @@
 import re
 
 from trove_mr.common import broker_admin
+from trove_mr.common import cfg
 from trove_mr.flows import broker
+
+CONF = cfg.CONF
 
 A = '0b6f6f0e-1111-2222-3333-444455556666'
 B = '0b6f6f0e-9999-2222-3333-444455556666'
@@ -61,7 +64,21 @@ def test_guest_transport_url_carries_its_own_user(monkeypatch):
 
 
 def test_shared_credentials_mode_gives_no_url():
-    assert broker.grant_guest_access(A, 'k', 'rabbit://u:p@h:5672/') is None
+    # Set here: a test run before in this process may have loaded a
+    # configuration that chose another mode.
+    CONF.set_override('credentials', 'shared', group='guest_broker')
+    try:
+        assert broker.grant_guest_access(
+            A, 'k', 'rabbit://u:p@h:5672/') is None
+    finally:
+        CONF.clear_override('credentials', group='guest_broker')
+
+
+def test_guest_passwords_never_look_like_options():
+    for n in range(200):
+        password = broker.guest_password('key-%d' % n)
+        assert not password.startswith('-')
+        assert len(password) == 64
 
 
 class _Response:
