@@ -15,15 +15,15 @@ from oslo_log import log as logging
 
 from trove_mr.common import backup_objects
 from trove_mr.common import cfg
-from trove_mr.common import exceptions
 from trove_mr.common import faults
 from trove_mr.common import memory
 from trove_mr.common import states
 from trove_mr.guestagent import backup as guest_backup
 from trove_mr.guestagent import bootstrap
+from trove_mr.guestagent import cluster_calls
+from trove_mr.guestagent import errors
 from trove_mr.guestagent import heartbeat
 from trove_mr.guestagent import volume as guest_volume
-from trove_mr.guestagent.datastore.redis import cluster as redis_cluster
 from trove_mr.guestagent.datastore.redis import logs as redis_logs
 from trove_mr.guestagent.datastore.redis import overrides as redis_overrides
 from trove_mr.guestagent.datastore.redis import service as redis_service
@@ -44,16 +44,12 @@ _APP_TO_SERVICE = {
 }
 
 START_TIMEOUT = 60
-# Seconds a cluster step waits for gossip to converge.
-CLUSTER_WAIT_TIMEOUT = 60
+CLUSTER_WAIT_TIMEOUT = cluster_calls.CLUSTER_WAIT_TIMEOUT
 _MAX_FAILURE = 1024
 
 
-class GuestError(exceptions.TroveMRError):
-    """The guest cannot do what it was asked."""
-
-    kind = 'guestError'
-    default_message = 'The guest agent could not complete the request.'
+# Re-exported: callers and tests name it as the manager's.
+GuestError = errors.GuestError
 
 
 def restore_backup(app, backup_info, context=None):
@@ -78,7 +74,7 @@ def restore_backup(app, backup_info, context=None):
                          % (backup_id, exc)) from exc
 
 
-class GuestManager:
+class GuestManager(cluster_calls.ClusterCalls):
     """Endpoint of ``trove-mr-guestagent`` on ``guestagent.<id>``.
 
     :param instance_id: the instance served; ``[guest] instance_id``.
@@ -398,7 +394,7 @@ class GuestManager:
         """
         return self._prepared_app().replication.replication_info()
 
-    # -- Redis Cluster (since 1.2) ---------------------------------------
+    # -- Redis Cluster (since 1.2): see cluster_calls.py -----------------
 
     def _cluster_node(self):
         app = self._prepared_app()
@@ -406,63 +402,6 @@ class GuestManager:
             raise GuestError('Instance %s is not a cluster member.'
                              % self.instance_id)
         return app.cluster
-
-    def get_node_ip(self, context):
-        """``[ip, port]`` other members reach this node at (call)."""
-        return self._cluster_node().get_node_ip()
-
-    def get_node_id_for_removal(self, context):
-        """This node's id if it owns no slots, else None (call)."""
-        return self._cluster_node().get_node_id_for_removal()
-
-    def remove_nodes(self, context, node_ids):
-        """CLUSTER FORGET each of ``node_ids`` here (call).
-
-        :returns: the ids this node forgot.
-        """
-        return self._cluster_node().remove_nodes(list(node_ids))
-
-    def cluster_meet(self, context, ip, port):
-        """CLUSTER MEET the node at ``ip``:``port`` (call)."""
-        self._cluster_node().cluster_meet(ip, port)
-
-    def cluster_migrate_slots(self, context, slots, target_ip, target_port,
-                              target_id):
-        """Move ``slots`` of this master to ``target_id`` online (call,
-        1.4); ``{'slots', 'keys'}`` moved. Safe to repeat."""
-        return redis_cluster.SlotMover(self._cluster_node()).migrate(
-            list(slots), target_ip, target_port, target_id)
-
-    def cluster_nodes(self, context):
-        """CLUSTER NODES here, parsed (call, 1.4)."""
-        return self._cluster_node().cluster_nodes()
-
-    def cluster_settle_slots(self, context):
-        """Clear finished slot moves here; the slots still open (call,
-        1.4)."""
-        return redis_cluster.SlotMover(self._cluster_node()).settle()
-
-    def cluster_addslots(self, context, first_slot, last_slot):
-        """Assign slots ``first_slot..last_slot`` to this node (call)."""
-        self._cluster_node().cluster_addslots(first_slot, last_slot)
-
-    def cluster_complete(self, context):
-        """Wait for ``cluster_state:ok`` here; return CLUSTER INFO (call).
-        """
-        return self._cluster_node().cluster_complete(
-            timeout=CLUSTER_WAIT_TIMEOUT)
-
-    def cluster_replicate(self, context, ip, port):
-        """Replicate the master at ``ip``:``port`` (call).
-
-        The master is named by address because the control plane knows
-        addresses, not node ids; this node waits until gossip told it of
-        that master, then issues CLUSTER REPLICATE.
-        """
-        node = self._cluster_node()
-        master_id = _wait_node_id(node, ip, int(port), CLUSTER_WAIT_TIMEOUT)
-        node.cluster_replicate(master_id, timeout=CLUSTER_WAIT_TIMEOUT)
-        return master_id
 
     # -- resize (since 1.4) ----------------------------------------------
 
@@ -598,17 +537,3 @@ def _apply_first_overrides(app, overrides):
     if result['restart_pending']:
         app.restart(timeout=START_TIMEOUT)
 
-
-def _wait_node_id(node, ip, port, timeout):
-    """The cluster id of the node at ``ip``:``port``, once known here."""
-    deadline = time.monotonic() + timeout
-    while True:
-        for entry in node.cluster_nodes():
-            if entry['ip'] == ip and entry['port'] == port and \
-                    'handshake' not in entry['flags'] and \
-                    'noaddr' not in entry['flags']:
-                return entry['id']
-        if time.monotonic() > deadline:
-            raise GuestError('No cluster node at %s:%d is known after %ss.'
-                             % (ip, port, timeout))
-        time.sleep(0.1)
