@@ -103,10 +103,12 @@ def _setup(directory, cell_count, total):
                    cell_count)
 
 
-def _median(func):
-    func()  # warm: engines, mapping cache
+def median(func, repeat=REPEAT):
+    """Median seconds of ``repeat`` calls of ``func``, after a warm one
+    (engines, mapping cache)."""
+    func()
     times = []
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         started = time.perf_counter()
         func()
         times.append(time.perf_counter() - started)
@@ -135,7 +137,7 @@ def _measure(total):
                 break
         assert seen == total, seen
 
-    return _median(first_page), _median(every_page)
+    return median(first_page), median(every_page)
 
 
 def run(total):

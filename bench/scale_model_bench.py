@@ -18,13 +18,13 @@ Prints medians and the many-cells / one-cell ratios, then RESULT lines.
 import argparse
 import datetime
 import os
-import statistics
 import sys
 import tempfile
 import time
 import uuid
 
 import sqlalchemy as sa
+from global_list_bench import median
 
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
 from trove_mr.api.domain import instances as domain
@@ -118,16 +118,6 @@ def _setup(kind, directory, cell_count, per_cell, tenants, tag):
     return names
 
 
-def _median(func):
-    func()  # warm: engines, mapping cache
-    times = []
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def _measure(tenant):
     ctx = trove_context.RequestContext(project_id=tenant, user_id='u')
 
@@ -143,7 +133,7 @@ def _measure(tenant):
             if marker is None:
                 break
 
-    return _median(first_page), _median(ten_pages)
+    return median(first_page, REPEAT), median(ten_pages, REPEAT)
 
 
 def run(kind, cell_count, per_cell, tenants):
