@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from trove_mr.guestagent.datastore.redis import service
 
 PASSWORD = 'Zx9-secret_password_123'
@@ -56,3 +58,61 @@ def test_volume_used_gb_counts_the_data_files(tmp_path):
               'wb') as f:
         f.write(b'x' * 1024 * 1024)
     assert abs(app.volume_used_gb() - 1.0 / 1024) < 1e-9
+
+
+class _Proc(object):
+    """A Popen stand-in whose poll() answers from a list, then the last."""
+
+    def __init__(self, pid, polls):
+        self.pid = pid
+        self._polls = list(polls)
+        self.returncode = None
+
+    def poll(self):
+        if len(self._polls) > 1:
+            self.returncode = self._polls.pop(0)
+        else:
+            self.returncode = self._polls[0]
+        return self.returncode
+
+
+def test_a_server_dying_while_adopted_is_started_anew(tmp_path, monkeypatch):
+    # SIGKILLed a moment ago: still alive at the first look, then gone.
+    app = _app(tmp_path)
+    app._proc = _Proc(4001, [None, -9])
+    app._pid = 4001
+    started = []
+
+    def popen(argv, **kwargs):
+        started.append(argv)
+        return _Proc(4002, [None])
+
+    class Client(object):
+        def ping(self):
+            if app._pid != 4002:
+                raise service.redis.ConnectionError('refused')
+            return True
+
+    monkeypatch.setattr(service.subprocess, 'Popen', popen)
+    monkeypatch.setattr(app, 'client', lambda: Client())
+    app.start(timeout=5)
+    assert len(started) == 1
+    assert app._pid == 4002
+    assert app.status_details()['pid'] == 4002
+
+
+def test_an_adopted_server_that_lives_but_never_answers_fails(
+        tmp_path, monkeypatch):
+    app = _app(tmp_path)
+    app._proc = _Proc(4001, [None])
+    app._pid = 4001
+
+    class Client(object):
+        def ping(self):
+            raise service.redis.ConnectionError('refused')
+
+    monkeypatch.setattr(service.subprocess, 'Popen',
+                        lambda *a, **k: pytest.fail('must not start another'))
+    monkeypatch.setattr(app, 'client', lambda: Client())
+    with pytest.raises(service.errors.RedisStartError):
+        app.start(timeout=0.3)

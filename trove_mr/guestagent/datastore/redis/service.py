@@ -268,8 +268,17 @@ class RedisApp:
                          pid, self.address, self.port)
                 self._pid = pid
                 self._stopped = False
-                self._wait_ready(timeout)
-                return
+                try:
+                    self._wait_ready(timeout)
+                    return
+                except errors.RedisStartError:
+                    # A killed server is alive for a moment before it
+                    # exits; one that died while adopted is started anew.
+                    if self._live_pid() is not None:
+                        raise
+                    LOG.warning('redis-server pid %d at %s:%d exited while '
+                                'adopted; starting a new one.', pid,
+                                self.address, self.port)
             restoring = backup.restore_pending(self)
             self.write_config(appendonly=not restoring)
             self._remove_pidfile()
