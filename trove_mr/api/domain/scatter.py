@@ -107,6 +107,47 @@ def sort_key(row):
     return (row.created, row.id)
 
 
+def _share(want, cells):
+    """Keys to ask each of ``cells`` cells for first: twice an even share.
+
+    Rows spread over the cells make one round enough; a cell that may
+    hold more of the page than that is asked again (``_complete``).
+    """
+    if cells <= 1:
+        return want
+    return min(want, 2 * want // cells + 1)
+
+
+def _complete(context, keys_fn, keys, asked, want, timeout):
+    """Ask again the cells whose unread keys may still be in the page.
+
+    A cell that returned all it was asked for may have more keys; if its
+    last one sorts before the ``want``-th key of the merge, the rest may
+    belong to the page. Asked for the missing ``want - len(keys)``, such a
+    cell then holds ``want`` keys, so one more round always suffices.
+    """
+    merged = list(heapq.merge(*keys.values()))
+    cut = merged[want - 1][0] if len(merged) >= want else None
+    again = {cell: found[-1][0] for cell, found in keys.items()
+             if found and len(found) == asked
+             and (cut is None or found[-1][0] < cut)}
+    if not again:
+        return merged, []
+    mappings = [m for m in api_db.region_mapping_list(context)
+                if m.name in again]
+    more, late = gather(
+        context, lambda cctx, mapping: [
+            (tuple(key), mapping.name)
+            for key in keys_fn(cctx, want - asked, again[mapping.name])],
+        timeout=timeout, mappings=mappings)
+    for cell in late:
+        # Half a cell's keys would make a wrong page: leave it out.
+        keys.pop(cell, None)
+    for cell, found in more.items():
+        keys[cell] = keys[cell] + found
+    return list(heapq.merge(*keys.values())), late
+
+
 def merged_page(context, keys_fn, rows_fn, limit, after=None,
                 timeout=None):
     """One page of a resource over every cell, in (created, id) order.
@@ -114,10 +155,12 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
     Two rounds, each one query per cell run in parallel, so the cost
     follows the page size and not the number of cells:
 
-    1. ``keys_fn(cell_context, limit, after)``: the (created, id) keys of
-       that cell's next ``limit`` rows after the key ``after`` (None: from
+    1. ``keys_fn(cell_context, count, after)``: the (created, id) keys of
+       that cell's next ``count`` rows after the key ``after`` (None: from
        the start), in order; e.g. ``db_api.instance_list_keys``. Keys
-       are cheap: no rows are built.
+       are cheap: no rows are built. Each cell is asked for twice its
+       even share of the page first, and asked again only when the rest
+       of its keys may still belong to the page.
     2. ``rows_fn(cell_context, ids)``: the rows of those ids (any order),
        asked only of the cells that own a row of the page; e.g.
        ``db_api.instance_get_many``.
@@ -126,12 +169,16 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
         ``next_after_row`` is the page's last row when more rows follow
         (its id is the next marker), None on the last page.
     """
+    mappings = api_db.region_mapping_list(context)
+    want = limit + 1
+    asked = _share(want, len(mappings))
     keys, unavailable = gather(
         context, lambda cctx, mapping: [
             (tuple(key), mapping.name)
-            for key in keys_fn(cctx, limit + 1, after)],
-        timeout=timeout)
-    merged = list(heapq.merge(*keys.values()))
+            for key in keys_fn(cctx, asked, after)],
+        timeout=timeout, mappings=mappings)
+    merged, late = _complete(context, keys_fn, keys, asked, want, timeout)
+    unavailable = sorted(set(unavailable) | set(late))
     more = len(merged) > limit
     merged = merged[:limit]
     wanted = {}
@@ -139,8 +186,7 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
         wanted.setdefault(cell, []).append(key[1])
     if not wanted:
         return [], None, unavailable
-    mappings = [m for m in api_db.region_mapping_list(context)
-                if m.name in wanted]
+    mappings = [m for m in mappings if m.name in wanted]
     found, late = gather(
         context, lambda cctx, mapping: rows_fn(cctx, wanted[mapping.name]),
         timeout=timeout, mappings=mappings)
