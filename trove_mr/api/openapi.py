@@ -150,6 +150,8 @@ OPERATIONS = (
      'server, volume, host and full fault.', 200, None, None, None),
     ('POST', T + '/mgmt/instances/{instanceId}/action', 'reboot, '
      'reset-task-status.', 202, mgmt.INSTANCE_ACTION, None, None),
+    ('GET', T + '/mgmt/clusters', 'Every project\'s clusters.', 200, None,
+     mgmt.CLUSTER_LIST_QUERY, None),
     ('GET', T + '/mgmt/clusters/{clusterId}', 'A cluster with its members.',
      200, None, None, None),
     ('POST', T + '/mgmt/clusters/{clusterId}/action', 'reset-task.', 202,

@@ -17,6 +17,16 @@ INSTANCE_LIST_QUERY = {
     },
 }
 
+CLUSTER_LIST_QUERY = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'limit': {'type': 'string', 'pattern': r'^[0-9]{1,9}$'},
+        'marker': {'type': 'string', 'minLength': 1, 'maxLength': 36},
+        'deleted': _BOOL,
+    },
+}
+
 INSTANCE_ACTION = {
     'type': 'object',
     'minProperties': 1,
