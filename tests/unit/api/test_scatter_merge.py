@@ -108,3 +108,58 @@ def test_a_cell_holding_the_whole_page_is_asked_once_more(patch):
     assert [r.id for r in rows] == ['R0-%06d' % n for n in range(100)]
     assert last.id == 'R0-000099'
     assert cells.asked == {'R0': 2, 'R1': 1, 'R2': 1, 'R3': 1}
+
+
+def test_workers_are_kept_and_a_stuck_call_never_blocks_the_next():
+    import threading
+    workers = scatter._Workers(keep=4)
+    names = []
+    done = threading.Event()
+    for _ in range(3):
+        finished = threading.Event()
+        workers.submit(lambda e=finished: (
+            names.append(threading.current_thread().ident), e.set()))
+        assert finished.wait(5)
+        # The worker goes back to the idle list after its call.
+        for _ in range(100):
+            if workers._idle:
+                break
+            threading.Event().wait(0.01)
+    assert len(set(names)) == 1
+    release = threading.Event()
+    workers.submit(release.wait, 10)       # stuck, holds the idle worker
+    workers.submit(done.set)                # must not wait for it
+    assert done.wait(5)
+    release.set()
+
+
+def test_gather_answers_without_waiting_for_a_cell_past_its_timeout(
+        monkeypatch):
+    import threading
+    mappings = [collections.namedtuple('M', 'name')(n) for n in ('A', 'B')]
+    release = threading.Event()
+
+    class Target(object):
+        def __init__(self, context, mapping):
+            self.name = mapping.name
+
+        def __enter__(self):
+            return self.name
+
+        def __exit__(self, *exc):
+            return False
+    monkeypatch.setattr(scatter.cells, 'target_cell', Target)
+
+    def answer(cctx, mapping):
+        if cctx == 'B':
+            release.wait(10)
+        return cctx
+    try:
+        found, unavailable = scatter.gather(None, answer, timeout=0.5,
+                                            mappings=mappings)
+        assert found == {'A': 'A'} and unavailable == ['B']
+        again, _ = scatter.gather(None, lambda cctx, m: cctx + '!',
+                                  timeout=2, mappings=mappings[:1])
+        assert again == {'A': 'A!'}
+    finally:
+        release.set()

@@ -1,10 +1,10 @@
 """Scatter-gather over every mapped cell, for global lists.
 
-One call per cell runs in its own thread against that cell's database and
-bus (``cells.target_cell``); the answer waits at most ``[api]
-cell_timeout`` seconds in all. A cell that raises a connection-type error
-or does not answer in time is left out and named, never an error of the
-whole list::
+One call per cell runs on a worker thread (kept between calls) against
+that cell's database and bus (``cells.target_cell``); the answer waits at
+most ``[api] cell_timeout`` seconds in all. A cell that raises a
+connection-type error or does not answer in time is left out and named,
+never an error of the whole list::
 
     def page(cctx, mapping):
         return db_api.instance_list(cctx, tenant_id, limit=10)
@@ -22,6 +22,8 @@ any resource ordered by (created, id): instances, clusters, backups.
 """
 
 import heapq
+import os
+import queue
 import threading
 import time
 
@@ -43,6 +45,68 @@ class _Outcome:
         self.done = threading.Event()
         self.result = None
         self.error = None
+
+
+class _Worker(object):
+    """A daemon thread that runs calls handed to it, one at a time."""
+
+    def __init__(self, workers):
+        self._workers = workers
+        self.inbox = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name='cell-worker',
+                         daemon=True).start()
+
+    def _loop(self):
+        while True:
+            call, args = self.inbox.get()
+            try:
+                call(*args)
+            except Exception:  # noqa: BLE001 - the caller's to report
+                LOG.exception('A cell call failed outside its handler.')
+            if not self._workers.rest(self):
+                return
+
+
+class _Workers(object):
+    """Threads kept between gathers, so a page does not start one thread
+    per cell each time (under a busy GIL, most of a small query's cost).
+
+    A call never waits for a worker: when none is idle (all busy, or one
+    stuck on a cell that does not answer), a new thread takes it. At most
+    ``keep`` idle threads stay; the others end.
+    """
+
+    def __init__(self, keep=64):
+        self._keep = keep
+        self._idle = []
+        self._lock = threading.Lock()
+
+    def submit(self, call, *args):
+        with self._lock:
+            worker = self._idle.pop() if self._idle else None
+        if worker is None:
+            worker = _Worker(self)
+        worker.inbox.put((call, args))
+
+    def rest(self, worker):
+        """Back to the idle list; False when enough are idle already."""
+        with self._lock:
+            if len(self._idle) >= self._keep:
+                return False
+            self._idle.append(worker)
+            return True
+
+
+_WORKERS = _Workers()
+
+
+def _forget_workers():
+    # A forked child has none of its parent's threads.
+    global _WORKERS
+    _WORKERS = _Workers()
+
+
+os.register_at_fork(after_in_child=_forget_workers)
 
 
 def _run(context, mapping, fn, outcome):
@@ -67,8 +131,9 @@ def gather(context, fn, timeout=None, mappings=None):
         at one cell, so ``fn`` uses the DB API and RPC clients as usual.
     :param fn: the per-cell callable; its return value is collected.
     :param timeout: seconds to wait for all cells; ``[api] cell_timeout``
-        by default. Threads still running then are abandoned (daemon
-        threads; their answer is dropped).
+        by default. Calls still running then are abandoned (on daemon
+        worker threads; their answer is dropped, and a new call does not
+        wait for their thread).
     :param mappings: the region mappings to visit; every live mapping of
         the API database by default.
     :returns: ``(results_by_cell_name, unavailable_cell_names)``, the
@@ -81,8 +146,7 @@ def gather(context, fn, timeout=None, mappings=None):
     outcomes = {}
     for mapping in mappings:
         outcome = outcomes[mapping.name] = _Outcome()
-        threading.Thread(target=_run, args=(context, mapping, fn, outcome),
-                         name='cell-%s' % mapping.name, daemon=True).start()
+        _WORKERS.submit(_run, context, mapping, fn, outcome)
     deadline = time.monotonic() + timeout
     results, unavailable = {}, []
     for name, outcome in outcomes.items():
