@@ -15,7 +15,6 @@ clear.
 import sqlalchemy as sa
 
 from trove_mr.common import cfg
-from trove_mr.common import crypto
 from trove_mr.common import exceptions
 from trove_mr.common import keys
 from trove_mr.db import engines
@@ -134,13 +133,7 @@ def instance_rpc_keys_rewrap(context):
 @engines.region_reader
 def instance_rpc_key_ids(context):
     """{key id or 'v1': number of instance RPC keys sealed under it}."""
-    found = {}
-    for sealed in context.session.execute(
-            sa.select(Instance.encrypted_rpc_key).where(
-                Instance.encrypted_rpc_key.is_not(None))).scalars():
-        kid = crypto.key_id_of(sealed) or 'v1'
-        found[kid] = found.get(kid, 0) + 1
-    return found
+    return rows.key_id_counts(context.session, Instance.encrypted_rpc_key)
 
 
 @engines.region_reader

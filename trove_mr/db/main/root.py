@@ -154,10 +154,5 @@ def root_passwords_rewrap(context):
 @engines.region_reader
 def root_password_key_ids(context):
     """{key id or 'v1': number of kept passwords sealed under it}."""
-    found = {}
-    for sealed in context.session.execute(
-            sa.select(RootHistory.encrypted_password).where(
-                RootHistory.encrypted_password.is_not(None))).scalars():
-        kid = crypto.key_id_of(sealed) or 'v1'
-        found[kid] = found.get(kid, 0) + 1
-    return found
+    return rows.key_id_counts(context.session,
+                              RootHistory.encrypted_password)
