@@ -13,6 +13,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 'devhorizon'))
 
+import openstack_dashboard.dashboards.project as _project_dashboard  # noqa
+from horizon.utils import file_discovery as _file_discovery  # noqa: E402
 from openstack_dashboard.settings import *  # noqa: E402,F401,F403
 from openstack_dashboard.utils import settings as _settings_utils  # noqa
 
@@ -29,5 +31,12 @@ for _key in ('dashboards', 'default_dashboard', 'panel_customization',
     HORIZON_CONFIG.pop(_key, None)  # noqa: F405
 _settings_utils.find_static_files(HORIZON_CONFIG, AVAILABLE_THEMES,  # noqa
                                   THEME_COLLECTION_DIR, ROOT_PATH)  # noqa
+# Horizon's own Angular core needs the project dashboard's scripts (its
+# launch-instance workflow module) even when that dashboard is not shown.
+_project_static = os.path.join(os.path.dirname(os.path.abspath(
+    _project_dashboard.__file__)), 'static')
+STATICFILES_DIRS = list(STATICFILES_DIRS) + [_project_static]  # noqa: F405
+_file_discovery.populate_horizon_config(HORIZON_CONFIG,  # noqa: F405
+                                        _project_static + '/')
 _settings_utils.update_dashboards([_dev_enabled], HORIZON_CONFIG,  # noqa
                                   INSTALLED_APPS)
