@@ -91,8 +91,15 @@ def shot(driver, name):
 
 
 def login(driver, dashboard, user, password):
+    driver.get(dashboard.url + 'auth/logout/')
     driver.delete_all_cookies()
-    driver.get(dashboard.url + 'auth/login/')
+
+    def form():
+        if '/auth/login/' not in driver.current_url:
+            driver.get(dashboard.url + 'auth/login/')
+        return _visible(driver, 'id_username')
+    wait_for(form, 60, 1, what='the login form (at %s: %s)' % (
+        driver.current_url, driver.title))
     driver.find_element(By.ID, 'id_username').send_keys(user)
     driver.find_element(By.ID, 'id_password').send_keys(password)
     driver.find_element(By.ID, 'loginBtn').click()
