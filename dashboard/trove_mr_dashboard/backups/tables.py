@@ -1,5 +1,6 @@
 """The backups table: each backup with its source region."""
 
+from django.template import defaultfilters
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -59,6 +60,13 @@ def _instance_link(backup):
     return None
 
 
+def _size(backup):
+    """The API's size (MB, a float) in readable units."""
+    if backup.get('size') is None:
+        return '-'
+    return defaultfilters.filesizeformat(int(backup.size * 1024 * 1024))
+
+
 class BackupsTable(tables.DataTable):
     name = tables.WrappingColumn('name', verbose_name=_('Name'))
     region = tables.Column('region', verbose_name=_('Source Region'))
@@ -68,9 +76,7 @@ class BackupsTable(tables.DataTable):
         lambda b: '%s %s' % ((b.get('datastore') or {}).get('type', ''),
                              (b.get('datastore') or {}).get('version', '')),
         verbose_name=_('Datastore'))
-    size = tables.Column(lambda b: '%s MB' % b.size
-                         if b.get('size') is not None else '-',
-                         verbose_name=_('Size'))
+    size = tables.Column(_size, verbose_name=_('Size'))
     status = tables.Column('status', verbose_name=_('Status'), status=True,
                            status_choices=STATUS_CHOICES)
     created = tables.Column('created', verbose_name=_('Created'))

@@ -10,6 +10,7 @@ the tables. Each page is saved as a screenshot (for doc/dashboard.rst) in
 ``$TROVE_MR_DASHBOARD_SCREENSHOTS``, by default doc/images/dashboard.
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -39,6 +40,7 @@ CHROMIUM_ARGS = ('--headless', '--no-sandbox', '--disable-gpu',
 ACTIVE_TIMEOUT = 150
 INSTANCE = 'dash-redis'
 CLUSTER = 'dash-cluster'
+BACKUP = 'dash-backup'
 
 
 @pytest.fixture(scope='module')
@@ -55,18 +57,28 @@ def dashboard(system):
     proc.stop()
 
 
-@pytest.fixture(scope='module')
-def browser():
+@contextlib.contextmanager
+def chromium():
+    """A headless chromium with a fresh profile (so a session of its own)."""
     profile = tempfile.mkdtemp(prefix='trove-mr-chromium-')
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in CHROMIUM_ARGS + ('--user-data-dir=' + profile,):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(120)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    try:
+        driver.set_page_load_timeout(120)
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope='module')
+def browser():
+    """demo's browser, for the whole module."""
+    with chromium() as driver:
+        yield driver
 
 
 def wait_for(predicate, timeout=30, interval=0.5, what='condition'):
@@ -91,15 +103,7 @@ def shot(driver, name):
 
 
 def login(driver, dashboard, user, password):
-    driver.get(dashboard.url + 'auth/logout/')
-    driver.delete_all_cookies()
-
-    def form():
-        if '/auth/login/' not in driver.current_url:
-            driver.get(dashboard.url + 'auth/login/')
-        return _visible(driver, 'id_username')
-    wait_for(form, 60, 1, what='the login form (at %s: %s)' % (
-        driver.current_url, driver.title))
+    driver.get(dashboard.url + 'auth/login/')
     driver.find_element(By.ID, 'id_username').send_keys(user)
     driver.find_element(By.ID, 'id_password').send_keys(password)
     driver.find_element(By.ID, 'loginBtn').click()
@@ -200,6 +204,45 @@ def test_instance_created_in_region_two_from_the_form(system, dashboard,
     shot(browser, 'instance-detail')
 
 
+def test_backup_of_the_instance_shows_its_source_region(system, dashboard,
+                                                        browser):
+    browser.get(dashboard.url + 'trove_mr/')
+    wait_for(lambda: cells(browser, 'instances', INSTANCE), what='the row')
+    # Create Backup is the row's first action.
+    browser.execute_script("""
+        document.querySelector('#instances tbody tr[data-display="'
+            + arguments[0] + '"] a[id$="__action_backup"]').click();""",
+        INSTANCE)
+    form = wait_for(lambda: _visible(browser, 'create_backup_form'), 60,
+                    what='the backup form')
+    form.find_element(By.ID, 'id_name').send_keys(BACKUP)
+    form.find_element(By.CSS_SELECTOR, '[type=submit]').click()
+    wait_for(lambda: '/trove_mr/backups/' in browser.current_url, 60,
+             what='the backups table')
+
+    def completed():
+        found = cells(browser, 'backups', BACKUP)
+        assert found is None or found['Status'] != 'FAILED', found
+        return found is not None and found['Status'] == 'COMPLETED' \
+            and found
+    row = wait_for(completed, ACTIVE_TIMEOUT, 1, what='COMPLETED')
+    assert row['Source Region'] == 'RegionTwo'
+    shot(browser, 'backups')
+    # Restore: into a region chosen, with that region's flavors.
+    browser.execute_script("""
+        document.querySelector('#backups tbody tr[data-display="'
+            + arguments[0] + '"] a[id$="__action_restore"]').click();""",
+        BACKUP)
+    form = wait_for(lambda: _visible(browser, 'restore_backup_form'), 60,
+                    what='the restore form')
+    Select(form.find_element(By.ID, 'id_region')).select_by_value(
+        'RegionOne')
+    wait_for(lambda: _visible(browser, 'id_flavor__RegionOne'),
+             what="RegionOne's flavors")
+    form.find_element(By.ID, 'id_name').send_keys('dash-restored')
+    shot(browser, 'backup-restore')
+
+
 def test_cluster_with_members_in_both_regions(system, dashboard, browser):
     browser.get(dashboard.url + 'trove_mr/clusters/create/')
     form = browser.find_element(By.ID, 'create_cluster_form')
@@ -245,7 +288,12 @@ def test_cluster_with_members_in_both_regions(system, dashboard, browser):
     shot(browser, 'cluster-detail')
 
 
-def test_alt_demo_sees_none_of_them(system, dashboard, browser):
+def test_alt_demo_sees_none_of_them(system, dashboard):
+    with chromium() as browser:
+        _alt_demo_sees_none(system, dashboard, browser)
+
+
+def _alt_demo_sees_none(system, dashboard, browser):
     login(browser, dashboard, 'alt_demo', system.password)
     assert row_of(browser, 'instances', INSTANCE) is None
     assert 'No items to display' in browser.find_element(
@@ -277,12 +325,10 @@ def _delete(browser, table, name):
     confirm = wait_for(lambda: [b for b in browser.find_elements(
         By.CSS_SELECTOR, '.modal-footer .btn-danger') if b.is_displayed()],
         what='the confirmation')
-    shot(browser, '%s-delete' % table)
     confirm[0].click()
 
 
 def test_demo_deletes_both_from_the_tables(system, dashboard, browser):
-    login(browser, dashboard, 'demo', system.password)
     browser.get(dashboard.url + 'trove_mr/clusters/')
     _delete(browser, 'clusters', CLUSTER)
     browser.get(dashboard.url + 'trove_mr/')
