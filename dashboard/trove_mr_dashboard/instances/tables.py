@@ -1,6 +1,5 @@
 """The instances table: one row per instance, with its region."""
 
-from django.template import defaultfilters
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -146,9 +145,7 @@ class InstancesTable(tables.DataTable):
         verbose_name=_('Operating Status'))
     addresses = tables.Column(addresses_of, verbose_name=_('Addresses'))
     size = tables.Column(size_of, verbose_name=_('Size'))
-    created = tables.Column(
-        'created', verbose_name=_('Created'),
-        filters=(defaultfilters.linebreaksbr,))
+    created = tables.Column('created', verbose_name=_('Created'))
 
     def get_object_display(self, datum):
         return datum.name

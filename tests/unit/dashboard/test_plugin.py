@@ -130,3 +130,104 @@ def test_development_settings_show_only_the_plugin_and_user_settings():
                 if a.startswith('openstack_dashboard.dashboards.')
                 and a != 'openstack_dashboard.dashboards.settings']
     assert settings.SESSION_CACHE_ALIAS == 'sessions'
+
+
+def test_unavailable_regions_are_kept_for_the_banner():
+    from trove_mr_dashboard import api
+    from trove_mr_dashboard import views
+
+    class Base:
+        def get_context_data(self, **kwargs):
+            return dict(kwargs)
+
+    class View(views.RegionsBannerMixin, Base):
+        request = object()
+
+    view = View()
+    rows = view.listed(lambda request: api.Listing(
+        [api.Row({'name': 'a'})], ['RegionTwo']), 'instances')
+    assert [r.name for r in rows] == ['a']
+    assert view.get_context_data()['unavailable_regions'] == ['RegionTwo']
+
+
+def test_banner_names_the_regions_that_did_not_answer():
+    from django.template import loader
+    banner = loader.render_to_string('trove_mr/_unavailable.html',
+                                     {'unavailable_regions': ['RegionTwo']})
+    assert 'Region RegionTwo did not answer' in banner
+    assert 'alert-warning' in banner
+    both = loader.render_to_string(
+        'trove_mr/_unavailable.html',
+        {'unavailable_regions': ['RegionOne', 'RegionTwo']})
+    assert 'Regions RegionOne, RegionTwo did not answer' in both
+    assert loader.render_to_string('trove_mr/_unavailable.html', {
+        'unavailable_regions': []}).strip() == ''
+
+
+@pytest.fixture
+def fake_api(monkeypatch):
+    from trove_mr_dashboard import api
+    monkeypatch.setattr(api, 'database_regions',
+                        lambda request: ['RegionOne', 'RegionTwo'])
+    monkeypatch.setattr(api, 'home_region', lambda request: 'RegionOne')
+    monkeypatch.setattr(api, 'datastore_versions',
+                        lambda request: [('redis', '7.0')])
+    monkeypatch.setattr(api, 'flavor_list', lambda request, region: [
+        api.Row({'id': '7', 'name': 'm1.redis', 'ram': 1024, 'vcpus': 1})])
+    monkeypatch.setattr(api, 'volume_type_list',
+                        lambda request, region: ['fast'])
+    return api
+
+
+def _cluster_form(rows):
+    from django.http import QueryDict
+    from trove_mr_dashboard.clusters import forms
+    data = QueryDict(mutable=True)
+    data.update({'name': 'c1', 'datastore': 'redis|7.0'})
+    for region, flavor, volume in rows:
+        data.appendlist('member_region', region)
+        data.appendlist('member_flavor', flavor)
+        data.appendlist('member_volume', volume)
+    return forms.CreateClusterForm(types.SimpleNamespace(), data=data)
+
+
+def test_cluster_form_takes_a_region_per_member_row(fake_api):
+    form = _cluster_form([('RegionOne', 'm1.redis', '1'),
+                          ('RegionTwo', 'm1.redis', '2')])
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data['members'] == [
+        {'region': 'RegionOne', 'flavor': 'm1.redis', 'volume_size': 1},
+        {'region': 'RegionTwo', 'flavor': 'm1.redis', 'volume_size': 2}]
+
+
+@pytest.mark.parametrize('rows, error', [
+    ([], 'A cluster needs members.'),
+    ([('RegionNine', 'm1.redis', '1')], 'unknown region RegionNine'),
+    ([('RegionOne', '', '1')], 'A flavor is required for each instance'),
+    ([('RegionOne', 'm1.redis', '0')], 'at least 1 GB'),
+])
+def test_cluster_form_refuses_what_the_api_refuses(fake_api, rows, error):
+    form = _cluster_form(rows)
+    assert not form.is_valid()
+    assert error in ' '.join(form.non_field_errors())
+
+
+def test_launch_form_lists_each_regions_flavors_for_that_region(fake_api):
+    from trove_mr_dashboard.instances import forms
+    form = forms.CreateInstanceForm(types.SimpleNamespace(), data={
+        'name': 'r1', 'region': 'RegionTwo', 'datastore': 'redis|7.0',
+        'volume': '1', 'flavor__RegionTwo': 'm1.redis',
+        'volume_type__RegionTwo': 'fast'})
+    attrs = form.fields['flavor__RegionTwo'].widget.attrs
+    assert attrs['data-switch-on'] == 'region'
+    assert 'data-region--region-two' in attrs
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data['flavor'],
+            form.cleaned_data['volume_type']) == ('m1.redis', 'fast')
+    missing = forms.CreateInstanceForm(types.SimpleNamespace(), data={
+        'name': 'r1', 'region': 'RegionTwo', 'datastore': 'redis|7.0',
+        'volume': '0', 'flavor__RegionOne': 'm1.redis'})
+    assert not missing.is_valid()
+    assert 'volume' in missing.errors
+    assert 'A flavor is required for each instance.' in \
+        missing.non_field_errors()
