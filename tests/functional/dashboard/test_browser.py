@@ -6,8 +6,10 @@ python-troveclient.
 demo creates an instance in RegionTwo from the form and sees it ACTIVE
 with its region, creates a cluster with members in both regions and sees
 each member's region; alt_demo sees none of them; demo deletes both from
-the tables. Each page is saved as a screenshot (for doc/dashboard.rst) in
-``$TROVE_MR_DASHBOARD_SCREENSHOTS``, by default doc/images/dashboard.
+the tables. Each page is saved as a screenshot in
+``$TROVE_MR_DASHBOARD_SCREENSHOTS``, by default build/dashboard-screenshots
+(ignored by git); doc/dashboard.rst's images are refreshed with
+``TROVE_MR_DASHBOARD_SCREENSHOTS=doc/images/dashboard``.
 """
 
 import contextlib
@@ -27,8 +29,8 @@ from tests.fixtures import horizon
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
-SHOTS = os.environ.get('TROVE_MR_DASHBOARD_SCREENSHOTS') or os.path.join(
-    ROOT, 'doc', 'images', 'dashboard')
+SHOTS = os.path.abspath(os.environ.get('TROVE_MR_DASHBOARD_SCREENSHOTS') or
+                        os.path.join(ROOT, 'build', 'dashboard-screenshots'))
 CHROMIUM = '/usr/bin/chromium'
 CHROMEDRIVER = '/usr/bin/chromedriver'
 # Root in a container: no sandbox; nothing fetched by the browser itself.
