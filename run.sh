@@ -14,6 +14,10 @@
 #   ./run.sh stop      stops every process it started (guests included).
 #   ./run.sh status    what is running.
 #   ./run.sh restart   stop, then start.
+#   ./run.sh dashboard Horizon with the trove-mr dashboard (dashboard/)
+#                      against the running system's local cloud; prints
+#                      its URL and the demo login. ./run.sh stop stops
+#                      it too. Not part of start.
 #
 # Everything lives under .run/: trove-mr.conf, clouds.yaml, the databases,
 # pids.json and the logs (.run/log/, .run/cloud/servers/<id>/console.log).
@@ -47,12 +51,17 @@ case "${1:-start}" in
         venv=$(venv_path)
         engine status
         ;;
+    dashboard)
+        venv=$(tools/venv.sh)
+        umask 077
+        engine dashboard
+        ;;
     restart)
         "$0" stop
         "$0" start
         ;;
     *)
-        echo "usage: $0 [start|stop|status|restart]" >&2
+        echo "usage: $0 [start|stop|status|restart|dashboard]" >&2
         exit 2
         ;;
 esac

@@ -10,6 +10,8 @@ venv=$(tools/venv.sh)
 tools/ensure-services.sh all
 echo "== lint (ruff)"
 "$venv/bin/ruff" check trove_mr localcloud tests bench
+# The Horizon plugin, a distribution of its own.
+"$venv/bin/ruff" check dashboard
 echo "== tests (pytest)"
 args=("$@")
 # Two workers, each test module whole in one of them (module fixtures,

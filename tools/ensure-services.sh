@@ -9,6 +9,7 @@
 #   tools/ensure-services.sh run        what ./run.sh needs
 #   tools/ensure-services.sh zookeeper  ZooKeeper only
 #   tools/ensure-services.sh memcached  memcached only
+#   tools/ensure-services.sh chromium   chromium and chromedriver only
 set -euo pipefail
 
 log() { echo "ensure-services: $*" >&2; }
@@ -174,6 +175,13 @@ ensure_postgresql_account() {
                        return 1; }
 }
 
+# The dashboard's browser tests: Debian's chromium and its driver (never
+# a browser downloaded by a test tool).
+ensure_chromium() {
+    command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+        || apt_install chromium chromium-driver
+}
+
 case "${1:-all}" in
     all)
         ensure_redis_binary
@@ -184,6 +192,7 @@ case "${1:-all}" in
         ensure_postgresql_account
         ensure_zookeeper
         ensure_memcached
+        ensure_chromium
         ;;
     run)   # what ./run.sh needs
         ensure_redis_binary
@@ -196,5 +205,8 @@ case "${1:-all}" in
     zookeeper)
         ensure_zookeeper
         ;;
-    *) log "usage: $0 [all|run|zookeeper|memcached]"; exit 2 ;;
+    chromium)
+        ensure_chromium
+        ;;
+    *) log "usage: $0 [all|run|zookeeper|memcached|chromium]"; exit 2 ;;
 esac

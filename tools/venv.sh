@@ -27,6 +27,16 @@ if [ ! -f "$stamp" ]; then
     "$venv/bin/pip" install -q -e ./localcloud >&2
     touch "$stamp"
 fi
+# The Horizon plugin (dashboard/, a distribution of its own) with Horizon
+# and the browser tests' selenium (the browser is Debian's chromium, see
+# tools/ensure-services.sh).
+dashboard_stamp="$venv/.trove-mr-dashboard-$(cat dashboard-requirements.txt \
+    dashboard/pyproject.toml | sha1sum | cut -c1-16)"
+if [ ! -f "$dashboard_stamp" ]; then
+    "$venv/bin/pip" install -q -r dashboard-requirements.txt >&2
+    "$venv/bin/pip" install -q --no-deps -e ./dashboard >&2
+    touch "$dashboard_stamp"
+fi
 # The checkout itself is importable too, so the harness in tests/fixtures
 # serves ./run.sh and bench/*.py as it serves the tests.
 site=$("$venv/bin/python" -c \

@@ -223,8 +223,14 @@ class Keystone:
             raise self._unauthorized()
 
     def _scope(self, user, scope):
-        if not scope:
+        # keystoneauth asks for an explicitly unscoped token with the
+        # string "unscoped" (Horizon's login does, before it lists the
+        # user's projects).
+        if not scope or scope == 'unscoped':
             return None
+        if not isinstance(scope, dict):
+            raise wsgi.HTTPError(400, 'Invalid scope: %r.' % (scope,),
+                                 'Bad Request')
         spec = scope.get('project')
         if spec is None:
             raise wsgi.HTTPError(400, 'Only project scope is supported.',
@@ -278,6 +284,13 @@ class Keystone:
         r.add('GET', r'/v3/projects', self._list_projects)
         r.add('GET', r'/v3/users', self._list_users)
         r.add('GET', r'/v3/roles', self._list_roles)
+        # What a dashboard's login asks (Horizon's openstack_auth): the
+        # user's projects, the domains and system scopes it may pick.
+        r.add('GET', r'/v3/users/(?P<user_id>[^/]+)/projects',
+              self._user_projects)
+        r.add('GET', r'/v3/auth/domains', self._auth_domains)
+        r.add('GET', r'/v3/auth/system', self._auth_system)
+        r.add('GET', r'/v3/domains/(?P<domain_id>[^/]+)', self._show_domain)
         return r
 
     def _tokens(self, req):
@@ -323,6 +336,43 @@ class Keystone:
         user = self.identity.users[info.user_id]
         return wsgi.json_response({'projects': [self._project_view(
             self.identity.projects[user['project_id']])]})
+
+    def _user_projects(self, req, user_id):
+        info = self.validate(req.headers.get('X-Auth-Token'))
+        if info is None:
+            raise self._unauthorized()
+        if info.user_id != user_id and 'admin' not in info.roles:
+            raise wsgi.HTTPError(403, 'You are not authorized to perform '
+                                      'the requested action.', 'Forbidden')
+        user = self.identity.users.get(user_id)
+        if user is None:
+            raise wsgi.HTTPError(404, 'Could not find user: %s.' % user_id,
+                                 'Not Found')
+        return wsgi.json_response({'projects': [self._project_view(
+            self.identity.projects[user['project_id']])], 'links': {
+                'self': None, 'next': None, 'previous': None}})
+
+    def _auth_domains(self, req):
+        # Seeded users hold roles on projects only: no domain scope.
+        if self.validate(req.headers.get('X-Auth-Token')) is None:
+            raise self._unauthorized()
+        return wsgi.json_response({'domains': [], 'links': {
+            'self': None, 'next': None, 'previous': None}})
+
+    def _auth_system(self, req):
+        # Nor system scope.
+        if self.validate(req.headers.get('X-Auth-Token')) is None:
+            raise self._unauthorized()
+        return wsgi.json_response({'system': [], 'links': {
+            'self': None, 'next': None, 'previous': None}})
+
+    def _show_domain(self, req, domain_id):
+        self.authorize(req)
+        if domain_id != DEFAULT_DOMAIN['id']:
+            raise wsgi.HTTPError(404, 'Could not find domain: %s.'
+                                 % domain_id, 'Not Found')
+        return wsgi.json_response({'domain': dict(
+            DEFAULT_DOMAIN, enabled=True, description='', tags=[])})
 
     def _require_admin(self, req):
         info = self.authorize(req)

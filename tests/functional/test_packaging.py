@@ -145,3 +145,40 @@ def test_localcloud_declares_every_library_it_imports(localcloud_wheel):
         dists = {d.lower().replace('_', '-').replace('.', '-')
                  for d in providers.get(top, ())}
         assert dists & declared, (top, dists, declared)
+
+
+# -- the dashboard (dashboard/), a distribution of its own too ------------
+
+DASHBOARD = os.path.join(ROOT, 'dashboard')
+DASHBOARD_PACKAGE = os.path.join(DASHBOARD, 'trove_mr_dashboard')
+
+
+@pytest.fixture(scope='module')
+def dashboard_wheel(tmp_path_factory):
+    return build_wheel(DASHBOARD, tmp_path_factory.mktemp('dashboard-wheel'))
+
+
+def test_product_wheel_ships_no_dashboard(product_wheel):
+    assert [n for n in product_wheel.namelist()
+            if 'dashboard' in n or 'horizon' in n] == []
+
+
+def test_dashboard_wheel_holds_the_plugin_templates_and_enabled_file(
+        dashboard_wheel):
+    names = dashboard_wheel.namelist()
+    assert 'trove_mr_dashboard/enabled/_1990_trove_mr.py' in names
+    assert 'trove_mr_dashboard/templates/trove_mr/index.html' in names
+    assert 'trove_mr_dashboard/templates/trove_mr/clusters/create.html' \
+        in names
+    assert {n.split('/')[0] for n in modules(dashboard_wheel)} == {
+        'trove_mr_dashboard'}
+
+
+def test_dashboard_imports_nothing_from_trove_mr_nor_the_local_cloud():
+    imported = {}
+    for folder, _dirs, _files in os.walk(DASHBOARD_PACKAGE):
+        for top, files in _imported_top_names(folder).items():
+            imported.setdefault(top, []).extend(files)
+    assert 'trove_mr_dashboard' in imported
+    assert imported.get('trove_mr', []) == []
+    assert imported.get('trove_mr_localcloud', []) == []

@@ -1,0 +1,1 @@
+"""Horizon "enabled" files of the plugin."""
