@@ -68,26 +68,24 @@ def _same(source, target):
     return a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns
 
 
+def _copy_order(name):
+    # An AOF manifest names the files it needs: they are copied first.
+    return (name.endswith('.manifest'), name)
+
+
 def sync_tree(source, target):
     """Make ``target`` a copy of ``source``, copying only changed files.
 
     Each file is written beside its place and renamed over it, so the
-    copy never holds half a file; files gone from ``source`` go.
+    copy never holds half a file; manifests come after the files they
+    name, and files gone from ``source`` go last.
     """
     os.makedirs(target, exist_ok=True)
     for root, dirs, files in os.walk(source):
         rel = os.path.relpath(root, source)
         there = os.path.normpath(os.path.join(target, rel))
         os.makedirs(there, exist_ok=True)
-        wanted = set(dirs) | set(files)
-        for name in os.listdir(there):
-            if name not in wanted:
-                path = os.path.join(there, name)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    os.unlink(path)
-        for name in files:
+        for name in sorted(files, key=_copy_order):
             src, dst = os.path.join(root, name), os.path.join(there, name)
             if _same(src, dst):
                 continue
@@ -97,6 +95,14 @@ def sync_tree(source, target):
             except FileNotFoundError:
                 continue  # removed while copying: the next pass sees it
             os.replace(tmp, dst)
+        wanted = set(dirs) | set(files)
+        for name in os.listdir(there):
+            if name not in wanted:
+                path = os.path.join(there, name)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
 
 
 def capable(cinder, volume_type):

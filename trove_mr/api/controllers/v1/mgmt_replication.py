@@ -13,6 +13,7 @@ from trove_mr.api.controllers.v1 import base
 from trove_mr.api.domain import volume_replication as domain
 from trove_mr.api.schemas import volume_replication as schemas
 from trove_mr.api.views import volume_replication as views
+from trove_mr.common import exceptions
 from trove_mr.common import policy
 
 RULE = 'mgmt:volume_replication'
@@ -20,7 +21,12 @@ RULE = 'mgmt:volume_replication'
 
 def _authorize():
     context = base.context()
-    policy.authorize(context, RULE, {'project_id': base.tenant_id()})
+    try:
+        policy.authorize(context, RULE, {'project_id': base.tenant_id()})
+    except exceptions.Forbidden:
+        # The rule's name would tell a tenant what the call is about.
+        raise exceptions.Forbidden(
+            'Only administrators may make this call.') from None
     return context
 
 
