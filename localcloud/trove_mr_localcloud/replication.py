@@ -13,6 +13,8 @@ is still readable, and switches the volume, and the servers using it, to
 it; a guest sees the promoted copy once its server boots again. The
 ``primary_unreadable`` fault of a region (``/localcloud/faults``) stands
 for a lost primary backend: nothing is copied from it any more.
+A failed-over volume can be protected again (enabled anew): it is then
+copied back to the other backend, and a later failover returns it there.
 
 Only admins may call these actions: replication is hidden from tenants.
 """
@@ -53,6 +55,31 @@ def target_backend_id(region):
 
 def replica_dir(region, vid):
     return os.path.join(region.state_dir, 'replicas', vid)
+
+
+def replica_backend(region):
+    """Host string of the region's replication target backend."""
+    return 'localcloud@%s#replica' % target_backend_id(region)
+
+
+def on_replica(volume):
+    """Whether the volume was failed over to the target backend."""
+    return volume.get('backend', '').endswith('#replica')
+
+
+def copy_target(region, volume):
+    """Where the volume is copied to: the target backend, or, for a
+    volume failed over and protected again, the primary."""
+    if on_replica(volume):
+        return region.cinder.volume_dir(volume['id'])
+    return replica_dir(region, volume['id'])
+
+
+def target_of(region, volume):
+    """Backend id the volume fails over to."""
+    if on_replica(volume):
+        return 'lvm-%s' % region.name
+    return target_backend_id(region)
 
 
 def forget(region, volume):
@@ -173,9 +200,9 @@ class Replicator:
                 if volume is None or \
                         volume.get('replication_status') not in SYNCING:
                     return False
-                source = volume['path']
+                source, target = volume['path'], copy_target(region, volume)
             try:
-                sync_tree(source, replica_dir(region, vid))
+                sync_tree(source, target)
                 status = 'enabled'
             except OSError:
                 LOG.exception('replicating volume %s failed', vid)
@@ -199,7 +226,7 @@ def act(cinder, token, vid, action, args):
         is_capable = capable(cinder, volume['volume_type'])
         if action == 'os-list_replication_targets':
             return wsgi.json_response({'volume_id': vid, 'targets': [
-                {'backend_id': target_backend_id(region),
+                {'backend_id': target_of(region, volume),
                  'type': 'managed'}] if is_capable else []})
         if not is_capable:
             raise wsgi.HTTPError(400, 'Invalid volume: volume type %s is '
@@ -207,10 +234,13 @@ def act(cinder, token, vid, action, args):
                                  % volume['volume_type'])
         state = volume['replication_status']
         if action == 'os-enable_replication':
-            if state not in ('disabled', 'error'):
+            # A failed-over volume is protected again towards the other
+            # backend (its old primary) once that is readable.
+            if state not in ('disabled', 'error', 'failed-over'):
                 raise wsgi.HTTPError(400, 'Invalid volume: replication '
                                           'status is %s.' % state)
-            volume['replication_status'] = 'copying'
+            volume.update(replication_status='copying',
+                          replication_last_sync_at=None)
             region.replicator.wake()
             return wsgi.json_response(None, 202)
         if action == 'os-disable_replication':
@@ -228,7 +258,7 @@ def act(cinder, token, vid, action, args):
 
 
 def _check_failover(region, volume, secondary):
-    if secondary not in (None, target_backend_id(region)):
+    if secondary not in (None, target_of(region, volume)):
         raise wsgi.HTTPError(400, 'Invalid secondary backend %s.' % secondary)
     if not promotable(volume):
         # 'copying': the first copy is not complete; nothing to promote.
@@ -247,9 +277,10 @@ def _failover(region, volume):
     if not promotable(volume):
         raise wsgi.HTTPError(409, 'Volume %s changed during its failover.'
                              % volume['id'])
-    volume.update(path=replica_dir(region, volume['id']),
+    volume.update(path=copy_target(region, volume),
                   replication_status='failed-over',
-                  backend='localcloud@%s#replica' % target_backend_id(region))
+                  backend=primary_backend(region) if on_replica(volume)
+                  else replica_backend(region))
     for att in volume['attachments']:
         server = region.data['servers'].get(att['server_id'])
         if server is not None:
@@ -269,7 +300,7 @@ def pools(region):
             'replication_count': 1, 'replication_targets': [
                 {'backend_id': target_backend_id(region),
                  'type': 'managed'}]}},
-        {'name': 'localcloud@%s#replica' % target_backend_id(region),
+        {'name': replica_backend(region),
          'capabilities': {
              'pool_name': 'replica',
              'volume_backend_name': target_backend_id(region),

@@ -157,3 +157,35 @@ def test_volume_type_marked_replication_capable(cloud, trove_session):
                       {'os-list_replication_targets': {}},
                       region='RegionTwo').json()
     assert targets['targets'], 'the type is not replication capable'
+
+
+def test_failed_over_volume_is_protected_again_towards_the_primary(
+        cloud, trove_session):
+    cinder = cinder_client.Client('3.0', session=trove_session,
+                                  region_name='RegionTwo')
+    volume = cinder.volumes.create(1, volume_type='replicated')
+    primary = os.path.join(cloud.state_dir, 'volumes', volume.id)
+    with open(os.path.join(primary, 'dump.rdb'), 'w') as f:
+        f.write('first')
+    _action(trove_session, volume.id, {'os-enable_replication': {}},
+            region='RegionTwo')
+    _wait_synced_after(cinder, volume.id, '')
+    _action(trove_session, volume.id, {'os-failover_replication': {}},
+            region='RegionTwo')
+    replica = os.path.join(cloud.state_dir, 'replicas', volume.id)
+    with open(os.path.join(replica, 'dump.rdb'), 'w') as f:
+        f.write('second')
+
+    _action(trove_session, volume.id, {'os-enable_replication': {}},
+            region='RegionTwo')
+    targets = _action(trove_session, volume.id,
+                      {'os-list_replication_targets': {}},
+                      region='RegionTwo').json()['targets']
+    assert [t['backend_id'] for t in targets] == ['lvm-RegionTwo']
+    _wait_synced_after(cinder, volume.id, '')
+    _action(trove_session, volume.id, {'os-failover_replication': {}},
+            region='RegionTwo')
+    back = cinder.volumes.get(volume.id)
+    assert getattr(back, 'os-vol-host-attr:host').endswith('#primary')
+    with open(os.path.join(primary, 'dump.rdb')) as f:
+        assert f.read() == 'second'

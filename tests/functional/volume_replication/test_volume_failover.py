@@ -169,6 +169,18 @@ def test_failover_from_a_lost_primary_keeps_id_address_and_keys(
     assert 'fault' not in mgmt
 
 
+def test_failed_over_instance_is_protected_again(system, instances):
+    ha = instances['ha'][0]
+    again = _mgmt(system, 'admin', 'POST', '/instances/%s/replication'
+                  % ha.id, {'enable': {}})
+    assert again.status_code == 200, again.text
+    state = _wait_synced_after(system, ha.id, '')
+    assert state['status'] == 'enabled'
+    assert state['recorded_status'] == 'enabled'
+    # Still served by the promoted volume, now copied back the other way.
+    assert state['backend'].endswith('#replica')
+
+
 def test_tenant_sees_no_replication_and_is_refused_the_admin_calls(
         system, instances):
     demo = system.trove('demo')

@@ -116,20 +116,19 @@ def set_enabled(context, instance_id, enable):
 
 
 def _set_enabled(context, mapping, row, cinder, enable):
+    """Enable (also after a failover: the promoted volume is protected
+    again, towards the other backend) or disable replication."""
     current = _cinder_call(row.region_name, replication.volume_state,
                            cinder, row.volume_id)['status']
     if enable and current in (replication.STATUS_DISABLED,
-                              replication.STATUS_ERROR):
+                              replication.STATUS_ERROR,
+                              replication.STATUS_FAILED_OVER):
         _cinder_call(row.region_name, replication.act, cinder,
                      row.volume_id, replication.ENABLE)
     elif not enable and current not in (replication.STATUS_DISABLED,
                                         replication.STATUS_FAILED_OVER):
         _cinder_call(row.region_name, replication.act, cinder,
                      row.volume_id, replication.DISABLE)
-    elif current == replication.STATUS_FAILED_OVER:
-        raise exceptions.Conflict(
-            'The volume of instance %s was failed over; its replication '
-            'cannot be %s.' % (row.id, 'enabled' if enable else 'disabled'))
     _record(context, mapping, row.id, replication.STATUS_ENABLED if enable
             else replication.STATUS_DISABLED)
 
