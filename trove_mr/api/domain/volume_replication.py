@@ -112,6 +112,7 @@ def set_enabled(context, instance_id, enable):
     cinder = replication.cinder(context, row.region_name)
     _require_capable(row, cinder)
     _set_enabled(context, mapping, row, cinder, enable)
+    _mapping, row = _instance(context, instance_id)
     return state_view(row, cinder)
 
 
@@ -218,6 +219,7 @@ def cluster_set_enabled(context, cluster_id, enable):
         _require_capable(member, clients[member.id])
     for member in members:
         _set_enabled(context, mapping, member, clients[member.id], enable)
+    _mapping, members = _cluster(context, cluster_id)
     return [state_view(m, clients[m.id]) for m in members]
 
 
