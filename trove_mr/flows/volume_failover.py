@@ -184,8 +184,16 @@ class FailoverVolume(task.Task):
 
     def revert(self, context, instance_id, failover, **kwargs):
         # Whether or not Cinder switched the volume, the server boots on
-        # the volume it serves now: the one that has the data.
-        restore_service(context, instance_id, failover)
+        # the volume it serves now: the one that has the data. A cluster
+        # member whose own failover was done (task NONE) is left alone
+        # when a later member's fails.
+        try:
+            task_status = db_api.instance_get(context,
+                                              instance_id).task_status
+        except Exception:  # noqa: BLE001 - restore all the same
+            task_status = states.TASK_FAILING_OVER
+        if task_status == states.TASK_FAILING_OVER:
+            restore_service(context, instance_id, failover)
 
 
 class RebootOntoVolume(task.Task):

@@ -143,3 +143,33 @@ def test_create_enables_replication_only_for_capable_types(
     assert row.volume_replication_status == expected
     volume = cloud['RegionTwo'].volumes.get(row.volume_id)
     assert volume._info['replication_status'] == (expected or 'disabled')
+
+
+def test_a_failed_member_leaves_the_members_done_before_it_alone(
+        cloud, make_instance, ctx, reboots):
+    rows = [_replicated(cloud, make_instance, ctx, region='RegionOne',
+                        task=states.TASK_NONE) for _ in range(2)]
+    volumes = cloud['RegionOne'].volumes
+    real_action = volumes._action
+
+    def second_refused(action, volume_id, info=None):
+        if action == 'os-failover_replication' and \
+                volume_id == rows[1].volume_id:
+            raise cinder_exc.BadRequest(400, 'refused')
+        return real_action(action, volume_id, info)
+    volumes._action = second_refused
+    timeout = 60
+    store = {'deadline_at': common.deadline_at(timeout), 'timeout': timeout}
+    for index, row in enumerate(rows):
+        store['m%d-instance_id' % index] = row.id
+        store['m%d-failover' % index] = _payload(row)
+    with pytest.raises(Exception):  # noqa: B017 - the flow's failure
+        engine.run_here(ctx, volume_failover.get_cluster_flow, store,
+                        factory_kwargs={'count': 2})
+    first = db_api.instance_get(ctx, rows[0].id)
+    second = db_api.instance_get(ctx, rows[1].id)
+    assert first.task_status == states.TASK_NONE
+    assert second.task_status == states.TASK_ERROR
+    # The first member was rebooted once (its failover), not again.
+    assert [r[1] for r in reboots].count(rows[0].server_id) == 1
+    assert [r[1] for r in reboots].count(rows[1].server_id) == 1
