@@ -2,6 +2,7 @@
 cell; and replication enabled at create for a replication-capable type.
 """
 
+import json
 import time
 
 import pytest
@@ -9,12 +10,15 @@ from cinderclient import exceptions as cinder_exc
 
 from tests.unit.taskmanager.conftest import FakeGuest
 from tests.unit.taskmanager.conftest import placement_for
+from trove_mr.common import cfg
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
 from trove_mr.flows import create_instance
 from trove_mr.flows import engine
 from trove_mr.flows import volume_failover
+
+CONF = cfg.CONF
 
 
 @pytest.fixture
@@ -173,3 +177,40 @@ def test_a_failed_member_leaves_the_members_done_before_it_alone(
     # The first member was rebooted once (its failover), not again.
     assert [r[1] for r in reboots].count(rows[0].server_id) == 1
     assert [r[1] for r in reboots].count(rows[1].server_id) == 1
+
+
+@pytest.fixture
+def sent():
+    """Notifications on, recorded by oslo.messaging's ``test`` driver."""
+    from oslo_messaging.notify import _impl_test
+
+    from trove_mr.common import notifications
+    group = 'oslo_messaging_notifications'
+    notifications.enabled()  # registers the options
+    CONF.set_override('driver', ['test'], group=group)
+    CONF.set_override('transport_url', 'fake:///notifications', group=group)
+    _impl_test.reset()
+    yield _impl_test.NOTIFICATIONS
+    notifications.cleanup()
+    _impl_test.reset()
+    CONF.clear_override('driver', group=group)
+    CONF.clear_override('transport_url', group=group)
+
+
+def test_notifications_name_no_replication(cloud, make_instance, ctx,
+                                           reboots, sent):
+    row = _replicated(cloud, make_instance, ctx)
+    timeout = 30
+    store = {'instance_id': row.id, 'failover': _payload(row),
+             'deadline_at': common.deadline_at(timeout), 'timeout': timeout}
+    engine.run_here(ctx, volume_failover.get_flow, store,
+                    operation=volume_failover.OPERATION,
+                    resource_type='instance', resource_id=row.id)
+    events = [m['event_type'] for _c, m, _p, _r in sent]
+    assert events == ['trove.instance.storage_switch.start',
+                      'trove.instance.storage_switch.end']
+    for _c, message, _p, _r in sent:
+        # (``replica_of`` is upstream's field for Redis replicas.)
+        text = json.dumps(message['payload'], default=str).lower()
+        assert 'replication' not in text and 'failover' not in text
+        assert 'failed-over' not in text and '#replica' not in text
