@@ -20,12 +20,21 @@ LOG = logging.getLogger(__name__)
 def enable_for_instance(context, instance_id, region_name, volume_id):
     """Enable replication of the instance's volume if its type is
     replication-capable; returns the status recorded (None: not
-    capable). A refusal is recorded as ``error``, never raised: the
-    instance works without its replica, and admins see the status."""
+    capable, or the types could not be read). A refusal is recorded as
+    ``error``, never raised: the instance works without its replica, and
+    admins see the status."""
     instance = db_api.instance_get(context, instance_id)
     cinder = replication.cinder(context, region_name)
-    if not replication.type_capable(
-            cinder, instance.volume_type or CONF.cinder_volume_type):
+    try:
+        capable = replication.type_capable(
+            cinder, instance.volume_type or CONF.cinder_volume_type)
+    except Exception as exc:  # noqa: BLE001 - recorded for admins
+        # Unknown: the build goes on; an admin enables it later.
+        LOG.error('Could not read the volume types of region %s for '
+                  'instance %s, replication not enabled: %s', region_name,
+                  instance_id, replication.cinder_error_text(exc))
+        return None
+    if not capable:
         return None
     status = replication.STATUS_ENABLED
     try:

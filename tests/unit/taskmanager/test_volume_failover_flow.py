@@ -214,3 +214,18 @@ def test_notifications_name_no_replication(cloud, make_instance, ctx,
         text = json.dumps(message['payload'], default=str).lower()
         assert 'replication' not in text and 'failover' not in text
         assert 'failed-over' not in text and '#replica' not in text
+
+
+def test_create_goes_on_when_replication_cannot_be_enabled(
+        cloud, make_instance, ctx):
+    volumes = cloud['RegionTwo'].volumes
+
+    def refused(action, volume_id, info=None):
+        raise cinder_exc.BadRequest(400, 'backend busy')
+    volumes._action = refused
+    instance = make_instance('RegionTwo', volume_type='replicated')
+    assert create_instance.run(ctx, instance, placement_for('RegionTwo'),
+                               'pw') is True
+    row = db_api.instance_get(ctx, instance.id)
+    assert row.task_status == states.TASK_NONE
+    assert row.volume_replication_status == 'error'
