@@ -2,7 +2,9 @@
 
 ``POST /localcloud/faults`` with ``{"region": R, ...}`` and any of
 ``unreachable`` (bool), ``latency_ms`` (int), ``fail_next_servers`` (int),
-``fail_next_volumes`` (int), ``fail_next_resizes`` (int);
+``fail_next_volumes`` (int), ``fail_next_resizes`` (int),
+``primary_unreadable`` (bool: the primary volume backend is lost, nothing
+is replicated from it any more);
 ``DELETE /localcloud/faults`` clears every fault;
 ``GET /localcloud/faults`` shows them. All need an admin token.
 ``GET /localcloud/info`` (no token) lists regions and endpoints.
@@ -12,13 +14,14 @@ from trove_mr_localcloud import wsgi
 
 FAULT_KINDS = {'unreachable': bool, 'latency_ms': int,
                'fail_next_servers': int, 'fail_next_volumes': int,
-               'fail_next_resizes': int}
+               'fail_next_resizes': int, 'primary_unreadable': bool}
 
 
 def no_faults():
     """The fault settings of a healthy region."""
     return {'unreachable': False, 'latency_ms': 0, 'fail_next_servers': 0,
-            'fail_next_volumes': 0, 'fail_next_resizes': 0}
+            'fail_next_volumes': 0, 'fail_next_resizes': 0,
+            'primary_unreadable': False}
 
 
 class Admin:

@@ -140,6 +140,7 @@ class Cinder:
         r.add('DELETE', r'/types/(?P<tid>[^/]+)', self._delete_type)
         r.add('GET', r'/types/(?P<tid>[^/]+)/extra_specs', self._get_specs)
         r.add('POST', r'/types/(?P<tid>[^/]+)/extra_specs', self._set_specs)
+        r.add('GET', r'/scheduler-stats/get_pools', self._pools)
         r.add('GET', r'/os-availability-zone', lambda req: wsgi.json_response(
             {'availabilityZoneInfo': [{'zoneName': 'nova',
                                        'zoneState': {'available': True}}]}))
@@ -169,7 +170,9 @@ class Cinder:
             view.update({
                 'os-vol-tenant-attr:tenant_id': volume['project_id'],
                 'os-vol-host-attr:host': volume['backend'],
-                'replication_status': volume['replication_status']})
+                'replication_status': volume['replication_status'],
+                'replication_last_sync_at': volume.get(
+                    'replication_last_sync_at')})
         return view
 
     def get(self, token, vid):
@@ -326,6 +329,14 @@ class Cinder:
                                       'size. (current: %d, extended: %d).'
                                  % (volume['size'], new_size))
         volume.update(size=new_size, updated_at=now_iso())
+
+    def _pools(self, req):
+        """The region's backends with their capabilities (admin)."""
+        self._require_admin(req.environ['localcloud.token'])
+        found = replication.pools(self.region)
+        if req.GET.get('detail') not in ('True', 'true', '1'):
+            found = [{'name': p['name']} for p in found]
+        return wsgi.json_response({'pools': found})
 
     # -- volume types ---------------------------------------------------------
 

@@ -23,6 +23,7 @@ from trove_mr_localcloud import hypervisor
 from trove_mr_localcloud import keystone
 from trove_mr_localcloud import neutron
 from trove_mr_localcloud import nova
+from trove_mr_localcloud import replication
 from trove_mr_localcloud import seed
 from trove_mr_localcloud import store
 from trove_mr_localcloud import wsgi
@@ -78,6 +79,8 @@ class Region:
         self.default_network = NETWORKS[0]
         self.nova = nova.Nova(self)
         self.cinder = cinder.Cinder(self)
+        self.replicator = replication.Replicator(
+            self, cloud.replication_interval)
         self.glance = glance.Glance(self)
         self.neutron = neutron.Neutron(self)
         swift_dir = os.path.join(self.state_dir, 'swift',
@@ -185,7 +188,9 @@ class LocalCloud:
                  guest_command=hypervisor.DEFAULT_GUEST_COMMAND,
                  shared_swift=False, flavor_differs=(),
                  image_checksum_differs=(), database_url=None,
-                 stop_guests=True):
+                 stop_guests=True,
+                 replication_interval=replication.DEFAULT_INTERVAL):
+        self.replication_interval = replication_interval
         self.state_dir = os.path.abspath(state_dir)
         os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
         os.chmod(self.state_dir, 0o700)
@@ -250,6 +255,7 @@ class LocalCloud:
         for region in self.regions.values():
             region.listener.start()
             region.recover()
+            region.replicator.start()
         self.keystone.base_url = self.identity_base
         seed.write_client_files(self)
         LOG.info('local cloud serving %s at %s', ', '.join(self.regions),
@@ -259,6 +265,7 @@ class LocalCloud:
         """Close every listener and, unless told not to, stop guests."""
         for region in self.regions.values():
             region.listener.stop()
+            region.replicator.stop()
         self.main.stop()
         if self.stop_guests:
             self.hypervisor.stop_all()

@@ -57,6 +57,10 @@ def serve_parser():
                         '(repeat it: one API per region).')
     p.add_argument('--leave-guests-running', action='store_true',
                    help='Do not stop guest processes on exit.')
+    p.add_argument('--replication-interval', type=float,
+                   default=2.0,
+                   help='Seconds between the asynchronous copies of '
+                        'replicated volumes to their target backend.')
     p.add_argument('--debug', action='store_true', help='Log requests.')
     return p
 
@@ -97,7 +101,8 @@ def serve(argv):
         flavor_differs=_csv(args.flavor_differs),
         image_checksum_differs=_csv(args.image_checksum_differs),
         database_url=database_urls(args.database_url),
-        stop_guests=not args.leave_guests_running)
+        stop_guests=not args.leave_guests_running,
+        replication_interval=args.replication_interval)
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: done.set())
@@ -129,6 +134,11 @@ def fault_parser():
     p.add_argument('--fail-next-resizes', type=int,
                    help='Fail this many next server resizes (the server '
                         'comes back on its old flavor).')
+    p.add_argument('--primary-unreadable', action='store_true',
+                   help='Lose the region\'s primary volume backend: '
+                        'nothing is replicated from it any more.')
+    p.add_argument('--primary-readable', action='store_true',
+                   help='The primary volume backend is back.')
     p.add_argument('--clear', action='store_true',
                    help='Clear every fault of every region.')
     return p
@@ -151,6 +161,8 @@ def fault(argv):
     body = {'region': args.region}
     if args.unreachable or args.reachable:
         body['unreachable'] = args.unreachable
+    if args.primary_unreadable or args.primary_readable:
+        body['primary_unreadable'] = args.primary_unreadable
     for key in ('latency_ms', 'fail_next_servers', 'fail_next_volumes',
                 'fail_next_resizes'):
         if getattr(args, key) is not None:

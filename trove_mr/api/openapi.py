@@ -20,6 +20,7 @@ from trove_mr.api.schemas import configurations
 from trove_mr.api.schemas import instances
 from trove_mr.api.schemas import mgmt
 from trove_mr.api.schemas import root_logs
+from trove_mr.api.schemas import volume_replication
 
 T = '/v1.0/{tenant_id}'
 INSTANCE = T + '/instances/{instanceId}'
@@ -162,6 +163,22 @@ OPERATIONS = (
      200, mgmt.QUOTA_UPDATE, None, None),
     ('GET', T + '/mgmt/ping', 'Ping a taskmanager and a conductor.', 200,
      None, None, None),
+    # Volume replication (admin; hidden from tenants).
+    ('GET', T + '/mgmt/instances/{instanceId}/replication', 'The '
+     'replication state and last copy of an instance\'s volume.', 200,
+     None, None, volume_replication.INSTANCE_RESPONSE),
+    ('POST', T + '/mgmt/instances/{instanceId}/replication', 'enable, '
+     'disable (200) or failover (202) an instance\'s volume.', 200,
+     volume_replication.INSTANCE_ACTION, None, None),
+    ('GET', T + '/mgmt/clusters/{clusterId}/replication', 'The '
+     'replication state of every member\'s volume.', 200, None, None,
+     volume_replication.CLUSTER_RESPONSE),
+    ('POST', T + '/mgmt/clusters/{clusterId}/replication', 'enable, '
+     'disable (200) or failover (202, one member at a time).', 200,
+     volume_replication.CLUSTER_ACTION, None, None),
+    ('GET', T + '/mgmt/replication_targets', 'A region\'s volume '
+     'backends and their replication targets.', 200, None,
+     volume_replication.TARGETS_QUERY, volume_replication.TARGETS_RESPONSE),
 )
 # Routes python-troveclient offers that Redis answers with a 400.
 UNSUPPORTED = ('databases', 'users', 'ssl')

@@ -453,6 +453,27 @@ network_opts = [
                     'instance\'s region.'),
 ]
 
+volume_replication_opts = [
+    cfg.DictOpt('flavor_volume_types', default={},
+                help='Volume type of instances of a flavor whose request '
+                     'names no type, as flavor-id:type pairs (e.g. a '
+                     '"highly available" flavor on a replication-capable '
+                     'type). Checked in the instance\'s region.'),
+    cfg.DictOpt('datastore_version_volume_types', default={},
+                help='Volume type of instances of a datastore version '
+                     '(by name or id) whose request names no type and '
+                     'whose flavor has none above, as version:type '
+                     'pairs.'),
+    cfg.IntOpt('failover_timeout', default=600, min=30,
+               help='Seconds a volume failover may take, from the stop '
+                    'of Redis to the instance ACTIVE on the promoted '
+                    'volume, per instance.'),
+    cfg.IntOpt('stop_timeout', default=30, min=1,
+               help='Seconds a failover waits for the guest to stop '
+                    'Redis cleanly; a guest that does not answer (its '
+                    'volume lost) is not waited for longer.'),
+]
+
 _GROUPS = (
     (None, default_opts),
     ('api', api_opts),
@@ -463,6 +484,7 @@ _GROUPS = (
     ('taskflow', taskflow_opts),
     ('guest_broker', guest_broker_opts),
     ('network', network_opts),
+    ('volume_replication', volume_replication_opts),
 )
 
 

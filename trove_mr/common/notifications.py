@@ -54,6 +54,9 @@ CLUSTER_GROW = 'trove.cluster.grow'
 CLUSTER_SHRINK = 'trove.cluster.shrink'
 INSTANCE_UPGRADE = 'trove.instance.upgrade'
 CLUSTER_UPGRADE = 'trove.cluster.upgrade'
+# An admin's volume failover: named for what the tenant's instance goes
+# through (its storage is switched), not for replication.
+INSTANCE_STORAGE_SWITCH = 'trove.instance.storage_switch'
 
 START = 'start'
 END = 'end'

@@ -31,6 +31,9 @@ TASK_RESIZING = 'RESIZING'
 # Applying a configuration group (attach, detach, group change).
 TASK_CONFIGURING = 'CONFIGURING'
 TASK_UPGRADING = 'UPGRADING'
+# Moving to the replica of its volume (an admin's failover); tenants see
+# REBOOT: replication is not their business.
+TASK_FAILING_OVER = 'FAILING_OVER'
 
 # Guest-reported service statuses.
 SERVICE_NEW = 'NEW'
@@ -68,6 +71,7 @@ _TASK_DISPLAY = {
     TASK_RESIZING: RESIZE,
     TASK_CONFIGURING: CONFIGURING,
     TASK_UPGRADING: UPGRADE,
+    TASK_FAILING_OVER: REBOOT,
 }
 
 _SERVICE_DISPLAY = {
@@ -128,6 +132,12 @@ _TRANSITIONS = (
     (TASK_NONE, 'upgrade', TASK_UPGRADING),
     (TASK_UPGRADING, 'done', TASK_NONE),
     (TASK_UPGRADING, 'fail', TASK_ERROR),
+    # Volume failover: also from ERROR (a lost primary volume is what
+    # puts an instance there).
+    (TASK_NONE, 'failover', TASK_FAILING_OVER),
+    (TASK_ERROR, 'failover', TASK_FAILING_OVER),
+    (TASK_FAILING_OVER, 'done', TASK_NONE),
+    (TASK_FAILING_OVER, 'fail', TASK_ERROR),
 )
 
 

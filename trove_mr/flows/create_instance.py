@@ -29,6 +29,7 @@ from trove_mr.flows import guest
 from trove_mr.flows import network
 from trove_mr.flows import replica
 from trove_mr.flows import volume
+from trove_mr.flows import volume_replication
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def instance_subflow(prefix=''):
              _bound(guest.GenerateRpcKey, prefix),
              _bound(volume.CreateVolume, prefix),
              wait(volume.WaitVolumeAvailable),
+             _bound(volume_replication.EnableVolumeReplication, prefix),
              _bound(network.CreatePorts, prefix),
              _bound(compute.CreateServer, prefix),
              wait(compute.WaitServerActive),

@@ -325,7 +325,7 @@ class GuestManager(cluster_calls.ClusterCalls):
                 answer['failure_summary'] = self.failure_summary
         if status == redis_service.RUNNING:
             # Since 1.4: what a flavor resize checks the new flavor
-            # against.
+            # against, and the key count a volume failover checks.
             try:
                 answer.update(self.app.memory_info())
             except Exception as exc:  # noqa: BLE001 - optional detail

@@ -33,6 +33,7 @@ from trove_mr.flows import resize as resize_flow
 from trove_mr.flows import root as root_flow
 from trove_mr.flows import steps
 from trove_mr.flows import upgrade as upgrade_flow
+from trove_mr.flows import volume_failover
 from trove_mr.taskmanager import recovery
 
 CONF = cfg.CONF
@@ -59,7 +60,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.4')
+    target = messaging.Target(version='1.5')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -316,3 +317,25 @@ class TaskManager:
         """Apply a changed ``access`` to the instance's networking (1.4).
         """
         network_flow.submit_access(context, instance_id, access)
+
+    @posts_a_job
+    def failover_volume(self, context, instance_id, failover):
+        """Fail an instance's volume over to its replica (cast, 1.5).
+
+        Asked again while its failover job is on the board, it joins it.
+        """
+        volume_failover.check_payload(failover)
+        if self._has_job(instance_id, volume_failover.OPERATION):
+            LOG.info('Instance %s already has a failover job', instance_id)
+            return
+        volume_failover.submit(context, instance_id, failover)
+
+    @posts_a_job
+    def failover_cluster_volumes(self, context, cluster_id, failovers):
+        """Fail a cluster's member volumes over one at a time (cast,
+        1.5)."""
+        if self._has_job(cluster_id, volume_failover.OPERATION):
+            LOG.info('Cluster %s already has a failover job', cluster_id)
+            return
+        volume_failover.submit_cluster(
+            context, cluster_id, [tuple(pair) for pair in failovers])

@@ -14,6 +14,8 @@ Version history:
 |       shrink_cluster drain; apply_configuration,
 |       apply_cluster_configuration, upgrade_instance,
 |       upgrade_cluster, update_access (casts).
+| 1.5 - failover_volume, failover_cluster_volumes (casts): an admin's
+|       volume failover to the replication target.
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -41,7 +43,7 @@ BINARY = 'trove-mr-taskmanager'
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.4'
+    RPC_API_VERSION = '1.5'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=TOPIC, version='1.0')
@@ -237,3 +239,20 @@ class TaskManagerAPI:
         """
         self._submit(context, '1.4', 'update_access',
                      instance_id=instance_id, access=access)
+
+    def failover_volume(self, context, instance_id, failover):
+        """Fail a FAILING_OVER instance's volume over to its replica.
+
+        :param failover: ``{'region_name', 'volume_id', 'server_id',
+            'secondary'}`` (secondary: a target backend id, or None).
+        """
+        self._submit(context, '1.5', 'failover_volume',
+                     instance_id=instance_id, failover=failover)
+
+    def failover_cluster_volumes(self, context, cluster_id, failovers):
+        """Fail the volumes of a cluster's members over, one at a time.
+
+        :param failovers: ``[[instance_id, failover payload], ...]``.
+        """
+        self._submit(context, '1.5', 'failover_cluster_volumes',
+                     cluster_id=cluster_id, failovers=failovers)

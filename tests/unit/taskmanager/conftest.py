@@ -82,13 +82,37 @@ class FakeVolumes:
     def __init__(self):
         self.items = {}
         self.create_status = 'available'
+        self.actions = []
+        # What os-failover_replication answers (None: it works).
+        self.failover_error = None
 
     def create(self, size, name=None, volume_type=None, metadata=None):
         volume = Resource(id=str(uuid.uuid4()), size=size, name=name,
                           volume_type=volume_type, metadata=metadata,
                           status=self.create_status)
+        volume._info = {'replication_status': 'disabled',
+                        'replication_last_sync_at': None,
+                        'os-vol-host-attr:host': 'fake@lvm#primary'}
         self.items[volume.id] = volume
         return volume
+
+    def _action(self, action, volume_id, info=None):
+        """Cinder's replication actions (the first copy is immediate)."""
+        self.actions.append((action, volume_id, info))
+        volume = self.get(volume_id)
+        if action == 'os-enable_replication':
+            volume._info.update(replication_status='enabled',
+                                replication_last_sync_at='2026-01-01T00:00:'
+                                                         '00.000000')
+        elif action == 'os-disable_replication':
+            volume._info['replication_status'] = 'disabled'
+        elif action == 'os-failover_replication':
+            if self.failover_error is not None:
+                raise self.failover_error
+            volume._info.update({'replication_status': 'failed-over',
+                                 'os-vol-host-attr:host':
+                                 'fake@lvm-replica#replica'})
+        return None, {}
 
     def get(self, volume_id):
         try:
@@ -107,10 +131,27 @@ class FakeVolumes:
         del self.items[volume_id]
 
 
+class FakeVolumeTypes:
+    """Cinder's volume types: the default and a replication-capable
+    ``replicated`` one."""
+
+    def __init__(self):
+        self.items = [
+            Resource(id='t-default', name='__DEFAULT__',
+                     _info={'extra_specs': {}}),
+            Resource(id='t-replicated', name='replicated',
+                     _info={'extra_specs': {
+                         'replication_capable': '<is> True'}})]
+
+    def list(self):
+        return list(self.items)
+
+
 class FakeRegionCloud:
     """Nova's servers and Cinder's volumes of one region."""
 
     def __init__(self):
+        self.volume_types = FakeVolumeTypes()
         self.volumes = FakeVolumes()
         self.servers = FakeServers(self)
         self.network = fake_neutron.FakeNeutron()

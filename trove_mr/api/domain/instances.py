@@ -158,6 +158,10 @@ def create(context, tenant_id, body, taskmanager_api, password=None):
     network = networks_domain.request(tenant_id, body, region_name)
     if network:
         placement['network'] = network
+    if not (body.get('volume') or {}).get('type'):
+        volume_type = volume_types.default_volume_type(
+            version, body['flavorRef'], placement['flavor_id']) or \
+            volume_type
     volume_types.check(context, region_name, volume_type,
                        'instance.volume.type')
     backup_info = _backup_info(context, tenant_id, body.get('restorePoint'))

@@ -1,5 +1,8 @@
 """Volume types, checked in the region that will build the volume.
 
+A create that names no type gets its flavor's or datastore version's
+(``[volume_replication]``: a "highly available" flavor on a
+replication-capable type, say), else ``cinder_volume_type``.
 A type the region's Cinder does not know would be accepted (202) and then
 fail in the taskmanager (ERROR); it is a 400 naming the region instead.
 """
@@ -7,8 +10,11 @@ fail in the taskmanager (ERROR); it is a 400 naming the region instead.
 from cinderclient import exceptions as cinder_exc
 from keystoneauth1 import exceptions as ks_exc
 
+from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
+
+CONF = cfg.CONF
 
 
 def check(context, region_name, volume_type, field):
@@ -32,3 +38,17 @@ def check(context, region_name, volume_type, field):
     raise exceptions.BadRequest(
         "Invalid input for field '%s': volume type '%s' does not exist in "
         "region %s." % (field, volume_type, region_name))
+
+
+def default_volume_type(version, *flavor_refs):
+    """The volume type of a create that names none: the flavor's, else
+    the datastore version's (``[volume_replication]``), else None."""
+    by_flavor = CONF.volume_replication.flavor_volume_types
+    for ref in flavor_refs:
+        if str(ref) in by_flavor:
+            return by_flavor[str(ref)]
+    by_version = CONF.volume_replication.datastore_version_volume_types
+    for key in (version.name, version.id):
+        if key in by_version:
+            return by_version[key]
+    return None

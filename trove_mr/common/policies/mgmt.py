@@ -20,9 +20,14 @@ rules = [
     policy.DocumentedRuleDefault(
         'mgmt:volume_replication', base.RULE_ADMIN,
         'Enable, disable or fail over the replication of an instance\'s '
-        'volume, and list its targets. Hidden from tenants.',
+        'volume (or of every member of a cluster), show its state and '
+        'last copy, and list a region\'s replication targets. Hidden '
+        'from tenants.',
         base.operations(MGMT + '/instances/{instance_id}/replication',
-                        'GET', 'POST')),
+                        'GET', 'POST') +
+        base.operations(MGMT + '/clusters/{cluster_id}/replication',
+                        'GET', 'POST') +
+        base.operations(MGMT + '/replication_targets', 'GET')),
     policy.DocumentedRuleDefault(
         'mgmt:instance_index', base.RULE_ADMIN,
         'List the instances of every project and region, with their '

@@ -4,6 +4,7 @@ import oslo_messaging as messaging
 import pecan
 
 from trove_mr.api.controllers.v1 import mgmt_admin
+from trove_mr.api.controllers.v1 import mgmt_replication
 from trove_mr.common import exceptions
 from trove_mr.common import policy
 
@@ -14,6 +15,7 @@ class MgmtController:
     instances = mgmt_admin.MgmtInstancesController()
     clusters = mgmt_admin.MgmtClustersController()
     quotas = mgmt_admin.QuotasController()
+    replication_targets = mgmt_replication.ReplicationTargetsController()
 
     @pecan.expose(generic=True, template='json')
     def ping(self):

@@ -8,6 +8,7 @@ import pecan
 from pecan import rest
 
 from trove_mr.api.controllers.v1 import base
+from trove_mr.api.controllers.v1 import mgmt_replication
 from trove_mr.api.domain import limits as limits_domain
 from trove_mr.api.domain import mgmt as domain
 from trove_mr.api.schemas import mgmt as schemas
@@ -49,6 +50,7 @@ class MgmtInstancesController(rest.RestController):
     """Every project's instances, with where each one runs."""
 
     action = MgmtInstanceActionController()
+    replication = mgmt_replication.InstanceReplicationController()
 
     @pecan.expose('json')
     def get_all(self):
@@ -97,6 +99,7 @@ class MgmtClustersController(rest.RestController):
     """The clusters of every project; one cluster of any project."""
 
     action = MgmtClusterActionController()
+    replication = mgmt_replication.ClusterReplicationController()
 
     @pecan.expose('json')
     def get_all(self):

@@ -454,10 +454,13 @@ class RedisApp:
         backup.prepare_restore(self, rdb_path)
 
     def memory_info(self):
-        """``{'memory_used', 'maxmemory'}`` in bytes from INFO memory."""
-        info = self.client().info('memory')
+        """``{'memory_used', 'maxmemory'}`` in bytes from INFO memory,
+        and ``keys``: how many keys the node holds (DBSIZE)."""
+        client = self.client()
+        info = client.info('memory')
         return {'memory_used': int(info.get('used_memory', 0)),
-                'maxmemory': int(info.get('maxmemory', 0))}
+                'maxmemory': int(info.get('maxmemory', 0)),
+                'keys': int(client.dbsize())}
 
     def change_password(self, password, masterauth=True):
         """Set a new ``requirepass`` on the live server and in redis.conf.
