@@ -94,6 +94,36 @@ def _received(instance_id, sent):
     return received
 
 
+_RESTART_REASON_MAX = 255
+
+
+def guest_restarts(instance_id, payload):
+    """The checked ``datastore_restarts`` of a heartbeat, or None.
+
+    ``{'count': int >= 1, 'last_at': POSIX time or None, 'last_reason':
+    text or None}``: how often the agent started its redis-server again
+    on its own. Anything malformed is dropped (logged), never applied.
+    """
+    restarts = (payload or {}).get('datastore_restarts')
+    if restarts is None:
+        return None
+    try:
+        count = int(restarts['count'])
+        last_at = restarts.get('last_at')
+        if last_at is not None:
+            last_at = float(last_at)
+        reason = restarts.get('last_reason')
+        if reason is not None:
+            reason = str(reason)[:_RESTART_REASON_MAX]
+    except (TypeError, ValueError, KeyError, AttributeError):
+        count = -1
+    if count < 1:
+        LOG.warning('Dropped the malformed restart count of instance %s: '
+                    '%r', instance_id, restarts)
+        return None
+    return {'count': count, 'last_at': last_at, 'last_reason': reason}
+
+
 class ConductorManager:
     """Endpoint of ``trove-mr-conductor``."""
 
@@ -127,7 +157,8 @@ class ConductorManager:
             return
         applied = db_api.instance_status_update(
             context, instance_id, status, received,
-            volume_used=payload.get('volume_used'))
+            volume_used=payload.get('volume_used'),
+            restarts=guest_restarts(instance_id, payload))
         if not applied:
             LOG.debug('Heartbeat of instance %s received at %s is older '
                       'than the last one recorded; ignored.', instance_id,
