@@ -85,6 +85,10 @@ class GuestService:
 
     def request_stop(self, signum=None, frame=None):
         """Signal handler: make :meth:`run` return."""
+        # At once: a SIGTERM to the whole server also stops redis-server,
+        # which must not be started again meanwhile.
+        if self.manager is not None:
+            self.manager.supervisor.halt()
         self._stop_requested.set()
 
     def run(self):

@@ -33,6 +33,12 @@ from trove_mr.guestagent.datastore.redis import service as redis_service
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
+# Seconds a redis-server that exited cleanly stays down before it is
+# started again: a clean exit is how it answers SIGTERM, which a server
+# shutdown sends to the agent as well, and the agent stopping must not
+# leave a new redis-server behind.
+CLEAN_EXIT_GRACE = 2
+
 # Marker fields (see bootstrap.write_marker).
 COUNT_FIELD = 'datastore_restarts'
 LAST_AT_FIELD = 'last_restart_at'
@@ -94,7 +100,12 @@ class Supervisor:
                                         daemon=True)
         self._thread.start()
 
+    def halt(self):
+        """Start nothing more (safe in a signal handler); see stop()."""
+        self._stop.set()
+
     def stop(self, timeout=5):
+        """Stop watching and wait for the thread."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -125,7 +136,11 @@ class Supervisor:
             holds the lock) or None (nothing to do).
         """
         manager = self._manager
-        if not self._needs_restart(manager.app, manager.phase):
+        dead = self._needs_restart(manager.app, manager.phase)
+        if not dead:
+            return None
+        if dead == redis_service.SHUTDOWN and \
+                self._stop.wait(CLEAN_EXIT_GRACE):
             return None
         if not manager._lock.acquire(blocking=False):
             return 'busy'
@@ -133,7 +148,8 @@ class Supervisor:
             app = manager.app
             # Looked at again under the lock: a call may have just
             # stopped or replaced it.
-            if not self._needs_restart(app, manager.phase):
+            if not self._needs_restart(app, manager.phase) or \
+                    self._stop.is_set():
                 return None
             outcome = self._restart(app)
         finally:
@@ -142,14 +158,18 @@ class Supervisor:
         return outcome
 
     def _needs_restart(self, app, phase):
+        """The status of a redis-server that died (FAILED, or SHUTDOWN
+        after a clean exit nobody asked for), else None."""
         # 'ready' is manager.PHASE_READY (the manager imports this module).
         if phase != 'ready' or app is None or self.failure:
-            return False
+            return None
         details = app.status_details()
         if details['process_alive'] or app.stopped_on_request:
-            return False
-        return details['status'] in (redis_service.FAILED,
-                                     redis_service.SHUTDOWN)
+            return None
+        if details['status'] in (redis_service.FAILED,
+                                 redis_service.SHUTDOWN):
+            return details['status']
+        return None
 
     def _restart(self, app):
         now = self._clock()
