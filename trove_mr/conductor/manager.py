@@ -20,6 +20,7 @@ from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import rpc
 from trove_mr.common import states
+from trove_mr.conductor import status_writer
 from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
@@ -94,6 +95,9 @@ def _received(instance_id, sent):
     return received
 
 
+# Heartbeats of many guests share a transaction (status_writer.py).
+_status_writer = status_writer.StatusWriter()
+
 _RESTART_REASON_MAX = 255
 
 
@@ -140,7 +144,8 @@ class ConductorManager:
         """Record a guest's status unless a newer one was recorded.
 
         :param payload: {'service_status': BUILD|RUNNING|SHUTDOWN|FAILED,
-            'volume_used': GB, 'message': optional failure text}
+            'volume_used': GB, 'message': optional failure text,
+            'datastore_restarts': optional, see :func:`guest_restarts`}
         :param sent: when the guest sent it by its own clock, seconds
             since the epoch; only compared with the receive time, which
             orders and ages heartbeats.
@@ -155,11 +160,11 @@ class ConductorManager:
             LOG.warning('Dropped a heartbeat of instance %s with unknown '
                         'status %r.', instance_id, status)
             return
-        applied = db_api.instance_status_update(
+        applied = _status_writer.record(
             context, instance_id, status, received,
             volume_used=payload.get('volume_used'),
             restarts=guest_restarts(instance_id, payload))
-        if not applied:
+        if applied is False:
             LOG.debug('Heartbeat of instance %s received at %s is older '
                       'than the last one recorded; ignored.', instance_id,
                       received)

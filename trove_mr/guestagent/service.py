@@ -29,6 +29,11 @@ from trove_mr.guestagent import rpcapi
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
+# Threads taking RPC messages (oslo.messaging's default is 64). A guest
+# serves one instance and its manager runs datastore changes one at a
+# time; each idle thread is memory the guest's RAM is better spent on.
+RPC_THREADS = 8
+
 
 class GuestService:
     """``trove-mr-guestagent``: its RPC server, heartbeats and watch."""
@@ -56,7 +61,7 @@ class GuestService:
         self.rpcserver = rpc.get_server(
             target, [self.manager],
             serializer=rpc.server_serializer(rpc.guest_key_lookup))
-        self.rpcserver.start()
+        self.rpcserver.start(override_pool_size=RPC_THREADS)
         LOG.info('Guest agent listening on topic %s as %s', self.topic,
                  CONF.host)
         # Heartbeats start once the RPC server listens, so that a first
