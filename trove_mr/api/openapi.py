@@ -65,6 +65,8 @@ OPERATIONS = (
     ('GET', INSTANCE + '/log', 'The guest\'s logs.', 200, None, None, None),
     ('POST', INSTANCE + '/log', 'Enable, disable, publish or discard a '
      'log.', 200, root_logs.LOG_ACTION, None, None),
+    ('GET', INSTANCE + '/configuration', 'The configuration the instance '
+     'runs with before any configuration group.', 200, None, None, None),
     # Clusters.
     ('GET', T + '/clusters', 'One page of the project\'s clusters.', 200,
      None, clusters.LIST_QUERY, clusters.LIST_RESPONSE),
@@ -148,6 +150,8 @@ OPERATIONS = (
      'server, volume, host and full fault.', 200, None, None, None),
     ('POST', T + '/mgmt/instances/{instanceId}/action', 'reboot, '
      'reset-task-status.', 202, mgmt.INSTANCE_ACTION, None, None),
+    ('GET', T + '/mgmt/clusters', 'Every project\'s clusters.', 200, None,
+     mgmt.CLUSTER_LIST_QUERY, None),
     ('GET', T + '/mgmt/clusters/{clusterId}', 'A cluster with its members.',
      200, None, None, None),
     ('POST', T + '/mgmt/clusters/{clusterId}/action', 'reset-task.', 202,

@@ -31,7 +31,8 @@ CONF = cfg.CONF
 OPTIONS = {
     'taskmanager_rpc_encr_key': ('DEFAULT',
                                  (keys.RPC_CONTROL, keys.JOB_STORE)),
-    'inst_rpc_key_encr_key': ('DEFAULT', (keys.INSTANCE_KEY,)),
+    'inst_rpc_key_encr_key': ('DEFAULT', (keys.INSTANCE_KEY,
+                                          keys.ROOT_PASSWORD)),
     'cluster_password_encr_key': ('DEFAULT', (keys.CLUSTER_PASSWORD,)),
     'mapping_encr_key': ('api_database', (keys.REGION_MAPPING,)),
 }
@@ -46,6 +47,8 @@ def _stored_key_ids(ctx, purpose):
     or None when nothing is stored for it."""
     if purpose == keys.INSTANCE_KEY:
         return db_api.instance_rpc_key_ids(ctx)
+    if purpose == keys.ROOT_PASSWORD:
+        return db_api.root_password_key_ids(ctx)
     if purpose == keys.CLUSTER_PASSWORD:
         return db_api.cluster_password_key_ids(ctx)
     if purpose == keys.REGION_MAPPING:
@@ -62,9 +65,8 @@ def status(ctx):
                  'old': [crypto.key_id(s) for s in secrets[1:]],
                  'stored': {}}
         for purpose in purposes:
-            stored = _stored_key_ids(ctx, purpose)
-            if stored is not None:
-                entry['stored'] = stored
+            for kid, count in (_stored_key_ids(ctx, purpose) or {}).items():
+                entry['stored'][kid] = entry['stored'].get(kid, 0) + count
         report[option] = entry
     return report
 
@@ -73,6 +75,7 @@ def rewrap(ctx):
     """Re-encrypt everything stored under the current keys."""
     return {'instance_rpc_keys': db_api.instance_rpc_keys_rewrap(ctx),
             'cluster_passwords': cluster_password.rewrap_all(ctx),
+            'root_passwords': db_api.root_passwords_rewrap(ctx),
             'region_mappings': api_db.region_mappings_rewrap(ctx)}
 
 

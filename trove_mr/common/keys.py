@@ -30,6 +30,7 @@ JOB_STORE = 'job-store'
 INSTANCE_KEY = 'instance-key'
 CLUSTER_PASSWORD = 'cluster-password'
 REGION_MAPPING = 'region-mapping'
+ROOT_PASSWORD = 'root-password'
 
 # purpose -> (group, option); the old secrets are in '<name>_old_keys' for
 # an option '<name>_key'.
@@ -37,6 +38,7 @@ SECRET_OPTIONS = {
     RPC_CONTROL: (None, 'taskmanager_rpc_encr_key'),
     JOB_STORE: (None, 'taskmanager_rpc_encr_key'),
     INSTANCE_KEY: (None, 'inst_rpc_key_encr_key'),
+    ROOT_PASSWORD: (None, 'inst_rpc_key_encr_key'),
     CLUSTER_PASSWORD: (None, 'cluster_password_encr_key'),
     REGION_MAPPING: ('api_database', 'mapping_encr_key'),
 }

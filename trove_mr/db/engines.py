@@ -8,10 +8,12 @@ process's own, as Nova's cells v2 does.
 """
 
 import functools
+import os
 import threading
 
 from oslo_db import api as oslo_db_api
 from oslo_db.sqlalchemy import enginefacade
+from sqlalchemy import pool as sa_pool
 
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
@@ -58,8 +60,47 @@ def create_context_manager(connection_url):
             # gives the GIL away (a switch interval under load) per query.
             manager.configure(connection=connection_url,
                               thread_checkin=False, **_engine_options())
+            if _sqlite_file(connection_url):
+                manager.append_on_engine_create(_pool_sqlite)
             _CONTEXT_MANAGERS[connection_url] = manager
         return manager
+
+
+def _sqlite_file(connection_url):
+    return connection_url.startswith('sqlite') and \
+        ':memory:' not in connection_url and \
+        connection_url.rstrip('/') not in ('sqlite:', 'sqlite+pysqlite:')
+
+
+def _pool_sqlite(engine):
+    """Keep a SQLite file database's connections open between queries.
+
+    oslo.db opens (and closes) a new sqlite3 connection for every
+    transaction on a file database; with the PRAGMAs it runs at each
+    connect that is most of a small query's cost, paid per cell in a
+    global list. SQLite connections of a file database may be shared
+    between threads one at a time (SQLAlchemy 2.0's own default for
+    them), so a queue pool of them keeps the connect listeners oslo.db
+    installed and drops the reconnects.
+    """
+    old = engine.pool
+    engine.pool = sa_pool.QueuePool(
+        old._creator, pool_size=CONF.database.max_pool_size or 5,
+        max_overflow=max(CONF.database.max_overflow or 0, 10),
+        timeout=CONF.database.pool_timeout or 30,
+        reset_on_return=old._reset_on_return, echo=old.echo,
+        logging_name=old._orig_logging_name, _dispatch=old.dispatch,
+        dialect=old._dialect)
+    old.dispose()
+
+
+def _forget_after_fork():
+    # A forked worker must not share its parent's pooled connections:
+    # it starts its own engines on first use (the parent keeps its own).
+    _CONTEXT_MANAGERS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def main_context_manager():

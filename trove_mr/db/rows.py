@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 
+from trove_mr.common import crypto
 from trove_mr.common import exceptions
 
 
@@ -85,3 +86,14 @@ def soft_delete(session, model, row_id, not_found, extra=None):
         .values(**values).execution_options(synchronize_session=False))
     if result.rowcount == 0:
         get_live(session, model, row_id, not_found)
+
+
+def key_id_counts(session, column, *where):
+    """{key id, or 'v1' for texts naming none: how many values of
+    ``column`` (sealed texts, NULLs skipped) are sealed under it}."""
+    found = {}
+    for sealed in session.execute(
+            sa.select(column).where(column.is_not(None), *where)).scalars():
+        kid = crypto.key_id_of(sealed) or 'v1'
+        found[kid] = found.get(kid, 0) + 1
+    return found

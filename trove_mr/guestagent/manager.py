@@ -85,7 +85,7 @@ class GuestManager(cluster_calls.ClusterCalls):
     :param layout: where the datastore lives (bootstrap.discover()).
     """
 
-    target = messaging.Target(version='1.4')
+    target = messaging.Target(version='1.5')
 
     def __init__(self, instance_id=None, layout=None):
         self.instance_id = instance_id or CONF.guest.instance_id
@@ -452,6 +452,10 @@ class GuestManager(cluster_calls.ClusterCalls):
     def set_masterauth(self, context, password):
         """Authenticate to the master with ``password`` (call; 1.4)."""
         self._prepared_app().set_masterauth(password)
+
+    def get_configuration_defaults(self, context):
+        """redis.conf's settings before any group (call; 1.5)."""
+        return self._prepared_app().default_settings()
 
     def guest_log_list(self, context):
         """``[{name, type, status, published, pending}]`` (call; 1.4)."""

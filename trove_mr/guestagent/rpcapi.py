@@ -23,6 +23,7 @@ Version history:
 |       guest_log_list, guest_log_action, update_overrides (calls);
 |       prepare's config may carry ``overrides``; pre_upgrade,
 |       post_upgrade, version_info (calls).
+| 1.5 - get_configuration_defaults (call).
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -51,7 +52,7 @@ def exchange_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.4'
+    RPC_API_VERSION = '1.5'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -236,6 +237,11 @@ class GuestAgentAPI:
         """Authenticate to this replica's master with ``password``."""
         return self._call('set_masterauth', '1.4',
                           CONF.agent_call_low_timeout, password=password)
+
+    def get_configuration_defaults(self):
+        """``{parameter: value}``: redis.conf before any group."""
+        return self._call('get_configuration_defaults', '1.5',
+                          CONF.agent_call_low_timeout)
 
     def guest_log_list(self):
         """``[{name, type, status, published, pending}]``."""

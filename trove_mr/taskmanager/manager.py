@@ -222,6 +222,7 @@ class TaskManager:
         recovered = recovery.recover_abandoned_builds(self.admin_context,
                                                       self.keeper)
         recovery.recover_stuck_clusters(self.admin_context)
+        recovery.recover_lost_operations(self.admin_context)
         return recovered
 
     def reconcile_servers(self):

@@ -250,6 +250,66 @@ def recover_stuck_clusters(context, now=None):
     return failed
 
 
+# Instance tasks a job runs to completion (it ends them itself), unless
+# the job is lost: with a persistent jobboard, a job is lost when it is no
+# longer on the board while its instance still shows the task.
+_INSTANCE_WORK = (states.TASK_REBOOTING, states.TASK_RESIZING,
+                  states.TASK_CONFIGURING, states.TASK_UPGRADING,
+                  states.TASK_PROMOTING, states.TASK_EJECTING,
+                  states.TASK_DETACHING, states.TASK_BACKING_UP)
+
+
+def recover_lost_operations(context, now=None):
+    """End the instance tasks whose job is gone from the board.
+
+    A day-2 operation (restart, resize, configuration, upgrade, replica
+    actions, backup) holds its instance in a task until its job ends it.
+    If the job disappeared (the jobboard's data was lost, or a job was
+    trashed), nothing ever would: past a grace of ``build_lease_expiry``
+    plus ``taskmanager_submit_timeout`` since the row last changed, with
+    no job on the board for the instance (nor for the cluster it belongs
+    to, nor for its unfinished backups), a lost backup gives the instance
+    back (its backups FAILED) and any other lost operation puts the
+    instance in ERROR with a fault saying so, so that the tenant can
+    restart or delete it. Without a persistent jobboard (``none``) jobs
+    live in one process's memory and cannot be seen from another, so
+    nothing is judged. Returns the ids acted on.
+    """
+    if not flow_engine.jobboard_enabled():
+        return []
+    now = now or rows.now()
+    older_than = now - datetime.timedelta(
+        seconds=CONF.build_lease_expiry + CONF.taskmanager_submit_timeout)
+    busy = db_api.instances_busy_since(context, _INSTANCE_WORK, older_than)
+    if not busy:
+        return []
+    with_jobs = flow_engine.open_resource_ids()
+    acted = []
+    for instance, backup_ids in busy:
+        if instance.id in with_jobs or instance.cluster_id in with_jobs or \
+                with_jobs.intersection(backup_ids):
+            continue
+        operation = states.display_status(instance.task_status, None)
+        LOG.warning('Instance %s is in task %s with no job on the board; '
+                    'its operation was lost', instance.id,
+                    instance.task_status)
+        if instance.task_status == states.TASK_BACKING_UP:
+            try:
+                db_api.instance_reset(context, instance.id)
+            except exceptions.InstanceNotFound:
+                continue
+            acted.append(instance.id)
+        elif database.mark_error(
+                context, instance.id, faults.TenantMessage(
+                    'The %s operation was interrupted and did not finish; '
+                    'restart the instance, or ask an administrator.'
+                    % operation.lower()), instance.task_status,
+                details='No job for task %s on the jobboard since %s.'
+                % (instance.task_status, older_than.isoformat())):
+            acted.append(instance.id)
+    return acted
+
+
 def reconcile_with_nova(context):
     """Fail instances whose server vanished or is in ERROR.
 

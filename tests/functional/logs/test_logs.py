@@ -146,3 +146,34 @@ def test_openstack_database_log_list(system, instance):
     listed = {row['Name']: row for row in json.loads(done.stdout)}
     assert listed['redis']['Status'] == 'Published'
     assert listed['slow_query']['Type'] == 'USER'
+
+
+def test_configuration_default_is_the_flavors_redis_conf(system, instance):
+    # flavor 7 has 512 MB of RAM: maxmemory is [redis] maxmemory_percent
+    # of it, as the guest renders redis.conf before any group.
+    defaults = system.trove('demo').instances.configuration(
+        instance['id'])._info['configuration']
+    assert defaults['appendonly'] == 'yes'
+    assert defaults['bind'] == instance['ip']
+    assert int(defaults['maxmemory']) > 0
+    assert 'requirepass' not in defaults and 'masterauth' not in defaults
+    assert instance['password'] not in json.dumps(defaults)
+    live = redis.Redis(host=instance['ip'], port=6379,
+                       password=instance['password'])
+    assert live.config_get('maxmemory')['maxmemory'] == defaults['maxmemory']
+    with pytest.raises(trove_exc.NotFound):
+        system.trove('alt_demo').instances.configuration(instance['id'])
+
+
+def test_openstack_database_configuration_default(system, instance):
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=system.write_client_files())
+    cli = os.path.join(os.path.dirname(sys.executable), 'openstack')
+    done = subprocess.run(
+        [cli, '--os-cloud', 'demo', '--os-region-name', 'RegionOne',
+         'database', 'configuration', 'default', instance['id'],
+         '-f', 'json'],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert shown['appendonly'] == 'yes'
+    assert 'requirepass' not in shown

@@ -463,3 +463,50 @@ def test_an_admin_shows_and_deletes_any_projects_instance_by_id(
                 headers=OTHER).status_int == 404
     assert call(api, url, 'DELETE', headers=ADMIN).status_int == 202
     assert taskmanager.casts[-1][0] == 'delete_instance'
+
+
+def _cluster(ctx, name, tenant, deleted=False):
+    from trove_mr.db.api import api as api_db
+    version = db_api.datastore_version_get_default(ctx, 'redis')
+    cluster = db_api.cluster_create(ctx, {
+        'name': name, 'tenant_id': tenant,
+        'datastore_version_id': version.id, 'task_id': 1,
+        'task_name': 'NONE'})
+    home = api_db.region_mapping_get(ctx, CONF.region_name)
+    api_db.cluster_mapping_create(ctx, cluster.id, home.uuid, tenant)
+    db_api.instance_create(ctx, {
+        'name': name + '-m', 'tenant_id': tenant,
+        'datastore_version_id': version.id, 'cluster_id': cluster.id,
+        'task_status': 'NONE', 'status': 'RUNNING'})
+    if deleted:
+        db_api.cluster_update(ctx, cluster.id, {'deleted': True})
+    return cluster
+
+
+def test_mgmt_cluster_list_shows_every_projects_clusters_paged(api):
+    ctx = _ctx()
+    ids = [_cluster(ctx, 'c%d' % n, 'p%d' % (n % 2 + 1)).id
+           for n in range(3)]
+    gone = _cluster(ctx, 'gone', 'p1', deleted=True).id
+    answer = call(api, '%s/clusters' % MGMT, headers=ADMIN)
+    assert answer.status_int == 200, answer.text
+    listed = answer.json['clusters']
+    assert sorted(c['id'] for c in listed) == sorted(ids)
+    assert all(len(c['instances']) == 1 for c in listed)
+    first = call(api, '%s/clusters?limit=2' % MGMT, headers=ADMIN)
+    assert len(first.json['clusters']) == 2
+    href = first.json['links'][0]['href']
+    assert '/mgmt/clusters?' in href
+    marker = href.split('marker=')[1]
+    rest = call(api, '%s/clusters?marker=%s' % (MGMT, marker),
+                headers=ADMIN)
+    assert [c['id'] for c in first.json['clusters'] + rest.json[
+        'clusters']] == [c['id'] for c in listed]
+    deleted = call(api, '%s/clusters?deleted=true' % MGMT, headers=ADMIN)
+    assert [c['id'] for c in deleted.json['clusters']] == [gone]
+
+
+def test_mgmt_cluster_list_is_403_for_members_and_checks_its_query(api):
+    assert call(api, '/v1.0/p1/mgmt/clusters').status_int == 403
+    bad = call(api, '%s/clusters?color=red' % MGMT, headers=ADMIN)
+    assert bad.status_int == 400 and 'color' in bad.text

@@ -5,6 +5,7 @@ import pytest
 
 from trove_mr.common import cfg
 from trove_mr.common import crypto
+from trove_mr.common import keys
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import engine
 from trove_mr.flows import guest
@@ -75,7 +76,7 @@ def test_kept_password_is_encrypted_and_bound_to_its_resource(ctx):
     # Moved to another resource, it does not decrypt.
     db_api.root_set_enabled(ctx, 'instance', 'i-2', True)
     with pytest.raises(crypto.DecryptionError):
-        crypto.decrypt(cfg.CONF.inst_rpc_key_encr_key, sealed, b'i-2')
+        keys.ring(keys.ROOT_PASSWORD).decrypt(sealed, b'i-2')
     assert db_api.root_password_get(ctx, 'i-2') is None
 
 
@@ -123,3 +124,33 @@ def test_a_superseded_change_stops_and_keeps_nothing(ctx, version, guests):
                     secrets={'password': 'n' * 24})
     assert guests.calls == [(master.id, 'requirepass', 'n' * 24, True)]
     assert db_api.root_password_get(ctx, master.id) == 'n' * 24
+
+
+def test_kept_passwords_follow_a_key_rotation(ctx):
+    conf = cfg.CONF
+    old, new = conf.inst_rpc_key_encr_key, 'a-new-instance-key-secret-1234'
+    db_api.root_password_set(ctx, 'instance', 'inst-1', 'first-password')
+    # A password kept by the earlier form (the generic purpose).
+    legacy = crypto.encrypt(old, 'legacy-password', b'inst-2')
+    db_api.root_password_set(ctx, 'instance', 'inst-2', 'placeholder')
+    from trove_mr.db.main import root
+    with root.engines.region_context_manager(ctx).writer.using(ctx) as s:
+        root._row(s, 'inst-2').encrypted_password = legacy
+    conf.set_override('inst_rpc_key_encr_key', new)
+    conf.set_override('inst_rpc_key_encr_old_keys', [old])
+    try:
+        # Readable through the old key until rewrapped...
+        assert db_api.root_password_get(ctx, 'inst-1') == 'first-password'
+        assert db_api.root_password_get(ctx, 'inst-2') == 'legacy-password'
+        assert set(db_api.root_password_key_ids(ctx)) == {
+            crypto.key_id(old)}
+        assert db_api.root_passwords_rewrap(ctx) == 2
+        assert db_api.root_password_key_ids(ctx) == {crypto.key_id(new): 2}
+        assert db_api.root_passwords_rewrap(ctx) == 0
+        # ...and through the new key alone once the old one is retired.
+        conf.set_override('inst_rpc_key_encr_old_keys', [])
+        assert db_api.root_password_get(ctx, 'inst-1') == 'first-password'
+        assert db_api.root_password_get(ctx, 'inst-2') == 'legacy-password'
+    finally:
+        conf.clear_override('inst_rpc_key_encr_key')
+        conf.clear_override('inst_rpc_key_encr_old_keys')

@@ -183,3 +183,62 @@ def test_cluster_left_busy_by_a_dead_taskmanager_becomes_failed(
     assert db_api.cluster_get(ctx, fresh.id).task_name == 'BUILDING_INITIAL'
     assert db_api.cluster_get(ctx, working.id).task_name == \
         'BUILDING_INITIAL'
+
+
+def _busy(ctx, make_instance, task, age, **values):
+    instance = make_instance(task_status=task, **values)
+    stamp = rows.now() - datetime.timedelta(seconds=age)
+    db_api.instance_update(ctx, instance.id, {'updated': stamp})
+    return instance
+
+
+def _board(monkeypatch, open_ids, enabled=True):
+    monkeypatch.setattr(recovery.flow_engine, 'jobboard_enabled',
+                        lambda: enabled)
+    monkeypatch.setattr(recovery.flow_engine, 'open_resource_ids',
+                        lambda *a, **k: set(open_ids))
+
+
+def test_operations_whose_job_left_the_board_are_ended(
+        monkeypatch, cloud, make_instance, ctx):
+    old = CONF.build_lease_expiry + CONF.taskmanager_submit_timeout + 5
+    lost = _busy(ctx, make_instance, states.TASK_RESIZING, old)
+    running = _busy(ctx, make_instance, states.TASK_UPGRADING, old)
+    fresh = _busy(ctx, make_instance, states.TASK_CONFIGURING, 1)
+    backing = _busy(ctx, make_instance, states.TASK_BACKING_UP, old)
+    backup = db_api.backup_create(ctx, {
+        'name': 'b', 'tenant_id': ctx.project_id, 'instance_id': backing.id,
+        'state': 'BUILDING', 'region_name': 'RegionOne'})
+    backing_with_job = _busy(ctx, make_instance, states.TASK_BACKING_UP, old)
+    other = db_api.backup_create(ctx, {
+        'name': 'b2', 'tenant_id': ctx.project_id,
+        'instance_id': backing_with_job.id, 'state': 'NEW',
+        'region_name': 'RegionOne'})
+    _board(monkeypatch, {running.id, other.id})
+
+    acted = recovery.recover_lost_operations(ctx)
+
+    assert sorted(acted) == sorted([lost.id, backing.id])
+    failed = db_api.instance_get(ctx, lost.id)
+    assert failed.task_status == states.TASK_ERROR
+    assert 'resize' in failed.fault_message
+    assert db_api.instance_get(ctx, running.id).task_status == \
+        states.TASK_UPGRADING
+    assert db_api.instance_get(ctx, fresh.id).task_status == \
+        states.TASK_CONFIGURING
+    assert db_api.instance_get(ctx, backing.id).task_status == \
+        states.TASK_NONE
+    assert db_api.backup_get(ctx, backup.id).state == 'FAILED'
+    assert db_api.instance_get(ctx, backing_with_job.id).task_status == \
+        states.TASK_BACKING_UP
+    assert db_api.backup_get(ctx, other.id).state == 'NEW'
+
+
+def test_no_operation_is_judged_without_a_persistent_jobboard(
+        monkeypatch, cloud, make_instance, ctx):
+    old = CONF.build_lease_expiry + CONF.taskmanager_submit_timeout + 5
+    lost = _busy(ctx, make_instance, states.TASK_RESIZING, old)
+    _board(monkeypatch, set(), enabled=False)
+    assert recovery.recover_lost_operations(ctx) == []
+    assert db_api.instance_get(ctx, lost.id).task_status == \
+        states.TASK_RESIZING

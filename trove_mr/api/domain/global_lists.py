@@ -19,19 +19,21 @@ def is_global():
 
 
 def page(context, kind, tenant_id, limit, marker=None, instance_id=None,
-         decorate=None):
+         decorate=None, deleted=False):
     """``(rows, next_marker, unavailable_regions)`` of one global page.
 
     ``decorate(cell_context, rows)`` runs in each row's own cell after the
     rows are loaded, for what a view needs from that cell (members of a
-    cluster, a backup's datastore version).
+    cluster, a backup's datastore version). ``tenant_id`` None pages every
+    project's rows (admin lists); ``deleted`` the deleted ones.
     """
     after = _marker_key(context, kind, tenant_id, marker)
 
     def keys(cctx, cell_limit, cell_after):
         return db_api.global_list_keys(cctx, kind, tenant_id, cell_limit,
                                     after=cell_after,
-                                    instance_id=instance_id)
+                                    instance_id=instance_id,
+                                    deleted=deleted)
 
     def rows(cctx, ids):
         found = db_api.global_get_many(cctx, kind, ids)

@@ -1,4 +1,6 @@
-"""What the guest log controller asks for: list logs, act on one.
+"""What the API asks an instance's guest directly: its logs (list, act on
+one) and its configuration before any group (``GET
+/instances/{id}/configuration``).
 
 The logs live on the guest: the API asks the instance's guest agent
 directly (short RPC calls in the owning cell), and tells it where to
@@ -23,15 +25,15 @@ CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 
-def _instance(cctx, tenant_id, instance_id):
+def _instance(cctx, tenant_id, instance_id, what='its logs'):
     row = db_api.instance_get(cctx, instance_id, tenant_id=tenant_id)
     service = row.status.status if row.status else None
     if service != states.SERVICE_RUNNING or \
             row.task_status in (states.TASK_BUILDING, states.TASK_DELETING):
         raise exceptions.Conflict(
-            'Instance %s is %s; its logs can be reached only while it '
-            'runs.' % (instance_id, states.display_status(row.task_status,
-                                                          service)))
+            'Instance %s is %s; %s can be reached only while it runs.'
+            % (instance_id, states.display_status(row.task_status, service),
+               what))
     return row
 
 
@@ -53,7 +55,7 @@ def _ask_guest(instance_id, call):
     except messaging.RemoteError as exc:
         if exc.exc_type == 'GuestError':
             raise exceptions.BadRequest(exc.value) from exc
-        LOG.error('Log request to the guest of %s failed: %s: %s',
+        LOG.error('Request to the guest of %s failed: %s: %s',
                   instance_id, exc.exc_type, exc.value)
         raise exceptions.ServiceUnavailable(
             'The guest of instance %s could not complete the request.'
@@ -118,3 +120,18 @@ def log_action(context, tenant_id, instance_id, body):
             logs = _ask_guest(instance_id, client.guest_log_list)
             log = next(item for item in logs if item['name'] == name)
     return _located(instance_id, log)
+
+
+def configuration_defaults(context, tenant_id, instance_id):
+    """``{parameter: value}`` the instance runs with before any group.
+
+    As upstream Trove renders its template for the instance's flavor:
+    the guest renders its redis.conf without the group and answers with
+    its settings, secrets left out.
+    """
+    with cells.owning_cell(
+            context, instance_domain.instance_cell(context, instance_id)) \
+            as cctx:
+        _instance(cctx, tenant_id, instance_id, what='its configuration')
+        client = guest.guest_client(cctx, instance_id)
+        return _ask_guest(instance_id, client.get_configuration_defaults)

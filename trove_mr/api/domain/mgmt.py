@@ -12,6 +12,7 @@ import time
 
 from oslo_log import log as logging
 
+from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
@@ -226,3 +227,18 @@ def show_cluster(context, cluster_id):
             as cctx:
         cluster = db_api.cluster_get(cctx, cluster_id)
         return cluster, db_api.instances_by_cluster(cctx, cluster_id)
+
+
+def cluster_list_page(context, limit=None, marker=None, deleted=False):
+    """One page of every project's clusters over every cell, members
+    loaded: ``(rows, members, next_marker, limit, unavailable)``."""
+    limit = min(limit or CONF.api.default_limit, CONF.api.max_limit)
+    members = {}
+
+    def with_members(cctx, clusters):
+        members.update(db_api.members_of_clusters(
+            cctx, [c.id for c in clusters]))
+    rows, next_marker, unavailable = global_lists.page(
+        context, 'cluster', None, limit, marker, decorate=with_members,
+        deleted=deleted)
+    return rows, members, next_marker, limit, unavailable

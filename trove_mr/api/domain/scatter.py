@@ -1,10 +1,10 @@
 """Scatter-gather over every mapped cell, for global lists.
 
-One call per cell runs in its own thread against that cell's database and
-bus (``cells.target_cell``); the answer waits at most ``[api]
-cell_timeout`` seconds in all. A cell that raises a connection-type error
-or does not answer in time is left out and named, never an error of the
-whole list::
+One call per cell runs on a worker thread (kept between calls) against
+that cell's database and bus (``cells.target_cell``); the answer waits at
+most ``[api] cell_timeout`` seconds in all. A cell that raises a
+connection-type error or does not answer in time is left out and named,
+never an error of the whole list::
 
     def page(cctx, mapping):
         return db_api.instance_list(cctx, tenant_id, limit=10)
@@ -22,6 +22,8 @@ any resource ordered by (created, id): instances, clusters, backups.
 """
 
 import heapq
+import os
+import queue
 import threading
 import time
 
@@ -43,6 +45,68 @@ class _Outcome:
         self.done = threading.Event()
         self.result = None
         self.error = None
+
+
+class _Worker(object):
+    """A daemon thread that runs calls handed to it, one at a time."""
+
+    def __init__(self, workers):
+        self._workers = workers
+        self.inbox = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name='cell-worker',
+                         daemon=True).start()
+
+    def _loop(self):
+        while True:
+            call, args = self.inbox.get()
+            try:
+                call(*args)
+            except Exception:  # noqa: BLE001 - the caller's to report
+                LOG.exception('A cell call failed outside its handler.')
+            if not self._workers.rest(self):
+                return
+
+
+class _Workers(object):
+    """Threads kept between gathers, so a page does not start one thread
+    per cell each time (under a busy GIL, most of a small query's cost).
+
+    A call never waits for a worker: when none is idle (all busy, or one
+    stuck on a cell that does not answer), a new thread takes it. At most
+    ``keep`` idle threads stay; the others end.
+    """
+
+    def __init__(self, keep=64):
+        self._keep = keep
+        self._idle = []
+        self._lock = threading.Lock()
+
+    def submit(self, call, *args):
+        with self._lock:
+            worker = self._idle.pop() if self._idle else None
+        if worker is None:
+            worker = _Worker(self)
+        worker.inbox.put((call, args))
+
+    def rest(self, worker):
+        """Back to the idle list; False when enough are idle already."""
+        with self._lock:
+            if len(self._idle) >= self._keep:
+                return False
+            self._idle.append(worker)
+            return True
+
+
+_WORKERS = _Workers()
+
+
+def _forget_workers():
+    # A forked child has none of its parent's threads.
+    global _WORKERS
+    _WORKERS = _Workers()
+
+
+os.register_at_fork(after_in_child=_forget_workers)
 
 
 def _run(context, mapping, fn, outcome):
@@ -67,8 +131,9 @@ def gather(context, fn, timeout=None, mappings=None):
         at one cell, so ``fn`` uses the DB API and RPC clients as usual.
     :param fn: the per-cell callable; its return value is collected.
     :param timeout: seconds to wait for all cells; ``[api] cell_timeout``
-        by default. Threads still running then are abandoned (daemon
-        threads; their answer is dropped).
+        by default. Calls still running then are abandoned (on daemon
+        worker threads; their answer is dropped, and a new call does not
+        wait for their thread).
     :param mappings: the region mappings to visit; every live mapping of
         the API database by default.
     :returns: ``(results_by_cell_name, unavailable_cell_names)``, the
@@ -81,8 +146,7 @@ def gather(context, fn, timeout=None, mappings=None):
     outcomes = {}
     for mapping in mappings:
         outcome = outcomes[mapping.name] = _Outcome()
-        threading.Thread(target=_run, args=(context, mapping, fn, outcome),
-                         name='cell-%s' % mapping.name, daemon=True).start()
+        _WORKERS.submit(_run, context, mapping, fn, outcome)
     deadline = time.monotonic() + timeout
     results, unavailable = {}, []
     for name, outcome in outcomes.items():
@@ -107,6 +171,47 @@ def sort_key(row):
     return (row.created, row.id)
 
 
+def _share(want, cells):
+    """Keys to ask each of ``cells`` cells for first: twice an even share.
+
+    Rows spread over the cells make one round enough; a cell that may
+    hold more of the page than that is asked again (``_complete``).
+    """
+    if cells <= 1:
+        return want
+    return min(want, 2 * want // cells + 1)
+
+
+def _complete(context, keys_fn, keys, asked, want, timeout):
+    """Ask again the cells whose unread keys may still be in the page.
+
+    A cell that returned all it was asked for may have more keys; if its
+    last one sorts before the ``want``-th key of the merge, the rest may
+    belong to the page. Asked for the missing ``want - len(keys)``, such a
+    cell then holds ``want`` keys, so one more round always suffices.
+    """
+    merged = list(heapq.merge(*keys.values()))
+    cut = merged[want - 1][0] if len(merged) >= want else None
+    again = {cell: found[-1][0] for cell, found in keys.items()
+             if found and len(found) == asked
+             and (cut is None or found[-1][0] < cut)}
+    if not again:
+        return merged, []
+    mappings = [m for m in api_db.region_mapping_list(context)
+                if m.name in again]
+    more, late = gather(
+        context, lambda cctx, mapping: [
+            (tuple(key), mapping.name)
+            for key in keys_fn(cctx, want - asked, again[mapping.name])],
+        timeout=timeout, mappings=mappings)
+    for cell in late:
+        # Half a cell's keys would make a wrong page: leave it out.
+        keys.pop(cell, None)
+    for cell, found in more.items():
+        keys[cell] = keys[cell] + found
+    return list(heapq.merge(*keys.values())), late
+
+
 def merged_page(context, keys_fn, rows_fn, limit, after=None,
                 timeout=None):
     """One page of a resource over every cell, in (created, id) order.
@@ -114,10 +219,12 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
     Two rounds, each one query per cell run in parallel, so the cost
     follows the page size and not the number of cells:
 
-    1. ``keys_fn(cell_context, limit, after)``: the (created, id) keys of
-       that cell's next ``limit`` rows after the key ``after`` (None: from
+    1. ``keys_fn(cell_context, count, after)``: the (created, id) keys of
+       that cell's next ``count`` rows after the key ``after`` (None: from
        the start), in order; e.g. ``db_api.instance_list_keys``. Keys
-       are cheap: no rows are built.
+       are cheap: no rows are built. Each cell is asked for twice its
+       even share of the page first, and asked again only when the rest
+       of its keys may still belong to the page.
     2. ``rows_fn(cell_context, ids)``: the rows of those ids (any order),
        asked only of the cells that own a row of the page; e.g.
        ``db_api.instance_get_many``.
@@ -126,12 +233,16 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
         ``next_after_row`` is the page's last row when more rows follow
         (its id is the next marker), None on the last page.
     """
+    mappings = api_db.region_mapping_list(context)
+    want = limit + 1
+    asked = _share(want, len(mappings))
     keys, unavailable = gather(
         context, lambda cctx, mapping: [
             (tuple(key), mapping.name)
-            for key in keys_fn(cctx, limit + 1, after)],
-        timeout=timeout)
-    merged = list(heapq.merge(*keys.values()))
+            for key in keys_fn(cctx, asked, after)],
+        timeout=timeout, mappings=mappings)
+    merged, late = _complete(context, keys_fn, keys, asked, want, timeout)
+    unavailable = sorted(set(unavailable) | set(late))
     more = len(merged) > limit
     merged = merged[:limit]
     wanted = {}
@@ -139,8 +250,7 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
         wanted.setdefault(cell, []).append(key[1])
     if not wanted:
         return [], None, unavailable
-    mappings = [m for m in api_db.region_mapping_list(context)
-                if m.name in wanted]
+    mappings = [m for m in mappings if m.name in wanted]
     found, late = gather(
         context, lambda cctx, mapping: rows_fn(cctx, wanted[mapping.name]),
         timeout=timeout, mappings=mappings)

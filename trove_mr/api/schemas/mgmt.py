@@ -3,18 +3,27 @@
 _BOOL = {'type': 'string', 'pattern': r'^([Tt]rue|[Ff]alse|0|1)$'}
 _EMPTY = {'type': 'object', 'additionalProperties': False}
 
+_PAGE = {
+    'limit': {'type': 'string', 'pattern': r'^[0-9]{1,9}$'},
+    'marker': {'type': 'string', 'minLength': 1, 'maxLength': 36},
+    'deleted': _BOOL,
+}
+
 # GET /mgmt/instances: python-troveclient always sends deleted; the
 # openstack CLI adds include_clustered and, with --project-id, project_id.
 INSTANCE_LIST_QUERY = {
     'type': 'object',
     'additionalProperties': False,
-    'properties': {
-        'limit': {'type': 'string', 'pattern': r'^[0-9]{1,9}$'},
-        'marker': {'type': 'string', 'minLength': 1, 'maxLength': 36},
-        'deleted': _BOOL,
-        'include_clustered': _BOOL,
-        'project_id': {'type': 'string', 'minLength': 1, 'maxLength': 64},
-    },
+    'properties': dict(
+        _PAGE, include_clustered=_BOOL,
+        project_id={'type': 'string', 'minLength': 1, 'maxLength': 64}),
+}
+
+# GET /mgmt/clusters: python-troveclient's mgmt_clusters.index.
+CLUSTER_LIST_QUERY = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': dict(_PAGE),
 }
 
 INSTANCE_ACTION = {

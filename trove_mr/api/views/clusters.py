@@ -68,7 +68,7 @@ def cluster_view(cluster, members, base, detail=True, password=None):
 
 
 def list_view(clusters, members_by_cluster, base, tenant_id, next_marker,
-              limit, unavailable_regions=None):
+              limit, unavailable_regions=None, path='clusters'):
     """``{"clusters": [...], "links": [next]}`` of one page; a global list
     also names the regions it could not reach."""
     answer = {'clusters': [
@@ -76,8 +76,8 @@ def list_view(clusters, members_by_cluster, base, tenant_id, next_marker,
                      detail=False) for c in clusters]}
     if next_marker is not None:
         answer['links'] = [{
-            'href': '%s/v1.0/%s/clusters?%s' % (
-                base, tenant_id, parse.urlencode(
+            'href': '%s/v1.0/%s/%s?%s' % (
+                base, tenant_id, path, parse.urlencode(
                     [('limit', limit), ('marker', next_marker)])),
             'rel': 'next'}]
     if unavailable_regions is not None:

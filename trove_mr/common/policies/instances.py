@@ -54,6 +54,11 @@ rules = [
         'Upgrade an instance to another version of its datastore '
         '(checked with instance:update).',
         base.operations(ITEM, 'PATCH')),
+    policy.DocumentedRuleDefault(
+        'instance:configuration', base.RULE_ADMIN_OR_OWNER,
+        'Show the configuration an instance runs with before any '
+        'configuration group.',
+        base.operations(ITEM + '/configuration', 'GET')),
 ]
 
 

@@ -37,6 +37,11 @@ rules = [
         'Reboot an instance\'s server or reset its task.',
         base.operations(MGMT + '/instances/{instance_id}/action', 'POST')),
     policy.DocumentedRuleDefault(
+        'mgmt:cluster_index', base.RULE_ADMIN,
+        'List the clusters of every project (``?deleted=true``: the '
+        'deleted ones).',
+        base.operations(MGMT + '/clusters', 'GET')),
+    policy.DocumentedRuleDefault(
         'mgmt:cluster_show', base.RULE_ADMIN,
         'Show a cluster of any project.',
         base.operations(MGMT + '/clusters/{cluster_id}', 'GET')),

@@ -115,6 +115,9 @@ root_restore = root.root_restore
 root_password_set = root.root_password_set
 root_password_get = root.root_password_get
 root_change_is_latest = root.root_change_is_latest
+root_passwords_rewrap = root.root_passwords_rewrap
+instances_busy_since = leases.instances_busy_since
+root_password_key_ids = root.root_password_key_ids
 
 # Configuration parameters of versions; what a group is applied to.
 parameters_replace = configurations.parameters_replace

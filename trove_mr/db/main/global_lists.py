@@ -16,20 +16,25 @@ from trove_mr.db.main import models
 MODELS = {'cluster': models.Cluster, 'backup': models.Backup}
 
 
-def _live(model, tenant_id, instance_id=None):
-    clauses = [model.tenant_id == tenant_id, model.deleted.is_(False)]
+def _live(model, tenant_id, instance_id=None, deleted=False):
+    # tenant_id None: every project's (the admin lists).
+    clauses = [model.deleted.is_(bool(deleted))]
+    if tenant_id is not None:
+        clauses.append(model.tenant_id == tenant_id)
     if instance_id is not None:
         clauses.append(model.instance_id == instance_id)
     return clauses
 
 
 @engines.region_reader
-def list_keys(context, kind, tenant_id, limit, after=None, instance_id=None):
-    """(created, id) keys of a tenant's next ``limit`` live ``kind`` rows.
-    """
+def list_keys(context, kind, tenant_id, limit, after=None, instance_id=None,
+              deleted=False):
+    """(created, id) keys of a tenant's next ``limit`` live ``kind`` rows
+    (every project's with ``tenant_id`` None; deleted ones instead with
+    ``deleted``)."""
     model = MODELS[kind]
     query = sa.select(model.created, model.id).where(
-        *_live(model, tenant_id, instance_id))
+        *_live(model, tenant_id, instance_id, deleted))
     if after is not None:
         query = query.where(pagination.after_clause(model, after))
     query = query.order_by(model.created, model.id).limit(limit)

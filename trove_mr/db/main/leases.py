@@ -15,7 +15,6 @@ clear.
 import sqlalchemy as sa
 
 from trove_mr.common import cfg
-from trove_mr.common import crypto
 from trove_mr.common import exceptions
 from trove_mr.common import keys
 from trove_mr.db import engines
@@ -134,13 +133,7 @@ def instance_rpc_keys_rewrap(context):
 @engines.region_reader
 def instance_rpc_key_ids(context):
     """{key id or 'v1': number of instance RPC keys sealed under it}."""
-    found = {}
-    for sealed in context.session.execute(
-            sa.select(Instance.encrypted_rpc_key).where(
-                Instance.encrypted_rpc_key.is_not(None))).scalars():
-        kid = crypto.key_id_of(sealed) or 'v1'
-        found[kid] = found.get(kid, 0) + 1
-    return found
+    return rows.key_id_counts(context.session, Instance.encrypted_rpc_key)
 
 
 @engines.region_reader
@@ -162,3 +155,26 @@ def clusters_busy_since(context, tasks, older_than):
                     sa.func.coalesce(Cluster.updated, Cluster.created)
                     < older_than))
     return [(row[0], row[1]) for row in context.session.execute(query)]
+
+
+@engines.region_reader
+def instances_busy_since(context, tasks, older_than):
+    """Live instances in one of ``tasks`` unchanged since ``older_than``,
+    each with the ids of its unfinished (NEW, BUILDING) backups:
+    ``[(instance, [backup id, ...]), ...]``."""
+    changed = sa.func.coalesce(Instance.updated, Instance.created)
+    found = list(context.session.execute(
+        sa.select(Instance).where(Instance.task_status.in_(list(tasks)),
+                                  Instance.deleted.is_(False),
+                                  changed < older_than)
+        .order_by(Instance.created, Instance.id)).unique().scalars())
+    backups = {}
+    if found:
+        Backup = models.Backup
+        for backup_id, instance_id in context.session.execute(
+                sa.select(Backup.id, Backup.instance_id).where(
+                    Backup.instance_id.in_([i.id for i in found]),
+                    Backup.deleted.is_(False),
+                    Backup.state.in_(['NEW', 'BUILDING']))):
+            backups.setdefault(instance_id, []).append(backup_id)
+    return [(instance, backups.get(instance.id, [])) for instance in found]

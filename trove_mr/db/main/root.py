@@ -1,14 +1,17 @@
 """Region DB API of root: who enabled it, when, and the kept password.
 
-The password is stored encrypted under ``inst_rpc_key_encr_key`` (with
-the resource id as associated data, so a value cannot be moved to another
-resource); only :func:`root_password_get` sees it in clear.
+The password is stored encrypted under ``inst_rpc_key_encr_key`` (its
+key ring, purpose ``root-password``; the resource id as associated data,
+so a value cannot be moved to another resource); only
+:func:`root_password_get` sees it in clear. ``trove-mr-manage keys
+rewrap`` re-encrypts the kept passwords after a rotation.
 """
 
 import sqlalchemy as sa
 
 from trove_mr.common import cfg
 from trove_mr.common import crypto
+from trove_mr.common import keys
 from trove_mr.db import engines
 from trove_mr.db import rows
 from trove_mr.db.main import models
@@ -90,8 +93,7 @@ def root_password_set(context, resource_type, resource_id, password,
         row = _row(context.session, resource_id)
         if row is None or row.change_id != change_id:
             return False
-    sealed = crypto.encrypt(CONF.inst_rpc_key_encr_key, password,
-                            resource_id.encode())
+    sealed = _ring().encrypt(password, resource_id.encode())
     _upsert(context.session, resource_type, resource_id,
             {'encrypted_password': sealed, 'password_set_at': rows.now()})
     return True
@@ -110,5 +112,47 @@ def root_password_get(context, resource_id):
     row = _row(context.session, resource_id)
     if row is None or not row.encrypted_password:
         return None
-    return crypto.decrypt(CONF.inst_rpc_key_encr_key,
-                          row.encrypted_password, resource_id.encode())
+    return _open(_ring(), row.encrypted_password, resource_id)
+
+
+def _ring():
+    return keys.ring(keys.ROOT_PASSWORD)
+
+
+def _open(ring, sealed, resource_id):
+    try:
+        return ring.decrypt(sealed, resource_id.encode())
+    except crypto.DecryptionError:
+        # Kept before the root-password purpose had a key of its own.
+        return crypto.KeyRing(ring.secrets, crypto.GENERIC).decrypt(
+            sealed, resource_id.encode())
+
+
+@engines.region_writer
+def root_passwords_rewrap(context):
+    """Re-encrypt every kept password under the current key. Returns
+    how many changed."""
+    ring = _ring()
+    count = 0
+    for row in context.session.execute(
+            sa.select(RootHistory).where(
+                RootHistory.encrypted_password.is_not(None))).scalars():
+        if ring.is_current(row.encrypted_password):
+            try:
+                ring.decrypt(row.encrypted_password,
+                             row.resource_id.encode())
+                continue
+            except crypto.DecryptionError:
+                pass  # the current key, but the older purpose
+        row.encrypted_password = ring.encrypt(
+            _open(ring, row.encrypted_password, row.resource_id),
+            row.resource_id.encode())
+        count += 1
+    return count
+
+
+@engines.region_reader
+def root_password_key_ids(context):
+    """{key id or 'v1': number of kept passwords sealed under it}."""
+    return rows.key_id_counts(context.session,
+                              RootHistory.encrypted_password)

@@ -98,6 +98,7 @@ class InstancesController(rest.RestController):
     ssl = unsupported.NotForRedis('ssl')
     root = root_logs.InstanceRootController()
     log = root_logs.InstanceLogController()
+    configuration = root_logs.InstanceConfigurationController()
 
     @pecan.expose('json')
     def get_all(self):

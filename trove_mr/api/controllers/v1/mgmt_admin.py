@@ -94,9 +94,23 @@ class MgmtClusterActionController(rest.RestController):
 
 
 class MgmtClustersController(rest.RestController):
-    """A cluster of any project."""
+    """The clusters of every project; one cluster of any project."""
 
     action = MgmtClusterActionController()
+
+    @pecan.expose('json')
+    def get_all(self):
+        """One page of the clusters of every project and region."""
+        context = _authorize('mgmt:cluster_index')
+        params = base.query(schemas.CLUSTER_LIST_QUERY)
+        limit = int(params['limit']) if params.get('limit') else None
+        rows, members, next_marker, limit, unavailable = \
+            domain.cluster_list_page(
+                context, limit=limit, marker=params.get('marker'),
+                deleted=validation.as_bool(params.get('deleted', 'false')))
+        return cluster_views.list_view(
+            rows, members, links.base_url(), base.tenant_id(), next_marker,
+            limit, unavailable_regions=unavailable, path='mgmt/clusters')
 
     @pecan.expose('json')
     def get_one(self, cluster_id):

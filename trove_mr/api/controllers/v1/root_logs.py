@@ -1,5 +1,6 @@
-"""``/instances/{id}/root``, ``/clusters/{id}/root`` and
-``/instances/{id}/log``: root (the Redis password) and the guest logs.
+"""``/instances/{id}/root``, ``/clusters/{id}/root``,
+``/instances/{id}/log`` and ``/instances/{id}/configuration``: root (the
+Redis password), the guest logs and the configuration before any group.
 
 Each method: policy, validated input, one domain call, a view.
 """
@@ -109,3 +110,17 @@ class InstanceLogController(rest.RestController):
                                      body)
         pecan.response.status = 200
         return {'log': views.log_view(log)}
+
+
+class InstanceConfigurationController(rest.RestController):
+    """``/instances/{id}/configuration``: the defaults before any group."""
+
+    @pecan.expose('json')
+    def get_all(self, instance_id):
+        """``{"instance": {"configuration": {parameter: value}}}``."""
+        context = base.context()
+        policy.authorize(context, 'instance:configuration', _target())
+        base.no_query()
+        return {'instance': {'configuration': logs_domain.
+                             configuration_defaults(context, base.tenant_id(),
+                                                    instance_id)}}

@@ -116,3 +116,21 @@ def check_password(password):
     if not _PASSWORD_RE.match(password or ''):
         raise ValueError('the Redis password must be 16 to 512 characters '
                          'of letters, digits, "-" or "_"')
+
+
+# Lines of redis.conf never shown: secrets and the include of overrides.
+_HIDDEN = ('requirepass', 'masterauth', 'include')
+
+
+def settings(text):
+    """``{parameter: value}`` of redis.conf text, secrets left out."""
+    found = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        name, _, value = line.partition(' ')
+        if name in _HIDDEN:
+            continue
+        found[name] = value.strip().strip('"')
+    return found

@@ -168,6 +168,15 @@ class RedisApp:
         LOG.debug('Wrote %s (clustered=%s, appendonly=%s).',
                   self.conf_path, self.clustered, appendonly)
 
+    def default_settings(self):
+        """The settings this node runs with before any configuration
+        group: redis.conf as rendered for its flavor, secrets left out."""
+        return config.settings(config.render_config(
+            self.address, self.data_dir, self._password,
+            pidfile=self.pidfile, logfile=self.logfile, port=self.port,
+            clustered=self.clustered, cluster_node_timeout=(
+                self.cluster_node_timeout), maxmemory=self.maxmemory))
+
     def _new_client(self, retries):
         # The server is local: a refused connection means it is down, so
         # retrying with redis-py's default backoff only adds seconds.

@@ -1,0 +1,165 @@
+"""merged_page: the page over many cells, whatever way the rows spread."""
+
+import collections
+import datetime
+import random
+
+import pytest
+
+from trove_mr.api.domain import scatter
+
+T0 = datetime.datetime(2026, 1, 1)
+Row = collections.namedtuple('Row', 'id created')
+
+
+class Cells(object):
+    """Cells as sorted key lists; counts the keys each one is asked for."""
+
+    def __init__(self, spread):
+        self.keys = {name: sorted(keys) for name, keys in spread.items()}
+        self.asked = collections.Counter()
+        self.mappings = [collections.namedtuple('M', 'name')(name)
+                         for name in self.keys]
+
+    def keys_fn(self, cctx, count, after):
+        found = [k for k in self.keys[cctx] if after is None or k > after]
+        self.asked[cctx] += 1
+        return found[:count]
+
+    def rows_fn(self, cctx, ids):
+        return [Row(key[1], key[0]) for key in self.keys[cctx]
+                if key[1] in ids]
+
+
+@pytest.fixture
+def patch(monkeypatch):
+    def install(cells):
+        monkeypatch.setattr(scatter.api_db, 'region_mapping_list',
+                            lambda context: cells.mappings)
+
+        def gather(context, fn, timeout=None, mappings=None):
+            return {m.name: fn(m.name, m) for m in mappings}, []
+        monkeypatch.setattr(scatter, 'gather', gather)
+        return cells
+    return install
+
+
+def _key(n, cell):
+    return (T0 + datetime.timedelta(seconds=n), '%s-%06d' % (cell, n))
+
+
+def _walk(cells, limit):
+    seen, after = [], None
+    while True:
+        rows, last, unavailable = scatter.merged_page(
+            None, cells.keys_fn, cells.rows_fn, limit, after=after)
+        assert unavailable == []
+        seen.extend(rows)
+        if last is None:
+            return seen
+        after = (last.created, last.id)
+
+
+@pytest.mark.parametrize('layout', ['interleaved', 'one_cell', 'random'])
+def test_every_row_comes_once_in_order_however_rows_spread(patch, layout):
+    names = ['R%d' % n for n in range(10)]
+    spread = {name: [] for name in names}
+    rnd = random.Random(7)
+    for n in range(523):
+        if layout == 'interleaved':
+            cell = names[n % 10]
+        elif layout == 'one_cell':
+            cell = 'R3'
+        else:
+            cell = rnd.choice(names[:4]) if n < 300 else rnd.choice(names)
+        spread[cell].append(_key(n, cell))
+    cells = patch(Cells(spread))
+    seen = _walk(cells, 50)
+    expected = sorted(k for keys in spread.values() for k in keys)
+    assert [(r.created, r.id) for r in seen] == expected
+
+
+def test_rows_spread_evenly_need_one_round_and_a_share_each(patch):
+    names = ['R%d' % n for n in range(10)]
+    spread = {name: [_key(n, name) for n in range(i, 1000, 10)]
+              for i, name in enumerate(names)}
+    cells = patch(Cells(spread))
+    original = cells.keys_fn
+    counts = []
+
+    def counting(cctx, count, after):
+        counts.append(count)
+        return original(cctx, count, after)
+    rows, last, _ = scatter.merged_page(None, counting, cells.rows_fn, 100)
+    assert len(rows) == 100 and last is not None
+    # One query per cell, each for twice its share (101 * 2 // 10 + 1).
+    assert counts == [21] * 10
+
+
+def test_a_cell_holding_the_whole_page_is_asked_once_more(patch):
+    # Four cells: each is asked for 51 keys first (2 * 101 // 4 + 1).
+    spread = {'R0': [_key(n, 'R0') for n in range(200)]}
+    for i in (1, 2, 3):
+        spread['R%d' % i] = [_key(1000 * i + n, 'R%d' % i)
+                             for n in range(200)]
+    cells = patch(Cells(spread))
+    rows, last, _ = scatter.merged_page(None, cells.keys_fn, cells.rows_fn,
+                                        100)
+    assert [r.id for r in rows] == ['R0-%06d' % n for n in range(100)]
+    assert last.id == 'R0-000099'
+    assert cells.asked == {'R0': 2, 'R1': 1, 'R2': 1, 'R3': 1}
+
+
+def test_workers_are_kept_and_a_stuck_call_never_blocks_the_next():
+    import threading
+    workers = scatter._Workers(keep=4)
+    names = []
+    done = threading.Event()
+    for _ in range(3):
+        finished = threading.Event()
+        workers.submit(lambda e=finished: (
+            names.append(threading.current_thread().ident), e.set()))
+        assert finished.wait(5)
+        # The worker goes back to the idle list after its call.
+        for _ in range(100):
+            if workers._idle:
+                break
+            threading.Event().wait(0.01)
+    assert len(set(names)) == 1
+    release = threading.Event()
+    workers.submit(release.wait, 10)       # stuck, holds the idle worker
+    workers.submit(done.set)                # must not wait for it
+    assert done.wait(5)
+    release.set()
+
+
+def test_gather_answers_without_waiting_for_a_cell_past_its_timeout(
+        monkeypatch):
+    import threading
+    mappings = [collections.namedtuple('M', 'name')(n) for n in ('A', 'B')]
+    release = threading.Event()
+
+    class Target(object):
+        def __init__(self, context, mapping):
+            self.name = mapping.name
+
+        def __enter__(self):
+            return self.name
+
+        def __exit__(self, *exc):
+            return False
+    monkeypatch.setattr(scatter.cells, 'target_cell', Target)
+
+    def answer(cctx, mapping):
+        if cctx == 'B':
+            release.wait(10)
+        return cctx
+    try:
+        found, unavailable = scatter.gather(None, answer, timeout=0.5,
+                                            mappings=mappings)
+        assert found == {'A': 'A'} and unavailable == ['B']
+        again, _ = scatter.gather(None, lambda cctx, m: cctx + '!',
+                                  timeout=2, mappings=mappings[:1])
+        assert again == {'A': 'A!'}
+    finally:
+        release.set()
