@@ -315,8 +315,9 @@ guest_opts = [
                help='Seconds over which datastore_restart_limit counts.'),
     cfg.IntOpt('datastore_restart_max_delay', default=30, min=1,
                help='Longest wait, in seconds, before starting again a '
-                    'redis-server that keeps dying; the wait doubles from '
-                    'one second at each death.'),
+                    'redis-server that keeps dying: the first two restarts '
+                    'within datastore_restart_window are at once, then the '
+                    'wait doubles from 2 s at each one.'),
 ]
 
 taskflow_opts = [

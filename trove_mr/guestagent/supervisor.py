@@ -4,7 +4,9 @@ A daemon thread looks at the prepared guest's redis-server every
 ``[guest] datastore_check_interval`` seconds. A server that is gone
 without having been stopped on request (killed, crashed, out of memory)
 is started again at once, then, if it keeps dying, after a backoff that
-doubles up to ``datastore_restart_max_delay`` seconds. After
+doubles from 2 s up to ``datastore_restart_max_delay`` seconds; one that
+exited cleanly (SIGTERM, a client's SHUTDOWN) after ``CLEAN_EXIT_GRACE``
+seconds, unless the agent itself is stopping meanwhile. After
 ``datastore_restart_limit`` restarts within ``datastore_restart_window``
 seconds the agent stops trying: the guest reports FAILED with the reason
 until a user restarts it (the restart call, or a reboot).
