@@ -1,4 +1,9 @@
-"""trove-mr-guestagent: the agent inside each database server."""
+"""trove-mr-guestagent: the agent inside each database server.
+
+One process (see trove_mr.guestagent.service): it imports only what a
+guest uses, so no database layer, no TaskFlow and no OpenStack client but
+swiftclient, which is loaded on the first backup, restore or log publish.
+"""
 
 import sys
 
@@ -22,7 +27,7 @@ def main():
     if rpc.secure_enabled() and not CONF.instance_rpc_encr_key:
         LOG.error('Secure RPC is on but instance_rpc_encr_key is not set.')
         sys.exit(2)
-    service.serve(guest_service.create_service())
+    sys.exit(guest_service.create_service().run())
 
 
 if __name__ == '__main__':

@@ -301,6 +301,23 @@ guest_opts = [
     cfg.StrOpt('tenant_id',
                help='Project of the instance owner; backups go to its '
                     'object store account.'),
+    # The agent's watch over redis-server (guestagent/supervisor.py).
+    cfg.IntOpt('datastore_check_interval', default=1, min=1,
+               help='Seconds between two looks of the agent at its '
+                    'redis-server; one found dead (not stopped on '
+                    'request) is started again.'),
+    cfg.IntOpt('datastore_restart_limit', default=5, min=0,
+               help='Restarts of a dying redis-server within '
+                    'datastore_restart_window after which the agent stops '
+                    'starting it and reports the guest FAILED. 0: never '
+                    'started again by the agent.'),
+    cfg.IntOpt('datastore_restart_window', default=300, min=1,
+               help='Seconds over which datastore_restart_limit counts.'),
+    cfg.IntOpt('datastore_restart_max_delay', default=30, min=1,
+               help='Longest wait, in seconds, before starting again a '
+                    'redis-server that keeps dying: the first two restarts '
+                    'within datastore_restart_window are at once, then the '
+                    'wait doubles from 2 s at each one.'),
 ]
 
 taskflow_opts = [

@@ -8,13 +8,16 @@ they are set and the process's own database and bus otherwise.
 """
 
 from oslo_context import context
-from oslo_db.sqlalchemy import enginefacade
 from oslo_serialization import jsonutils
 
 
-@enginefacade.transaction_context_provider
 class RequestContext(context.RequestContext):
-    """A user's (or a service's) request, possibly targeted at a cell."""
+    """A user's (or a service's) request, possibly targeted at a cell.
+
+    ``trove_mr.db.engines`` makes it an enginefacade transaction context
+    provider (``context.session``) when a process first uses a database,
+    so that processes without one (the guest agent) never load SQLAlchemy.
+    """
 
     def __init__(self, region_name=None, service_catalog=None, **kwargs):
         super().__init__(**kwargs)

@@ -20,6 +20,7 @@ from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import rpc
 from trove_mr.common import states
+from trove_mr.conductor import status_writer
 from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
@@ -94,6 +95,39 @@ def _received(instance_id, sent):
     return received
 
 
+# Heartbeats of many guests share a transaction (status_writer.py).
+_status_writer = status_writer.StatusWriter()
+
+_RESTART_REASON_MAX = 255
+
+
+def guest_restarts(instance_id, payload):
+    """The checked ``datastore_restarts`` of a heartbeat, or None.
+
+    ``{'count': int >= 1, 'last_at': POSIX time or None, 'last_reason':
+    text or None}``: how often the agent started its redis-server again
+    on its own. Anything malformed is dropped (logged), never applied.
+    """
+    restarts = (payload or {}).get('datastore_restarts')
+    if restarts is None:
+        return None
+    try:
+        count = int(restarts['count'])
+        last_at = restarts.get('last_at')
+        if last_at is not None:
+            last_at = float(last_at)
+        reason = restarts.get('last_reason')
+        if reason is not None:
+            reason = str(reason)[:_RESTART_REASON_MAX]
+    except (TypeError, ValueError, KeyError, AttributeError):
+        count = -1
+    if count < 1:
+        LOG.warning('Dropped the malformed restart count of instance %s: '
+                    '%r', instance_id, restarts)
+        return None
+    return {'count': count, 'last_at': last_at, 'last_reason': reason}
+
+
 class ConductorManager:
     """Endpoint of ``trove-mr-conductor``."""
 
@@ -110,7 +144,8 @@ class ConductorManager:
         """Record a guest's status unless a newer one was recorded.
 
         :param payload: {'service_status': BUILD|RUNNING|SHUTDOWN|FAILED,
-            'volume_used': GB, 'message': optional failure text}
+            'volume_used': GB, 'message': optional failure text,
+            'datastore_restarts': optional, see :func:`guest_restarts`}
         :param sent: when the guest sent it by its own clock, seconds
             since the epoch; only compared with the receive time, which
             orders and ages heartbeats.
@@ -125,10 +160,11 @@ class ConductorManager:
             LOG.warning('Dropped a heartbeat of instance %s with unknown '
                         'status %r.', instance_id, status)
             return
-        applied = db_api.instance_status_update(
+        applied = _status_writer.record(
             context, instance_id, status, received,
-            volume_used=payload.get('volume_used'))
-        if not applied:
+            volume_used=payload.get('volume_used'),
+            restarts=guest_restarts(instance_id, payload))
+        if applied is False:
             LOG.debug('Heartbeat of instance %s received at %s is older '
                       'than the last one recorded; ignored.', instance_id,
                       received)

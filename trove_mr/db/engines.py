@@ -16,8 +16,12 @@ from oslo_db.sqlalchemy import enginefacade
 from sqlalchemy import pool as sa_pool
 
 from trove_mr.common import cfg
+from trove_mr.common import context as trove_context
 
 CONF = cfg.CONF
+
+# Here rather than on the class itself: see RequestContext's docstring.
+enginefacade.transaction_context_provider(trove_context.RequestContext)
 
 _LOCK = threading.Lock()
 _CONTEXT_MANAGERS = {}

@@ -13,16 +13,15 @@ import time
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
-from trove_mr.common import backup_objects
 from trove_mr.common import cfg
 from trove_mr.common import faults
 from trove_mr.common import memory
 from trove_mr.common import states
-from trove_mr.guestagent import backup as guest_backup
 from trove_mr.guestagent import bootstrap
 from trove_mr.guestagent import cluster_calls
 from trove_mr.guestagent import errors
 from trove_mr.guestagent import heartbeat
+from trove_mr.guestagent import supervisor
 from trove_mr.guestagent import volume as guest_volume
 from trove_mr.guestagent.datastore.redis import logs as redis_logs
 from trove_mr.guestagent.datastore.redis import overrides as redis_overrides
@@ -59,6 +58,11 @@ def restore_backup(app, backup_info, context=None):
     the tenant's token of ``context``, checks its checksum, then
     ``app.prepare_restore(rdb_path)``. Any failure names the backup.
     """
+    # Imported when needed: swiftclient is megabytes that a guest not
+    # built from a backup never uses.
+    from trove_mr.common import backup_objects
+    from trove_mr.guestagent import backup as guest_backup
+
     backup_id = (backup_info or {}).get('id')
     if context is None or not getattr(context, 'auth_token', None) or \
             not backup_info.get('location'):
@@ -97,6 +101,8 @@ class GuestManager(cluster_calls.ClusterCalls):
         # Made on the first backup: reports go to the conductor sealed
         # under this instance's key, like heartbeats.
         self._conductor = None
+        # Starts redis-server again when it dies (started by the service).
+        self.supervisor = supervisor.Supervisor(self, START_TIMEOUT)
 
     @property
     def layout(self):
@@ -129,13 +135,20 @@ class GuestManager(cluster_calls.ClusterCalls):
         app = self.app
         return round(app.volume_used_gb(), 6) if app is not None else 0.0
 
+    def _failure_text(self):
+        return self.failure or self.supervisor.failure
+
     def heartbeat_payload(self):
-        """The payload of a heartbeat: status, volume used, failure."""
+        """The payload of a heartbeat: status, volume used, failure and
+        the restarts of redis-server by the agent
+        (``datastore_restarts``: ``{count, last_at, last_reason}``)."""
         payload = {'service_status': self.service_status(),
                    'volume_used': self.volume_used()}
         if payload['service_status'] == states.SERVICE_FAILED and \
-                self.failure:
-            payload['message'] = self.failure
+                self._failure_text():
+            payload['message'] = self._failure_text()
+        if self.supervisor.report:
+            payload['datastore_restarts'] = dict(self.supervisor.report)
         return payload
 
     # -- agent start -----------------------------------------------------
@@ -156,6 +169,7 @@ class GuestManager(cluster_calls.ClusterCalls):
             if marker is None:
                 LOG.info('Guest not prepared yet; waiting for prepare.')
                 return
+            self.supervisor.load(marker)
             password = bootstrap.read_password(
                 os.path.join(self.layout.conf_dir,
                              redis_service.RedisApp.CONF_NAME))
@@ -219,6 +233,7 @@ class GuestManager(cluster_calls.ClusterCalls):
                 except Exception as exc:
                     LOG.error('Redis of a prepared guest did not start: %s',
                               exc)
+                self.supervisor.reset()
                 self.notify()
                 return
             self.phase = PHASE_PREPARING
@@ -262,6 +277,7 @@ class GuestManager(cluster_calls.ClusterCalls):
             raise
 
     def _ensure_running(self):
+        self.supervisor.reset()
         if self.app.status() != redis_service.RUNNING:
             self.app.start(timeout=START_TIMEOUT)
             self._record(stopped=False)
@@ -280,6 +296,7 @@ class GuestManager(cluster_calls.ClusterCalls):
         with self._lock:
             try:
                 app = self._prepared_app()
+                self.supervisor.reset()
                 app.restart(timeout=START_TIMEOUT)
                 self._apply_saved_logs()
                 self._record(stopped=False)
@@ -319,8 +336,8 @@ class GuestManager(cluster_calls.ClusterCalls):
         else:
             status = self.app.status()
         answer = {'status': status, 'volume_used': self.volume_used()}
-        if status == redis_service.FAILED and self.failure:
-            answer['failure'] = self.failure
+        if status == redis_service.FAILED and self._failure_text():
+            answer['failure'] = self._failure_text()
             if getattr(self, 'failure_summary', None):
                 answer['failure_summary'] = self.failure_summary
         if status == redis_service.RUNNING:
@@ -358,6 +375,7 @@ class GuestManager(cluster_calls.ClusterCalls):
         except GuestError as exc:
             report(state='FAILED', message=str(exc))
             return
+        from trove_mr.guestagent import backup as guest_backup
         guest_backup.create_backup(app, context, backup_info, report)
 
     def get_replication_source(self, context):
@@ -502,6 +520,7 @@ class GuestManager(cluster_calls.ClusterCalls):
         with self._lock:
             try:
                 app = self._prepared_app()
+                self.supervisor.reset()
                 if app.status() != redis_service.RUNNING:
                     app.start(timeout=START_TIMEOUT)
                 self._record(stopped=False,

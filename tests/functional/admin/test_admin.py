@@ -152,10 +152,22 @@ def test_access_is_stored_shown_updated_and_a_bad_cidr_is_400(
         '10.20.0.0/16']
 
 
-def test_operating_status_then_reboot_restarts_redis(system, instances):
-    """HEALTHY while Redis answers; UNHEALTHY once its redis-server is
-    killed (the guest lives on); an admin reboot brings a new
-    redis-server (new run_id) and HEALTHY again."""
+def _run_id(shown, password):
+    client = _redis(shown, password)
+    try:
+        return client.info('server')['run_id']
+    except redis.RedisError:
+        return None
+    finally:
+        client.close()
+
+
+def test_killed_redis_comes_back_alone_then_reboot_restarts_redis(
+        system, instances):
+    """HEALTHY while Redis answers; a killed redis-server is started
+    again by the guest agent without any user action, the instance
+    ACTIVE and HEALTHY again and the restart shown to admins only; an
+    admin reboot then brings a new redis-server (new run_id) too."""
     demo, admin = system.trove('demo'), system.trove('admin')
     mine, created = instances['demo'][0], instances['demo'][1]
     shown = _wait(demo, mine.id, 'HEALTHY', field='operating_status')
@@ -165,10 +177,29 @@ def test_operating_status_then_reboot_restarts_redis(system, instances):
     info = client.info('server')
     run_id, pid = info['run_id'], info['process_id']
     client.close()
+    assert 'datastore_restarts' not in \
+        admin.mgmt_instances.show(mine.id)._info
     # The redis-server's own pid, as it reports it: never a name lookup.
     os.kill(pid, signal.SIGKILL)
-    _wait(demo, mine.id, 'UNHEALTHY', field='operating_status',
-          refuse=())
+    deadline = time.monotonic() + 60
+    while _run_id(shown, mine.password) in (None, run_id):
+        assert time.monotonic() < deadline, 'redis-server not back'
+        time.sleep(0.2)
+    deadline = time.monotonic() + 60
+    while True:
+        restarts = admin.mgmt_instances.show(mine.id)._info.get(
+            'datastore_restarts')
+        if restarts:
+            break
+        assert time.monotonic() < deadline, 'restart not shown to admins'
+        time.sleep(0.5)
+    assert restarts['count'] == 1
+    assert restarts['last_restart_reason'] == 'killed by SIGKILL'
+    assert restarts['last_restart_at']
+    shown = _wait(demo, mine.id, 'ACTIVE', refuse=())
+    shown = _wait(demo, mine.id, 'HEALTHY', field='operating_status')
+    assert 'datastore_restarts' not in demo.instances.get(mine.id)._info
+    run_id = _run_id(shown, mine.password)
     admin.mgmt_instances.reboot(mine.id)
     assert demo.instances.get(mine.id).status in ('REBOOT', 'ACTIVE')
     shown = _wait(demo, mine.id, 'ACTIVE', refuse=())

@@ -92,19 +92,6 @@ def test_stop_reports_shutdown_and_restart_reports_running(
     assert _redis(guest_world).get('durable') == 'yes'
 
 
-def test_killed_redis_is_reported_failed_in_next_heartbeat(
-        guest_world):  # noqa: F811
-    agent, client = _prepared(guest_world)
-    running = guest_world.wait_status(states.SERVICE_RUNNING)
-
-    os.kill(guest_world.redis_pid(), signal.SIGKILL)
-
-    row = guest_world.wait_status(states.SERVICE_FAILED, timeout=5,
-                                  after=running.heartbeat_at)
-    assert states.display_status(states.TASK_NONE, row.status) == 'ERROR'
-    assert client.get_status()['status'] == 'failed'
-
-
 def test_agent_sigterm_leaves_redis_running_and_new_agent_adopts_it(
         guest_world):  # noqa: F811
     agent, client = _prepared(guest_world)

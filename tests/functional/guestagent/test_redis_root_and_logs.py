@@ -4,6 +4,7 @@ import time
 
 import redis
 
+from trove_mr.common import backup_objects
 from trove_mr.common import guest_logs
 from trove_mr.guestagent import bootstrap
 from trove_mr.guestagent.datastore.redis import config
@@ -80,7 +81,7 @@ def test_logs_list_enable_disable_and_publish(redis_node_factory,
     app = redis_node_factory()
     app.start(timeout=30)
     conn = Conn()
-    monkeypatch.setattr(logs.backup_objects, 'connection',
+    monkeypatch.setattr(backup_objects, 'connection',
                         lambda context, url: conn)
     described = {log['name']: log for log in logs.list_logs(app)}
     assert described['redis']['type'] == 'SYS'

@@ -26,6 +26,19 @@ def _redis(view, password):
                        socket_timeout=10)
 
 
+def _back_with_another_pid(client, pid, timeout=60):
+    """Wait until a redis-server other than ``pid`` answers."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if client.info('server')['process_id'] != pid:
+                return
+        except redis.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, 'redis-server not back'
+        time.sleep(0.5)
+
+
 def _url(system, session, instance_id):
     return helpers.url(system, session, '/instances/' + instance_id)
 
@@ -108,29 +121,19 @@ def test_replica_of_without_flavor_in_another_region_follows_and_keeps_it(
             system, session, master['id'])).json()['instance'][
                 'status'] == 'ACTIVE'
 
-        # The replica's redis-server is killed, then restarted through
-        # the API: it comes back following its master.
+        # The replica's redis-server is killed: its guest agent starts it
+        # again on its own, following its master.
         pid = reader.info('server')['process_id']
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                reader.ping()
-            except redis.ConnectionError:
-                break
-            assert time.monotonic() < deadline, 'redis-server still up'
-            time.sleep(0.2)
+        _back_with_another_pid(reader, pid)
+        writer.set('after-kill', 'yes')
+        _sees(reader, 'after-kill', b'yes')
+        helpers.wait_status(session, replica_url, 'ACTIVE', timeout=120)
+        # Restarted through the API: it comes back following its master.
+        pid = reader.info('server')['process_id']
         trove.instances.restart(replica.id)
         helpers.wait_status(session, replica_url, 'ACTIVE', timeout=120)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if reader.info('server')['process_id'] != pid:
-                    break
-            except redis.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, 'redis-server not back'
-            time.sleep(0.5)
+        _back_with_another_pid(reader, pid)
         writer.set('after-restart', 'yes')
         _sees(reader, 'after-restart', b'yes')
         info = reader.info('replication')

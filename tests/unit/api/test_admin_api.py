@@ -192,6 +192,27 @@ def test_mgmt_show_has_server_volume_project_and_full_fault(api):
         'instance']['fault']
 
 
+def test_mgmt_show_has_the_guests_own_restarts_of_redis(api):
+    view = _create(api)
+    url = '%s/instances/%s' % (MGMT, view['id'])
+    assert 'datastore_restarts' not in call(api, url, headers=ADMIN).json[
+        'instance']
+    db_api.instance_status_update(_ctx(), view['id'], 'RUNNING', 2000.0,
+                                  restarts={'count': 3,
+                                            'last_at': 1700000000,
+                                            'last_reason': 'killed by '
+                                                           'SIGKILL'})
+
+    shown = call(api, url, headers=ADMIN).json['instance']
+
+    assert shown['datastore_restarts'] == {
+        'count': 3, 'last_restart_at': '2023-11-14T22:13:20',
+        'last_restart_reason': 'killed by SIGKILL'}
+    # Admins only: the tenant's view does not carry it.
+    assert 'datastore_restarts' not in call(
+        api, '%s/%s' % (BASE, view['id'])).json['instance']
+
+
 def test_mgmt_show_of_unknown_instance_is_a_404(api):
     assert call(api, '%s/instances/nope' % MGMT,
                 headers=ADMIN).status_int == 404

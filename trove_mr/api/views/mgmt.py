@@ -37,12 +37,26 @@ def mgmt_instance_view(row, base, host=None, server=None):
     # Admins also see the management port's address.
     view['addresses'] = instance_views.management_addresses(row)
     view['ip'] = [a['address'] for a in view['addresses']]
+    restarts = _datastore_restarts(row)
+    if restarts is not None:
+        view['datastore_restarts'] = restarts
     if row.fault_message:
         view['fault'] = {
             'message': row.fault_message,
             'details': row.fault_details or '',
             'created': links.timestamp(row.updated or row.created)}
     return view
+
+
+def _datastore_restarts(row):
+    """``{count, last_restart_at, last_restart_reason}``: the guest agent's
+    own restarts of redis-server, when it made any."""
+    status = getattr(row, 'status', None)
+    if status is None or not status.datastore_restarts:
+        return None
+    return {'count': status.datastore_restarts,
+            'last_restart_at': links.timestamp(status.last_restart_at),
+            'last_restart_reason': status.last_restart_reason or ''}
 
 
 def mgmt_list_view(rows, hosts, base, tenant_id, next_marker, limit,

@@ -21,6 +21,7 @@ from trove_mr.db.main import configurations
 from trove_mr.db.main import datastores
 from trove_mr.db.main import global_lists
 from trove_mr.db.main import guest_reports
+from trove_mr.db.main import guest_status
 from trove_mr.db.main import heartbeats
 from trove_mr.db.main import instances
 from trove_mr.db.main import leases
@@ -55,6 +56,8 @@ instances_by_cluster = instances.instances_by_cluster
 instance_status_update = instances.instance_status_update
 instance_status_get = instances.instance_status_get
 instance_status_stale = instances.instance_status_stale
+# Many guests' heartbeats in one transaction (the conductor's path).
+instance_status_update_many = guest_status.instance_status_update_many
 
 # Clusters and backups.
 cluster_create = clusters_backups.cluster_create

@@ -167,12 +167,14 @@ def _as_datetime(sent_at):
 
 @engines.region_writer
 def instance_status_update(context, instance_id, status, sent_at,
-                           volume_used=None):
+                           volume_used=None, restarts=None):
     """Apply a guest's status report unless a newer one was applied.
 
     ``sent_at`` is the guest's send time (datetime, naive UTC or aware, or
     a POSIX timestamp). A message sent before the last applied one is
     ignored: messages can arrive out of order. Returns whether it applied.
+    ``restarts``: the agent's own restarts of redis-server, ``{'count',
+    'last_at' (POSIX time), 'last_reason'}``, already checked.
     """
     sent_at = _as_datetime(sent_at)
     session = context.session
@@ -180,6 +182,13 @@ def instance_status_update(context, instance_id, status, sent_at,
               'updated_at': rows.now()}
     if volume_used is not None:
         values['volume_used'] = volume_used
+    if restarts:
+        values.update(
+            datastore_restarts=restarts['count'],
+            last_restart_at=(_as_datetime(restarts['last_at'])
+                             if restarts.get('last_at') is not None
+                             else None),
+            last_restart_reason=restarts.get('last_reason'))
     result = session.execute(
         sa.update(InstanceStatus)
         .where(InstanceStatus.instance_id == instance_id,

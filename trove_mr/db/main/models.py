@@ -160,6 +160,11 @@ class InstanceStatus(RegionBase):
     # The guest's own send time of the last applied message.
     heartbeat_at = sa.Column(types.Timestamp, nullable=True)
     updated_at = sa.Column(types.Timestamp, nullable=True)
+    # redis-server restarts by the agent on its own, as the guest counts
+    # them, with the guest's time and reason of the last (region0008).
+    datastore_restarts = sa.Column(sa.Integer, nullable=True)
+    last_restart_at = sa.Column(types.Timestamp, nullable=True)
+    last_restart_reason = sa.Column(sa.String(255), nullable=True)
 
 
 class Backup(RegionBase):

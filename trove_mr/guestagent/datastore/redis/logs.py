@@ -12,9 +12,6 @@ import json
 import os
 import threading
 
-import swiftclient
-
-from trove_mr.common import backup_objects
 from trove_mr.common import guest_logs
 
 STATE_NAME = 'trove-mr-logs.json'
@@ -28,6 +25,14 @@ _lock = threading.Lock()
 
 class LogError(Exception):
     """A log request the guest refuses."""
+
+
+def _object_store():
+    # Imported on the first publish or discard only: swiftclient (with
+    # requests) would add megabytes to every agent, most of which never
+    # publish a log.
+    from trove_mr.common import backup_objects
+    return backup_objects
 
 
 def _state_path(app):
@@ -187,7 +192,7 @@ def _publish(app, context, name, state, target):
         advance = ({'last_id': int(entries[-1]['id'])} if entries else {})
     if not raw:
         return
-    conn = backup_objects.connection(context, target['swift_url'])
+    conn = _object_store().connection(context, target['swift_url'])
     _upload(conn, target, name, text,
             int(mine.get('published', 0)) + len(raw))
     mine.update(advance)
@@ -195,6 +200,9 @@ def _publish(app, context, name, state, target):
 
 
 def _discard(app, context, name, state, target):
+    import swiftclient
+
+    backup_objects = _object_store()
     conn = backup_objects.connection(context, target['swift_url'])
     try:
         _headers, objects = conn.get_container(

@@ -215,6 +215,27 @@ class RedisApp:
             return pid
         return None
 
+    @property
+    def stopped_on_request(self):
+        """Whether redis-server is down because :meth:`stop` was called."""
+        return self._stopped
+
+    def exit_reason(self):
+        """Why redis-server is down, in words (for logs and admins)."""
+        with self._lock:
+            if self._proc is not None and self._proc.pid == self._pid:
+                code = self._proc.poll()
+                if code is not None and code < 0:
+                    try:
+                        name = signal.Signals(-code).name
+                    except ValueError:
+                        name = 'signal %d' % -code
+                    return 'killed by %s' % name
+                if code is not None:
+                    return 'exited with code %d' % code
+            # Adopted from an earlier agent: not our child, no exit status.
+            return 'the process exited'
+
     def _ping(self):
         try:
             return bool(self.client().ping())
