@@ -9,6 +9,7 @@ otherwise keep itself from ever being marked LOST, or have every later
 report ignored; the guest's send time is only compared to log skew.
 """
 
+import collections
 import datetime
 import threading
 import time
@@ -34,9 +35,11 @@ GUEST_STATUSES = frozenset((states.SERVICE_BUILD, states.SERVICE_RUNNING,
 # Instance keys never change, so the conductor does not need to decrypt a
 # key from the database on every heartbeat; it re-reads it now and then so
 # that a deleted instance's key does not stay usable for ever.
+# Past _KEY_CACHE_MAX keys the least recently used one makes room: a
+# cell of more guests than that would decrypt a key per heartbeat.
 _KEY_CACHE_SECONDS = 300
-_KEY_CACHE_MAX = 10000
-_key_cache = {}
+_KEY_CACHE_MAX = 50000
+_key_cache = collections.OrderedDict()
 _key_cache_lock = threading.Lock()
 
 
@@ -51,14 +54,16 @@ def instance_rpc_key(instance_id):
     with _key_cache_lock:
         cached = _key_cache.get(instance_id)
         if cached is not None and cached[1] > now:
+            _key_cache.move_to_end(instance_id)
             return cached[0]
     key = db_api.instance_rpc_key_get(trove_context.get_admin_context(),
                                       instance_id)
     if key:
         with _key_cache_lock:
-            if len(_key_cache) >= _KEY_CACHE_MAX:
-                _key_cache.clear()
             _key_cache[instance_id] = (key, now + _KEY_CACHE_SECONDS)
+            _key_cache.move_to_end(instance_id)
+            while len(_key_cache) > _KEY_CACHE_MAX:
+                _key_cache.popitem(last=False)
     return key
 
 

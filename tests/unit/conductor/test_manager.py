@@ -1,5 +1,6 @@
 """The conductor's heartbeat recording and expiry, on a migrated SQLite."""
 
+import collections
 import datetime
 
 import pytest
@@ -187,9 +188,23 @@ def test_instance_rpc_key_is_read_once_and_cached(
     real = db_api.instance_rpc_key_get
     monkeypatch.setattr(db_api, 'instance_rpc_key_get',
                         lambda c, i: reads.append(i) or real(c, i))
-    monkeypatch.setattr(manager, '_key_cache', {})
+    monkeypatch.setattr(manager, '_key_cache', collections.OrderedDict())
 
     assert manager.instance_rpc_key(instance_id) == key
     assert manager.instance_rpc_key(instance_id) == key
     assert reads == [instance_id]
     assert manager.instance_rpc_key('no-such-instance') is None
+
+
+def test_a_full_key_cache_drops_its_least_recently_used_key(
+        ctx, make_instance, monkeypatch):  # noqa: F811
+    ids = [make_instance() for _ in range(3)]
+    for instance_id in ids:
+        db_api.instance_rpc_key_set(ctx, instance_id, crypto.generate_key())
+    monkeypatch.setattr(manager, '_key_cache', collections.OrderedDict())
+    monkeypatch.setattr(manager, '_KEY_CACHE_MAX', 2)
+    manager.instance_rpc_key(ids[0])
+    manager.instance_rpc_key(ids[1])
+    manager.instance_rpc_key(ids[0])      # used again: kept
+    manager.instance_rpc_key(ids[2])      # makes room by dropping ids[1]
+    assert list(manager._key_cache) == [ids[0], ids[2]]
