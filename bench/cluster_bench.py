@@ -193,7 +193,8 @@ def main(argv=None):
             print('RESULT %s %.2f %s' % (name, value, unit))
     finally:
         env.stop()
-        shutil.rmtree(work_dir, ignore_errors=True)
+        if not os.environ.get('BENCH_KEEP_STATE'):
+            shutil.rmtree(work_dir, ignore_errors=True)
 
 
 if __name__ == '__main__':

@@ -9,6 +9,7 @@ clock times (``deadline_at``, seconds since the epoch) kept in the store,
 so they survive a change of taskmanager.
 """
 
+import threading
 import time
 
 from taskflow import retry
@@ -109,14 +110,45 @@ def not_ready(deadline, waiting_for):
     raise NotReady('Still waiting for %s.' % waiting_for)
 
 
-class PollRetry(retry.Retry):
-    """Runs its subflow again every ``interval`` seconds while it raises
-    NotReady; any other failure reverts (the wait's own deadline raises
-    BuildTimeout)."""
+# The first check of a wait comes this soon after the one before; each
+# further one twice as late, up to the wait's interval. Most things waited
+# for (a volume, a server of the local cloud, a guest's report) are ready
+# in well under a second: a full interval first would be mostly idle.
+FIRST_POLL = 0.05
 
-    def __init__(self, interval=None, **kwargs):
+
+def backoff(attempt, interval):
+    """Seconds to sleep after the ``attempt``-th (1-based) failed check."""
+    return min(interval, FIRST_POLL * 2 ** min(max(attempt - 1, 0), 16))
+
+
+# Notified when the conductor tells this taskmanager that a guest's
+# recorded status changed (TaskManager.guest_status_changed): waits on
+# guests then check at once instead of at their next poll.
+_GUEST_REPORTS = threading.Condition()
+
+
+def guest_status_changed():
+    """Wake every wait on a guest's report in this process."""
+    with _GUEST_REPORTS:
+        _GUEST_REPORTS.notify_all()
+
+
+def sleep_unless_woken(seconds):
+    """Sleep ``seconds``, less if a guest's status changes meanwhile."""
+    with _GUEST_REPORTS:
+        _GUEST_REPORTS.wait(seconds)
+
+
+class PollRetry(retry.Retry):
+    """Runs its subflow again while it raises NotReady, soon at first then
+    every ``interval`` seconds (:func:`backoff`); any other failure
+    reverts (the wait's own deadline raises BuildTimeout)."""
+
+    def __init__(self, interval=None, woken_by_guests=False, **kwargs):
         super().__init__(**kwargs)
         self.interval = interval
+        self.woken_by_guests = woken_by_guests
 
     def on_failure(self, history, *args, **kwargs):
         failures = ([f for _name, f in history.outcomes_iter(index=-1)]
@@ -124,7 +156,9 @@ class PollRetry(retry.Retry):
         if failures and all(f.check(NotReady) for f in failures):
             interval = (CONF.server_poll_interval if self.interval is None
                         else self.interval)
-            time.sleep(interval)
+            sleep = sleep_unless_woken if self.woken_by_guests else \
+                time.sleep
+            sleep(backoff(len(history), interval))
             return retry.RETRY
         return retry.REVERT_ALL
 
@@ -135,11 +169,13 @@ class PollRetry(retry.Retry):
         """Nothing to undo: retrying built nothing."""
 
 
-def wait(check_task, interval=None):
+def wait(check_task, interval=None, woken_by_guests=False):
     """``check_task`` retried by a PollRetry until it stops raising
-    NotReady."""
+    NotReady; with ``woken_by_guests``, at once when a guest's status
+    changes (the check reads what the guest reported)."""
     flow = linear_flow.Flow(check_task.name + '-wait',
                             retry=PollRetry(interval=interval,
+                                            woken_by_guests=woken_by_guests,
                                             name=check_task.name + '-retry'))
     flow.add(check_task)
     return flow

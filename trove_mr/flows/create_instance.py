@@ -60,9 +60,10 @@ def _bound(task_class, prefix, **kwargs):
 def instance_subflow(prefix=''):
     """The linear flow of one instance's build, atoms named ``prefix*``.
     """
-    def wait(task_class, interval=None):
+    def wait(task_class, interval=None, woken_by_guests=False):
         check = _bound(task_class, prefix)
-        return common.wait(check, interval=interval)
+        return common.wait(check, interval=interval,
+                           woken_by_guests=woken_by_guests)
 
     flow = linear_flow.Flow(prefix + 'create-instance')
     flow.add(_bound(database.MarkErrorOnRevert, prefix),
@@ -74,9 +75,11 @@ def instance_subflow(prefix=''):
              _bound(compute.CreateServer, prefix),
              wait(compute.WaitServerActive),
              _bound(network.HideManagementAddresses, prefix),
-             wait(guest.WaitGuestListening, guest.STATUS_POLL_INTERVAL),
+             wait(guest.WaitGuestFirstHeartbeat, guest.STATUS_POLL_INTERVAL,
+                  woken_by_guests=True),
              _bound(guest.PrepareGuest, prefix),
-             wait(guest.WaitGuestRunning, guest.STATUS_POLL_INTERVAL),
+             wait(guest.WaitGuestRunning, guest.STATUS_POLL_INTERVAL,
+                  woken_by_guests=True),
              _bound(database.MarkBuilt, prefix))
     return flow
 
