@@ -94,29 +94,6 @@ def _received(instance_id, sent):
     return received
 
 
-# The cell's taskmanagers (taskmanager.rpcapi.TOPIC: the conductor sits
-# below the taskmanager and names its topic itself).
-TASKMANAGER_TOPIC = 'trove-mr-taskmanager'
-_taskmanagers = rpc.ClientCache(
-    messaging.Target(topic=TASKMANAGER_TOPIC, version='1.5'), '1.5',
-    rpc.client_serializer)
-
-
-def tell_taskmanagers(instance_id):
-    """Tell every taskmanager of the cell that the recorded status of
-    ``instance_id``'s guest changed (fanout cast, taskmanager 1.5), so
-    that a build waiting on it goes on at once rather than at its next
-    poll. Best effort: the waits poll all the same."""
-    context = trove_context.get_admin_context(CONF.region_name)
-    try:
-        _taskmanagers.for_context(context).prepare(
-            fanout=True, version='1.5').cast(
-                context, 'guest_status_changed', instance_id=instance_id)
-    except Exception as exc:  # noqa: BLE001 - the waits still poll
-        LOG.debug('Could not tell the taskmanagers about %s: %s',
-                  instance_id, exc)
-
-
 class ConductorManager:
     """Endpoint of ``trove-mr-conductor``."""
 
@@ -148,13 +125,9 @@ class ConductorManager:
             LOG.warning('Dropped a heartbeat of instance %s with unknown '
                         'status %r.', instance_id, status)
             return
-        before = db_api.instance_status_get(context, instance_id)
         applied = db_api.instance_status_update(
             context, instance_id, status, received,
             volume_used=payload.get('volume_used'))
-        if applied and (before is None or before.heartbeat_at is None or
-                        before.status != status):
-            tell_taskmanagers(instance_id)
         if not applied:
             LOG.debug('Heartbeat of instance %s received at %s is older '
                       'than the last one recorded; ignored.', instance_id,

@@ -9,7 +9,6 @@ clock times (``deadline_at``, seconds since the epoch) kept in the store,
 so they survive a change of taskmanager.
 """
 
-import threading
 import time
 
 from taskflow import retry
@@ -122,33 +121,14 @@ def backoff(attempt, interval):
     return min(interval, FIRST_POLL * 2 ** min(max(attempt - 1, 0), 16))
 
 
-# Notified when the conductor tells this taskmanager that a guest's
-# recorded status changed (TaskManager.guest_status_changed): waits on
-# guests then check at once instead of at their next poll.
-_GUEST_REPORTS = threading.Condition()
-
-
-def guest_status_changed():
-    """Wake every wait on a guest's report in this process."""
-    with _GUEST_REPORTS:
-        _GUEST_REPORTS.notify_all()
-
-
-def sleep_unless_woken(seconds):
-    """Sleep ``seconds``, less if a guest's status changes meanwhile."""
-    with _GUEST_REPORTS:
-        _GUEST_REPORTS.wait(seconds)
-
-
 class PollRetry(retry.Retry):
     """Runs its subflow again while it raises NotReady, soon at first then
     every ``interval`` seconds (:func:`backoff`); any other failure
     reverts (the wait's own deadline raises BuildTimeout)."""
 
-    def __init__(self, interval=None, woken_by_guests=False, **kwargs):
+    def __init__(self, interval=None, **kwargs):
         super().__init__(**kwargs)
         self.interval = interval
-        self.woken_by_guests = woken_by_guests
 
     def on_failure(self, history, *args, **kwargs):
         failures = ([f for _name, f in history.outcomes_iter(index=-1)]
@@ -156,9 +136,7 @@ class PollRetry(retry.Retry):
         if failures and all(f.check(NotReady) for f in failures):
             interval = (CONF.server_poll_interval if self.interval is None
                         else self.interval)
-            sleep = sleep_unless_woken if self.woken_by_guests else \
-                time.sleep
-            sleep(backoff(len(history), interval))
+            time.sleep(backoff(len(history), interval))
             return retry.RETRY
         return retry.REVERT_ALL
 
@@ -169,13 +147,11 @@ class PollRetry(retry.Retry):
         """Nothing to undo: retrying built nothing."""
 
 
-def wait(check_task, interval=None, woken_by_guests=False):
+def wait(check_task, interval=None):
     """``check_task`` retried by a PollRetry until it stops raising
-    NotReady; with ``woken_by_guests``, at once when a guest's status
-    changes (the check reads what the guest reported)."""
+    NotReady."""
     flow = linear_flow.Flow(check_task.name + '-wait',
                             retry=PollRetry(interval=interval,
-                                            woken_by_guests=woken_by_guests,
                                             name=check_task.name + '-retry'))
     flow.add(check_task)
     return flow

@@ -60,10 +60,9 @@ def _bound(task_class, prefix, **kwargs):
 def instance_subflow(prefix=''):
     """The linear flow of one instance's build, atoms named ``prefix*``.
     """
-    def wait(task_class, interval=None, woken_by_guests=False):
+    def wait(task_class, interval=None):
         check = _bound(task_class, prefix)
-        return common.wait(check, interval=interval,
-                           woken_by_guests=woken_by_guests)
+        return common.wait(check, interval=interval)
 
     flow = linear_flow.Flow(prefix + 'create-instance')
     flow.add(_bound(database.MarkErrorOnRevert, prefix),
@@ -75,11 +74,9 @@ def instance_subflow(prefix=''):
              _bound(compute.CreateServer, prefix),
              wait(compute.WaitServerActive),
              _bound(network.HideManagementAddresses, prefix),
-             wait(guest.WaitGuestFirstHeartbeat, guest.STATUS_POLL_INTERVAL,
-                  woken_by_guests=True),
+             wait(guest.WaitGuestFirstHeartbeat, guest.STATUS_POLL_INTERVAL),
              _bound(guest.PrepareGuest, prefix),
-             wait(guest.WaitGuestRunning, guest.STATUS_POLL_INTERVAL,
-                  woken_by_guests=True),
+             wait(guest.WaitGuestRunning, guest.STATUS_POLL_INTERVAL),
              _bound(database.MarkBuilt, prefix))
     return flow
 

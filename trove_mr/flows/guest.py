@@ -173,6 +173,11 @@ class WaitGuestFirstHeartbeat(WaitGuestListening):
     listens: one indexed read, where a ping sent while the agent is still
     starting waits out its timeout. Without one yet, a short ping (a
     heartbeat the bus is slow to deliver).
+
+    The guest's reports reach the flow through the database the conductor
+    writes: a fanout cast from the conductor to wake the waits would be
+    accepted by one taskmanager process only (the RPC envelope lets
+    exactly one receiver accept a nonce).
     """
 
     def execute(self, context, instance_id, deadline_at, timeout):
@@ -181,7 +186,7 @@ class WaitGuestFirstHeartbeat(WaitGuestListening):
             return
         deadline = common.Deadline.until(deadline_at, timeout)
         try:
-            guest_client(context, instance_id).ping(timeout=1)
+            guest_client(context, instance_id).ping(timeout=0.5)
         except messaging.MessagingException as exc:
             LOG.debug('Guest of %s not listening yet: %s', instance_id, exc)
             common.not_ready(deadline, 'the guest agent to listen')

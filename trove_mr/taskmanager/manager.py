@@ -22,7 +22,6 @@ from trove_mr.common import states
 from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import backup as backup_flow
-from trove_mr.flows import common as flows_common
 from trove_mr.flows import configuration as configuration_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
@@ -60,7 +59,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -73,13 +72,6 @@ class TaskManager:
     def ping(self, context):
         """Answer a liveness check with this service's name and host."""
         return {'service': 'taskmanager', 'host': self.host}
-
-    def guest_status_changed(self, context, instance_id):
-        """A guest's recorded status changed (fanout cast from the
-        conductor, 1.5): waits on guests in this process check at once.
-        """
-        LOG.debug('Guest of %s reported a new status.', instance_id)
-        flows_common.guest_status_changed()
 
     def ping_conductor(self, context):
         """Ping a conductor over RPC; return this and its answer.

@@ -14,7 +14,6 @@ Version history:
 |       shrink_cluster drain; apply_configuration,
 |       apply_cluster_configuration, upgrade_instance,
 |       upgrade_cluster, update_access (casts).
-| 1.5 - guest_status_changed (fanout cast, from the conductor).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -42,7 +41,7 @@ BINARY = 'trove-mr-taskmanager'
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.5'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=TOPIC, version='1.0')
@@ -67,16 +66,6 @@ class TaskManagerAPI:
     def ping_conductor(self, context):
         """Ping a conductor through a taskmanager; returns both answers."""
         return self._prepare(context, '1.0').call(context, 'ping_conductor')
-
-    def guest_status_changed(self, context, instance_id):
-        """Wake the waits on guests of every taskmanager (fanout cast).
-
-        The conductor sends it with a client of its own
-        (``conductor.manager.tell_taskmanagers``): it cannot import this
-        module.
-        """
-        self._prepare(context, '1.5', fanout=True).cast(
-            context, 'guest_status_changed', instance_id=instance_id)
 
     def create_instance(self, context, instance_id, placement, password,
                         backup_info=None):

@@ -193,19 +193,3 @@ def test_instance_rpc_key_is_read_once_and_cached(
     assert manager.instance_rpc_key(instance_id) == key
     assert reads == [instance_id]
     assert manager.instance_rpc_key('no-such-instance') is None
-
-
-def test_taskmanagers_are_told_of_a_changed_status_only(
-        ctx, make_instance, monkeypatch):  # noqa: F811
-    instance_id = make_instance()
-    told = []
-    monkeypatch.setattr(manager, 'tell_taskmanagers', told.append)
-    conductor = manager.ConductorManager(host='h')
-    guest_ctx = _guest_context(ctx, instance_id)
-    _receive_at(monkeypatch, _ts(1), _ts(2), _ts(3), _ts(4))
-    for status in ('BUILD', 'BUILD', 'RUNNING', 'RUNNING'):
-        conductor.heartbeat(guest_ctx, instance_id,
-                            {'service_status': status, 'volume_used': 0},
-                            _ts(1))
-    # The first heartbeat (the agent listens), then the move to RUNNING.
-    assert told == [instance_id, instance_id]

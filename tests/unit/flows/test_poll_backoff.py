@@ -11,13 +11,3 @@ def test_backoff_doubles_from_the_first_poll_up_to_the_interval():
     # Thousands of checks (a long wait) stay at the interval.
     assert common.backoff(5000, 2.0) == 2.0
 
-
-def test_a_guest_report_cuts_a_wait_short():
-    import threading
-    import time
-    waker = threading.Timer(0.1, common.guest_status_changed)
-    waker.start()
-    started = time.monotonic()
-    common.sleep_unless_woken(10)
-    assert time.monotonic() - started < 5
-    waker.join()
