@@ -131,19 +131,20 @@ def main():
         upload_s = time.monotonic() - started
 
         print('dataset: %.1f MB (RDB file)' % size_mb)
+        # Ratios are of throughputs: 1.0 is as fast as plain swiftclient.
         print('backup : %7.1f MB/s  (%.2f s)   plain upload  : %7.1f MB/s '
               ' ratio %.2f' % (_mbps(size_mb, backup_s), backup_s,
                                _mbps(size_mb, upload_s),
-                               backup_s / upload_s))
+                               upload_s / backup_s))
         print('restore: %7.1f MB/s  (%.2f s)   plain download: %7.1f MB/s '
               ' ratio %.2f' % (
                   _mbps(size_mb, restore_s), restore_s,
-                  _mbps(size_mb, download_s), restore_s / download_s))
+                  _mbps(size_mb, download_s), download_s / restore_s))
         print('         (build with restore %.2f s, empty build %.2f s)'
               % (restore_build_s, build_s))
         print('restore download and checksum: %7.1f MB/s  (%.2f s)  ratio '
               '%.2f' % (_mbps(size_mb, fetch_s), fetch_s,
-                        fetch_s / download_s))
+                        download_s / fetch_s))
         for name, value, unit in (
                 ('backup_dataset', round(size_mb, 1), 'MB'),
                 ('backup_throughput', round(_mbps(size_mb, backup_s), 1),
