@@ -165,6 +165,7 @@ def main(argv=None):
     try:
         env.start()
         rows = []
+        results = []
         for count in sizes:
             system_time = create_cluster(env, count)
             floor_time = floor(count, work_dir)
@@ -173,22 +174,27 @@ def main(argv=None):
                   'create) %5.2f s   ratio %5.1fx' % (
                       count, system_time, floor_time,
                       system_time / floor_time), flush=True)
-            print('RESULT cluster_create_%d_members %.2f s' % (
-                count, system_time))
-            print('RESULT redis_cli_cluster_create_%d_members %.2f s' % (
-                count, floor_time), flush=True)
+            results += [
+                ('cluster_create_%d_members' % count, system_time, 's'),
+                ('redis_cli_cluster_create_%d_members' % count, floor_time,
+                 's'),
+                ('cluster_create_%d_over_floor' % count,
+                 system_time / floor_time, 'ratio')]
         times = {count: took for count, took, _floor in rows}
         if min(sizes) in times and max(sizes) in times and \
                 min(sizes) != max(sizes):
             print('%d members / %d members: %.2fx (%.0fx more members)' % (
                 max(sizes), min(sizes), times[max(sizes)] /
                 times[min(sizes)], max(sizes) / min(sizes)))
-            print('RESULT cluster_create_%d_over_%d %.2f ratio' % (
-                max(sizes), min(sizes),
-                times[max(sizes)] / times[min(sizes)]))
+            results.append(('cluster_create_%d_over_%d' % (
+                max(sizes), min(sizes)),
+                times[max(sizes)] / times[min(sizes)], 'ratio'))
+        for name, value, unit in results:
+            print('RESULT %s %.2f %s' % (name, value, unit))
     finally:
         env.stop()
-        shutil.rmtree(work_dir, ignore_errors=True)
+        if not os.environ.get('BENCH_KEEP_STATE'):
+            shutil.rmtree(work_dir, ignore_errors=True)
 
 
 if __name__ == '__main__':

@@ -164,6 +164,9 @@ def run(kind, cell_count, per_cell, tenants):
     print('  %d pages: 1 cell %.1f ms, %d cells %.1f ms, ratio %.2f'
           % (PAGES, one_walk * 1e3, cell_count, many_walk * 1e3,
              many_walk / one_walk))
+    ok = many_first <= 2 * one_first
+    print('first page over %d cells within twice one cell: %s'
+          % (cell_count, 'yes' if ok else 'NO'))
     prefix = 'scale_%s_%dx%d' % (kind, cell_count, per_cell)
     for name, value, unit in (
             ('first_page_1_cell', one_first * 1e3, 'ms'),
@@ -173,9 +176,6 @@ def run(kind, cell_count, per_cell, tenants):
             ('ten_pages_%d_cells' % cell_count, many_walk * 1e3, 'ms'),
             ('ten_pages_ratio', many_walk / one_walk, 'ratio')):
         print('RESULT %s_%s %.2f %s' % (prefix, name, value, unit))
-    ok = many_first <= 2 * one_first
-    print('first page over %d cells within twice one cell: %s'
-          % (cell_count, 'yes' if ok else 'NO'))
     return 0 if ok else 1
 
 

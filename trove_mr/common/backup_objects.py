@@ -4,11 +4,14 @@ One place says where a backup lives and how it is checked:
 
 * the object is ``<container>/<backup id>.rdb`` in the tenant's account of
   the instance's region (:func:`object_name`, :func:`object_location`);
-* a file larger than ``backup_segment_max_size`` goes up as a Static Large
-  Object: segments ``<name>/%08d`` in ``<container>_segments`` and a JSON
-  manifest under the backup's name, each segment sent with its md5 as ETag;
+* a file of more than one part (:func:`backup_transfer.plan_parts`:
+  parts of at most ``backup_segment_max_size`` bytes, as many as can go
+  at once) goes up as a Static Large Object: segments ``<name>/%08d`` in
+  ``<container>_segments``, sent in parallel, each checked against the
+  ETag Swift answers, and a JSON manifest under the backup's name;
 * the backup's checksum is the md5 of the whole file, computed while
-  uploading and checked again on download before the data is used;
+  uploading and again while downloading (ranges in parallel), checked
+  before the data is used;
 * the object (or manifest) carries its type, the whole file's md5 and
   its size as metadata (:func:`backup_headers`), so that a backup can be
   recognised and checked from its URL alone (:func:`remote_backup_info`,
@@ -22,17 +25,21 @@ names the object at create and the taskmanager deletes it.
 import hashlib
 import json
 import os
+import time
 from urllib import parse
 
 import swiftclient
 from oslo_log import log as logging
 
+from trove_mr.common import backup_transfer
 from trove_mr.common import exceptions
 
 LOG = logging.getLogger(__name__)
 
 BACKUP_TYPE = 'redis-rdb'
 _CHUNK = 1024 * 1024
+# Segments (or byte ranges) moved at once by an upload (or download).
+DEFAULT_WORKERS = 4
 
 
 def object_name(backup_id):
@@ -99,59 +106,104 @@ class _Reader:
         self._whole.update(data)
         return data
 
-def upload(conn, path, container, name, segment_size):
+def upload(conn, path, container, name, segment_size,
+           workers=DEFAULT_WORKERS):
     """Upload the file ``path`` as ``container/name``; return its md5.
 
-    Small files are one object sent with their ETag, so Swift refuses a
-    corrupted upload; large ones are a Static Large Object whose segments
-    are each checked the same way. Whatever was uploaded is removed if
-    any part fails, so no partial object is left under the name.
+    Small files are one object sent with their ETag checked, so Swift
+    refusing or corrupting an upload is seen; larger ones are a Static
+    Large Object whose segments (at most ``segment_size`` bytes) go up
+    ``workers`` at once, each checked the same way, while the whole
+    file's md5 is computed beside them (:mod:`backup_transfer`). Whatever
+    was uploaded is removed if any part fails, so no partial object is
+    left under the name.
     """
     size = os.path.getsize(path)
+    parts = backup_transfer.plan_parts(size, segment_size, workers)
     whole = hashlib.md5(usedforsecurity=False)
     uploaded = []
     seg_container = segments_container(container)
     try:
         conn.put_container(container)
-        with open(path, 'rb') as f:
-            if size <= segment_size:
+        if len(parts) == 1:
+            with open(path, 'rb') as f:
                 reader = _Reader(f, size, whole)
                 etag = conn.put_object(container, name, reader,
                                        content_length=size)
-                uploaded.append((container, name))
-                if etag != reader.digest.hexdigest():
-                    raise BackupError('Swift stored %s with ETag %s, not '
-                                      'the md5 sent.' % (name, etag))
-                conn.post_object(container, name, headers=backup_headers(
-                    whole.hexdigest(), size))
-                return whole.hexdigest()
-            conn.put_container(seg_container)
-            manifest = []
-            index = 0
-            while index * segment_size < size:
-                length = min(segment_size, size - index * segment_size)
-                segment = '%s/%08d' % (name, index)
-                reader = _Reader(f, length, whole)
-                etag = conn.put_object(seg_container, segment, reader,
-                                       content_length=length)
-                uploaded.append((seg_container, segment))
-                if etag != reader.digest.hexdigest():
-                    raise BackupError('Swift stored segment %s with ETag '
-                                      '%s, not the md5 sent.'
-                                      % (segment, etag))
-                manifest.append({'path': '/%s/%s' % (seg_container,
-                                                     segment),
-                                 'etag': etag, 'size_bytes': length})
-                index += 1
-            conn.put_object(container, name,
-                            contents=json.dumps(manifest),
-                            query_string='multipart-manifest=put',
-                            headers=backup_headers(whole.hexdigest(), size))
             uploaded.append((container, name))
+            if etag != reader.digest.hexdigest():
+                raise BackupError('Swift stored %s with ETag %s, not '
+                                  'the md5 sent.' % (name, etag))
+            conn.post_object(container, name, headers=backup_headers(
+                whole.hexdigest(), size))
             return whole.hexdigest()
+        conn.put_container(seg_container)
+        try:
+            checksum, manifest, _ = backup_transfer.put_parts(
+                conn, path, parts, seg_container, name, workers)
+        except Exception:
+            # Each segment a part stored, whatever else failed.
+            uploaded.extend((seg_container, '%s/%08d' % (name, i))
+                            for i in range(len(parts)))
+            raise
+        uploaded.extend((seg_container, entry['path'].split('/', 2)[2])
+                        for entry in manifest)
+        conn.put_object(container, name, contents=json.dumps(manifest),
+                        query_string='multipart-manifest=put',
+                        headers=backup_headers(checksum, size))
+        uploaded.append((container, name))
+        return checksum
+    except OSError as exc:
+        for where, what in reversed(uploaded):
+            delete_quietly(conn, where, what)
+        raise BackupError(str(exc)) from exc
     except Exception:
         for where, what in reversed(uploaded):
             delete_quietly(conn, where, what)
+        raise
+
+def upload_stream(conn, stream, container, name, segment_size,
+                  workers=DEFAULT_WORKERS):
+    """Upload what ``stream`` reads as ``container/name``.
+
+    ``stream.read(size)`` returns ``b''`` at the end; its length need not
+    be known. Read in order and hashed on the way, it goes up as a Static
+    Large Object whose segments are sent ``workers`` at once while the
+    next is read (:func:`backup_transfer.put_stream`), or as one object
+    when it fits in one part. Whatever was uploaded is removed if any
+    part fails.
+
+    :returns: ``(md5 of the whole, size in bytes)``.
+    """
+    uploaded = []
+    stored = []
+    seg_container = segments_container(container)
+    try:
+        conn.put_container(container)
+        conn.put_container(seg_container)
+        checksum, manifest, size = backup_transfer.put_stream(
+            conn, stream, seg_container, name, segment_size, workers,
+            stored)
+        if manifest is None:
+            data, size = size, len(size)
+            etag = conn.put_object(container, name, data,
+                                   content_length=size,
+                                   headers=backup_headers(checksum, size))
+            uploaded.append((container, name))
+            if etag != checksum:
+                raise BackupError('Swift stored %s with ETag %s, not the '
+                                  'md5 sent.' % (name, etag))
+            return checksum, size
+        conn.put_object(container, name, contents=json.dumps(manifest),
+                        query_string='multipart-manifest=put',
+                        headers=backup_headers(checksum, size))
+        uploaded.append((container, name))
+        return checksum, size
+    except Exception as exc:
+        for where, what in reversed(stored + uploaded):
+            delete_quietly(conn, where, what)
+        if isinstance(exc, OSError):
+            raise BackupError(str(exc)) from exc
         raise
 
 def delete_quietly(conn, container, name):
@@ -196,23 +248,25 @@ def delete_backup_objects(context, location):
         if exc.http_status != 404:
             raise
 
-def download(context, backup_info, dest_path):
+def download(context, backup_info, dest_path, workers=DEFAULT_WORKERS):
     """Fetch the backup into ``dest_path`` and verify its checksum.
+
+    Byte ranges of the object are read ``workers`` at once, each written
+    in place, while the md5 is computed behind them
+    (:mod:`backup_transfer`).
 
     :raises ChecksumMismatch: naming both checksums when the data read
         is not what was stored; ``dest_path`` is removed then.
     """
     account, container, name = split_location(backup_info['location'])
     conn = connection(context, account)
-    digest = hashlib.md5(usedforsecurity=False)
-    size = 0
+    started = time.monotonic()
     try:
-        _, body = conn.get_object(container, name, resp_chunk_size=_CHUNK)
-        with open(dest_path, 'wb') as f:
-            for chunk in body:
-                digest.update(chunk)
-                size += len(chunk)
-                f.write(chunk)
+        headers = conn.head_object(container, name)
+        size = int(headers.get('content-length', 0))
+        parts = backup_transfer.plan_parts(size, max(size, 1), workers)
+        got, size = backup_transfer.get_parts(conn, container, name, size,
+                                              parts, dest_path, workers)
     except swiftclient.ClientException as exc:
         unlink_quietly(dest_path)
         raise BackupError('Backup %s could not be read from %s: %s' % (
@@ -220,7 +274,6 @@ def download(context, backup_info, dest_path):
     except Exception:
         unlink_quietly(dest_path)
         raise
-    got = digest.hexdigest()
     if got != backup_info.get('checksum'):
         unlink_quietly(dest_path)
         raise ChecksumMismatch(
@@ -228,8 +281,9 @@ def download(context, backup_info, dest_path):
             '(%d bytes from region %s); Redis was not started on it.'
             % (backup_info.get('id'), backup_info.get('checksum'), got,
                size, backup_info.get('region')))
-    LOG.info('Backup %s read from region %s: %d bytes, checksum ok.',
-             backup_info.get('id'), backup_info.get('region'), size)
+    LOG.info('Backup %s read from region %s: %d bytes in %.3fs, checksum '
+             'ok.', backup_info.get('id'), backup_info.get('region'), size,
+             time.monotonic() - started)
     return size
 
 def unlink_quietly(path):

@@ -81,6 +81,10 @@ default_opts = [
                min=1024,
                help='Backups larger than this many bytes are uploaded as '
                     'a Static Large Object of segments of this size.'),
+    cfg.IntOpt('backup_parallel_transfers', default=4, min=1, max=32,
+               help='Segments of a backup uploaded, and byte ranges of it '
+                    'downloaded for a restore, at once; each is a '
+                    'connection to the object store of its own.'),
     cfg.IntOpt('backup_timeout', default=3600, min=1,
                help='Maximum time (in seconds) a backup may take from '
                     'its request to COMPLETED before it is marked '

@@ -109,10 +109,22 @@ def not_ready(deadline, waiting_for):
     raise NotReady('Still waiting for %s.' % waiting_for)
 
 
+# The first check of a wait comes this soon after the one before; each
+# further one twice as late, up to the wait's interval. Most things waited
+# for (a volume, a server of the local cloud, a guest's report) are ready
+# in well under a second: a full interval first would be mostly idle.
+FIRST_POLL = 0.05
+
+
+def backoff(attempt, interval):
+    """Seconds to sleep after the ``attempt``-th (1-based) failed check."""
+    return min(interval, FIRST_POLL * 2 ** min(max(attempt - 1, 0), 16))
+
+
 class PollRetry(retry.Retry):
-    """Runs its subflow again every ``interval`` seconds while it raises
-    NotReady; any other failure reverts (the wait's own deadline raises
-    BuildTimeout)."""
+    """Runs its subflow again while it raises NotReady, soon at first then
+    every ``interval`` seconds (:func:`backoff`); any other failure
+    reverts (the wait's own deadline raises BuildTimeout)."""
 
     def __init__(self, interval=None, **kwargs):
         super().__init__(**kwargs)
@@ -124,7 +136,7 @@ class PollRetry(retry.Retry):
         if failures and all(f.check(NotReady) for f in failures):
             interval = (CONF.server_poll_interval if self.interval is None
                         else self.interval)
-            time.sleep(interval)
+            time.sleep(backoff(len(history), interval))
             return retry.RETRY
         return retry.REVERT_ALL
 

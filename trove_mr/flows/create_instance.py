@@ -76,7 +76,7 @@ def instance_subflow(prefix=''):
              _bound(compute.CreateServer, prefix),
              wait(compute.WaitServerActive),
              _bound(network.HideManagementAddresses, prefix),
-             wait(guest.WaitGuestListening, guest.STATUS_POLL_INTERVAL),
+             wait(guest.WaitGuestFirstHeartbeat, guest.STATUS_POLL_INTERVAL),
              _bound(guest.PrepareGuest, prefix),
              wait(guest.WaitGuestRunning, guest.STATUS_POLL_INTERVAL),
              _bound(database.MarkBuilt, prefix))

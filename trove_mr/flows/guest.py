@@ -165,6 +165,33 @@ class WaitGuestListening(task.Task):
         """Nothing to undo: pinging built nothing."""
 
 
+class WaitGuestFirstHeartbeat(WaitGuestListening):
+    """Check once that a new instance's guest agent listens.
+
+    The agent sends its first heartbeat once its RPC server listens, so a
+    heartbeat recorded for an instance that never had one says it
+    listens: one indexed read, where a ping sent while the agent is still
+    starting waits out its timeout. Without one yet, a short ping (a
+    heartbeat the bus is slow to deliver).
+
+    The guest's reports reach the flow through the database the conductor
+    writes: a fanout cast from the conductor to wake the waits would be
+    accepted by one taskmanager process only (the RPC envelope lets
+    exactly one receiver accept a nonce).
+    """
+
+    def execute(self, context, instance_id, deadline_at, timeout):
+        status = db_api.instance_status_get(context, instance_id)
+        if status is not None and status.heartbeat_at is not None:
+            return
+        deadline = common.Deadline.until(deadline_at, timeout)
+        try:
+            guest_client(context, instance_id).ping(timeout=0.5)
+        except messaging.MessagingException as exc:
+            LOG.debug('Guest of %s not listening yet: %s', instance_id, exc)
+            common.not_ready(deadline, 'the guest agent to listen')
+
+
 class PrepareGuest(task.Task):
     """Cast ``prepare`` to ``guestagent.<id>``: password, backup to
     restore, cluster role (``guest_config``)."""

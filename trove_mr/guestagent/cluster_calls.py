@@ -36,7 +36,7 @@ class ClusterCalls:
     def cluster_migrate_slots(self, context, slots, target_ip, target_port,
                               target_id):
         """Move ``slots`` of this master to ``target_id`` online (call,
-        1.4); ``{'slots', 'keys'}`` moved. Safe to repeat."""
+        1.4); ``{'slots', 'keys', 'bytes'}`` moved. Safe to repeat."""
         return redis_cluster.SlotMover(self._cluster_node()).migrate(
             list(slots), target_ip, target_port, target_id)
 

@@ -3,6 +3,7 @@
 import time
 
 import pytest
+import redis
 from redis.cluster import ClusterNode
 from redis.cluster import RedisCluster
 
@@ -131,3 +132,46 @@ def test_replica_follows_its_master(masters, module_redis_node_factory):
     assert info['master_host'] == masters[1].address
     assert replica.cluster.get_node_id_for_removal() == \
         replica.cluster.get_node_id()
+
+
+def test_slot_mover_moves_every_key_of_a_batch_of_slots(masters):
+    from trove_mr.guestagent.datastore.redis import cluster as redis_cluster
+    source, target = masters[0], masters[1]
+    owned = source.cluster.cluster_nodes()
+    first = [n for n in owned if n['myself']][0]['slots'][0][0]
+    moving = list(range(first, first + 70))  # more than one SLOT_BATCH
+    raw = source.client().connection_pool.connection_kwargs
+    client = redis.Redis(host=raw['host'], port=raw['port'],
+                         password=source.password)
+    # More keys in one slot than a MIGRATE batch, and a key that is not
+    # UTF-8, by hash tags of the slots moved.
+    tag = None
+    for i in range(100000):
+        if client.cluster('keyslot', 'tag%d' % i) == first:
+            tag = 'tag%d' % i
+            break
+    pipe = client.pipeline(transaction=False)
+    for i in range(redis_cluster.MIGRATE_BATCH + 50):
+        pipe.set('{%s}:%d' % (tag, i), 'x' * 50)
+    pipe.set(b'{' + tag.encode() + b'}:\xff\xfe', b'binary')
+    pipe.execute()
+    in_slots = sum(client.cluster('countkeysinslot', s) for s in moving)
+
+    ip, port = target.cluster.get_node_ip()
+    target_id = target.cluster.get_node_id()
+    mover = redis_cluster.SlotMover(source.cluster)
+    done = mover.migrate(moving, ip, port, target_id)
+
+    assert done['slots'] == 70 and done['keys'] == in_slots
+    assert done['bytes'] > 50 * redis_cluster.MIGRATE_BATCH
+    assert all(client.cluster('countkeysinslot', s) == 0 for s in moving)
+    moved_to = [n for n in target.cluster.cluster_nodes() if n['myself']][0]
+    held = {s for a, b in moved_to['slots'] for s in range(a, b + 1)}
+    assert set(moving) <= held
+    assert mover.settle() == []
+    # Run again (a resumed job): nothing left to move here.
+    assert mover.migrate(moving, ip, port, target_id)['slots'] == 0
+    reader = redis.Redis(host=ip, port=port, password=source.password)
+    assert reader.get(b'{' + tag.encode() + b'}:\xff\xfe') == b'binary'
+    assert reader.cluster('countkeysinslot', first) == \
+        redis_cluster.MIGRATE_BATCH + 51

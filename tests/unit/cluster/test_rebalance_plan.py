@@ -58,3 +58,10 @@ def test_a_balanced_cluster_moves_nothing():
 def test_compress_and_expand_round_trip():
     assert rebalance.compress([5, 1, 2, 3, 9]) == [[1, 3], [5, 5], [9, 9]]
     assert rebalance.expand([[1, 3], [9, 9]]) == [1, 2, 3, 9]
+
+
+def test_progress_names_slots_and_bytes_that_crossed_regions():
+    from trove_mr.cluster.redis.flows import rebalance as flow
+    assert flow.describe(1200, 5461, 40312, 700, 12_345_678) == (
+        'Rebalancing: 1200 of 5461 slots moved (40312 keys; 700 slots, '
+        '12.3 MB, across regions).')

@@ -50,11 +50,11 @@ class ClusterJoiner:
         """Have ``anchor_id`` meet every one of ``new_ids``."""
         parallel(self.address, [anchor_id] + list(new_ids))
         anchor = self.clients[anchor_id]
-        for instance_id in new_ids:
-            if instance_id == anchor_id:
-                continue
-            ip, port = self.address(instance_id)
-            anchor.cluster_meet(ip, port)
+        # The MEETs go out side by side: each is a call to the anchor's
+        # guest, and the cluster bus handshakes then run concurrently.
+        parallel(lambda instance_id: anchor.cluster_meet(
+            *self.address(instance_id)),
+            [i for i in new_ids if i != anchor_id])
 
     def assign_slots(self, master_ids):
         """Split the slots evenly between ``master_ids``, in their order.

@@ -9,6 +9,8 @@ is safe to repeat, so a job resumed by another taskmanager after a death
 finishes the same plan. The cluster's task description shows progress.
 """
 
+import threading
+
 from oslo_log import log as logging
 from taskflow import task
 from taskflow.patterns import linear_flow
@@ -57,10 +59,20 @@ def live_masters(context, cluster_id):
     return masters, clients
 
 
+def megabytes(count):
+    return '%.1f MB' % (count / 1e6)
+
+
+def describe(moved, total, keys, crossing, crossing_bytes):
+    """The task description of a rebalance ``moved`` slots into it."""
+    return ('Rebalancing: %d of %d slots moved (%d keys; %d slots, %s, '
+            'across regions).' % (moved, total, keys, crossing,
+                                  megabytes(crossing_bytes)))
+
+
 def progress(context, cluster_id, cluster_task, moved, total, keys,
-             crossing):
-    description = ('Rebalancing: %d of %d slots moved (%d keys; %d slots '
-                   'across regions).' % (moved, total, keys, crossing))
+             crossing, crossing_bytes=0):
+    description = describe(moved, total, keys, crossing, crossing_bytes)
     try:
         db_api.cluster_update(context, cluster_id,
                               {'task_description': description},
@@ -97,27 +109,50 @@ class PlanMoves(task.Task):
 
 
 class MoveSlots(task.Task):
-    """Each move, in chunks, through the source master's guest."""
+    """Each move, in chunks, through the source master's guest.
+
+    Masters giving slots work side by side, each through its own moves
+    in order; the cluster's task description sums their progress,
+    including the bytes that crossed regions (what the targets received).
+    """
 
     def execute(self, context, cluster_id, cluster_task, plan):
         nodes = plan['nodes']
         clients = cluster_flows.guest_clients(
             context, sorted({m['source'] for m in plan['moves']}))
-        moved = keys = crossing = 0
-        for move in plan['moves']:
-            target = nodes[move['target']]
-            slots = planning.expand(move['slots'])
-            for start in range(0, len(slots), CHUNK):
-                chunk = slots[start:start + CHUNK]
-                done = clients[move['source']].cluster_migrate_slots(
-                    chunk, target['ip'], target['port'], target['id'])
-                moved += len(chunk)
-                keys += done['keys']
-                if move['cross_region']:
-                    crossing += len(chunk)
-                progress(context, cluster_id, cluster_task, moved,
-                         plan['total'], keys, crossing)
-        return {'slots': moved, 'keys': keys, 'cross_region': crossing}
+        done = {'slots': 0, 'keys': 0, 'bytes': 0, 'cross_region': 0,
+                'cross_region_bytes': 0}
+        lock = threading.Lock()
+
+        def give(source):
+            for move in (m for m in plan['moves'] if m['source'] == source):
+                target = nodes[move['target']]
+                slots = planning.expand(move['slots'])
+                for start in range(0, len(slots), CHUNK):
+                    chunk = slots[start:start + CHUNK]
+                    answer = clients[source].cluster_migrate_slots(
+                        chunk, target['ip'], target['port'], target['id'])
+                    with lock:
+                        done['slots'] += len(chunk)
+                        done['keys'] += answer['keys']
+                        # Guests of an older release do not count bytes.
+                        done['bytes'] += answer.get('bytes', 0)
+                        if move['cross_region']:
+                            done['cross_region'] += len(chunk)
+                            done['cross_region_bytes'] += answer.get(
+                                'bytes', 0)
+                        progress(context, cluster_id, cluster_task,
+                                 done['slots'], plan['total'], done['keys'],
+                                 done['cross_region'],
+                                 done['cross_region_bytes'])
+
+        cluster_join.parallel(give, sorted({m['source']
+                                            for m in plan['moves']}))
+        LOG.info('Cluster %s: %s (%s in all)', cluster_id, describe(
+            done['slots'], plan['total'], done['keys'],
+            done['cross_region'], done['cross_region_bytes']),
+            megabytes(done['bytes']))
+        return done
 
 
 class SettleSlots(task.Task):

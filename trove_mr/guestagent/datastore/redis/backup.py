@@ -4,7 +4,6 @@ Streaming the files to and from object storage is done elsewhere; this
 module only produces a consistent local file and consumes one.
 """
 
-import hashlib
 import logging
 import os
 import shutil
@@ -19,21 +18,13 @@ LOG = logging.getLogger(__name__)
 RDB_NAME = 'dump.rdb'
 AOF_DIR_NAME = 'appendonlydir'
 LEGACY_AOF_NAME = 'appendonly.aof'
+# The multi-part AOF (Redis 7) a restore starts: its RDB file as the base.
+AOF_BASE_NAME = 'appendonly.aof.1.base.rdb'
+AOF_MANIFEST_NAME = 'appendonly.aof.manifest'
 RESTORE_MARKER = '.restore-pending'
 RDB_MAGIC = b'REDIS'
 
 _POLL = 0.05
-_CHUNK = 1024 * 1024
-
-
-def _file_md5_and_size(path):
-    digest = hashlib.md5(usedforsecurity=False)
-    size = 0
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b''):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _persistence(client):
@@ -59,8 +50,12 @@ def snapshot(app, timeout=600):
     the result under a name of its own, so a later save replacing
     ``dump.rdb`` cannot change the file while it is being uploaded.
 
-    :returns: ``{'path': ..., 'md5': ..., 'size': ...}``; remove the file
-        with :func:`discard_snapshot` once it has been stored.
+    Redis replaces ``dump.rdb`` by renaming a new file over it, never by
+    writing into it, so the link is a fixed copy without copying a byte;
+    its md5 is computed while it is uploaded, not in a pass of its own.
+
+    :returns: ``{'path': ..., 'size': ...}``; remove the file with
+        :func:`discard_snapshot` once it has been stored.
     :raises SnapshotError: if the save fails or takes over ``timeout``.
     """
     client = app.client()
@@ -91,10 +86,9 @@ def snapshot(app, timeout=600):
     source = os.path.join(app.data_dir, RDB_NAME)
     path = os.path.join(app.data_dir, 'snapshot-%d.rdb' % time.time_ns())
     os.link(source, path)
-    md5, size = _file_md5_and_size(path)
-    LOG.info('Snapshot of %s:%d: %d bytes, md5 %s.', app.address, app.port,
-             size, md5)
-    return {'path': path, 'md5': md5, 'size': size}
+    size = os.path.getsize(path)
+    LOG.info('Snapshot of %s:%d: %d bytes.', app.address, app.port, size)
+    return {'path': path, 'size': size}
 
 
 def discard_snapshot(path):
@@ -114,10 +108,13 @@ def restore_pending(app):
 def prepare_restore(app, rdb_path):
     """Put the RDB file ``rdb_path`` in place of the node's data.
 
-    The node must be stopped. Any AOF is removed and the next
-    ``app.start()`` runs with AOF off, because with AOF on Redis 7 ignores
-    ``dump.rdb`` and would start empty; once the data is loaded the start
-    turns AOF on again (see :func:`finish_restore`).
+    The node must be stopped. A file in the node's data directory is
+    moved into place; one elsewhere is copied. The file becomes both
+    ``dump.rdb`` and, hard-linked, the base of a new multi-part AOF
+    (Redis 7 loads an ``.rdb`` base as it is), so the next
+    ``app.start()`` loads it with AOF on, whatever the node's
+    ``appendonly``, and no AOF rewrite of the loaded data is needed: the
+    data is written to the guest's disk once.
 
     :raises RestoreError: if the server is running or the file is not an
         RDB file.
@@ -131,22 +128,36 @@ def prepare_restore(app, rdb_path):
                                       % rdb_path)
     os.makedirs(app.data_dir, mode=0o700, exist_ok=True)
     target = os.path.join(app.data_dir, RDB_NAME)
-    tmp = target + '.restore-tmp'
-    shutil.copyfile(rdb_path, tmp)
-    os.replace(tmp, target)
-    shutil.rmtree(os.path.join(app.data_dir, AOF_DIR_NAME),
-                  ignore_errors=True)
-    try:
-        os.unlink(os.path.join(app.data_dir, LEGACY_AOF_NAME))
-    except FileNotFoundError:
-        pass
-    with open(os.path.join(app.data_dir, RESTORE_MARKER), 'w') as f:
-        f.write(os.path.basename(rdb_path) + '\n')
+    if os.path.dirname(os.path.abspath(rdb_path)) == \
+            os.path.abspath(app.data_dir):
+        # Downloaded beside the data: renamed, never copied.
+        os.replace(rdb_path, target)
+    else:
+        tmp = target + '.restore-tmp'
+        shutil.copyfile(rdb_path, tmp)
+        os.replace(tmp, target)
+    aof_dir = os.path.join(app.data_dir, AOF_DIR_NAME)
+    new_dir = aof_dir + '.restore-tmp'
+    shutil.rmtree(new_dir, ignore_errors=True)
+    os.mkdir(new_dir, 0o700)
+    os.link(target, os.path.join(new_dir, AOF_BASE_NAME))
+    with open(os.path.join(new_dir, AOF_MANIFEST_NAME), 'w') as f:
+        f.write('file %s seq 1 type b\n' % AOF_BASE_NAME)
+    shutil.rmtree(aof_dir, ignore_errors=True)
+    os.rename(new_dir, aof_dir)
+    for stale in (LEGACY_AOF_NAME, RESTORE_MARKER):
+        try:
+            os.unlink(os.path.join(app.data_dir, stale))
+        except FileNotFoundError:
+            pass
     LOG.info('Placed %s into %s for restore.', rdb_path, app.data_dir)
 
 
 def finish_restore(app, timeout=600):
     """Turn AOF on in a node that has just loaded a restored RDB file.
+
+    For a node a restore of an earlier agent left with AOF off (its
+    restore marker); :func:`prepare_restore` now starts the AOF itself.
 
     CONFIG SET appendonly yes makes Redis write a new AOF from the loaded
     data; once that rewrite is done redis.conf is rendered with AOF on

@@ -207,6 +207,46 @@ class RedisClusterNode:
 
 MIGRATE_BATCH = 500
 MIGRATE_TIMEOUT_MS = 10000
+# Slots moved together, each step of the protocol one pipeline for all.
+SLOT_BATCH = 64
+
+
+def _each(node, commands, timeout=60):
+    """Send ``commands`` to ``node`` in one pipeline; their answers, a
+    refusal as its exception. A SETSLOT naming a node this one has not yet
+    learned of through the cluster bus (one that just joined, gossip
+    slowed by load) is sent again until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    answers = [None] * len(commands)
+    todo = list(range(len(commands)))
+    while todo:
+        pipe = node.pipeline(transaction=False)
+        for index in todo:
+            pipe.execute_command(*commands[index])
+        again = []
+        for index, answer in zip(todo, pipe.execute(raise_on_error=False),
+                                 strict=True):
+            if isinstance(answer, redis.ResponseError) and \
+                    "don't know about node" in str(answer) and \
+                    time.monotonic() < deadline:
+                again.append(index)
+            else:
+                answers[index] = answer
+        todo = again
+        if todo:
+            time.sleep(_POLL * 4)
+    return answers
+
+
+def _raise_first(answers):
+    for answer in answers:
+        if isinstance(answer, Exception):
+            raise answer
+    return answers
+
+
+def _net_input(node):
+    return int(node.info('stats').get('total_net_input_bytes', 0))
 
 
 def _open_slots(text):
@@ -228,11 +268,12 @@ def _open_slots(text):
 class SlotMover:
     """Moves hash slots of this master to another master, online.
 
-    The Redis Cluster protocol, slot by slot: the target IMPORTING, this
-    node MIGRATING, the slot's keys sent with MIGRATE in batches (clients
-    meanwhile follow ASK redirects), then both nodes told the slot's new
-    owner. Safe to run again after an interruption: slots this node no
-    longer owns are skipped, and a slot left half-moved is finished.
+    The Redis Cluster protocol, ``SLOT_BATCH`` slots at a time with each
+    step pipelined: the target IMPORTING, this node MIGRATING, the slots'
+    keys sent with MIGRATE ... KEYS in batches (clients meanwhile follow
+    ASK redirects), then both nodes told the slots' new owner. Safe to
+    run again after an interruption: slots this node no longer owns are
+    skipped, and a slot left half-moved is finished.
     """
 
     def __init__(self, node):
@@ -248,75 +289,85 @@ class SlotMover:
         return _open_slots(self.node._command('NODES'))
 
     def migrate(self, slots, target_ip, target_port, target_id):
-        """Move ``slots`` to ``target_id``; ``{'slots', 'keys'}`` moved."""
+        """Move ``slots`` to ``target_id``.
+
+        :returns: ``{'slots', 'keys', 'bytes'}`` moved; ``bytes`` is what
+            the target received meanwhile (its ``total_net_input_bytes``),
+            the MIGRATE payloads and little else on a quiet node.
+        """
         my_id = self.node.get_node_id()
         owned = set()
         for first, last in self.node._myself()['slots']:
             owned.update(range(first, last + 1))
         open_here = self.open_slots()
-        client = self.app.client()
         # A master giving away its last slot would otherwise turn itself
         # into a replica of the taker (Redis 7): members' roles are the
         # control plane's to decide.
         try:
-            client.config_set('cluster-allow-replica-migration', 'no')
+            self.app.client().config_set('cluster-allow-replica-migration',
+                                         'no')
         except redis.ResponseError:
             LOG.info('This Redis has no cluster-allow-replica-migration.')
+        # Keys are bytes here: GETKEYSINSLOT answers any key, UTF-8 or not.
+        client = self._target(self.app.address, self.app.port)
         target = self._target(target_ip, target_port)
-        moved_slots = moved_keys = 0
+        todo = [s for s in (int(s) for s in slots)
+                if s in owned or s in open_here]  # others: an earlier run
+        moved_keys = 0
         try:
-            for slot in (int(s) for s in slots):
-                if slot not in owned and slot not in open_here:
-                    continue  # moved by an earlier run
-                moved_keys += self._move(client, target, slot, my_id,
-                                         target_ip, target_port, target_id)
-                moved_slots += 1
+            received = _net_input(target)
+            for start in range(0, len(todo), SLOT_BATCH):
+                moved_keys += self._move_batch(
+                    client, target, todo[start:start + SLOT_BATCH], my_id,
+                    target_ip, target_port, target_id)
+            received = _net_input(target) - received
         finally:
             target.close()
-        return {'slots': moved_slots, 'keys': moved_keys}
+            client.close()
+        return {'slots': len(todo), 'keys': moved_keys,
+                'bytes': max(received, 0)}
 
-    @staticmethod
-    def _setslot(node, *args, timeout=60):
-        """CLUSTER SETSLOT, waiting while the node has not yet learned of
-        the other node through the cluster bus (a member that just joined,
-        gossip slowed by load)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return node.execute_command('CLUSTER', 'SETSLOT', *args)
-            except redis.ResponseError as exc:
-                if "don't know about node" not in str(exc) or \
-                        time.monotonic() > deadline:
-                    raise
-            time.sleep(_POLL * 4)
-
-    def _move(self, client, target, slot, my_id, ip, port, target_id):
-        try:
-            self._setslot(target, slot, 'IMPORTING', my_id)
-        except redis.ResponseError as exc:
-            # The target owns it already: an earlier run got that far.
-            if 'already the owner' not in str(exc):
-                raise
-        else:
-            self._setslot(client, slot, 'MIGRATING', target_id)
+    def _move_batch(self, client, target, slots, my_id, ip, port,
+                    target_id):
+        """The Redis Cluster protocol for ``slots`` at once, each step one
+        pipeline: the target IMPORTING, here MIGRATING, the keys sent
+        with MIGRATE ... KEYS in batches, the target told it owns the
+        slots, then this node."""
+        opened = _each(target, [('CLUSTER', 'SETSLOT', s, 'IMPORTING',
+                                 my_id) for s in slots])
+        migrating = []
+        for slot, answer in zip(slots, opened, strict=True):
+            if not isinstance(answer, Exception):
+                migrating.append(slot)
+            elif 'already the owner' not in str(answer):
+                # Else the target owns it: an earlier run got that far.
+                raise answer
+        _raise_first(_each(client, [('CLUSTER', 'SETSLOT', s, 'MIGRATING',
+                                     target_id) for s in migrating]))
         keys = 0
-        while True:
-            batch = client.execute_command('CLUSTER', 'GETKEYSINSLOT', slot,
-                                           MIGRATE_BATCH)
-            if not batch:
-                break
-            client.execute_command(
-                'MIGRATE', ip, int(port), '', 0, MIGRATE_TIMEOUT_MS,
-                'REPLACE', 'AUTH', self.app.password, 'KEYS', *batch)
-            keys += len(batch)
+        pending = list(slots)
+        while pending:
+            batches = _raise_first(_each(client, [
+                ('CLUSTER', 'GETKEYSINSLOT', s, MIGRATE_BATCH)
+                for s in pending]))
+            _raise_first(_each(client, [
+                ('MIGRATE', ip, int(port), '', 0, MIGRATE_TIMEOUT_MS,
+                 'REPLACE', 'AUTH', self.app.password, 'KEYS', *batch)
+                for batch in batches if batch]))
+            keys += sum(len(batch) for batch in batches)
+            # While a slot is MIGRATING new keys go to the target (ASK):
+            # a batch shorter than asked for was the slot's last.
+            pending = [s for s, batch in zip(pending, batches, strict=True)
+                       if len(batch) == MIGRATE_BATCH]
         # The target first, so the new owner's epoch wins the gossip.
-        target.execute_command('CLUSTER', 'SETSLOT', slot, 'NODE', target_id)
-        try:
-            client.execute_command('CLUSTER', 'SETSLOT', slot, 'NODE',
-                                   target_id)
-        except redis.ResponseError as exc:
-            # Gossip from the target got here first: nothing left to say.
-            LOG.info('SETSLOT %s NODE here: %s', slot, exc)
+        _raise_first(_each(target, [('CLUSTER', 'SETSLOT', s, 'NODE',
+                                     target_id) for s in slots]))
+        for slot, answer in zip(slots, _each(client, [
+                ('CLUSTER', 'SETSLOT', s, 'NODE', target_id)
+                for s in slots]), strict=True):
+            if isinstance(answer, Exception):
+                # Gossip from the target got here first: nothing to say.
+                LOG.info('SETSLOT %s NODE here: %s', slot, answer)
         return keys
 
     def settle(self):
