@@ -78,15 +78,16 @@ def _cpu_seconds(processes):
 
 def measure(env, window):
     """RSS (MB) per service kind, and CPU (% of one core) over
-    ``window`` quiet seconds."""
+    ``window`` quiet seconds, in all and per service kind."""
     processes = _service_processes(env)
-    everything = [p for group in processes.values() for p in group]
-    before, start = _cpu_seconds(everything), time.monotonic()
+    before = {kind: _cpu_seconds(group) for kind, group in processes.items()}
+    start = time.monotonic()
     time.sleep(window)
-    used = _cpu_seconds(everything) - before
     elapsed = time.monotonic() - start
+    cpu = {kind: 100.0 * (_cpu_seconds(group) - before[kind]) / elapsed
+           for kind, group in processes.items()}
     rss = {kind: _rss_mb(group) for kind, group in processes.items()}
-    return rss, 100.0 * used / elapsed
+    return rss, sum(cpu.values()), cpu
 
 
 def _guest_agents(env):
@@ -143,10 +144,11 @@ def build(env, count, wave, offset):
     return time.monotonic() - start
 
 
-def _report(label, rss, cpu):
+def _report(label, rss, cpu, by_kind):
     print('%-16s taskmanagers %6.1f MB  conductor %6.1f MB  '
-          'CPU %5.2f%% of one core' % (label, rss['taskmanager'],
-                                       rss['conductor'], cpu))
+          'CPU %5.2f%% of one core (taskmanagers %.2f%%, conductor %.2f%%)'
+          % (label, rss['taskmanager'], rss['conductor'], cpu,
+             by_kind['taskmanager'], by_kind['conductor']))
 
 
 def main(argv=None):
@@ -165,12 +167,13 @@ def main(argv=None):
     env.start()
     try:
         first = build(env, args.first, args.wave, 0)
-        rss_few, cpu_few = measure(env, args.window)
-        _report('%d instances' % args.first, rss_few, cpu_few)
+        rss_few, cpu_few, kinds_few = measure(env, args.window)
+        _report('%d instances' % args.first, rss_few, cpu_few, kinds_few)
         rest = build(env, args.instances - args.first, args.wave,
                      args.first)
-        rss_many, cpu_many = measure(env, args.window)
-        _report('%d instances' % args.instances, rss_many, cpu_many)
+        rss_many, cpu_many, kinds_many = measure(env, args.window)
+        _report('%d instances' % args.instances, rss_many, cpu_many,
+                kinds_many)
         agents = _guest_agents(env)
         agent_mb = _rss_mb(agents) / args.instances
         few = rss_few['taskmanager'] + rss_few['conductor']
@@ -195,6 +198,10 @@ def main(argv=None):
                  'ratio'),
                 ('control_plane_cpu_%d_guests' % f, cpu_few, 'percent'),
                 ('control_plane_cpu_%d_guests' % n, cpu_many, 'percent'),
+                ('taskmanager_cpu_%d_guests' % n, kinds_many['taskmanager'],
+                 'percent'),
+                ('conductor_cpu_%d_guests' % n, kinds_many['conductor'],
+                 'percent'),
                 ('guest_agent_rss_per_instance', agent_mb, 'MB')):
             print('RESULT %s %.2f %s' % (name, value, unit))
         return 0 if many / few <= 1.2 and cpu_many < 10 else 1
