@@ -37,6 +37,8 @@ GUEST_STATUSES = frozenset((states.SERVICE_BUILD, states.SERVICE_RUNNING,
 # that a deleted instance's key does not stay usable for ever.
 # Past _KEY_CACHE_MAX keys the least recently used one makes room: a
 # cell of more guests than that would decrypt a key per heartbeat.
+# Hash slots of a Redis Cluster.
+_HASH_SLOTS = 16384
 _KEY_CACHE_SECONDS = 300
 _KEY_CACHE_MAX = 50000
 _key_cache = collections.OrderedDict()
@@ -133,6 +135,20 @@ def guest_restarts(instance_id, payload):
     return {'count': count, 'last_at': last_at, 'last_reason': reason}
 
 
+def cluster_slots(instance_id, payload):
+    """The checked ``cluster_slots`` of a heartbeat (0 to 16384), or
+    None; anything else is dropped (logged), never applied."""
+    slots = (payload or {}).get('cluster_slots')
+    if slots is None:
+        return None
+    if isinstance(slots, int) and not isinstance(slots, bool) and \
+            0 <= slots <= _HASH_SLOTS:
+        return slots
+    LOG.warning('Dropped the malformed slot count of instance %s: %r',
+                instance_id, slots)
+    return None
+
+
 class ConductorManager:
     """Endpoint of ``trove-mr-conductor``."""
 
@@ -150,7 +166,8 @@ class ConductorManager:
 
         :param payload: {'service_status': BUILD|RUNNING|SHUTDOWN|FAILED,
             'volume_used': GB, 'message': optional failure text,
-            'datastore_restarts': optional, see :func:`guest_restarts`}
+            'datastore_restarts': optional, see :func:`guest_restarts`,
+            'cluster_slots': a cluster member's hash slots, optional}
         :param sent: when the guest sent it by its own clock, seconds
             since the epoch; only compared with the receive time, which
             orders and ages heartbeats.
@@ -168,7 +185,8 @@ class ConductorManager:
         applied = _status_writer.record(
             context, instance_id, status, received,
             volume_used=payload.get('volume_used'),
-            restarts=guest_restarts(instance_id, payload))
+            restarts=guest_restarts(instance_id, payload),
+            cluster_slots=cluster_slots(instance_id, payload))
         if applied is False:
             LOG.debug('Heartbeat of instance %s received at %s is older '
                       'than the last one recorded; ignored.', instance_id,

@@ -149,7 +149,23 @@ class GuestManager(cluster_calls.ClusterCalls):
             payload['message'] = self._failure_text()
         if self.supervisor.report:
             payload['datastore_restarts'] = dict(self.supervisor.report)
+        slots = self._cluster_slots(payload['service_status'])
+        if slots is not None:
+            payload['cluster_slots'] = slots
         return payload
+
+    def _cluster_slots(self, service_status):
+        """The hash slots this running cluster member owns, or None."""
+        app = self.app
+        if app is None or not getattr(app, 'clustered', False) or \
+                service_status != states.SERVICE_RUNNING:
+            return None
+        try:
+            return sum(last - first + 1 for first, last in
+                       app.cluster.my_slots())
+        except Exception as exc:  # noqa: BLE001 - the heartbeat goes on
+            LOG.debug('No slot count in this heartbeat: %s', exc)
+            return None
 
     # -- agent start -----------------------------------------------------
 

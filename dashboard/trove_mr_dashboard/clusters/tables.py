@@ -31,6 +31,15 @@ def members_per_region(cluster):
     return ', '.join('%s: %d' % item for item in sorted(counts.items()))
 
 
+def masters_of(cluster):
+    """Each master with ``slots`` (the hash slots its guest last
+    reported; None until it reports) and ``slaves``."""
+    members = cluster.get('instances') or ()
+    return [dict(m, slots=m.get('slots'), slaves=[
+        s for s in members if s.get('related_to') in (m['id'], m['name'])])
+        for m in members if m.get('type', 'master') == 'master']
+
+
 class CreateCluster(tables.LinkAction):
     name = 'create'
     verbose_name = _('Launch Cluster')

@@ -53,11 +53,7 @@ class DetailView(tables.DataTableView):
         context['task'] = cluster_tables.task_of(cluster)
         context['members_per_region'] = cluster_tables.members_per_region(
             cluster)
-        masters = [m for m in cluster.get('instances') or ()
-                   if m.get('type', 'master') == 'master']
-        context['masters'] = [dict(m, slaves=[
-            s for s in cluster.get('instances') or ()
-            if s.get('related_to') in (m['id'], m['name'])]) for m in masters]
+        context['masters'] = cluster_tables.masters_of(cluster)
         context['page_title'] = cluster.name
         return context
 

@@ -5,6 +5,8 @@ One cluster serves the whole module, in order, because building one
 costs most of the time.
 """
 
+import time
+
 import jsonschema
 import pytest
 import redis
@@ -90,6 +92,21 @@ def test_cluster_client_writes_and_reads_a_thousand_keys(cluster):
     per_node = [helpers.node(ip, cluster['password']).dbsize()
                 for ip in view['ip']]
     assert sum(per_node) == 1000 and min(per_node) > 0
+
+
+def test_cluster_show_gives_each_masters_slots_as_its_guest_reports(
+        cluster):
+    # Each guest reports its slots with its heartbeat (every 10 s).
+    deadline = time.monotonic() + 30
+    while True:
+        view = helpers.get(cluster['session'], cluster['url']).json()[
+            'cluster']
+        slots = [m.get('slots') for m in view['instances']]
+        if None not in slots or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    jsonschema.validate({'cluster': view}, schemas.SHOW_RESPONSE)
+    assert sorted(slots) == [5461, 5461, 5462]
 
 
 def test_member_show_has_region_and_volume_used(system, cluster):

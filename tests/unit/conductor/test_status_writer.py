@@ -106,3 +106,32 @@ def test_restart_reason_is_cut_to_its_column():
         'count': 1, 'last_at': 5, 'last_reason': 'x' * 1000}})
     assert checked == {'count': 1, 'last_at': 5.0,
                        'last_reason': 'x' * 255}
+
+
+def test_heartbeats_record_a_cluster_members_slots(
+        ctx, make_instance):  # noqa: F811
+    first, second = make_instance(), make_instance()
+    conductor = manager.ConductorManager(host='h')
+    # The first report of an instance takes the single path (no status
+    # row yet), later ones the grouped one: both keep the slots.
+    conductor.heartbeat(_guest_context(ctx, first), first,
+                        {'service_status': 'RUNNING',
+                         'cluster_slots': 5461}, time.time())
+    applied = db_api.instance_status_update_many(ctx, [
+        {'instance_id': first, 'status': 'RUNNING',
+         'sent_at': time.time() + 1, 'cluster_slots': 5462},
+        {'instance_id': second, 'status': 'RUNNING',
+         'sent_at': time.time() + 1}])
+    assert applied[first] is True
+    assert db_api.instance_status_get(ctx, first).cluster_slots == 5462
+
+
+@pytest.mark.parametrize('slots', [-1, 16385, '12', 1.5, True])
+def test_malformed_slot_counts_are_dropped(slots):
+    assert manager.cluster_slots('i', {'cluster_slots': slots}) is None
+
+
+def test_slot_counts_in_range_are_kept():
+    assert manager.cluster_slots('i', {'cluster_slots': 0}) == 0
+    assert manager.cluster_slots('i', {'cluster_slots': 16384}) == 16384
+    assert manager.cluster_slots('i', {}) is None

@@ -113,6 +113,24 @@ def test_cluster_rows_show_members_per_region_and_task_progress():
     assert tables.task_of(idle) == 'NONE'
 
 
+def test_cluster_page_lists_each_masters_slots_and_slaves():
+    from django.template import loader
+    from trove_mr_dashboard import api
+    from trove_mr_dashboard.clusters import tables
+    cluster = api.Row({'instances': [
+        {'id': 'm1', 'name': 'a', 'type': 'master', 'region': 'RegionOne',
+         'slots': 10923},
+        {'id': 'm2', 'name': 'b', 'type': 'master', 'region': 'RegionTwo'},
+        {'id': 's1', 'name': 'c', 'type': 'slave', 'region': 'RegionTwo',
+         'related_to': 'm1'}]})
+    masters = tables.masters_of(cluster)
+    assert [(m['name'], m['slots'], [s['name'] for s in m['slaves']])
+            for m in masters] == [('a', 10923, ['c']), ('b', None, [])]
+    template = loader.get_template('trove_mr/clusters/detail.html')
+    source = template.template.source
+    assert 'master-slots' in source and 'm.slots' in source
+
+
 def test_enabled_file_adds_the_dashboard_and_its_error_classes():
     from trove_mr_dashboard.enabled import _1990_trove_mr as enabled
     from troveclient.apiclient import exceptions

@@ -209,3 +209,30 @@ def test_post_upgrade_of_unprepared_guest_is_refused(guest):
     manager, _ = guest
     with pytest.raises(guest_manager.GuestError):
         manager.post_upgrade(None)
+
+
+class FakeClusterNode:
+    def __init__(self, ranges=None, error=None):
+        self.ranges, self.error = ranges, error
+
+    def my_slots(self):
+        if self.error is not None:
+            raise self.error
+        return self.ranges
+
+
+@pytest.mark.parametrize('clustered, node, wanted', [
+    (True, FakeClusterNode([[0, 5460], [10923, 10923]]), 5462),
+    (True, FakeClusterNode([]), 0),
+    (True, FakeClusterNode(error=RuntimeError('loading')), None),
+    (False, FakeClusterNode([[0, 16383]]), None),
+])
+def test_heartbeat_carries_a_cluster_members_slots(guest, clustered, node,
+                                                   wanted):
+    manager, _sent = guest
+    app = FakeApp()
+    app.clustered, app.cluster = clustered, node
+    manager.app, manager.phase = app, guest_manager.PHASE_READY
+    payload = manager.heartbeat_payload()
+    assert payload['service_status'] == states.SERVICE_RUNNING
+    assert payload.get('cluster_slots') == wanted

@@ -168,6 +168,8 @@ MEMBER_VIEW = {
         'region': {'type': 'string'},
         'type': {'type': 'string', 'enum': ['master', 'slave']},
         'related_to': {'type': 'string'},
+        # Hash slots the member owns, as its guest last reported.
+        'slots': {'type': 'integer', 'minimum': 0, 'maximum': 16384},
     },
 }
 

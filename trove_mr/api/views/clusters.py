@@ -23,6 +23,10 @@ def member_view(row, base, detail=True):
     }
     if row.related_to:
         view['related_to'] = row.related_to
+    slots = getattr(row.status, 'cluster_slots', None)
+    if slots is not None:
+        # As the member's guest last reported (every heartbeat).
+        view['slots'] = slots
     if detail:
         full = instance_views.instance_view(row, base)
         view.update({key: full[key] for key in ('status', 'ip', 'flavor')})

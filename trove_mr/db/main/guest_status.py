@@ -21,7 +21,7 @@ InstanceStatus = models.InstanceStatus
 # Column sets of one UPDATE statement run for many rows (executemany):
 # reports are grouped by which optional values they carry.
 _OPTIONAL = ('volume_used', 'datastore_restarts', 'last_restart_at',
-             'last_restart_reason')
+             'last_restart_reason', 'cluster_slots')
 
 
 def _values(report, now):
@@ -31,6 +31,8 @@ def _values(report, now):
               'updated_at': now}
     if report.get('volume_used') is not None:
         values['volume_used'] = report['volume_used']
+    if report.get('cluster_slots') is not None:
+        values['cluster_slots'] = report['cluster_slots']
     restarts = report.get('restarts')
     if restarts:
         values['datastore_restarts'] = restarts['count']
@@ -46,7 +48,8 @@ def instance_status_update_many(context, reports):
     """Apply many guests' status reports in one transaction.
 
     :param reports: dicts with ``instance_id``, ``status``, ``sent_at``
-        and optionally ``volume_used`` and ``restarts`` (the arguments of
+        and optionally ``volume_used``, ``restarts`` and
+        ``cluster_slots`` (the arguments of
         ``instance_status_update``), at most one per instance.
     :returns: ``{instance_id: applied}``.
     """

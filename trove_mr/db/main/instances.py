@@ -167,7 +167,8 @@ def _as_datetime(sent_at):
 
 @engines.region_writer
 def instance_status_update(context, instance_id, status, sent_at,
-                           volume_used=None, restarts=None):
+                           volume_used=None, restarts=None,
+                           cluster_slots=None):
     """Apply a guest's status report unless a newer one was applied.
 
     ``sent_at`` is the guest's send time (datetime, naive UTC or aware, or
@@ -175,6 +176,7 @@ def instance_status_update(context, instance_id, status, sent_at,
     ignored: messages can arrive out of order. Returns whether it applied.
     ``restarts``: the agent's own restarts of redis-server, ``{'count',
     'last_at' (POSIX time), 'last_reason'}``, already checked.
+    ``cluster_slots``: the hash slots a cluster member owns.
     """
     sent_at = _as_datetime(sent_at)
     session = context.session
@@ -182,6 +184,8 @@ def instance_status_update(context, instance_id, status, sent_at,
               'updated_at': rows.now()}
     if volume_used is not None:
         values['volume_used'] = volume_used
+    if cluster_slots is not None:
+        values['cluster_slots'] = cluster_slots
     if restarts:
         values.update(
             datastore_restarts=restarts['count'],

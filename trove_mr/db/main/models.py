@@ -165,6 +165,9 @@ class InstanceStatus(RegionBase):
     datastore_restarts = sa.Column(sa.Integer, nullable=True)
     last_restart_at = sa.Column(types.Timestamp, nullable=True)
     last_restart_reason = sa.Column(sa.String(255), nullable=True)
+    # Hash slots a Redis Cluster member owns, as its guest last reported
+    # (region0009); None outside clusters.
+    cluster_slots = sa.Column(sa.Integer, nullable=True)
 
 
 class Backup(RegionBase):

@@ -91,6 +91,10 @@ class RedisClusterNode:
         """CLUSTER NODES as seen from this node, as a list of dicts."""
         return parse_cluster_nodes(self._command('NODES'))
 
+    def my_slots(self):
+        """The ``[first, last]`` slot ranges this node owns."""
+        return self._myself()['slots']
+
     def _myself(self):
         for node in self.cluster_nodes():
             if node['myself']:
