@@ -13,6 +13,8 @@ import threading
 
 from oslo_db import api as oslo_db_api
 from oslo_db.sqlalchemy import enginefacade
+from sqlalchemy import event as sa_event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import pool as sa_pool
 
 from trove_mr.common import cfg
@@ -82,7 +84,13 @@ def _pool_sqlite(engine):
     between threads one at a time (SQLAlchemy 2.0's own default for
     them), so a queue pool of them keeps the connect listeners oslo.db
     installed and drops the reconnects.
+
+    A pooled connection holds the file it opened: if the path is moved,
+    removed or replaced (a restore, an outage), the connection is
+    dropped at its next checkout and a new one opens what the path names
+    now, or fails as a new connection would.
     """
+    path = engine.url.database
     old = engine.pool
     engine.pool = sa_pool.QueuePool(
         old._creator, pool_size=CONF.database.max_pool_size or 5,
@@ -92,6 +100,24 @@ def _pool_sqlite(engine):
         logging_name=old._orig_logging_name, _dispatch=old.dispatch,
         dialect=old._dialect)
     old.dispose()
+
+    @sa_event.listens_for(engine, 'connect')
+    def _remember_file(dbapi_connection, record):
+        record.info['trove_mr_inode'] = _inode(path)
+
+    @sa_event.listens_for(engine, 'checkout')
+    def _same_file(dbapi_connection, record, proxy):
+        if _inode(path) != record.info.get('trove_mr_inode'):
+            raise sa_exc.DisconnectionError(
+                'the SQLite file %s was moved or replaced' % path)
+
+
+def _inode(path):
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def _forget_after_fork():

@@ -327,14 +327,27 @@ def _delete(browser, table, name):
         By.CSS_SELECTOR, '.modal-footer .btn-danger') if b.is_displayed()],
         what='the confirmation')
     confirm[0].click()
+    # The confirmation posts the table's form and the page reloads: wait
+    # for it, or a page asked for next may be replaced by the reload.
+    wait_for(lambda: _stale(confirm[0]), what='the page after the delete')
+
+
+def _stale(element):
+    """Whether ``element`` left the page (reloaded) or was hidden."""
+    try:
+        return not element.is_displayed()
+    except selenium_exceptions.StaleElementReferenceException:
+        return True
 
 
 def test_demo_deletes_both_from_the_tables(system, dashboard, browser):
     browser.get(dashboard.url + 'trove_mr/clusters/')
     _delete(browser, 'clusters', CLUSTER)
-    browser.get(dashboard.url + 'trove_mr/')
-    wait_for(lambda: row_of(browser, 'instances', INSTANCE),
-             what='the instance row')
+
+    def instance_row():
+        browser.get(dashboard.url + 'trove_mr/')
+        return row_of(browser, 'instances', INSTANCE)
+    wait_for(instance_row, interval=2, what='the instance row')
     _delete(browser, 'instances', INSTANCE)
     client = system.trove('demo')
 

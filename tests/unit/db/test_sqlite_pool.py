@@ -1,6 +1,8 @@
 """SQLite file databases keep their connections between transactions."""
 
+import pytest
 import sqlalchemy as sa
+from oslo_db import exception as db_exc
 
 from trove_mr.db import engines
 
@@ -28,3 +30,28 @@ def test_other_databases_keep_oslo_db_pools(tmp_path):
     assert not engines._sqlite_file('sqlite://')
     assert not engines._sqlite_file('sqlite:///:memory:')
     assert not engines._sqlite_file('mysql+pymysql://root@127.0.0.1/x')
+
+
+def test_a_moved_database_file_is_not_read_through_an_old_connection(
+        tmp_path):
+    path = tmp_path / 'cell.sqlite'
+    manager = engines.create_context_manager('sqlite:///%s' % path)
+    try:
+        engine = manager.writer.get_engine()
+        with engine.begin() as connection:
+            connection.execute(sa.text('CREATE TABLE t (x INTEGER)'))
+            connection.execute(sa.text('INSERT INTO t VALUES (1)'))
+        # The file moved aside and a directory in its place: as a
+        # database server that went down, no connection reads it now.
+        path.rename(tmp_path / 'cell.sqlite.stopped')
+        path.mkdir()
+        with pytest.raises(db_exc.DBError):
+            with engine.connect() as connection:
+                connection.execute(sa.text('SELECT x FROM t'))
+        path.rmdir()
+        (tmp_path / 'cell.sqlite.stopped').rename(path)
+        with engine.connect() as connection:
+            assert connection.execute(sa.text('SELECT x FROM t')).scalar() \
+                == 1
+    finally:
+        engines.dispose_all()
