@@ -147,6 +147,30 @@ class PollRetry(retry.Retry):
         """Nothing to undo: retrying built nothing."""
 
 
+def bound(task_class, prefix, per_instance, **kwargs):
+    """``task_class`` named and bound for the instance of ``prefix``.
+
+    Flows that run one subflow per instance (a cluster's members, the
+    replicas of one request) keep each instance's values in the store
+    under ``<prefix><name>``: the task's name, the arguments it requires
+    and the values it provides that are in ``per_instance`` take the
+    prefix; the others (shared values) keep their names.
+    """
+    probe = task_class(**kwargs)
+    if not prefix:
+        return probe
+
+    def own(name):
+        return prefix + name if name in per_instance else name
+    rebind = {arg: own(arg) for arg in probe.requires | probe.optional
+              if arg in per_instance}
+    provides = task_class.default_provides
+    if provides:
+        kwargs['provides'] = own(provides) if isinstance(provides, str) \
+            else [own(name) for name in provides]
+    return task_class(name=prefix + probe.name, rebind=rebind, **kwargs)
+
+
 def wait(check_task, interval=None):
     """``check_task`` retried by a PollRetry until it stops raising
     NotReady."""

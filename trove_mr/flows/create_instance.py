@@ -43,19 +43,7 @@ PER_INSTANCE = ('instance_id', 'requested_placement', 'placement',
 
 
 def _bound(task_class, prefix, **kwargs):
-    """``task_class`` named and bound for the instance of ``prefix``."""
-    probe = task_class(**kwargs)
-    if not prefix:
-        return probe
-    rebind = {arg: prefix + arg for arg in probe.requires | probe.optional
-              if arg in PER_INSTANCE}
-    # A task provides one value at most here: named, not a sequence.
-    provides = None
-    if probe.provides:
-        (name,) = probe.provides
-        provides = prefix + name if name in PER_INSTANCE else name
-    return task_class(name=prefix + probe.name, rebind=rebind,
-                      provides=provides, **kwargs)
+    return common.bound(task_class, prefix, PER_INSTANCE, **kwargs)
 
 
 def instance_subflow(prefix=''):

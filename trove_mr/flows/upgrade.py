@@ -53,13 +53,7 @@ PER_INSTANCE = ('instance_id', 'upgrade')
 
 
 def _bound(task_class, prefix, **kwargs):
-    """``task_class`` named and bound for the instance of ``prefix``."""
-    probe = task_class(**kwargs)
-    if not prefix:
-        return probe
-    rebind = {arg: prefix + arg for arg in probe.requires | probe.optional
-              if arg in PER_INSTANCE}
-    return task_class(name=prefix + probe.name, rebind=rebind, **kwargs)
+    return common.bound(task_class, prefix, PER_INSTANCE, **kwargs)
 
 
 def _server_image(server):

@@ -63,21 +63,7 @@ REVERT_TIMEOUT = 300
 
 
 def _bound(task_class, prefix, **kwargs):
-    """``task_class`` named and bound for the instance of ``prefix``."""
-    probe = task_class(**kwargs)
-    if not prefix:
-        return probe
-    rebind = {arg: prefix + arg for arg in probe.requires | probe.optional
-              if arg in PER_INSTANCE}
-    provides = task_class.default_provides
-    extra = {}
-    if provides:
-        names = (provides,) if isinstance(provides, str) else provides
-        extra['provides'] = [prefix + name for name in names]
-        if isinstance(provides, str):
-            extra['provides'] = extra['provides'][0]
-    return task_class(name=prefix + probe.name, rebind=rebind, **extra,
-                      **kwargs)
+    return common.bound(task_class, prefix, PER_INSTANCE, **kwargs)
 
 
 def _cinder(context, failover):
