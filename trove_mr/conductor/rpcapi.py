@@ -16,9 +16,23 @@ from trove_mr.common import rpc
 TOPIC = 'trove-mr-conductor'
 # Guests send on an exchange and topic of their own, also served by every
 # conductor: a guest's broker user may publish there, never on the control
-# exchange.
+# exchange. Both are named after ``control_exchange`` (these are the
+# names under the default one): a topic's queue is named after the topic
+# alone, so two planes sharing a vhost under different control exchanges
+# would otherwise take turns consuming each other's guests' reports.
 GUEST_REPORTS_EXCHANGE = 'trove-mr-guest-reports'
 GUEST_REPORTS_TOPIC = 'trove-mr-conductor-guest-reports'
+
+
+def guest_reports_exchange():
+    """The exchange guests report on: ``<control_exchange>-guest-reports``."""
+    return '%s-guest-reports' % rpc.control_exchange()
+
+
+def guest_reports_topic():
+    """The topic (and queue) of guests' reports:
+    ``<control_exchange>-conductor-guest-reports``."""
+    return '%s-conductor-guest-reports' % rpc.control_exchange()
 # The process's name in its cell's services table (its heartbeats).
 BINARY = 'trove-mr-conductor'
 

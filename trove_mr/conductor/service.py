@@ -32,8 +32,8 @@ def create_service():
     database and the guest heartbeat expiry task."""
     conductor = service.RPCService(
         rpcapi.TOPIC, _endpoints, key_lookup=rpc.conductor_key_lookup,
-        extra_targets=[(rpcapi.GUEST_REPORTS_EXCHANGE,
-                        rpcapi.GUEST_REPORTS_TOPIC)])
+        extra_targets=[(rpcapi.guest_reports_exchange(),
+                        rpcapi.guest_reports_topic())])
     conductor.report_state(rpcapi.BINARY, db_api.service_heartbeat,
                            db_api.service_delete)
     interval = expiry_check_interval()
