@@ -31,6 +31,7 @@ anything it cannot decrypt, including plaintext. Key ids are:
 import threading
 
 import oslo_messaging as messaging
+from oslo_config import cfg as oslo_cfg
 from oslo_log import log as logging
 from oslo_messaging import opts as messaging_opts
 from oslo_messaging.rpc import server as rpc_server
@@ -86,13 +87,18 @@ def register_bus_options():
     transport it makes; safe to call again."""
     for group, options in messaging_opts.list_opts():
         if group in (None, 'DEFAULT'):
-            CONF.register_opts(options)
+            # Copies: one registered already (by oslo.messaging) stays.
+            CONF.register_opts([opt for opt in options
+                                if opt.dest not in CONF])
 
 
 def control_exchange():
     """This plane's ``control_exchange`` as configured."""
-    register_bus_options()
-    return CONF.control_exchange
+    try:
+        return CONF.control_exchange
+    except oslo_cfg.NoSuchOptError:
+        register_bus_options()
+        return CONF.control_exchange
 
 
 def get_transport(url=None):

@@ -27,7 +27,7 @@ class TaskManagerService(service.RPCService):
     def __init__(self, host=None):
         self.endpoint = None
         self.job_conductor = None
-        super().__init__(rpcapi.TOPIC, self._make_endpoints,
+        super().__init__(rpcapi.topic_name(), self._make_endpoints,
                          key_lookup=rpc.control_key_lookup, host=host)
 
     def _make_endpoints(self):

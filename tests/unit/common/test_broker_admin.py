@@ -2,7 +2,6 @@
 
 import re
 
-import oslo_messaging
 import pytest
 
 from trove_mr.common import broker_admin
@@ -20,10 +19,10 @@ B = '0b6f6f0e-9999-2222-3333-444455556666'
 @pytest.fixture(autouse=True)
 def service_defaults():
     # What every service gets from cfg.parse_args.
-    cfg.set_lib_defaults()
     rpc.register_bus_options()
+    CONF.set_override('control_exchange', 'trove-mr')
     yield
-    oslo_messaging.set_transport_defaults(control_exchange='openstack')
+    CONF.clear_override('control_exchange')
 
 
 def _allowed(regex, name):
@@ -146,7 +145,7 @@ def test_guest_reports_are_named_after_the_control_exchange():
         assert _allowed(write, 'plane-b-guest-reports')
         assert not _allowed(write, 'trove-mr-guest-reports')
     finally:
-        CONF.clear_override('control_exchange')
+        CONF.set_override('control_exchange', 'trove-mr')
     assert conductor_rpcapi.guest_reports_exchange() == \
         conductor_rpcapi.GUEST_REPORTS_EXCHANGE
     assert conductor_rpcapi.guest_reports_topic() == \
