@@ -60,7 +60,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.6')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -194,6 +194,18 @@ class TaskManager:
     def detach_replica(self, context, instance_id):
         """Make a replica standalone, keeping its data (cast, 1.3)."""
         steps.submit(context, notifications.INSTANCE_DETACH, instance_id)
+
+    @posts_a_job
+    def switchover_cluster(self, context, cluster_id, pairs):
+        """Swap a cluster's primary and standby regions (1.6)."""
+        self._cluster_strategy(context, cluster_id).switchover_cluster(
+            context, cluster_id, pairs)
+
+    @posts_a_job
+    def failover_cluster(self, context, cluster_id, pairs, region):
+        """Promote a cluster's standby region ``region`` (1.6)."""
+        self._cluster_strategy(context, cluster_id).failover_cluster(
+            context, cluster_id, pairs, region)
 
     @posts_a_job
     def rebalance_cluster(self, context, cluster_id, weights=None):

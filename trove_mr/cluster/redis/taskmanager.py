@@ -10,6 +10,7 @@ cluster is always visible as such.
 
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
 from trove_mr.cluster.redis.flows import rebalance as rebalance_flows
+from trove_mr.cluster.redis.flows import standby as standby_flows
 from trove_mr.cluster.redis.flows import upgrade as upgrade_flows
 
 
@@ -68,3 +69,13 @@ class RedisTaskManagerStrategy:
         """Upgrade the members one at a time, replicas first, then the
         cluster record (``upgrades``: see flows/upgrade.py)."""
         return upgrade_flows.submit(context, cluster_id, upgrades)
+
+    def switchover_cluster(self, context, cluster_id, pairs):
+        """Swap the primary and standby regions, losing no write
+        (``pairs``: ``[[master id, standby id], ...]``)."""
+        return standby_flows.submit_switchover(context, cluster_id, pairs)
+
+    def failover_cluster(self, context, cluster_id, pairs, region):
+        """Promote the standby region ``region``: the primary is lost."""
+        return standby_flows.submit_failover(context, cluster_id, pairs,
+                                             region)
