@@ -32,12 +32,12 @@ def _replication(app):
 def replica_lag(app):
     """``{'bytes', 'seconds'}`` this replica is behind its master, or None.
 
-    None on a master, and on a replica whose link to its master is down:
-    the last figures reported while the link was up stay on record as the
+    None on a master, and on a replica whose master is down or does not
+    answer (a dead link stays "up" in Redis until ``repl-timeout``): the
+    last figures reported while the master answered stay on record as the
     window of writes a takeover may lose. ``bytes`` is the master's
     ``master_repl_offset`` minus this replica's (read here first, so the
-    figure errs high), None when the master does not answer;
-    ``seconds`` is ``master_last_io_seconds_ago``.
+    figure errs high); ``seconds`` is ``master_last_io_seconds_ago``.
     """
     info = _replication(app)
     if info.get('role') != 'slave' or \
@@ -56,7 +56,7 @@ def replica_lag(app):
     except (redis.RedisError, OSError, KeyError, ValueError) as exc:
         LOG.debug('Master %s:%s gave no offset: %s', info['master_host'],
                   info['master_port'], exc)
-        return {'bytes': None, 'seconds': seconds}
+        return None
     finally:
         master.close()
     return {'bytes': max(theirs - own, 0), 'seconds': seconds}
