@@ -238,6 +238,12 @@ class TaskManager:
         recovery.recover_lost_operations(self.admin_context)
         return recovered
 
+    def watch_standby_clusters(self):
+        """Periodic: fail over the clusters whose failover policy is
+        automatic and whose primary region went silent."""
+        return cluster_strategy.taskmanager_strategy(
+            'redis', self.keeper).watch_standby_clusters(self.admin_context)
+
     def reconcile_servers(self):
         """Periodic: fail instances whose Nova server vanished or failed."""
         return recovery.reconcile_with_nova(self.admin_context)

@@ -175,3 +175,41 @@ def test_failover_after_region_lost(system, standby_cluster):
     assert len(safe) > 100
     region_two_ips = standby.member_ips(after, ('RegionTwo',))[:3]
     assert standby.missing(region_two_ips, password, safe) == []
+
+
+def test_automatic_failover_when_the_primary_region_goes_silent(
+        system, standby_cluster):
+    session, url = standby_cluster['session'], standby_cluster['url']
+    view = standby_cluster['view']
+    assert view['failover_policy'] == 'manual'
+    answer = _action(session, url, {'failover_policy': {'automatic': True}})
+    assert answer.status_code == 202, answer.text
+    region_one = [m['id'] for m in view['instances']
+                  if m['region'] == 'RegionOne']
+    groups = standby.guest_groups(system.cloud.state_dir, 'RegionOne',
+                                  region_one)
+    standby_cluster['frozen'] = groups
+    standby.freeze(groups)
+    lost_at = time.monotonic()
+    # [redis] standby_failover_after (30 s) of silence, then the next
+    # look of a taskmanager (every 10 s), then the failover itself.
+    deadline = lost_at + 150
+    after = None
+    while time.monotonic() < deadline:
+        after = helpers.get(session, url).json()['cluster']
+        if after['task']['name'] == 'NONE' and \
+                after.get('primary_region') == 'RegionTwo':
+            break
+        time.sleep(1)
+    assert after['primary_region'] == 'RegionTwo', after
+    assert time.monotonic() - lost_at >= 30
+    assert after['failover']['kind'] == 'failover'
+    assert after['failover']['automatic'] is True
+    ips = standby.member_ips(after, ('RegionTwo',))[:3]
+    client = standby.cluster_client(ips, standby_cluster['password'],
+                                    timeout=5)
+    try:
+        client.set('after-automatic', 'yes')
+        assert client.get('after-automatic') == 'yes'
+    finally:
+        client.close()

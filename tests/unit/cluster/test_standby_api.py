@@ -179,3 +179,22 @@ def test_malformed_standby_actions_are_400(api, taskmanager, body):
     cluster = _create(api, standby_region='RegionTwo').json['cluster']
     resp = call(api, '%s/%s/action' % (BASE, cluster['id']), 'POST', body)
     assert resp.status_int == 400, resp.text
+
+
+def test_failover_policy_is_manual_until_turned_on(api, taskmanager,
+                                                   action_url):
+    refused = _create(api, auto_failover=True)
+    assert refused.status_int == 400
+    assert "'cluster.auto_failover'" in refused.text
+    cluster = _create(api, standby_region='RegionTwo').json['cluster']
+    assert cluster['failover_policy'] == 'manual'
+    resp = call(api, action_url(cluster['id']), 'POST',
+                {'failover_policy': {'automatic': True}})
+    assert resp.status_int == 202, resp.text
+    shown = call(api, '%s/%s' % (BASE, cluster['id'])).json['cluster']
+    assert shown['failover_policy'] == 'automatic'
+    # No job: the policy is a setting, read by the taskmanagers' watch.
+    assert [c[0] for c in taskmanager.casts] == ['create_cluster']
+    other = call(api, '/v1.0/p2/clusters/%s/action' % cluster['id'], 'POST',
+                 {'failover_policy': {'automatic': False}}, headers=OTHER)
+    assert other.status_int == 404

@@ -14,6 +14,7 @@ from oslo_log import log as logging
 from trove_mr.api.domain import clusters as cluster_domain
 from trove_mr.api.domain import services
 from trove_mr.cluster import strategy
+from trove_mr.cluster.redis import standby as shards
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import regions
@@ -25,11 +26,7 @@ LOG = logging.getLogger(__name__)
 
 MASTER = 'master'
 SLAVE = 'slave'
-# Tasks a failover may interrupt: the primary region may die under any
-# of them, leaving a task nobody will finish.
-FAILOVER_FROM = ('NONE', 'FAILED', 'SWITCHING_OVER', 'FAILING_OVER',
-                 'GROWING_CLUSTER', 'SHRINKING_CLUSTER', 'REBALANCING',
-                 'UPDATING_CLUSTER')
+FAILOVER_FROM = shards.FAILOVER_FROM
 
 
 def _role(spec):
@@ -104,8 +101,26 @@ def create_values(body):
     """Cluster columns of a create with a standby region."""
     masters = [s for s in body['instances'] if _role(s) == MASTER]
     return {'standby_region': body['standby_region'],
+            'auto_failover': bool(body.get('auto_failover')),
             'primary_region': primary_region_of(
                 _spec_region(s) for s in masters)}
+
+
+def check_create(body):
+    """400 for ``auto_failover`` without a standby region."""
+    if body.get('auto_failover') and not body.get('standby_region'):
+        raise exceptions.BadRequest(
+            "Invalid input for field 'cluster.auto_failover': an "
+            'automatic failover needs a standby_region.')
+
+
+def set_failover_policy(context, tenant_id, cluster_id, automatic):
+    """Turn the automatic failover of a cluster on or off (no job)."""
+    with cluster_domain._in_cell(context, cluster_id) as cctx:
+        cluster, _members = _load(cctx, tenant_id, cluster_id)
+        _require_standby(cluster, 'failover_policy')
+        db_api.cluster_update(cctx, cluster_id,
+                              {'auto_failover': bool(automatic)})
 
 
 def _load(cctx, tenant_id, cluster_id):
@@ -120,16 +135,7 @@ def _masters(members):
 
 def pairs_of(cluster, members):
     """``[[master id, standby id], ...]``; 409 when a master has none."""
-    standbys = {m.related_to: m.id for m in members
-                if m.type == SLAVE and
-                m.region_name == cluster.standby_region}
-    missing = sorted(m.id for m in _masters(members)
-                     if m.id not in standbys)
-    if missing:
-        raise exceptions.Conflict(
-            'Masters %s of cluster %s have no standby in %s.'
-            % (', '.join(missing), cluster.id, cluster.standby_region))
-    return [[m.id, standbys[m.id]] for m in _masters(members)]
+    return shards.pairs_of(cluster, members)
 
 
 def add_standby(context, tenant_id, cluster_id, region, taskmanager_api):

@@ -77,6 +77,8 @@ CREATE = {
             # A replica of every master in this region (cluster_standby).
             'standby_region': {'type': ['string', 'null'], 'minLength': 1,
                                'maxLength': 255},
+            # Fail over on its own when the primary region goes silent.
+            'auto_failover': {'type': 'boolean'},
         },
     }},
 }
@@ -130,6 +132,10 @@ ACTION = {
         'add_standby': _STANDBY_REGION,
         'switchover': {'type': 'object', 'additionalProperties': False},
         'failover': _STANDBY_REGION,
+        'failover_policy': {'type': 'object', 'required': ['automatic'],
+                            'additionalProperties': False,
+                            'properties': {'automatic': {
+                                'type': 'boolean'}}},
     },
 }
 # The two actions that take a companion key (checked by check_action).
@@ -228,6 +234,8 @@ CLUSTER_VIEW = {
         'standby_region': {'type': ['string', 'null']},
         'shards': {'type': 'array', 'items': SHARD_VIEW},
         'failover': {'type': 'object'},
+        'failover_policy': {'type': 'string',
+                            'enum': ['automatic', 'manual']},
         'read_hints': {'type': 'object'},
     },
 }

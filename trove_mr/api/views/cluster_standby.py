@@ -64,6 +64,8 @@ def add_to(view, cluster, members, detail=True):
         return view
     view['primary_region'] = cluster.primary_region
     view['standby_region'] = cluster.standby_region
+    view['failover_policy'] = 'automatic' if cluster.auto_failover \
+        else 'manual'
     if detail:
         view['shards'] = shards(cluster, members)
         view['read_hints'] = read_hints(cluster, members)

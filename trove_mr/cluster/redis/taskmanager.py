@@ -11,6 +11,7 @@ cluster is always visible as such.
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
 from trove_mr.cluster.redis.flows import rebalance as rebalance_flows
 from trove_mr.cluster.redis.flows import standby as standby_flows
+from trove_mr.cluster.redis.flows import standby_watch
 from trove_mr.cluster.redis.flows import upgrade as upgrade_flows
 
 
@@ -79,3 +80,8 @@ class RedisTaskManagerStrategy:
         """Promote the standby region ``region``: the primary is lost."""
         return standby_flows.submit_failover(context, cluster_id, pairs,
                                              region)
+
+    def watch_standby_clusters(self, context):
+        """Fail over the clusters with an automatic failover policy whose
+        primary region went silent; their ids."""
+        return standby_watch.fail_over_lost_regions(context)

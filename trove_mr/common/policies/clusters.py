@@ -50,6 +50,11 @@ rules = [
         'Promote a cluster\'s standby region when its primary region is '
         'lost (checked with cluster:action).',
         base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'cluster:failover_policy', base.RULE_ADMIN_OR_OWNER,
+        'Turn a cluster\'s automatic failover to its standby region on or '
+        'off (checked with cluster:action).',
+        base.operations(ITEM + '/action', 'POST')),
 ]
 
 

@@ -81,6 +81,7 @@ instance_replicas = guest_reports.instance_replicas
 members_of_clusters = cluster_members.members_of_clusters
 # A cluster's standby region: roles swapped by a switchover or failover.
 cluster_swap_roles = cluster_standby.cluster_swap_roles
+clusters_auto_failover = cluster_standby.clusters_auto_failover
 
 # Per-cell pieces of global lists (keys, then rows).
 global_list_keys = global_lists.list_keys

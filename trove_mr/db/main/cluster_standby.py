@@ -68,3 +68,13 @@ def cluster_swap_roles(context, cluster_id, pairs, cluster_values,
         setattr(cluster, key, value)
     cluster.updated = rows.now()
     session.flush()
+
+
+@engines.region_reader
+def clusters_auto_failover(context):
+    """Live clusters with a standby region and an automatic failover
+    policy."""
+    query = sa.select(Cluster).where(Cluster.deleted.is_(False),
+                                     Cluster.auto_failover.is_(True),
+                                     Cluster.standby_region.isnot(None))
+    return list(context.session.execute(query).unique().scalars())

@@ -90,6 +90,8 @@ class Cluster(RegionBase):
     standby_region = sa.Column(sa.String(255), nullable=True)
     primary_region = sa.Column(sa.String(255), nullable=True)
     failover_state = sa.Column(sa.Text, nullable=True)
+    # Fail over on its own when the primary region goes silent.
+    auto_failover = sa.Column(sa.Boolean, nullable=True, default=False)
 
 
 class Instance(RegionBase):

@@ -1,8 +1,9 @@
 """The standby-region actions of ``POST /clusters/{id}[/action]``.
 
 ``{"add_standby": {"region": R}}`` (202 with the cluster and its new
-standby members), ``{"switchover": {}}`` and ``{"failover": {"region":
-R}}`` (202, no body). Each is checked with ``cluster:action`` first (by
+standby members), ``{"switchover": {}}``, ``{"failover": {"region":
+R}}`` and ``{"failover_policy": {"automatic": true|false}}`` (202, no
+body). Each is checked with ``cluster:action`` first (by
 the caller), then with its own rule.
 """
 
@@ -14,7 +15,7 @@ from trove_mr.api.views import clusters as views
 from trove_mr.api.views import links
 from trove_mr.common import policy
 
-ACTIONS = ('add_standby', 'switchover', 'failover')
+ACTIONS = ('add_standby', 'switchover', 'failover', 'failover_policy')
 
 
 def act(context, cluster_id, action, taskmanager_api):
@@ -31,6 +32,12 @@ def act(context, cluster_id, action, taskmanager_api):
         policy.authorize(context, 'cluster:switchover', target)
         domain.switchover(context, base.tenant_id(), cluster_id,
                           taskmanager_api)
+        return ''
+    if 'failover_policy' in action:
+        policy.authorize(context, 'cluster:failover_policy', target)
+        domain.set_failover_policy(
+            context, base.tenant_id(), cluster_id,
+            action['failover_policy']['automatic'])
         return ''
     policy.authorize(context, 'cluster:failover', target)
     domain.failover(context, base.tenant_id(), cluster_id,

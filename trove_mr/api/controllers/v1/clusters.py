@@ -158,6 +158,7 @@ class ClustersController(rest.RestController):
         policy.authorize(context, 'cluster:create', _target())
         request = base.body(schemas.CREATE)['cluster']
         extra_values = None
+        standby_domain.check_create(request)
         if request.get('standby_region'):
             request = standby_domain.with_standbys(request)
             extra_values = standby_domain.create_values(request)

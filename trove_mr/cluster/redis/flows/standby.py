@@ -88,8 +88,9 @@ class RecordSwap(task.Task):
     """The record: standbys are masters, the regions' roles swapped."""
 
     def execute(self, context, cluster_id, pairs, takeover, new_primary,
-                old_primary, requested_at):
+                old_primary, requested_at, automatic):
         record = {'kind': 'failover' if takeover else 'switchover',
+                  'automatic': automatic,
                   'requested_at': requested_at,
                   'completed_at': timeutils.utcnow().isoformat(),
                   'from_region': old_primary,
@@ -135,7 +136,7 @@ def failover_flow():
 
 
 def _submit(context, operation, factory, cluster_task, cluster_id, pairs,
-            new_primary, takeover):
+            new_primary, takeover, automatic=False):
     cluster = db_api.cluster_get(context, cluster_id)
     members = {m.id: m for m in db_api.instances_by_cluster(context,
                                                             cluster_id)}
@@ -147,6 +148,7 @@ def _submit(context, operation, factory, cluster_task, cluster_id, pairs,
         {'cluster_id': cluster_id, 'cluster_task': cluster_task,
          'pairs': [list(pair) for pair in pairs], 'takeover': takeover,
          'new_primary': new_primary, 'old_primary': old_primary,
+         'automatic': automatic,
          'requested_at': timeutils.utcnow().isoformat()},
         resource_type='cluster', resource_id=cluster_id, parallel=True)
 
@@ -158,7 +160,8 @@ def submit_switchover(context, cluster_id, pairs):
                    cluster_id, pairs, cluster.standby_region, False)
 
 
-def submit_failover(context, cluster_id, pairs, region):
-    """Post the takeover by ``region`` of a FAILING_OVER cluster."""
+def submit_failover(context, cluster_id, pairs, region, automatic=False):
+    """Post the takeover by ``region`` of a FAILING_OVER cluster
+    (``automatic``: by its failover policy, not asked for)."""
     return _submit(context, FAILOVER, failover_flow, 'FAILING_OVER',
-                   cluster_id, pairs, region, True)
+                   cluster_id, pairs, region, True, automatic=automatic)

@@ -1,0 +1,54 @@
+"""When a cluster with an automatic failover policy is failed over: every
+master silent past the threshold while every standby reports."""
+
+import datetime
+import types
+
+import pytest
+
+from trove_mr.cluster.redis import standby
+
+NOW = datetime.datetime(2026, 12, 1, 4, 0, 0)
+CLUSTER = types.SimpleNamespace(id='c', standby_region='RegionTwo')
+
+
+def _member(member_id, heard_ago, master=None, region='RegionOne'):
+    status = None if heard_ago is None else types.SimpleNamespace(
+        heartbeat_at=NOW - datetime.timedelta(seconds=heard_ago))
+    return types.SimpleNamespace(
+        id=member_id, type='slave' if master else 'master',
+        related_to=master, region_name=region, status=status)
+
+
+def _cluster(master_ages, standby_ages):
+    members = [_member('m%d' % i, age) for i, age in enumerate(master_ages)]
+    members += [_member('s%d' % i, age, master='m%d' % i,
+                        region='RegionTwo')
+                for i, age in enumerate(standby_ages)]
+    return members
+
+
+@pytest.mark.parametrize('masters, standbys, lost', [
+    ((40, 35, 31), (1, 2, 0), True),
+    ((40, 35, None), (1, 2, 0), True),     # never reported at all
+    ((40, 35, 10), (1, 2, 0), False),      # one master still reports
+    ((40, 35, 31), (1, 2, 45), False),     # a standby is silent too
+    ((1, 1, 1), (1, 1, 1), False),
+])
+def test_primary_region_lost_needs_every_master_silent(masters, standbys,
+                                                        lost):
+    members = _cluster(masters, standbys)
+    assert standby.primary_region_lost(CLUSTER, members, 30, NOW) is lost
+
+
+def test_a_master_without_standby_is_never_failed_over():
+    members = _cluster((40, 40), (1,))
+    assert standby.primary_region_lost(CLUSTER, members, 30, NOW) is False
+
+
+def test_pairs_name_each_master_and_its_standby_region_replica():
+    members = _cluster((1, 1), (1, 1))
+    # A replica in the primary region is not a standby.
+    members.append(_member('r0', 1, master='m0'))
+    assert standby.pairs_of(CLUSTER, members) == [['m0', 's0'],
+                                                  ['m1', 's1']]
