@@ -176,6 +176,22 @@ def test_failover_after_region_lost(system, standby_cluster):
     region_two_ips = standby.member_ips(after, ('RegionTwo',))[:3]
     assert standby.missing(region_two_ips, password, safe) == []
 
+    # RegionOne comes back: its members rejoin as replicas of the new
+    # masters (Redis' newer epoch wins) and report again.
+    standby.thaw(groups)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        back = helpers.get(session, two).json()['cluster']
+        if all(m['status'] == 'ACTIVE' for m in back['instances']):
+            break
+        time.sleep(1)
+    assert all(m['status'] == 'ACTIVE' for m in back['instances']), back
+    helpers.wait_nodes(region_two_ips[0], password, lambda nodes: sorted(
+        n['ip'] for n in nodes if 'slave' in n['flags']
+        and 'fail' not in n['flags']) == sorted(
+            m['ip'][0] for m in back['instances']
+            if m['region'] == 'RegionOne'), timeout=60)
+
 
 def test_automatic_failover_when_the_primary_region_goes_silent(
         system, standby_cluster):
