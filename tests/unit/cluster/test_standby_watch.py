@@ -52,3 +52,21 @@ def test_pairs_name_each_master_and_its_standby_region_replica():
     members.append(_member('r0', 1, master='m0'))
     assert standby.pairs_of(CLUSTER, members) == [['m0', 's0'],
                                                   ['m1', 's1']]
+
+
+def test_read_hints_name_replicas_else_masters_per_region():
+    from trove_mr.api.views import cluster_standby
+
+    def row(member_id, kind, region, status='RUNNING'):
+        return types.SimpleNamespace(
+            id=member_id, type=kind, region_name=region,
+            status=types.SimpleNamespace(status=status))
+    members = [row('m1', 'master', 'RegionOne'),
+               row('m2', 'master', 'RegionOne'),
+               row('s1', 'slave', 'RegionTwo'),
+               row('s2', 'slave', 'RegionTwo', status='LOST'),
+               row('m3', 'master', 'RegionThree'),
+               row('s3', 'slave', 'RegionThree')]
+    assert cluster_standby.read_hints(CLUSTER, members) == {
+        'RegionOne': ['m1', 'm2'], 'RegionTwo': ['s1'],
+        'RegionThree': ['s3']}

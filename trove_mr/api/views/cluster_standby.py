@@ -46,14 +46,20 @@ def failover_record(cluster):
 
 
 def read_hints(cluster, members):
-    """Per region, the members a client there should read from: the
-    running replicas there (READONLY), else the masters."""
+    """Per region, the members a client there should read from: its
+    running replicas (with READONLY on the connection), else its running
+    masters."""
+    running = [row for row in members if row.status is not None and
+               row.status.status == 'RUNNING']
     hints = {}
-    for row in members:
-        if row.type == 'slave' and row.status is not None and \
-                row.status.status == 'RUNNING':
-            hints.setdefault(row.region_name or '', []).append(row.id)
-    return hints
+    for wanted in ('slave', MASTER):
+        for row in running:
+            region = row.region_name or ''
+            if (row.type or MASTER) != wanted or \
+                    hints.get(region, (None, wanted))[1] != wanted:
+                continue
+            hints.setdefault(region, ([], wanted))[0].append(row.id)
+    return {region: ids for region, (ids, _role) in hints.items()}
 
 
 def add_to(view, cluster, members, detail=True):
