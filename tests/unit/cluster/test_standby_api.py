@@ -198,3 +198,29 @@ def test_failover_policy_is_manual_until_turned_on(api, taskmanager,
     other = call(api, '/v1.0/p2/clusters/%s/action' % cluster['id'], 'POST',
                  {'failover_policy': {'automatic': False}}, headers=OTHER)
     assert other.status_int == 404
+
+
+def test_a_second_failover_while_one_runs_is_a_409(api, taskmanager):
+    cluster = _create(api, standby_region='RegionTwo').json['cluster']
+    _settle(cluster['id'])
+    url = '%s/%s/action' % (BASE, cluster['id'])
+    body = {'failover': {'region': 'RegionTwo'}}
+    assert call(api, url, 'POST', body).status_int == 202
+    again = call(api, url, 'POST', body)
+    assert again.status_int == 409
+    assert 'FAILING_OVER' in again.text
+    assert [c[0] for c in taskmanager.casts].count('failover_cluster') == 1
+
+
+def test_masters_in_several_regions_cannot_swap_regions(api, taskmanager):
+    cluster = _create(api, standby_region='RegionTwo').json['cluster']
+    _settle(cluster['id'])
+    # As a grow of a master in another region leaves it.
+    db_api.cluster_update(trove_context.get_admin_context(), cluster['id'],
+                          {'primary_region': None})
+    for body in ({'switchover': {}}, {'failover': {'region': 'RegionTwo'}}):
+        answer = call(api, '%s/%s/action' % (BASE, cluster['id']), 'POST',
+                      body)
+        assert answer.status_int == 409
+        assert 'several regions' in answer.text
+    assert [c[0] for c in taskmanager.casts] == ['create_cluster']

@@ -174,6 +174,7 @@ def switchover(context, tenant_id, cluster_id, taskmanager_api):
     with cluster_domain._in_cell(context, cluster_id) as cctx:
         cluster, members = _load(cctx, tenant_id, cluster_id)
         _require_standby(cluster, 'switchover')
+        _require_one_primary(cluster)
         cluster_domain._refuse_busy(cluster)
         busy = sorted(m.id for m in members
                       if m.task_status != states.TASK_NONE)
@@ -204,6 +205,7 @@ def failover(context, tenant_id, cluster_id, region, taskmanager_api):
                 "Invalid input for field 'failover.region': '%s' is not "
                 "the standby region of cluster %s (it is '%s')."
                 % (region, cluster_id, cluster.standby_region))
+        _require_one_primary(cluster)
         pairs = pairs_of(cluster, members)
         services.require_taskmanager(cctx)
         cluster_domain._lock(cctx, cluster, 'FAILING_OVER',
@@ -219,3 +221,12 @@ def _require_standby(cluster, action):
         raise exceptions.BadRequest(
             "Invalid input for field '%s': cluster %s has no standby "
             'region; add one with add_standby.' % (action, cluster.id))
+
+
+def _require_one_primary(cluster):
+    """The regions swap roles: the masters must share one region."""
+    if not cluster.primary_region:
+        raise exceptions.Conflict(
+            'Cluster %s has masters in several regions; only a cluster '
+            'whose masters share one region can swap it with its standby '
+            'region.' % cluster.id)

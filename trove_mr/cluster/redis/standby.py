@@ -14,10 +14,10 @@ from trove_mr.db import rows
 MASTER = 'master'
 SLAVE = 'slave'
 # Tasks a failover may interrupt: the primary region may die under any
-# of them, leaving a task nobody will finish.
-FAILOVER_FROM = ('NONE', 'FAILED', 'SWITCHING_OVER', 'FAILING_OVER',
-                 'GROWING_CLUSTER', 'SHRINKING_CLUSTER', 'REBALANCING',
-                 'UPDATING_CLUSTER')
+# of them, leaving a task nobody will finish. Not a failover already
+# running (its job is durable: it finishes).
+FAILOVER_FROM = ('NONE', 'FAILED', 'SWITCHING_OVER', 'GROWING_CLUSTER',
+                 'SHRINKING_CLUSTER', 'REBALANCING', 'UPDATING_CLUSTER')
 
 
 def masters(members):

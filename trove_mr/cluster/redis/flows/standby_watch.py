@@ -22,8 +22,6 @@ CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 TASK = 'FAILING_OVER'
-# Never while a failover (automatic or asked for) is already running.
-AUTOMATIC_FROM = tuple(t for t in shards.FAILOVER_FROM if t != TASK)
 
 
 def fail_over_lost_regions(context, now=None):
@@ -31,7 +29,7 @@ def fail_over_lost_regions(context, now=None):
     is silent; the ids of the clusters failed over."""
     started = []
     for cluster in db_api.clusters_auto_failover(context):
-        if cluster.task_name not in AUTOMATIC_FROM:
+        if cluster.task_name not in shards.FAILOVER_FROM:
             continue
         members = db_api.instances_by_cluster(context, cluster.id)
         if not shards.primary_region_lost(
