@@ -36,7 +36,8 @@ class Writer:
 
     ``acked``: ``[(n, monotonic time acknowledged)]``; ``errors``: how
     many writes failed; ``first_ok_after(t)``: when the first write
-    acknowledged after ``t`` was.
+    sent after ``t`` was acknowledged (a write sent before ``t`` but
+    answered after it proves nothing about ``t``).
     """
 
     def __init__(self, ips, password, prefix='key'):
@@ -44,6 +45,7 @@ class Writer:
         self.password = password
         self.prefix = prefix
         self.acked = []
+        self.sent = []
         self.errors = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -53,8 +55,10 @@ class Writer:
         n = 0
         while not self.stop.is_set():
             try:
+                sent = time.monotonic()
                 client.set('%s-%d' % (self.prefix, n), str(n))
                 self.acked.append((n, time.monotonic()))
+                self.sent.append(sent)
                 n += 1
             except Exception:  # noqa: BLE001 - counted, then a new client
                 self.errors += 1
@@ -64,8 +68,11 @@ class Writer:
         client.close()
 
     def first_ok_after(self, when):
-        for _n, at in self.acked:
-            if at > when:
+        # The writer may be one entry ahead in acked: the pairs that
+        # both lists hold are aligned from the start.
+        for (_n, at), sent in zip(list(self.acked), list(self.sent),
+                                  strict=False):
+            if sent > when:
                 return at
         return None
 
