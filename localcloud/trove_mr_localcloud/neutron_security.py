@@ -62,6 +62,10 @@ class SecurityGroups:
         if gid in self.neutron.state['security_groups']:
             return self.neutron.state['security_groups'][gid]
         with self.neutron.region.store.transaction():
+            # Again under the lock: requests of one project racing to its
+            # first use must not add the default rules twice.
+            if gid in self.neutron.state['security_groups']:
+                return self.neutron.state['security_groups'][gid]
             group = record(project_id, {
                 'name': 'default', 'description': 'Default security group'})
             group.update({'id': gid, 'stateful': True})

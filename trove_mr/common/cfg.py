@@ -285,6 +285,15 @@ redis_opts = [
                     'saves and for the system. A flavor resize is refused '
                     'when the data would not fit in this share of the new '
                     'flavor.'),
+    cfg.IntOpt('standby_failover_after', default=30, min=5,
+               help='Seconds every master of a cluster\'s primary region '
+                    'must have been silent (no guest heartbeat), while its '
+                    'standbys report, before a cluster whose failover '
+                    'policy is automatic is failed over to its standby '
+                    'region.'),
+    cfg.IntOpt('standby_watch_interval', default=10, min=1,
+               help='Seconds between two checks, by each taskmanager, of '
+                    'the clusters whose failover policy is automatic.'),
 ]
 
 guest_opts = [

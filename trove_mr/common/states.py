@@ -186,6 +186,10 @@ CLUSTER_TASKS = {
     'UPGRADING_CLUSTER': (11, 'Upgrading the cluster to a new datastore '
                              'version.'),
     'REBALANCING': (10, 'Moving hash slots between masters.'),
+    'SWITCHING_OVER': (12, 'Swapping the roles of the primary and '
+                           'standby regions.'),
+    'FAILING_OVER': (13, 'Promoting the standby region: the primary '
+                         'region is lost.'),
 }
 # Tasks whose row description (progress) is shown instead of the fixed one.
 CLUSTER_TASKS_WITH_PROGRESS = ('REBALANCING', 'GROWING_CLUSTER',

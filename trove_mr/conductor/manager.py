@@ -149,6 +149,35 @@ def cluster_slots(instance_id, payload):
     return None
 
 
+def _lag_figure(value):
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            0 <= value < 2 ** 62:
+        return value
+    raise ValueError(value)
+
+
+def replication_lag(instance_id, payload):
+    """The checked ``replication`` of a heartbeat, or None.
+
+    ``{'bytes': how far the replica's offset is behind its master's,
+    'seconds': seconds since it last heard from its master}``, each a
+    non-negative integer or None (unknown: the master is unreachable).
+    Anything malformed is dropped (logged), never applied.
+    """
+    lag = (payload or {}).get('replication')
+    if lag is None:
+        return None
+    try:
+        return {'bytes': _lag_figure(lag.get('bytes')),
+                'seconds': _lag_figure(lag.get('seconds'))}
+    except (AttributeError, ValueError):
+        LOG.warning('Dropped the malformed replication lag of instance '
+                    '%s: %r', instance_id, lag)
+        return None
+
+
 class ConductorManager:
     """Endpoint of ``trove-mr-conductor``."""
 
@@ -167,7 +196,9 @@ class ConductorManager:
         :param payload: {'service_status': BUILD|RUNNING|SHUTDOWN|FAILED,
             'volume_used': GB, 'message': optional failure text,
             'datastore_restarts': optional, see :func:`guest_restarts`,
-            'cluster_slots': a cluster member's hash slots, optional}
+            'cluster_slots': a cluster member's hash slots, optional,
+            'replication': a replica's lag, optional, see
+            :func:`replication_lag`}
         :param sent: when the guest sent it by its own clock, seconds
             since the epoch; only compared with the receive time, which
             orders and ages heartbeats.
@@ -186,7 +217,8 @@ class ConductorManager:
             context, instance_id, status, received,
             volume_used=payload.get('volume_used'),
             restarts=guest_restarts(instance_id, payload),
-            cluster_slots=cluster_slots(instance_id, payload))
+            cluster_slots=cluster_slots(instance_id, payload),
+            replication=replication_lag(instance_id, payload))
         if applied is False:
             LOG.debug('Heartbeat of instance %s received at %s is older '
                       'than the last one recorded; ignored.', instance_id,

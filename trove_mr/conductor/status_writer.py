@@ -54,13 +54,15 @@ class StatusWriter:
         self._thread = None
 
     def record(self, context, instance_id, status, sent_at,
-               volume_used=None, restarts=None, cluster_slots=None):
+               volume_used=None, restarts=None, cluster_slots=None,
+               replication=None):
         """As ``db_api.instance_status_update``: whether it applied, or
         None when it is recorded later (the writer was busy)."""
         pending = _Pending(context, {
             'instance_id': instance_id, 'status': status,
             'sent_at': sent_at, 'volume_used': volume_used,
-            'restarts': restarts, 'cluster_slots': cluster_slots})
+            'restarts': restarts, 'cluster_slots': cluster_slots,
+            'replication': replication})
         with self._cond:
             if self._thread is None:
                 self._thread = threading.Thread(

@@ -2,10 +2,15 @@
 slots): a part of ``GuestManager``, which provides ``_cluster_node()``.
 """
 
+import logging
 import time
 
+from trove_mr.common import states
 from trove_mr.guestagent import errors
 from trove_mr.guestagent.datastore.redis import cluster as redis_cluster
+from trove_mr.guestagent.datastore.redis import standby as redis_standby
+
+LOG = logging.getLogger(__name__)
 
 # Seconds a cluster step waits for gossip to converge.
 CLUSTER_WAIT_TIMEOUT = 60
@@ -86,3 +91,37 @@ def _wait_node_id(node, ip, port, timeout):
                 'No cluster node at %s:%d is known after %ss.'
                 % (ip, port, timeout))
         time.sleep(0.1)
+
+
+class StandbyCalls:
+    """A standby replica's calls (RPC 1.6): promote it, read its role.
+
+    A part of ``GuestManager`` beside ``ClusterCalls``.
+    """
+
+    def cluster_failover(self, context, takeover=False):
+        """Make this replica its shard's master (call, 1.6).
+
+        CLUSTER FAILOVER (planned: the master hands over every write
+        first), or with ``takeover`` CLUSTER FAILOVER TAKEOVER (the
+        master's region is gone). ``{'role', 'offset', 'link'}`` after.
+        """
+        return redis_standby.promote(self._cluster_node().app,
+                                     takeover=bool(takeover),
+                                     timeout=CLUSTER_WAIT_TIMEOUT)
+
+    def replication_state(self, context):
+        """``{'role', 'offset', 'link'}`` of this node (call, 1.6)."""
+        return redis_standby.replication_state(self._cluster_node().app)
+
+    def _replication_lag(self, service_status):
+        """A running cluster replica's lag for the heartbeat, or None."""
+        app = self.app
+        if app is None or not getattr(app, 'clustered', False) or \
+                service_status != states.SERVICE_RUNNING:
+            return None
+        try:
+            return redis_standby.replica_lag(app)
+        except Exception as exc:  # noqa: BLE001 - the heartbeat goes on
+            LOG.debug('No replication lag in this heartbeat: %s', exc)
+            return None

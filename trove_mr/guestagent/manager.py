@@ -78,14 +78,15 @@ def restore_backup(app, backup_info, context=None):
                          % (backup_id, exc)) from exc
 
 
-class GuestManager(cluster_calls.ClusterCalls):
+class GuestManager(cluster_calls.ClusterCalls,
+                   cluster_calls.StandbyCalls):
     """Endpoint of ``trove-mr-guestagent`` on ``guestagent.<id>``.
 
     :param instance_id: the instance served; ``[guest] instance_id``.
     :param layout: where the datastore lives (bootstrap.discover()).
     """
 
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.6')
 
     def __init__(self, instance_id=None, layout=None):
         self.instance_id = instance_id or CONF.guest.instance_id
@@ -152,6 +153,9 @@ class GuestManager(cluster_calls.ClusterCalls):
         slots = self._cluster_slots(payload['service_status'])
         if slots is not None:
             payload['cluster_slots'] = slots
+        lag = self._replication_lag(payload['service_status'])
+        if lag is not None:
+            payload['replication'] = lag
         return payload
 
     def _cluster_slots(self, service_status):

@@ -24,6 +24,8 @@ Version history:
 |       prepare's config may carry ``overrides``; pre_upgrade,
 |       post_upgrade, version_info (calls).
 | 1.5 - get_configuration_defaults (call).
+| 1.6 - cluster_failover, replication_state (calls): a cluster's standby
+|       region; heartbeats of cluster replicas carry ``replication``.
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -52,7 +54,7 @@ def exchange_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.5'
+    RPC_API_VERSION = '1.6'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -180,6 +182,19 @@ class GuestAgentAPI:
         """Make this (slotless) node a replica of the master at ip:port."""
         return self._call('cluster_replicate', '1.2',
                           CONF.agent_call_high_timeout, ip=ip, port=port)
+
+    # -- a cluster's standby region (1.6) --------------------------------
+
+    def cluster_failover(self, takeover=False):
+        """Promote this cluster replica to master (CLUSTER FAILOVER, or
+        TAKEOVER); ``{'role', 'offset', 'link'}`` after."""
+        return self._call('cluster_failover', '1.6',
+                          CONF.agent_call_high_timeout, takeover=takeover)
+
+    def replication_state(self):
+        """``{'role', 'offset', 'link'}`` of this cluster member."""
+        return self._call('replication_state', '1.6',
+                          CONF.agent_call_low_timeout)
 
     # -- backups and replication (1.3) -----------------------------------
 

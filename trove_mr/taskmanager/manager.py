@@ -60,7 +60,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.6')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -196,6 +196,18 @@ class TaskManager:
         steps.submit(context, notifications.INSTANCE_DETACH, instance_id)
 
     @posts_a_job
+    def switchover_cluster(self, context, cluster_id, pairs):
+        """Swap a cluster's primary and standby regions (1.6)."""
+        self._cluster_strategy(context, cluster_id).switchover_cluster(
+            context, cluster_id, pairs)
+
+    @posts_a_job
+    def failover_cluster(self, context, cluster_id, pairs, region):
+        """Promote a cluster's standby region ``region`` (1.6)."""
+        self._cluster_strategy(context, cluster_id).failover_cluster(
+            context, cluster_id, pairs, region)
+
+    @posts_a_job
     def rebalance_cluster(self, context, cluster_id, weights=None):
         """Move hash slots so masters own shares by weight (cast, 1.4)."""
         self._cluster_strategy(context, cluster_id).rebalance_cluster(
@@ -225,6 +237,12 @@ class TaskManager:
         recovery.recover_stuck_clusters(self.admin_context)
         recovery.recover_lost_operations(self.admin_context)
         return recovered
+
+    def watch_standby_clusters(self):
+        """Periodic: fail over the clusters whose failover policy is
+        automatic and whose primary region went silent."""
+        return cluster_strategy.taskmanager_strategy(
+            'redis', self.keeper).watch_standby_clusters(self.admin_context)
 
     def reconcile_servers(self):
         """Periodic: fail instances whose Nova server vanished or failed."""

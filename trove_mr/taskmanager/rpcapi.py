@@ -16,6 +16,8 @@ Version history:
 |       upgrade_cluster, update_access (casts).
 | 1.5 - failover_volume, failover_cluster_volumes (casts): an admin's
 |       volume failover to the replication target.
+| 1.6 - switchover_cluster, failover_cluster (calls posting jobs): a
+|       cluster's standby region.
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -52,7 +54,7 @@ def topic_name():
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.5'
+    RPC_API_VERSION = '1.6'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=topic_name(), version='1.0')
@@ -265,3 +267,16 @@ class TaskManagerAPI:
         """
         self._submit(context, '1.5', 'failover_cluster_volumes',
                      cluster_id=cluster_id, failovers=failovers)
+
+    def switchover_cluster(self, context, cluster_id, pairs):
+        """Swap a SWITCHING_OVER cluster's primary and standby regions.
+
+        :param pairs: ``[[master id, standby id], ...]``.
+        """
+        self._submit(context, '1.6', 'switchover_cluster',
+                     cluster_id=cluster_id, pairs=pairs)
+
+    def failover_cluster(self, context, cluster_id, pairs, region):
+        """Promote a FAILING_OVER cluster's standby region ``region``."""
+        self._submit(context, '1.6', 'failover_cluster',
+                     cluster_id=cluster_id, pairs=pairs, region=region)

@@ -74,4 +74,9 @@ def create_service(host=None):
         recovery.guarded('Server reconciliation',
                          lambda: tm_service.endpoint.reconcile_servers()),
         initial_delay=CONF.nova_reconcile_interval)
+    tm_service.add_periodic_task(
+        CONF.redis.standby_watch_interval,
+        recovery.guarded('Standby watch',
+                         lambda: tm_service.endpoint.watch_standby_clusters()),
+        initial_delay=CONF.redis.standby_watch_interval)
     return tm_service

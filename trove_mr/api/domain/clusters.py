@@ -124,8 +124,10 @@ def _forget_members(cctx, context, instance_ids):
             pass
 
 
-def create(context, tenant_id, body, taskmanager_api):
+def create(context, tenant_id, body, taskmanager_api, extra_values=None):
     """Accept a cluster create; ``(cluster, members, password)``.
+
+    ``extra_values``: further cluster columns (its standby region).
 
     Nothing is reserved or written before every check passed; the
     password (shared by every member) is shown once.
@@ -150,6 +152,7 @@ def create(context, tenant_id, body, taskmanager_api):
                       'region_name': CONF.region_name,
                       'datastore_version_id': version.id,
                       'configuration_id': configuration_id}
+            values.update(extra_values or {})
             values.update(_task_values('BUILDING_INITIAL'))
             password, values['encrypted_password'] = \
                 cluster_password.new_sealed_password(cluster_id)

@@ -74,9 +74,20 @@ CREATE = {
                          'enum': ['affinity', 'anti-affinity', None]},
             'extended_properties': {'type': 'object'},
             'configuration': {'type': ['string', 'null']},
+            # A replica of every master in this region (cluster_standby).
+            'standby_region': {'type': ['string', 'null'], 'minLength': 1,
+                               'maxLength': 255},
+            # Fail over on its own when the primary region goes silent.
+            'auto_failover': {'type': 'boolean'},
         },
     }},
 }
+
+_STANDBY_REGION = {'type': 'object', 'required': ['region'],
+                   'additionalProperties': False,
+                   'properties': {'region': {'type': 'string',
+                                             'minLength': 1,
+                                             'maxLength': 255}}}
 
 ACTION = {
     'type': 'object',
@@ -115,6 +126,16 @@ ACTION = {
                     'properties': {'datastore_version': {
                         'type': 'string', 'minLength': 1,
                         'maxLength': 255}}},
+        # A standby region for a running cluster, a planned swap of the
+        # regions' roles, and the promotion of the standby region after
+        # the primary region was lost.
+        'add_standby': _STANDBY_REGION,
+        'switchover': {'type': 'object', 'additionalProperties': False},
+        'failover': _STANDBY_REGION,
+        'failover_policy': {'type': 'object', 'required': ['automatic'],
+                            'additionalProperties': False,
+                            'properties': {'automatic': {
+                                'type': 'boolean'}}},
     },
 }
 # The two actions that take a companion key (checked by check_action).
@@ -173,6 +194,24 @@ MEMBER_VIEW = {
     },
 }
 
+_LAG = {'type': ['integer', 'null'], 'minimum': 0}
+
+SHARD_VIEW = {
+    'type': 'object',
+    'required': ['master', 'primary_region', 'standby', 'replication_lag'],
+    'additionalProperties': False,
+    'properties': {
+        'master': {'type': 'string'},
+        'primary_region': {'type': 'string'},
+        'standby': {'type': ['string', 'null']},
+        'standby_region': {'type': ['string', 'null']},
+        'replication_lag': {
+            'type': 'object', 'required': ['seconds', 'bytes'],
+            'additionalProperties': False,
+            'properties': {'seconds': _LAG, 'bytes': _LAG}},
+    },
+}
+
 CLUSTER_VIEW = {
     'type': 'object',
     'required': ['id', 'name', 'task', 'created', 'updated', 'links',
@@ -190,6 +229,14 @@ CLUSTER_VIEW = {
         'ip': {'type': 'array', 'items': {'type': 'string'}},
         'instances': {'type': 'array', 'items': MEMBER_VIEW},
         'password': {'type': 'string'},
+        # Clusters with a standby region (api/views/cluster_standby.py).
+        'primary_region': {'type': ['string', 'null']},
+        'standby_region': {'type': ['string', 'null']},
+        'shards': {'type': 'array', 'items': SHARD_VIEW},
+        'failover': {'type': 'object'},
+        'failover_policy': {'type': 'string',
+                            'enum': ['automatic', 'manual']},
+        'read_hints': {'type': 'object'},
     },
 }
 

@@ -6,6 +6,7 @@ rendering a cluster or a page of clusters makes no remote call.
 
 from urllib import parse
 
+from trove_mr.api.views import cluster_standby
 from trove_mr.api.views import instances as instance_views
 from trove_mr.api.views import links
 from trove_mr.common import states
@@ -68,6 +69,7 @@ def cluster_view(cluster, members, base, detail=True, password=None):
         view['ip'] = [ip for m in member_views for ip in m.get('ip', [])]
     if password is not None:
         view['password'] = password
+    cluster_standby.add_to(view, cluster, members, detail)
     return view
 
 

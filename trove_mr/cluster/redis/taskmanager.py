@@ -10,6 +10,8 @@ cluster is always visible as such.
 
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
 from trove_mr.cluster.redis.flows import rebalance as rebalance_flows
+from trove_mr.cluster.redis.flows import standby as standby_flows
+from trove_mr.cluster.redis.flows import standby_watch
 from trove_mr.cluster.redis.flows import upgrade as upgrade_flows
 
 
@@ -68,3 +70,18 @@ class RedisTaskManagerStrategy:
         """Upgrade the members one at a time, replicas first, then the
         cluster record (``upgrades``: see flows/upgrade.py)."""
         return upgrade_flows.submit(context, cluster_id, upgrades)
+
+    def switchover_cluster(self, context, cluster_id, pairs):
+        """Swap the primary and standby regions, losing no write
+        (``pairs``: ``[[master id, standby id], ...]``)."""
+        return standby_flows.submit_switchover(context, cluster_id, pairs)
+
+    def failover_cluster(self, context, cluster_id, pairs, region):
+        """Promote the standby region ``region``: the primary is lost."""
+        return standby_flows.submit_failover(context, cluster_id, pairs,
+                                             region)
+
+    def watch_standby_clusters(self, context):
+        """Fail over the clusters with an automatic failover policy whose
+        primary region went silent; their ids."""
+        return standby_watch.fail_over_lost_regions(context)

@@ -36,6 +36,25 @@ rules = [
         'Upgrade a cluster to another version of its datastore (checked '
         'with cluster:action).',
         base.operations(ITEM, 'POST')),
+    policy.DocumentedRuleDefault(
+        'cluster:add_standby', base.RULE_ADMIN_OR_OWNER,
+        'Give a cluster a standby region (checked with cluster:action).',
+        base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'cluster:switchover', base.RULE_ADMIN_OR_OWNER,
+        'Swap the roles of a cluster\'s primary and standby regions '
+        '(checked with cluster:action).',
+        base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'cluster:failover', base.RULE_ADMIN_OR_OWNER,
+        'Promote a cluster\'s standby region when its primary region is '
+        'lost (checked with cluster:action).',
+        base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
+        'cluster:failover_policy', base.RULE_ADMIN_OR_OWNER,
+        'Turn a cluster\'s automatic failover to its standby region on or '
+        'off (checked with cluster:action).',
+        base.operations(ITEM + '/action', 'POST')),
 ]
 
 

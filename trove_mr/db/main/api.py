@@ -16,6 +16,7 @@ names every public one of them, so no caller reaches into those modules.
 from trove_mr.db.main import admin
 from trove_mr.db.main import cluster_members
 from trove_mr.db.main import cluster_secrets
+from trove_mr.db.main import cluster_standby
 from trove_mr.db.main import clusters_backups
 from trove_mr.db.main import configurations
 from trove_mr.db.main import datastores
@@ -78,6 +79,9 @@ instance_replicas = guest_reports.instance_replicas
 
 # Members of a page of clusters.
 members_of_clusters = cluster_members.members_of_clusters
+# A cluster's standby region: roles swapped by a switchover or failover.
+cluster_swap_roles = cluster_standby.cluster_swap_roles
+clusters_auto_failover = cluster_standby.clusters_auto_failover
 
 # Per-cell pieces of global lists (keys, then rows).
 global_list_keys = global_lists.list_keys

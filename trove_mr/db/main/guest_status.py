@@ -21,7 +21,8 @@ InstanceStatus = models.InstanceStatus
 # Column sets of one UPDATE statement run for many rows (executemany):
 # reports are grouped by which optional values they carry.
 _OPTIONAL = ('volume_used', 'datastore_restarts', 'last_restart_at',
-             'last_restart_reason', 'cluster_slots')
+             'last_restart_reason', 'cluster_slots', 'repl_lag_bytes',
+             'repl_lag_seconds')
 
 
 def _values(report, now):
@@ -33,6 +34,9 @@ def _values(report, now):
         values['volume_used'] = report['volume_used']
     if report.get('cluster_slots') is not None:
         values['cluster_slots'] = report['cluster_slots']
+    if report.get('replication') is not None:
+        values['repl_lag_bytes'] = report['replication'].get('bytes')
+        values['repl_lag_seconds'] = report['replication'].get('seconds')
     restarts = report.get('restarts')
     if restarts:
         values['datastore_restarts'] = restarts['count']

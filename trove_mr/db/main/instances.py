@@ -168,7 +168,7 @@ def _as_datetime(sent_at):
 @engines.region_writer
 def instance_status_update(context, instance_id, status, sent_at,
                            volume_used=None, restarts=None,
-                           cluster_slots=None):
+                           cluster_slots=None, replication=None):
     """Apply a guest's status report unless a newer one was applied.
 
     ``sent_at`` is the guest's send time (datetime, naive UTC or aware, or
@@ -177,6 +177,7 @@ def instance_status_update(context, instance_id, status, sent_at,
     ``restarts``: the agent's own restarts of redis-server, ``{'count',
     'last_at' (POSIX time), 'last_reason'}``, already checked.
     ``cluster_slots``: the hash slots a cluster member owns.
+    ``replication``: a replica's lag, ``{'bytes', 'seconds'}``, checked.
     """
     sent_at = _as_datetime(sent_at)
     session = context.session
@@ -186,6 +187,9 @@ def instance_status_update(context, instance_id, status, sent_at,
         values['volume_used'] = volume_used
     if cluster_slots is not None:
         values['cluster_slots'] = cluster_slots
+    if replication is not None:
+        values['repl_lag_bytes'] = replication.get('bytes')
+        values['repl_lag_seconds'] = replication.get('seconds')
     if restarts:
         values.update(
             datastore_restarts=restarts['count'],

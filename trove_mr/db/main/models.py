@@ -85,6 +85,13 @@ class Cluster(RegionBase):
                                          innerjoin=True)
     # The configuration group (API database) its members apply.
     configuration_id = sa.Column(sa.String(36), nullable=True)
+    # Region holding a replica of every master, the masters' region, and
+    # the JSON record of the last switchover or failover (region0010).
+    standby_region = sa.Column(sa.String(255), nullable=True)
+    primary_region = sa.Column(sa.String(255), nullable=True)
+    failover_state = sa.Column(sa.Text, nullable=True)
+    # Fail over on its own when the primary region goes silent.
+    auto_failover = sa.Column(sa.Boolean, nullable=True, default=False)
 
 
 class Instance(RegionBase):
@@ -168,6 +175,10 @@ class InstanceStatus(RegionBase):
     # Hash slots a Redis Cluster member owns, as its guest last reported
     # (region0009); None outside clusters.
     cluster_slots = sa.Column(sa.Integer, nullable=True)
+    # How far a replica is behind its master, as its guest last reported
+    # (region0010); None for masters and before the first report.
+    repl_lag_bytes = sa.Column(sa.BigInteger, nullable=True)
+    repl_lag_seconds = sa.Column(sa.Integer, nullable=True)
 
 
 class Backup(RegionBase):

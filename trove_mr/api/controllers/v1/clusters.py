@@ -8,7 +8,9 @@ from oslo_serialization import jsonutils
 from pecan import rest
 
 from trove_mr.api.controllers.v1 import base
+from trove_mr.api.controllers.v1 import cluster_standby
 from trove_mr.api.controllers.v1 import root_logs
+from trove_mr.api.domain import cluster_standby as standby_domain
 from trove_mr.api.domain import clusters as domain
 from trove_mr.api.domain import configurations as configurations_domain
 from trove_mr.api.domain import mgmt as mgmt_domain
@@ -61,6 +63,9 @@ def _act(cluster_id):
                          action['rebalance'].get('weights') or {},
                          taskmanager_api)
         return ''
+    if any(key in action for key in cluster_standby.ACTIONS):
+        return cluster_standby.act(context, cluster_id, action,
+                                   taskmanager_api)
     if 'reset-status' in action:
         policy.authorize(context, 'cluster:reset-status', _target())
         mgmt_domain.reset_cluster_status(context, base.tenant_id(),
@@ -152,9 +157,14 @@ class ClustersController(rest.RestController):
         context = base.context()
         policy.authorize(context, 'cluster:create', _target())
         request = base.body(schemas.CREATE)['cluster']
+        extra_values = None
+        standby_domain.check_create(request)
+        if request.get('standby_region'):
+            request = standby_domain.with_standbys(request)
+            extra_values = standby_domain.create_values(request)
         cluster, members, password = domain.create(
             context, base.tenant_id(), request,
-            pecan.request.taskmanager_api)
+            pecan.request.taskmanager_api, extra_values=extra_values)
         pecan.response.status = 202
         # Serialised here, as one exposed method also answers actions.
         return jsonutils.dumps({'cluster': views.cluster_view(

@@ -1,0 +1,134 @@
+"""Helpers of the standby-region tests and bench: a writer that records
+what Redis acknowledged, and a region made unreachable.
+
+A region is lost by freezing (SIGSTOP) the process groups of its guests
+(each the guest agent and its redis-server): their sockets stay open and
+silent, as behind a dead link, and their heartbeats stop. ``thaw`` lets
+them go on (SIGCONT) so the cluster can be deleted afterwards.
+"""
+
+import json
+import os
+import signal
+import threading
+import time
+
+import redis
+from redis.cluster import ClusterNode
+
+
+def member_ips(view, regions_first=()):
+    """Members' addresses, those of ``regions_first`` first."""
+    members = sorted(view['instances'],
+                     key=lambda m: m['region'] not in regions_first)
+    return [ip for m in members for ip in m.get('ip', [])]
+
+
+def cluster_client(ips, password, timeout=1.0):
+    return redis.RedisCluster(
+        startup_nodes=[ClusterNode(ip, 6379) for ip in ips],
+        password=password, decode_responses=True,
+        socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+class Writer:
+    """Writes ``key-<n>`` = ``n`` (each key once) until stopped.
+
+    ``acked``: ``[(n, monotonic time acknowledged)]``; ``errors``: how
+    many writes failed; ``first_ok_after(t)``: when the first write
+    sent after ``t`` was acknowledged (a write sent before ``t`` but
+    answered after it proves nothing about ``t``).
+    """
+
+    def __init__(self, ips, password, prefix='key'):
+        self.ips = list(ips)
+        self.password = password
+        self.prefix = prefix
+        self.acked = []
+        self.sent = []
+        self.errors = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        client = cluster_client(self.ips, self.password)
+        n = 0
+        while not self.stop.is_set():
+            try:
+                sent = time.monotonic()
+                client.set('%s-%d' % (self.prefix, n), str(n))
+                self.acked.append((n, time.monotonic()))
+                self.sent.append(sent)
+                n += 1
+            except Exception:  # noqa: BLE001 - counted, then a new client
+                self.errors += 1
+                client.close()
+                time.sleep(0.05)
+                client = cluster_client(self.ips, self.password)
+        client.close()
+
+    def first_ok_after(self, when):
+        # The writer may be one entry ahead in acked: the pairs that
+        # both lists hold are aligned from the start.
+        for (_n, at), sent in zip(list(self.acked), list(self.sent),
+                                  strict=False):
+            if sent > when:
+                return at
+        return None
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+
+
+def missing(ips, password, numbers, prefix='key'):
+    """Which of ``numbers`` do not read back as written."""
+    client = cluster_client(ips, password, timeout=5)
+    try:
+        lost = []
+        for n in numbers:
+            if client.get('%s-%d' % (prefix, n)) != str(n):
+                lost.append(n)
+        return lost
+    finally:
+        client.close()
+
+
+def guest_groups(cloud_state_dir, region, instance_ids):
+    """Process groups of the guests of ``instance_ids`` in ``region``."""
+    with open(os.path.join(cloud_state_dir, 'state.json')) as f:
+        servers = json.load(f)['regions'][region]['servers']
+    names = {'trove-mr-%s' % i for i in instance_ids}
+    return [s['pid'] for s in servers.values()
+            if s.get('name') in names and s.get('pid')]
+
+
+def freeze(groups):
+    for pgid in groups:
+        os.killpg(pgid, signal.SIGSTOP)
+
+
+def thaw(groups):
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def wait_lag_reported(get_view, timeout=60):
+    """The view once every shard's standby reported its lag."""
+    deadline = time.monotonic() + timeout
+    view = None
+    while time.monotonic() < deadline:
+        view = get_view()
+        if view.get('shards') and all(
+                s['replication_lag']['bytes'] is not None
+                for s in view['shards']):
+            return view
+        time.sleep(0.5)
+    raise AssertionError('no lag reported: %s' % view)
