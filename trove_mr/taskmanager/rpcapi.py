@@ -16,6 +16,9 @@ Version history:
 |       upgrade_cluster, update_access (casts).
 | 1.5 - failover_volume, failover_cluster_volumes (casts): an admin's
 |       volume failover to the replication target.
+| 1.7 - instance_ready (cast, from a conductor): served by each
+|       taskmanager process on a wake topic of its own
+|       (``common/readiness.py``), not on this topic.
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
