@@ -14,9 +14,14 @@ credentials``:
 credentials, as before.
 """
 
+import base64
+import hashlib
+import json
+import os
 import re
 import shlex
 import subprocess
+import tempfile
 import time
 import urllib.parse
 
@@ -54,6 +59,17 @@ def permissions_for(names, publish_exchanges, reply_exchange=True):
     write = '^(?:%s)$' % '|'.join(write_names)
     read = '^(?:%s)$' % own
     return configure, write, read
+
+
+_SHA256 = 'rabbit_password_hashing_sha256'
+
+
+def password_hash(password, salt=None):
+    """RabbitMQ's stored form of ``password`` (its SHA-256 scheme):
+    base64 of a 4-byte salt and SHA-256 of the salt and the password."""
+    salt = os.urandom(4) if salt is None else salt
+    digest = hashlib.sha256(salt + password.encode('utf-8')).digest()
+    return base64.b64encode(salt + digest).decode('ascii')
 
 
 class RabbitmqctlAdmin:
@@ -109,6 +125,25 @@ class RabbitmqctlAdmin:
     def set_permissions(self, vhost, name, configure, write, read):
         self._run('set_permissions', '-p', vhost, name, configure, write,
                   read)
+
+    def put_user_with_permissions(self, vhost, name, password, configure,
+                                  write, read):
+        """Create or reset a user and its rights in one call
+        (``import_definitions``): one Erlang node started, not two."""
+        definitions = {
+            'users': [{'name': name, 'password_hash': password_hash(
+                password), 'hashing_algorithm': _SHA256, 'tags': ''}],
+            'permissions': [{'user': name, 'vhost': vhost,
+                             'configure': configure, 'write': write,
+                             'read': read}]}
+        fd, path = tempfile.mkstemp(prefix='trove-mr-broker-',
+                                    suffix='.json')
+        try:
+            with os.fdopen(fd, 'w') as out:
+                json.dump(definitions, out)
+            self._run('import_definitions', path)
+        finally:
+            os.unlink(path)
 
     def delete_user(self, name):
         proc = self._run('delete_user', name, check=False)

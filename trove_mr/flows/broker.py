@@ -27,6 +27,7 @@ from taskflow import task
 from trove_mr.common import broker_admin
 from trove_mr.common import cfg
 from trove_mr.conductor import rpcapi as conductor_rpcapi
+from trove_mr.db.main import api as db_api
 from trove_mr.guestagent import rpcapi as guest_rpcapi
 
 CONF = cfg.CONF
@@ -76,16 +77,50 @@ def grant_guest_access(instance_id, rpc_key, transport_url=None):
     vhost = url.virtual_host or '/'
     name = user_name(instance_id)
     password = guest_password(rpc_key)
-    admin.put_user(name, password)
-    admin.set_permissions(vhost, name, *guest_permissions(instance_id))
+    permissions = guest_permissions(instance_id)
+    # One administration round trip where the administrator has one (a
+    # rabbitmqctl call starts an Erlang node: seconds on a busy host).
+    put_both = getattr(admin, 'put_user_with_permissions', None)
+    if put_both is not None:
+        put_both(vhost, name, password, *permissions)
+    else:
+        admin.put_user(name, password)
+        admin.set_permissions(vhost, name, *permissions)
     LOG.info('Broker user %s may use only the queues of instance %s',
              name, instance_id)
+    return guest_transport_url(instance_id, rpc_key, transport_url)
+
+
+def guest_transport_url(instance_id, rpc_key, transport_url=None):
+    """The URL the guest connects with (its own user), or None when
+    guests share the cell's credentials; changes nothing on the bus."""
+    if broker_admin.get_admin() is None:
+        return None
+    url = _cell_url(transport_url)
+    name = user_name(instance_id)
+    password = guest_password(rpc_key)
     hosts = [messaging.TransportHost(hostname=h.hostname, port=h.port,
                                      username=name, password=password)
              for h in url.hosts]
     return str(messaging.TransportURL(
         CONF, transport=url.transport, virtual_host=url.virtual_host,
         hosts=hosts, query=url.query))
+
+
+class GrantGuestBrokerAccess(task.Task):
+    """Create (or reset) the guest's broker user before its server boots.
+
+    A step of its own, so that a build runs it beside the volume and the
+    ports (the broker's administration is slow); the server's user data
+    then only renders the URL (:func:`guest_transport_url`).
+    """
+
+    def execute(self, context, instance_id):
+        rpc_key = db_api.instance_rpc_key_get(context, instance_id)
+        grant_guest_access(instance_id, rpc_key)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo here: the instance's delete removes the user."""
 
 
 def _owned(names, instance_id):
