@@ -85,7 +85,7 @@ class GuestManager(cluster_calls.ClusterCalls):
     :param layout: where the datastore lives (bootstrap.discover()).
     """
 
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.7')
 
     def __init__(self, instance_id=None, layout=None):
         self.instance_id = instance_id or CONF.guest.instance_id

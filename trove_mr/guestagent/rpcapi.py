@@ -25,6 +25,10 @@ Version history:
 |       post_upgrade, version_info (calls).
 | 1.5 - get_configuration_defaults (call).
 
+| 1.7 - cluster_bootstrap, cluster_meet_many (calls): a cluster formed
+|       in fewer round trips; prepare's config may carry ``ready_to``
+|       (the taskmanager process its readiness push wakes).
+
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
 add it to the manager and raise the manager's target version.
@@ -52,7 +56,7 @@ def exchange_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.5'
+    RPC_API_VERSION = '1.7'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -180,6 +184,29 @@ class GuestAgentAPI:
         """Make this (slotless) node a replica of the master at ip:port."""
         return self._call('cluster_replicate', '1.2',
                           CONF.agent_call_high_timeout, ip=ip, port=port)
+
+    # -- Redis Cluster formation in fewer round trips (1.7) ---------------
+
+    def can_send_version(self, version):
+        """Whether this client may send ``version`` (its version cap)."""
+        return self._clients.for_context(self.context).can_send_version(
+            version)
+
+    def cluster_bootstrap(self, first_slot=None, last_slot=None,
+                          config_epoch=None):
+        """Before any MEET: take slots ``first_slot..last_slot`` (if
+        given) and config epoch ``config_epoch`` (if given); ``[ip,
+        port]`` of this node."""
+        return self._call('cluster_bootstrap', '1.7',
+                          CONF.agent_call_high_timeout,
+                          first_slot=first_slot, last_slot=last_slot,
+                          config_epoch=config_epoch)
+
+    def cluster_meet_many(self, nodes):
+        """CLUSTER MEET each ``[ip, port]`` of ``nodes`` from this node."""
+        return self._call('cluster_meet_many', '1.7',
+                          CONF.agent_call_high_timeout,
+                          nodes=[list(n) for n in nodes])
 
     # -- backups and replication (1.3) -----------------------------------
 

@@ -119,6 +119,16 @@ class RedisClusterNode:
         LOG.debug('CLUSTER MEET %s %s from %s.', ip, port, self.app.address)
         self._command('MEET', ip, int(port))
 
+    def set_config_epoch(self, epoch):
+        """CLUSTER SET-CONFIG-EPOCH on a fresh node; a node whose epoch is
+        already set (a call run again) keeps it."""
+        try:
+            self._command('SET-CONFIG-EPOCH', int(epoch))
+        except redis.ResponseError as exc:
+            if 'epoch' not in str(exc).lower():
+                raise
+            LOG.debug('Config epoch of %s kept: %s', self.app.address, exc)
+
     def cluster_addslots(self, first_slot, last_slot):
         """Assign slots ``first_slot..last_slot`` (inclusive) to this node.
 
