@@ -21,7 +21,6 @@ import os
 import re
 import shlex
 import subprocess
-import tempfile
 import time
 import urllib.parse
 
@@ -85,7 +84,7 @@ class RabbitmqctlAdmin:
                  'does not exist', 'no_such_vhost')
     _ATTEMPTS = 4
 
-    def _run(self, *args, check=True):
+    def _run(self, *args, check=True, stdin=None):
         # rabbitmqctl starts an Erlang node per call: under load (many
         # builds at once) a call can time out or fail to reach the broker.
         # Tried again with a growing pause; the broker's own verdicts are
@@ -94,7 +93,7 @@ class RabbitmqctlAdmin:
             try:
                 proc = subprocess.run(self._command + ['-q'] + list(args),
                                       capture_output=True, text=True,
-                                      timeout=60, check=False)
+                                      timeout=60, check=False, input=stdin)
             except subprocess.TimeoutExpired:
                 if attempt == self._ATTEMPTS - 1:
                     raise BrokerAdminError('rabbitmqctl %s timed out'
@@ -136,14 +135,8 @@ class RabbitmqctlAdmin:
             'permissions': [{'user': name, 'vhost': vhost,
                              'configure': configure, 'write': write,
                              'read': read}]}
-        fd, path = tempfile.mkstemp(prefix='trove-mr-broker-',
-                                    suffix='.json')
-        try:
-            with os.fdopen(fd, 'w') as out:
-                json.dump(definitions, out)
-            self._run('import_definitions', path)
-        finally:
-            os.unlink(path)
+        # On standard input: no file another user could read.
+        self._run('import_definitions', stdin=json.dumps(definitions))
 
     def delete_user(self, name):
         proc = self._run('delete_user', name, check=False)
