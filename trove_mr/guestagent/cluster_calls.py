@@ -67,6 +67,7 @@ class ClusterCalls:
             node.cluster_addslots(first_slot, last_slot)
         if config_epoch is not None:
             node.set_config_epoch(config_epoch)
+        node.shorten_rejoin_delay(CLUSTER_WAIT_TIMEOUT)
         return node.get_node_ip()
 
     def cluster_meet_many(self, context, nodes):
