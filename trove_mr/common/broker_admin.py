@@ -129,12 +129,22 @@ class RabbitmqctlAdmin:
                                   write, read):
         """Create or reset a user and its rights in one call
         (``import_definitions``): one Erlang node started, not two."""
+        self.put_users_with_permissions(
+            [(vhost, name, password, configure, write, read)])
+
+    def put_users_with_permissions(self, entries):
+        """:meth:`put_user_with_permissions` of many users in one call:
+        ``entries`` of ``(vhost, name, password, configure, write,
+        read)``."""
         definitions = {
             'users': [{'name': name, 'password_hash': password_hash(
-                password), 'hashing_algorithm': _SHA256, 'tags': ''}],
+                password), 'hashing_algorithm': _SHA256, 'tags': ''}
+                for _vhost, name, password, *_rights in entries],
             'permissions': [{'user': name, 'vhost': vhost,
                              'configure': configure, 'write': write,
-                             'read': read}]}
+                             'read': read}
+                            for vhost, name, _password, configure, write,
+                            read in entries]}
         # On standard input: no file another user could read.
         self._run('import_definitions', stdin=json.dumps(definitions))
 
