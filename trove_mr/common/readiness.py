@@ -17,9 +17,9 @@ them only by reading that row every few tenths of a second. Now:
 
 The wake is only a hint: the flow always reads the database, which stays
 the one truth, so a forged or repeated wake costs a read. The wait still
-reads the row every :data:`FALLBACK_INTERVAL` seconds, so a lost message
-(a conductor or taskmanager restarted meanwhile, an older guest) only
-delays the build.
+reads the row every ``guest_ready_fallback_interval`` seconds, so a lost
+message (a conductor or taskmanager restarted meanwhile, an older guest,
+a conductor with ``guest_ready_wake`` off) only delays the build.
 
 Casting to one process, not to the taskmanager topic, is the point: a
 cast to the topic reaches any taskmanager of the cell, and a fanout one
@@ -44,9 +44,6 @@ LOG = logging.getLogger(__name__)
 WAKE_TOPIC = 'trove-mr-taskmanager-wake'
 # The taskmanager RPC API version that brought instance_ready.
 WAKE_VERSION = '1.7'
-# Seconds between two reads of the database by a wait that expects a
-# push; without one it reads as often as it did before.
-FALLBACK_INTERVAL = 2.0
 # Longest wake target a conductor forwards to (a host name, a pid and an
 # id); anything else in a guest's report is dropped.
 _MAX_TARGET = 255
@@ -105,7 +102,8 @@ def address():
 def poll_interval(interval):
     """The read interval of a wait that a push can end: the slow fallback
     when this process listens for wakes, else ``interval``."""
-    return max(interval, FALLBACK_INTERVAL) if _address else interval
+    return max(interval, CONF.guest_ready_fallback_interval) \
+        if _address else interval
 
 
 def valid_target(target):

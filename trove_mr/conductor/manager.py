@@ -220,6 +220,11 @@ class ConductorManager:
             volume_used=payload.get('volume_used'),
             restarts=guest_restarts(instance_id, payload),
             cluster_slots=cluster_slots(instance_id, payload))
+        if not CONF.guest_ready_wake:
+            LOG.debug('Readiness of instance %s recorded; taskmanager %s '
+                      'not woken (guest_ready_wake is off).', instance_id,
+                      ready_to)
+            return
         if not readiness.valid_target(ready_to):
             LOG.warning('Readiness report of instance %s names no valid '
                         'taskmanager to wake: %r', instance_id, ready_to)
