@@ -2,8 +2,10 @@
 
 Each test run gets its own ``control_exchange`` on the shared RabbitMQ, so
 runs in parallel (and a ./run.sh deployment) never take each other's
-messages. Tests whose queue names are fixed (notifications) get a virtual
-host of their own instead (``rabbit_vhost``).
+messages: every topic trove-mr serves on the shared virtual host (the
+guests' reports too) is named after it or bound to it. Tests whose queue
+names are fixed (notifications) get a virtual host of their own instead
+(``rabbit_vhost``).
 """
 
 import os

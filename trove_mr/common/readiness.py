@@ -5,9 +5,9 @@ the database through the conductor, and the waiting flow used to find
 them only by reading that row every few tenths of a second. Now:
 
 1. the taskmanager process that runs the flow listens on a wake topic of
-   its own (``trove-mr-taskmanager-wake``, server ``<host>.<pid>.<id>``,
-   see :func:`start_server`) and names it in the guest's ``prepare``
-   (``ready_to``);
+   its own (``<control_exchange>-taskmanager-wake``, server
+   ``<host>.<pid>.<id>``, see :func:`start_server`) and names it in the
+   guest's ``prepare`` (``ready_to``);
 2. the guest, once its redis-server is up (or prepare failed), casts
    ``guest_ready`` to the conductor with its status;
 3. the conductor records the status, then casts ``instance_ready``
@@ -94,6 +94,13 @@ WAITERS = Waiters()
 _address = None
 
 
+def wake_topic():
+    """``<control_exchange>-taskmanager-wake`` (``WAKE_TOPIC`` under the
+    default), named after the exchange like the other topics, so that
+    planes sharing a virtual host never share its queue."""
+    return '%s-taskmanager-wake' % rpc.control_exchange()
+
+
 def address():
     """This process's wake target, or None when it listens for none."""
     return _address
@@ -136,12 +143,12 @@ def start_server(host=None, waiters=None):
     name = '%s.%d.%s' % (host or CONF.host, os.getpid(),
                          uuid.uuid4().hex[:8])
     server = rpc.get_server(
-        messaging.Target(topic=WAKE_TOPIC, server=name),
+        messaging.Target(topic=wake_topic(), server=name),
         [WakeEndpoint(waiters)],
         serializer=rpc.server_serializer(rpc.control_key_lookup))
     server.start()
     _address = name
-    LOG.info('Taskmanager wakes on %s as %s', WAKE_TOPIC, name)
+    LOG.info('Taskmanager wakes on %s as %s', wake_topic(), name)
     return server
 
 
@@ -155,7 +162,7 @@ def stop_server(server):
     except Exception:  # noqa: BLE001 - stopping anyway
         LOG.exception('Error stopping the wake server')
     if name:
-        delete_queues(['%s.%s' % (WAKE_TOPIC, name)])
+        delete_queues(['%s.%s' % (wake_topic(), name)])
 
 
 def delete_queues(queues, transport_url=None):
@@ -182,7 +189,7 @@ class WakeAPI:
 
     def __init__(self):
         self._clients = rpc.ClientCache(
-            messaging.Target(topic=WAKE_TOPIC, version='1.0'),
+            messaging.Target(topic=wake_topic(), version='1.0'),
             WAKE_VERSION, rpc.client_serializer)
 
     def instance_ready(self, context, target, instance_id):

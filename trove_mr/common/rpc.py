@@ -31,7 +31,9 @@ anything it cannot decrypt, including plaintext. Key ids are:
 import threading
 
 import oslo_messaging as messaging
+from oslo_config import cfg as oslo_cfg
 from oslo_log import log as logging
+from oslo_messaging import opts as messaging_opts
 from oslo_messaging.rpc import server as rpc_server
 from oslo_serialization import jsonutils
 
@@ -77,6 +79,26 @@ def sender_key_id(context):
 def set_sender_key_id(context, key_id):
     """Record on ``context`` the key id a message was opened with."""
     setattr(context, _KEY_ID_FIELD, key_id)
+
+
+def register_bus_options():
+    """Register oslo.messaging's own options (``transport_url``,
+    ``control_exchange``...), which it registers only on the first
+    transport it makes; safe to call again."""
+    for group, options in messaging_opts.list_opts():
+        if group in (None, 'DEFAULT'):
+            # Copies: one registered already (by oslo.messaging) stays.
+            CONF.register_opts([opt for opt in options
+                                if opt.dest not in CONF])
+
+
+def control_exchange():
+    """This plane's ``control_exchange`` as configured."""
+    try:
+        return CONF.control_exchange
+    except oslo_cfg.NoSuchOptError:
+        register_bus_options()
+        return CONF.control_exchange
 
 
 def get_transport(url=None):

@@ -15,12 +15,34 @@ import oslo_messaging as messaging
 
 from trove_mr.common import rpc
 
+# Under the default control exchange; see topic_name().
 TOPIC = 'trove-mr-conductor'
 # Guests send on an exchange and topic of their own, also served by every
 # conductor: a guest's broker user may publish there, never on the control
-# exchange.
+# exchange. Both are named after ``control_exchange`` (these are the
+# names under the default one): a topic's queue is named after the topic
+# alone, so two planes sharing a vhost under different control exchanges
+# would otherwise take turns consuming each other's guests' reports.
 GUEST_REPORTS_EXCHANGE = 'trove-mr-guest-reports'
 GUEST_REPORTS_TOPIC = 'trove-mr-conductor-guest-reports'
+
+
+def topic_name():
+    """``<control_exchange>-conductor``, for the reason given above."""
+    return '%s-conductor' % rpc.control_exchange()
+
+
+def guest_reports_exchange():
+    """The exchange guests report on: ``<control_exchange>-guest-reports``."""
+    return '%s-guest-reports' % rpc.control_exchange()
+
+
+def guest_reports_topic():
+    """The topic (and queue) of guests' reports:
+    ``<control_exchange>-conductor-guest-reports``."""
+    return '%s-conductor-guest-reports' % rpc.control_exchange()
+
+
 # The process's name in its cell's services table (its heartbeats).
 BINARY = 'trove-mr-conductor'
 
@@ -31,8 +53,9 @@ class ConductorAPI:
     RPC_API_VERSION = '1.1'
 
     def __init__(self, version_cap=None, key_id=rpc.CONTROL_KEY_ID,
-                 key=None, exchange=None, topic=TOPIC):
-        target = messaging.Target(exchange=exchange, topic=topic,
+                 key=None, exchange=None, topic=None):
+        target = messaging.Target(exchange=exchange,
+                                  topic=topic or topic_name(),
                                   version='1.0')
         self._clients = rpc.ClientCache(
             target, version_cap or self.RPC_API_VERSION,

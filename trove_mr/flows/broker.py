@@ -61,7 +61,7 @@ def guest_permissions(instance_id):
     return broker_admin.permissions_for(
         [guest_rpcapi.topic_for(instance_id),
          guest_rpcapi.exchange_for(instance_id)],
-        [conductor_rpcapi.GUEST_REPORTS_EXCHANGE])
+        [conductor_rpcapi.guest_reports_exchange()])
 
 
 def grant_guest_access(instance_id, rpc_key, transport_url=None):

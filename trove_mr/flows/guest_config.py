@@ -11,21 +11,13 @@ import configparser
 import io
 
 import yaml
-from oslo_messaging import opts as messaging_opts
 
 from trove_mr.common import cfg
+from trove_mr.common import rpc
 
 CONF = cfg.CONF
 
 GUEST_CONF_PATH = '/etc/trove-mr/trove-mr-guestagent.conf'
-
-
-def _register_bus_options():
-    # oslo.messaging registers transport_url and control_exchange on the
-    # first transport it makes; the guest's config may be rendered first.
-    for group, options in messaging_opts.list_opts():
-        if group in (None, 'DEFAULT'):
-            CONF.register_opts(options)
 
 
 def guest_conf_sections(instance, rpc_key, region_name,
@@ -38,7 +30,8 @@ def guest_conf_sections(instance, rpc_key, region_name,
     :param transport_url: bus of the owning cell; this control plane's
         own by default.
     """
-    _register_bus_options()
+    # The guest's config may be rendered before any transport exists.
+    rpc.register_bus_options()
     version = instance.datastore_version
     return {
         'DEFAULT': {

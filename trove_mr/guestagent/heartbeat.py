@@ -27,8 +27,8 @@ def guest_conductor_api(instance_id=None, key=None):
     return conductor_rpcapi.ConductorAPI(
         key_id=rpc.instance_key_id(instance_id),
         key=key or CONF.instance_rpc_encr_key,
-        exchange=conductor_rpcapi.GUEST_REPORTS_EXCHANGE,
-        topic=conductor_rpcapi.GUEST_REPORTS_TOPIC)
+        exchange=conductor_rpcapi.guest_reports_exchange(),
+        topic=conductor_rpcapi.guest_reports_topic())
 
 
 class Heartbeat:

@@ -38,9 +38,18 @@ from trove_mr.common import rpc
 
 CONF = cfg.CONF
 
+# Under the default control exchange; see topic_name().
 TOPIC = 'trove-mr-taskmanager'
 # The process's name in its cell's services table (its heartbeats).
 BINARY = 'trove-mr-taskmanager'
+
+
+def topic_name():
+    """``<control_exchange>-taskmanager``: a topic's queue is named after
+    the topic alone, so planes sharing a virtual host under different
+    control exchanges would otherwise take turns consuming each other's
+    requests (and refuse them: their keys differ)."""
+    return '%s-taskmanager' % rpc.control_exchange()
 
 
 class TaskManagerAPI:
@@ -49,7 +58,7 @@ class TaskManagerAPI:
     RPC_API_VERSION = '1.5'
 
     def __init__(self, version_cap=None):
-        target = messaging.Target(topic=TOPIC, version='1.0')
+        target = messaging.Target(topic=topic_name(), version='1.0')
         self._clients = rpc.ClientCache(
             target, version_cap or self.RPC_API_VERSION,
             rpc.client_serializer)

@@ -29,7 +29,7 @@ class TaskManagerService(service.RPCService):
         self.endpoint = None
         self.job_conductor = None
         self.wake_server = None
-        super().__init__(rpcapi.TOPIC, self._make_endpoints,
+        super().__init__(rpcapi.topic_name(), self._make_endpoints,
                          key_lookup=rpc.control_key_lookup, host=host)
 
     def _make_endpoints(self):

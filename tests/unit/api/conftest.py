@@ -213,7 +213,7 @@ def taskmanager_heartbeat(cctx, boot_id='unit-tests'):
     """A fresh heartbeat of a taskmanager in ``cctx``'s cell."""
     return db_api.service_heartbeat(cctx, 'tm-host',
                                     taskmanager_rpcapi.BINARY,
-                                    taskmanager_rpcapi.TOPIC, boot_id)
+                                    taskmanager_rpcapi.topic_name(), boot_id)
 
 
 def stale_taskmanager(cctx):

@@ -2,14 +2,27 @@
 
 import re
 
+import pytest
+
 from trove_mr.common import broker_admin
 from trove_mr.common import cfg
+from trove_mr.common import rpc
+from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.flows import broker
 
 CONF = cfg.CONF
 
 A = '0b6f6f0e-1111-2222-3333-444455556666'
 B = '0b6f6f0e-9999-2222-3333-444455556666'
+
+
+@pytest.fixture(autouse=True)
+def service_defaults():
+    # What every service gets from cfg.parse_args.
+    rpc.register_bus_options()
+    CONF.set_override('control_exchange', 'trove-mr')
+    yield
+    CONF.clear_override('control_exchange')
 
 
 def _allowed(regex, name):
@@ -117,6 +130,26 @@ def test_management_api_requests():
          {'configure': 'c', 'write': 'w', 'read': 'r'}),
         ('GET', 'http://mq:15672/api/queues/cell%2F1?columns=name', None),
         ('DELETE', 'http://mq:15672/api/users/u1', None)]
+
+
+def test_guest_reports_are_named_after_the_control_exchange():
+    # Two planes sharing a vhost under different control exchanges must
+    # not share the reports' queue (named after the topic alone).
+    CONF.set_override('control_exchange', 'plane-b')
+    try:
+        assert conductor_rpcapi.guest_reports_exchange() == \
+            'plane-b-guest-reports'
+        assert conductor_rpcapi.guest_reports_topic() == \
+            'plane-b-conductor-guest-reports'
+        _, write, _ = broker.guest_permissions(A)
+        assert _allowed(write, 'plane-b-guest-reports')
+        assert not _allowed(write, 'trove-mr-guest-reports')
+    finally:
+        CONF.set_override('control_exchange', 'trove-mr')
+    assert conductor_rpcapi.guest_reports_exchange() == \
+        conductor_rpcapi.GUEST_REPORTS_EXCHANGE
+    assert conductor_rpcapi.guest_reports_topic() == \
+        conductor_rpcapi.GUEST_REPORTS_TOPIC
 
 
 def test_grants_side_by_side_share_one_administration_call(monkeypatch):

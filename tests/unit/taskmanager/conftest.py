@@ -18,10 +18,10 @@ from tests.unit.db.conftest import db_urls  # noqa: F401
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import regions
+from trove_mr.common import rpc
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import guest as guest_tasks
-from trove_mr.flows import guest_config
 from trove_mr.guestagent import rpcapi as guest_rpcapi
 
 CONF = cfg.CONF
@@ -224,7 +224,7 @@ def cloud(monkeypatch, db_urls):  # noqa: F811
     FakeGuest.behaviour = 'runs'
     monkeypatch.setattr(guest_rpcapi, 'GuestAgentAPI', FakeGuest)
     monkeypatch.setattr(guest_tasks, 'STATUS_POLL_INTERVAL', 0.01)
-    guest_config._register_bus_options()
+    rpc.register_bus_options()
     CONF.set_override('server_poll_interval', 1)
     CONF.set_override('transport_url', 'rabbit://u:p@127.0.0.1:5672/v')
     yield regions_
