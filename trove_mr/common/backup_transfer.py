@@ -245,8 +245,12 @@ STREAM_SMALL_PARTS = 500
 
 
 def _fill(stream, length, whole):
-    """Up to ``length`` bytes of ``stream``, hashed; ``(bytes, md5)``."""
-    digest = hashlib.md5(usedforsecurity=False)
+    """Up to ``length`` bytes of ``stream``, added to the ``whole`` md5.
+
+    The part's own md5 (checked against Swift's ETag) is computed by the
+    thread that sends it: the reading thread, the one that cannot run in
+    parallel, hashes each byte once.
+    """
     chunks = []
     got = 0
     while got < length:
@@ -254,10 +258,9 @@ def _fill(stream, length, whole):
         if not data:
             break
         whole.update(data)
-        digest.update(data)
         chunks.append(data)
         got += len(data)
-    return b''.join(chunks), digest.hexdigest()
+    return b''.join(chunks)
 
 
 def put_stream(conn, stream, seg_container, name, segment_size, workers,
@@ -277,8 +280,9 @@ def put_stream(conn, stream, seg_container, name, segment_size, workers,
     slots = threading.Semaphore(workers)
     size = 0
 
-    def put(segment, data, digest):
+    def put(segment, data):
         try:
+            digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
             etag = worker_connection(conn).put_object(
                 seg_container, segment, data, content_length=len(data))
             stored.append((seg_container, segment))
@@ -297,7 +301,7 @@ def put_stream(conn, stream, seg_container, name, segment_size, workers,
             index = 0
             while True:
                 length = stream_part_size(index, segment_size)
-                data, digest = _fill(stream, length, whole)
+                data = _fill(stream, length, whole)
                 size += len(data)
                 if index == 0 and len(data) < length:
                     return whole.hexdigest(), None, data
@@ -309,7 +313,7 @@ def put_stream(conn, stream, seg_container, name, segment_size, workers,
                     slots.release()
                     failed[0].result()
                 sends.append(pool.submit(put, '%s/%08d' % (name, index),
-                                         data, digest))
+                                         data))
                 index += 1
                 if len(data) < length:
                     break

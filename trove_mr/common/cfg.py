@@ -116,6 +116,18 @@ default_opts = [
                help='Seconds without a heartbeat after which the '
                     'conductor considers a guest gone and marks its '
                     'instance accordingly.'),
+    cfg.BoolOpt('guest_ready_wake', default=True,
+                help='Whether a conductor that records a guest\'s '
+                     'readiness report (the end of prepare) wakes the '
+                     'taskmanager process whose build waits for it. '
+                     'Without the wake the build finds the report by '
+                     'reading the database every '
+                     'guest_ready_fallback_interval seconds.'),
+    cfg.FloatOpt('guest_ready_fallback_interval', default=2.0, min=0.1,
+                 help='Seconds between two reads of the database by a '
+                      'build waiting for its guest\'s readiness report '
+                      'when the guest is to push it (the fallback for a '
+                      'lost push).'),
     cfg.IntOpt('server_poll_interval', default=2, min=1,
                help='Seconds between two polls of Nova or Cinder while '
                     'waiting for a server or volume to become ready.'),

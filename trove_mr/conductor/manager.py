@@ -19,6 +19,7 @@ from oslo_log import log as logging
 
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
+from trove_mr.common import readiness
 from trove_mr.common import rpc
 from trove_mr.common import states
 from trove_mr.conductor import status_writer
@@ -181,7 +182,7 @@ def replication_lag(instance_id, payload):
 class ConductorManager:
     """Endpoint of ``trove-mr-conductor``."""
 
-    target = messaging.Target(version='1.0')
+    target = messaging.Target(version='1.1')
 
     def __init__(self, host=None):
         self.host = host or CONF.host
@@ -227,6 +228,46 @@ class ConductorManager:
             LOG.warning('Guest of instance %s reports a failure: %s',
                         instance_id, payload['message'])
 
+    def guest_ready(self, context, instance_id, payload, ready_to, sent):
+        """Record a guest's status at the end of prepare, then wake the
+        taskmanager process whose flow waits for it (``ready_to``).
+
+        Recorded at once, not in a batch: the woken flow reads the row
+        right away. The wake is only a hint (the flow reads the row), so
+        one that cannot be sent is logged and the flow's slower reads
+        find the status.
+        """
+        received = _received(instance_id, sent)
+        if not _sender_may_report(context, instance_id):
+            LOG.warning('Dropped a readiness report for instance %s sealed '
+                        'under another key.', instance_id)
+            return
+        status = (payload or {}).get('service_status')
+        if status not in GUEST_STATUSES:
+            LOG.warning('Dropped a readiness report of instance %s with '
+                        'unknown status %r.', instance_id, status)
+            return
+        db_api.instance_status_update(
+            context, instance_id, status, received,
+            volume_used=payload.get('volume_used'),
+            restarts=guest_restarts(instance_id, payload),
+            cluster_slots=cluster_slots(instance_id, payload))
+        if not CONF.guest_ready_wake:
+            LOG.debug('Readiness of instance %s recorded; taskmanager %s '
+                      'not woken (guest_ready_wake is off).', instance_id,
+                      ready_to)
+            return
+        if not readiness.valid_target(ready_to):
+            LOG.warning('Readiness report of instance %s names no valid '
+                        'taskmanager to wake: %r', instance_id, ready_to)
+            return
+        try:
+            _wake_api().instance_ready(trove_context.get_admin_context(),
+                                       ready_to, instance_id)
+        except Exception as exc:  # noqa: BLE001 - the flow reads anyway
+            LOG.warning('Could not wake %s for instance %s: %s', ready_to,
+                        instance_id, exc)
+
     def update_backup(self, context, instance_id, backup_id, sent,
                       **values):
         """Record a guest's report on a backup (state, size, checksum...)."""
@@ -237,6 +278,16 @@ class ConductorManager:
         db_api.backup_update_from_guest(context, instance_id, backup_id,
                                         _received(instance_id, sent),
                                         **values)
+
+
+_wake = []
+
+
+def _wake_api():
+    """The client of taskmanager processes' wake topics (made once)."""
+    if not _wake:
+        _wake.append(readiness.WakeAPI())
+    return _wake[0]
 
 
 def mark_lost_guests(expiry=None, now=None):

@@ -7,6 +7,8 @@ plane calls with the control key.
 Version history:
 
 | 1.0 - Initial version: ping, heartbeat, update_backup.
+| 1.1 - guest_ready: a guest's status once prepare is over, with the
+|       taskmanager process to wake (common/readiness.py).
 """
 
 import oslo_messaging as messaging
@@ -48,7 +50,7 @@ BINARY = 'trove-mr-conductor'
 class ConductorAPI:
     """Calls and casts to ``trove-mr-conductor``."""
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
 
     def __init__(self, version_cap=None, key_id=rpc.CONTROL_KEY_ID,
                  key=None, exchange=None, topic=None):
@@ -83,3 +85,11 @@ class ConductorAPI:
         self._prepare(context, '1.0').cast(
             context, 'update_backup', instance_id=instance_id,
             backup_id=backup_id, sent=sent, **values)
+
+    def guest_ready(self, context, instance_id, payload, ready_to, sent):
+        """Report that prepare is over (cast): ``payload`` as a
+        heartbeat's (RUNNING, or FAILED with its reason); the conductor
+        records it, then wakes taskmanager process ``ready_to``."""
+        self._prepare(context, '1.1').cast(
+            context, 'guest_ready', instance_id=instance_id,
+            payload=payload, ready_to=ready_to, sent=sent)

@@ -16,6 +16,7 @@ from taskflow.patterns import linear_flow
 
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.common import readiness
 
 CONF = cfg.CONF
 
@@ -35,7 +36,15 @@ class StepFailed(exceptions.TroveMRError):
 
 
 class NotReady(exceptions.TroveMRError):
-    """A wait's condition does not hold yet: check again later."""
+    """A wait's condition does not hold yet: check again later.
+
+    ``wake_key`` (an instance id) names what a readiness push wakes
+    (common/readiness.py): the retry then sleeps until woken.
+    """
+
+    def __init__(self, message=None, wake_key=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.wake_key = wake_key
 
 
 def resource_name(instance_id):
@@ -103,10 +112,12 @@ def check_deadline(deadline, waiting_for):
                            % (int(deadline.seconds), waiting_for))
 
 
-def not_ready(deadline, waiting_for):
-    """What a wait raises when its condition does not hold yet."""
+def not_ready(deadline, waiting_for, wake_key=None):
+    """What a wait raises when its condition does not hold yet; a push
+    for ``wake_key`` ends the retry's sleep early."""
     check_deadline(deadline, waiting_for)
-    raise NotReady('Still waiting for %s.' % waiting_for)
+    raise NotReady('Still waiting for %s.' % waiting_for,
+                   wake_key=wake_key)
 
 
 # The first check of a wait comes this soon after the one before; each
@@ -119,6 +130,12 @@ FIRST_POLL = 0.05
 def backoff(attempt, interval):
     """Seconds to sleep after the ``attempt``-th (1-based) failed check."""
     return min(interval, FIRST_POLL * 2 ** min(max(attempt - 1, 0), 16))
+
+
+def _wake_key(failures):
+    """The one key a push may wake these failures' wait for, or None."""
+    keys = {getattr(f.exception, 'wake_key', None) for f in failures}
+    return keys.pop() if len(keys) == 1 else None
 
 
 class PollRetry(retry.Retry):
@@ -136,7 +153,12 @@ class PollRetry(retry.Retry):
         if failures and all(f.check(NotReady) for f in failures):
             interval = (CONF.server_poll_interval if self.interval is None
                         else self.interval)
-            time.sleep(backoff(len(history), interval))
+            key = _wake_key(failures)
+            if key is None:
+                time.sleep(backoff(len(history), interval))
+            else:
+                readiness.WAITERS.sleep(key, backoff(
+                    len(history), readiness.poll_interval(interval)))
             return retry.RETRY
         return retry.REVERT_ALL
 

@@ -117,7 +117,7 @@ class CreateServer(task.Task):
             config_drive=True,
             userdata=guest_config.user_data(
                 instance, rpc_key, region,
-                broker.grant_guest_access(instance_id, rpc_key)),
+                broker.guest_transport_url(instance_id, rpc_key)),
             meta=common.resource_metadata(instance_id),
             block_device_mapping_v2=bdm, **kwargs)
         db_api.instance_update(context, instance_id,

@@ -18,9 +18,11 @@ it finds what an earlier run built (volume, server, key) and goes on.
 
 from oslo_log import log as logging
 from taskflow.patterns import linear_flow
+from taskflow.patterns import unordered_flow
 
 from trove_mr.common import cfg
 from trove_mr.db import rows
+from trove_mr.flows import broker
 from trove_mr.flows import common
 from trove_mr.flows import compute
 from trove_mr.flows import database
@@ -46,6 +48,20 @@ def _bound(task_class, prefix, **kwargs):
     return common.bound(task_class, prefix, PER_INSTANCE, **kwargs)
 
 
+def _before_server(prefix, wait):
+    """What the server needs, side by side where the engine runs
+    branches: the volume, the guest's broker user, the ports."""
+    volume_flow = linear_flow.Flow(prefix + 'volume')
+    volume_flow.add(_bound(volume.CreateVolume, prefix),
+                    wait(volume.WaitVolumeAvailable),
+                    _bound(volume_replication.EnableVolumeReplication,
+                           prefix))
+    flow = unordered_flow.Flow(prefix + 'before-server')
+    flow.add(volume_flow, _bound(broker.GrantGuestBrokerAccess, prefix),
+             _bound(network.CreatePorts, prefix))
+    return flow
+
+
 def instance_subflow(prefix=''):
     """The linear flow of one instance's build, atoms named ``prefix*``.
     """
@@ -57,10 +73,7 @@ def instance_subflow(prefix=''):
     flow.add(_bound(database.MarkErrorOnRevert, prefix),
              _bound(database.CheckPlacement, prefix),
              _bound(guest.GenerateRpcKey, prefix),
-             _bound(volume.CreateVolume, prefix),
-             wait(volume.WaitVolumeAvailable),
-             _bound(volume_replication.EnableVolumeReplication, prefix),
-             _bound(network.CreatePorts, prefix),
+             _before_server(prefix, wait),
              _bound(compute.CreateServer, prefix),
              wait(compute.WaitServerActive),
              _bound(network.HideManagementAddresses, prefix),
@@ -100,11 +113,14 @@ def instance_store(instance, placement, backup_info=None, cluster=None,
 
 def submit(context, instance, placement, password, backup_info=None):
     """Post the build of ``instance`` (a BUILDING row) as a job."""
+    # The parallel engine: the volume, the broker user and the ports of
+    # the build run side by side (the broker's administration takes
+    # seconds on a busy host).
     return engine.submit(
         context, OPERATION, get_flow,
         instance_store(instance, placement, backup_info),
         secrets={'password': password}, resource_type='instance',
-        resource_id=instance.id, lease_ids=[instance.id])
+        resource_id=instance.id, lease_ids=[instance.id], parallel=True)
 
 
 def run(context, instance, placement, password, backup_info=None):

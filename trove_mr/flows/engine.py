@@ -41,6 +41,7 @@ from trove_mr.common import keys
 from trove_mr.common import notifications
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import notify
+from trove_mr.flows import timing
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -283,7 +284,8 @@ def run_here(context, factory, store, factory_kwargs=None, secrets=None,
                           transient=True)
     listener = notifier(engine, context, operation, resource_type,
                         resource_id)
-    with listener or contextlib.nullcontext():
+    with listener or contextlib.nullcontext(), \
+            timing.StepTimes(engine, operation):
         engine.run()
 
 

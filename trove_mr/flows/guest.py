@@ -7,6 +7,7 @@ from taskflow import task
 
 from trove_mr.common import cfg
 from trove_mr.common import crypto
+from trove_mr.common import readiness
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
@@ -200,6 +201,10 @@ class PrepareGuest(task.Task):
         config = {'password': password,
                   'backup_info': guest_config.get('backup_info'),
                   'cluster': guest_config.get('cluster')}
+        # Where the guest's "ready" is to wake this flow (through the
+        # conductor); none when this process listens for no push.
+        if readiness.address():
+            config['ready_to'] = readiness.address()
         wanted = overrides.for_instance(
             context, db_api.instance_get(context, instance_id))
         if wanted['values']:
@@ -211,13 +216,32 @@ class PrepareGuest(task.Task):
 
 
 class WaitGuestRunning(task.Task):
-    """Check once for the guest's first RUNNING heartbeat."""
+    """Check once for the guest's first RUNNING heartbeat.
+
+    The guest's readiness push (common/readiness.py) wakes the retry's
+    sleep; without one the database is read again after the interval.
+    """
 
     def execute(self, context, instance_id, deadline_at, timeout):
         waiting_for = 'the first RUNNING heartbeat of the guest'
-        if not guest_status_reached(context, instance_id, waiting_for):
+        # Expected before the read: a push that arrives between the read
+        # and the retry's sleep ends that sleep at once.
+        readiness.WAITERS.expect(instance_id)
+        try:
+            reached = guest_status_reached(context, instance_id,
+                                           waiting_for)
+        except Exception:
+            readiness.WAITERS.forget(instance_id)
+            raise
+        if reached:
+            readiness.WAITERS.forget(instance_id)
+            return
+        try:
             common.not_ready(common.Deadline.until(deadline_at, timeout),
-                             waiting_for)
+                             waiting_for, wake_key=instance_id)
+        except common.BuildTimeout:
+            readiness.WAITERS.forget(instance_id)
+            raise
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: waiting built nothing."""

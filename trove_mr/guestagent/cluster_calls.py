@@ -58,6 +58,29 @@ class ClusterCalls:
         """Assign slots ``first_slot..last_slot`` to this node (call)."""
         self._cluster_node().cluster_addslots(first_slot, last_slot)
 
+    def cluster_bootstrap(self, context, first_slot=None, last_slot=None,
+                          config_epoch=None):
+        """Before the MEETs: this node's slots and config epoch (each if
+        given); ``[ip, port]`` of this node (call, 1.7).
+
+        Distinct epochs set before the nodes meet spare the cluster the
+        collisions it would otherwise resolve one gossip round at a time
+        (as ``redis-cli --cluster create`` does).
+        """
+        node = self._cluster_node()
+        if first_slot is not None:
+            node.cluster_addslots(first_slot, last_slot)
+        if config_epoch is not None:
+            node.set_config_epoch(config_epoch)
+        node.shorten_rejoin_delay(CLUSTER_WAIT_TIMEOUT)
+        return node.get_node_ip()
+
+    def cluster_meet_many(self, context, nodes):
+        """CLUSTER MEET every ``[ip, port]`` of ``nodes`` (call, 1.7)."""
+        node = self._cluster_node()
+        for ip, port in nodes:
+            node.cluster_meet(ip, port)
+
     def cluster_complete(self, context):
         """Wait for ``cluster_state:ok`` here; return CLUSTER INFO (call).
         """

@@ -73,6 +73,23 @@ class Heartbeat:
         LOG.debug('Heartbeat sent: %s', payload.get('service_status'))
         return payload
 
+    def send_ready(self, target, payload=None):
+        """Tell the conductor that prepare is over (``guest_ready``), for
+        it to wake taskmanager process ``target``; return the payload
+        sent, or None. Never raises: the heartbeats report it too.
+        """
+        with self._send_lock:
+            try:
+                payload = payload or self._payload_source()
+                self._conductor.guest_ready(self._context, self.instance_id,
+                                            payload, target, time.time())
+            except Exception as exc:
+                LOG.warning('Could not report the readiness of instance '
+                            '%s: %s', self.instance_id, exc)
+                return None
+        LOG.debug('Readiness sent: %s', payload.get('service_status'))
+        return payload
+
     def _run(self):
         while not self._stop.is_set():
             self.send()

@@ -86,7 +86,7 @@ class GuestManager(cluster_calls.ClusterCalls,
     :param layout: where the datastore lives (bootstrap.discover()).
     """
 
-    target = messaging.Target(version='1.6')
+    target = messaging.Target(version='1.7')
 
     def __init__(self, instance_id=None, layout=None):
         self.instance_id = instance_id or CONF.guest.instance_id
@@ -99,6 +99,9 @@ class GuestManager(cluster_calls.ClusterCalls,
         self._lock = threading.Lock()
         # Set by the service: sends a heartbeat at once.
         self.notify = lambda: None
+        # Set by the service: tells the conductor that prepare is over,
+        # naming the taskmanager process to wake (common/readiness.py).
+        self.notify_ready = lambda target: None
         # Made on the first backup: reports go to the conductor sealed
         # under this instance's key, like heartbeats.
         self._conductor = None
@@ -254,6 +257,7 @@ class GuestManager(cluster_calls.ClusterCalls,
                     LOG.error('Redis of a prepared guest did not start: %s',
                               exc)
                 self.supervisor.reset()
+                self._push_ready(config)
                 self.notify()
                 return
             self.phase = PHASE_PREPARING
@@ -271,7 +275,16 @@ class GuestManager(cluster_calls.ClusterCalls,
                 self.phase = PHASE_READY
                 LOG.info('Instance %s prepared; Redis runs at %s.',
                          self.instance_id, self.layout.address)
+        self._push_ready(config)
         self.notify()
+
+    def _push_ready(self, config):
+        """Push the end of prepare (RUNNING or FAILED) to the conductor
+        when the taskmanager named where to (``ready_to``); the
+        heartbeat that follows reports it anyway."""
+        target = (config or {}).get('ready_to')
+        if target:
+            self.notify_ready(target)
 
     def _prepare(self, config, context=None):
         password = config.get('password')

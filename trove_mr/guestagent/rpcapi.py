@@ -26,6 +26,9 @@ Version history:
 | 1.5 - get_configuration_defaults (call).
 | 1.6 - cluster_failover, replication_state (calls): a cluster's standby
 |       region; heartbeats of cluster replicas carry ``replication``.
+| 1.7 - cluster_bootstrap, cluster_meet_many (calls): a cluster formed
+|       in fewer round trips; prepare's config may carry ``ready_to``
+|       (the taskmanager process its readiness push wakes).
 
 Adding a call: raise RPC_API_VERSION, write a method that does
 ``self._call('name', version, timeout, **kwargs)`` (or ``self._cast``),
@@ -54,7 +57,7 @@ def exchange_for(instance_id):
 class GuestAgentAPI:
     """Calls and casts to the guest agent of one instance."""
 
-    RPC_API_VERSION = '1.6'
+    RPC_API_VERSION = '1.7'
 
     def __init__(self, context, instance_id, key=None, version_cap=None):
         self.context = context
@@ -195,6 +198,28 @@ class GuestAgentAPI:
         """``{'role', 'offset', 'link'}`` of this cluster member."""
         return self._call('replication_state', '1.6',
                           CONF.agent_call_low_timeout)
+    # -- Redis Cluster formation in fewer round trips (1.7) ---------------
+
+    def can_send_version(self, version):
+        """Whether this client may send ``version`` (its version cap)."""
+        return self._clients.for_context(self.context).can_send_version(
+            version)
+
+    def cluster_bootstrap(self, first_slot=None, last_slot=None,
+                          config_epoch=None):
+        """Before any MEET: take slots ``first_slot..last_slot`` (if
+        given) and config epoch ``config_epoch`` (if given); ``[ip,
+        port]`` of this node."""
+        return self._call('cluster_bootstrap', '1.7',
+                          CONF.agent_call_high_timeout,
+                          first_slot=first_slot, last_slot=last_slot,
+                          config_epoch=config_epoch)
+
+    def cluster_meet_many(self, nodes):
+        """CLUSTER MEET each ``[ip, port]`` of ``nodes`` from this node."""
+        return self._call('cluster_meet_many', '1.7',
+                          CONF.agent_call_high_timeout,
+                          nodes=[list(n) for n in nodes])
 
     # -- backups and replication (1.3) -----------------------------------
 

@@ -54,6 +54,7 @@ class GuestService:
             heartbeat.guest_conductor_api(self.instance_id),
             self.instance_id, tenant_id=CONF.guest.tenant_id)
         self.manager.notify = self.heartbeat.send
+        self.manager.notify_ready = self.heartbeat.send_ready
         self.manager.resume()
         target = messaging.Target(
             exchange=rpcapi.exchange_for(self.instance_id),

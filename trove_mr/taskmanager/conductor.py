@@ -29,6 +29,7 @@ from taskflow.listeners import base as listener_base
 
 from trove_mr.common import cfg
 from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import timing
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -163,6 +164,8 @@ class _Conductor(impl_nonblocking.NonBlockingConductor):
             details.get('resource_type'), details.get('resource_id'))
         if notifier is not None:
             listeners.append(notifier)
+        listeners.append(timing.StepTimes(
+            engine, '%s %s' % (details.get('operation'), job.uuid)))
         return listeners
 
 

@@ -18,6 +18,9 @@ Version history:
 |       volume failover to the replication target.
 | 1.6 - switchover_cluster, failover_cluster (calls posting jobs): a
 |       cluster's standby region.
+| 1.7 - instance_ready (cast, from a conductor): served by each
+|       taskmanager process on a wake topic of its own
+|       (``common/readiness.py``), not on this topic.
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's

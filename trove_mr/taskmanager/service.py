@@ -3,6 +3,7 @@
 from oslo_log import log as logging
 
 from trove_mr.common import cfg
+from trove_mr.common import readiness
 from trove_mr.common import rpc
 from trove_mr.common import service
 from trove_mr.db.main import api as db_api
@@ -27,6 +28,7 @@ class TaskManagerService(service.RPCService):
     def __init__(self, host=None):
         self.endpoint = None
         self.job_conductor = None
+        self.wake_server = None
         super().__init__(rpcapi.topic_name(), self._make_endpoints,
                          key_lookup=rpc.control_key_lookup, host=host)
 
@@ -37,6 +39,9 @@ class TaskManagerService(service.RPCService):
 
     def start(self):
         super().start()
+        # Before any job runs: the flows name this process's wake target
+        # in the guests' prepare.
+        self.wake_server = readiness.start_server(self.host)
         if flow_engine.jobboard_enabled():
             self.job_conductor = conductor.JobConductor(self.endpoint.keeper)
             self.job_conductor.start()
@@ -49,6 +54,9 @@ class TaskManagerService(service.RPCService):
             self.job_conductor.stop()
         if self.endpoint is not None:
             self.endpoint.keeper.stop()
+        if self.wake_server is not None:
+            readiness.stop_server(self.wake_server)
+            self.wake_server = None
         super().stop(graceful)
 
 

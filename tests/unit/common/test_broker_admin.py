@@ -150,3 +150,67 @@ def test_guest_reports_are_named_after_the_control_exchange():
         conductor_rpcapi.GUEST_REPORTS_EXCHANGE
     assert conductor_rpcapi.guest_reports_topic() == \
         conductor_rpcapi.GUEST_REPORTS_TOPIC
+
+
+def test_grants_side_by_side_share_one_administration_call(monkeypatch):
+    import threading
+
+    calls = []
+    started = threading.Event()
+    release = threading.Event()
+
+    class Admin:
+        def put_users_with_permissions(self, entries):
+            calls.append([entry[1] for entry in entries])
+            started.set()
+            release.wait(5)
+
+    monkeypatch.setattr(broker_admin, 'get_admin', Admin)
+    ids = ['00000000-0000-0000-0000-00000000000%d' % n for n in range(5)]
+    threads = [threading.Thread(target=broker.grant_guest_access,
+                                args=(i, 'key-' + i,
+                                      'rabbit://u:p@127.0.0.1:5672/c'))
+               for i in ids]
+    threads[0].start()
+    assert started.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    # The four others queue behind the running call, then go together.
+    deadline = threading.Event()
+    for _ in range(50):
+        if len(broker._GRANTS._queue) == 4:
+            break
+        deadline.wait(0.05)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert calls[0] == ['trove-mr-guest-' + ids[0]]
+    assert sorted(calls[1]) == sorted('trove-mr-guest-' + i
+                                      for i in ids[1:])
+    assert len(calls) == 2
+
+
+def test_a_failed_batch_fails_every_grant_it_carried(monkeypatch):
+    class Admin:
+        def put_users_with_permissions(self, entries):
+            raise broker_admin.BrokerAdminError('refused')
+
+    monkeypatch.setattr(broker_admin, 'get_admin', Admin)
+    try:
+        broker.grant_guest_access(A, 'k', 'rabbit://u:p@127.0.0.1:5672/c')
+    except broker_admin.BrokerAdminError as exc:
+        assert 'refused' in str(exc)
+    else:
+        raise AssertionError('the grant did not fail')
+    assert broker._GRANTS._queue == [] and not broker._GRANTS._busy
+
+
+def test_rabbitmqctl_definitions_hash_the_password():
+    import base64
+    import hashlib
+
+    stored = broker_admin.password_hash('s3cret', salt=b'abcd')
+    raw = base64.b64decode(stored)
+    assert raw[:4] == b'abcd'
+    assert raw[4:] == hashlib.sha256(b'abcds3cret').digest()
+    assert 's3cret' not in stored

@@ -208,3 +208,79 @@ def test_a_full_key_cache_drops_its_least_recently_used_key(
     manager.instance_rpc_key(ids[0])      # used again: kept
     manager.instance_rpc_key(ids[2])      # makes room by dropping ids[1]
     assert list(manager._key_cache) == [ids[0], ids[2]]
+
+
+class _Wakes:
+    def __init__(self, fail=False):
+        self.sent = []
+        self.fail = fail
+
+    def instance_ready(self, context, target, instance_id):
+        if self.fail:
+            raise RuntimeError('bus down')
+        self.sent.append((target, instance_id))
+
+
+def test_guest_ready_records_the_status_then_wakes_its_taskmanager(
+        ctx, make_instance, monkeypatch):  # noqa: F811
+    instance_id = make_instance()
+    wakes = _Wakes()
+    monkeypatch.setattr(manager, '_wake_api', lambda: wakes)
+
+    def woken_after_the_record(context, target, woken_id):
+        # The woken flow reads the row at once: it must be there.
+        assert db_api.instance_status_get(ctx, woken_id).status == \
+            'RUNNING'
+        wakes.sent.append((target, woken_id))
+    monkeypatch.setattr(wakes, 'instance_ready', woken_after_the_record)
+
+    manager.ConductorManager(host='h').guest_ready(
+        _guest_context(ctx, instance_id), instance_id,
+        {'service_status': 'RUNNING', 'volume_used': 0.1},
+        'vm.77.abcd1234', _ts(0))
+
+    assert wakes.sent == [('vm.77.abcd1234', instance_id)]
+    assert db_api.instance_status_get(ctx, instance_id).volume_used == 0.1
+
+
+def test_guest_ready_of_another_instance_or_bad_target_wakes_nobody(
+        ctx, make_instance, monkeypatch):  # noqa: F811
+    victim = make_instance()
+    sender = make_instance()
+    wakes = _Wakes()
+    monkeypatch.setattr(manager, '_wake_api', lambda: wakes)
+    conductor = manager.ConductorManager(host='h')
+
+    conductor.guest_ready(_guest_context(ctx, sender), victim,
+                          {'service_status': 'RUNNING'}, 'vm.1.a', _ts(0))
+    assert db_api.instance_status_get(ctx, victim).status == 'NEW'
+
+    conductor.guest_ready(_guest_context(ctx, sender), sender,
+                          {'service_status': 'RUNNING'}, 'bad target',
+                          _ts(0))
+    # Recorded (it is the sender's own), but no wake to a bad name.
+    assert db_api.instance_status_get(ctx, sender).status == 'RUNNING'
+    assert wakes.sent == []
+
+
+def test_guest_ready_with_wakes_off_or_failing_still_records(
+        ctx, make_instance, monkeypatch):  # noqa: F811
+    first = make_instance()
+    second = make_instance()
+    conductor = manager.ConductorManager(host='h')
+    wakes = _Wakes()
+    monkeypatch.setattr(manager, '_wake_api', lambda: wakes)
+    CONF.set_override('guest_ready_wake', False)
+    try:
+        conductor.guest_ready(_guest_context(ctx, first), first,
+                              {'service_status': 'FAILED'}, 'vm.1.a',
+                              _ts(0))
+    finally:
+        CONF.clear_override('guest_ready_wake')
+    assert wakes.sent == []
+    assert db_api.instance_status_get(ctx, first).status == 'FAILED'
+
+    monkeypatch.setattr(manager, '_wake_api', lambda: _Wakes(fail=True))
+    conductor.guest_ready(_guest_context(ctx, second), second,
+                          {'service_status': 'RUNNING'}, 'vm.1.a', _ts(0))
+    assert db_api.instance_status_get(ctx, second).status == 'RUNNING'

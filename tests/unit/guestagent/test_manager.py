@@ -236,3 +236,57 @@ def test_heartbeat_carries_a_cluster_members_slots(guest, clustered, node,
     payload = manager.heartbeat_payload()
     assert payload['service_status'] == states.SERVICE_RUNNING
     assert payload.get('cluster_slots') == wanted
+
+
+def test_prepare_pushes_its_end_to_the_taskmanager_named(guest):
+    manager, sent = guest
+    pushed = []
+    manager.notify_ready = lambda target: pushed.append(
+        (target, manager.heartbeat_payload()['service_status']))
+
+    # Failed: the push says so at once, before the heartbeat.
+    manager.prepare(None, {'backup_info': None, 'ready_to': 'vm.9.ab'})
+    assert pushed == [('vm.9.ab', 'FAILED')]
+    assert sent[-1]['service_status'] == 'FAILED'
+
+    # On a prepared guest (prepare sent again), RUNNING.
+    manager.app, manager.phase = FakeApp(), guest_manager.PHASE_READY
+    manager.prepare(None, {'password': 'q' * 20, 'ready_to': 'vm.9.cd'})
+    assert pushed[-1] == ('vm.9.cd', 'RUNNING')
+
+
+def test_prepare_without_a_taskmanager_named_pushes_nothing(guest):
+    manager, sent = guest
+    pushed = []
+    manager.notify_ready = pushed.append
+
+    manager.prepare(None, {'backup_info': None})
+
+    assert pushed == []
+    assert sent[-1]['service_status'] == 'FAILED'
+
+
+def test_heartbeat_sends_readiness_as_a_guest_ready_cast():
+    from trove_mr.guestagent import heartbeat
+
+    class Conductor:
+        def __init__(self):
+            self.casts = []
+
+        def guest_ready(self, context, instance_id, payload, target, sent):
+            self.casts.append((instance_id, payload, target))
+
+        def heartbeat(self, *args):
+            raise AssertionError('a readiness report is no heartbeat')
+
+    conductor = Conductor()
+    beat = heartbeat.Heartbeat(lambda: {'service_status': 'RUNNING'},
+                               conductor, 'inst-1', interval=60)
+    assert beat.send_ready('vm.1.ab') == {'service_status': 'RUNNING'}
+    assert conductor.casts == [('inst-1', {'service_status': 'RUNNING'},
+                                'vm.1.ab')]
+
+    conductor.guest_ready = lambda *a: (_ for _ in ()).throw(
+        RuntimeError('bus down'))
+    # Never raises: the heartbeats report the status anyway.
+    assert beat.send_ready('vm.1.ab') is None

@@ -83,14 +83,51 @@ class ClusterJoiner:
                         instance_ids)
 
 
+def _can_bootstrap(client):
+    """Whether a member's guest client may send the 1.7 calls."""
+    can_send = getattr(client, 'can_send_version', None)
+    return bool(can_send and can_send('1.7'))
+
+
 def form(joiner, masters, replicas):
     """Form a new cluster of ``masters`` (ids, in order) and ``replicas``.
 
     :param replicas: ``{replica_id: master_id}``.
     """
     every = list(masters) + list(replicas)
+    if all(_can_bootstrap(joiner.clients[i]) for i in every):
+        return form_bootstrapped(joiner, masters, replicas)
     joiner.meet(masters[0], every[1:])
     ranges = joiner.assign_slots(list(masters))
+    joiner.replicate(replicas)
+    joiner.complete(every)
+    LOG.info('Cluster formed: %d masters, %d replicas, slots %s',
+             len(masters), len(replicas), sorted(ranges.values()))
+    return ranges
+
+
+def form_bootstrapped(joiner, masters, replicas):
+    """:func:`form` in three rounds of guest calls (1.7): each master
+    takes its slots and a config epoch of its own and every member gives
+    its address, side by side; the first master meets them all in one
+    call; replicas attach and every member waits for state ok, side by
+    side. Slots and epochs before the MEETs: the nodes learn each other's
+    slots in the handshake, with no epoch collision to resolve.
+    """
+    every = list(masters) + list(replicas)
+    ranges = dict(zip(masters, slots.even_slot_ranges(len(masters)),
+                      strict=True))
+    epochs = {master: index + 1 for index, master in enumerate(masters)}
+
+    def bootstrap(instance_id):
+        first, last = ranges.get(instance_id, (None, None))
+        joiner.addresses[instance_id] = list(
+            joiner.clients[instance_id].cluster_bootstrap(
+                first, last, epochs.get(instance_id)))
+    parallel(bootstrap, every)
+    if len(every) > 1:
+        joiner.clients[masters[0]].cluster_meet_many(
+            [joiner.address(i) for i in every[1:]])
     joiner.replicate(replicas)
     joiner.complete(every)
     LOG.info('Cluster formed: %d masters, %d replicas, slots %s',

@@ -5,6 +5,7 @@ agent's RPC methods can hand them through unchanged.
 """
 
 import logging
+import threading
 import time
 
 import redis
@@ -15,6 +16,8 @@ LOG = logging.getLogger(__name__)
 
 ADDSLOTS_BATCH = 1000
 _POLL = 0.05
+# cluster-node-timeout (ms) while a new cluster forms.
+FORMING_NODE_TIMEOUT_MS = 1000
 
 
 def parse_cluster_nodes(text):
@@ -118,6 +121,49 @@ class RedisClusterNode:
         """Introduce the node at ``ip``:``port`` to this node's cluster."""
         LOG.debug('CLUSTER MEET %s %s from %s.', ip, port, self.app.address)
         self._command('MEET', ip, int(port))
+
+    def shorten_rejoin_delay(self, timeout=60):
+        """Until this node sees ``cluster_state:ok`` (or ``timeout``
+        seconds), a short cluster-node-timeout; then its own again.
+
+        A master that saw too few masters (not met yet) waits
+        cluster-node-timeout (at most 5 s) after meeting enough of them
+        before it turns ok: a delay a new cluster need not pay, nor keep
+        once formed.
+        """
+        client = self.app.client()
+        configured = client.config_get('cluster-node-timeout').get(
+            'cluster-node-timeout')
+        if not configured or int(configured) <= FORMING_NODE_TIMEOUT_MS:
+            return
+        client.config_set('cluster-node-timeout', FORMING_NODE_TIMEOUT_MS)
+
+        def restore():
+            deadline = time.monotonic() + timeout
+            try:
+                while time.monotonic() < deadline and \
+                        self.cluster_info().get('cluster_state') != 'ok':
+                    time.sleep(_POLL)
+            except Exception as exc:  # noqa: BLE001 - restored below
+                LOG.debug('Cluster state unknown while forming: %s', exc)
+            try:
+                self.app.client().config_set('cluster-node-timeout',
+                                             int(configured))
+            except Exception as exc:  # noqa: BLE001 - logged
+                LOG.warning('cluster-node-timeout not restored to %s: %s',
+                            configured, exc)
+        threading.Thread(target=restore, name='cluster-forming',
+                         daemon=True).start()
+
+    def set_config_epoch(self, epoch):
+        """CLUSTER SET-CONFIG-EPOCH on a fresh node; a node whose epoch is
+        already set (a call run again) keeps it."""
+        try:
+            self._command('SET-CONFIG-EPOCH', int(epoch))
+        except redis.ResponseError as exc:
+            if 'epoch' not in str(exc).lower():
+                raise
+            LOG.debug('Config epoch of %s kept: %s', self.app.address, exc)
 
     def cluster_addslots(self, first_slot, last_slot):
         """Assign slots ``first_slot..last_slot`` (inclusive) to this node.
