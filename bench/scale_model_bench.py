@@ -10,12 +10,16 @@ parallel) is timed for the first page and for a walk of 10 pages with
 the markers, as the measured project.
 
     .venv/bin/python bench/scale_model_bench.py [--cells 10]
-        [--instances 100000] [--tenants 100] [--mariadb]
+        [--instances 100000] [--tenants 100] [--mariadb] [--keep DIR]
+
+``--keep DIR`` (SQLite only) fills the databases under DIR once and
+measures the same files again on later runs.
 
 Prints medians and the many-cells / one-cell ratios, then RESULT lines.
 """
 
 import argparse
+import contextlib
 import datetime
 import os
 import sys
@@ -95,6 +99,19 @@ def _fill(url, region, version_id, count, tenants, offset, step):
     engine.dispose()
 
 
+def _reuse(directory, cell_count):
+    """Point the configuration at databases a previous ``--keep`` run
+    filled under ``directory``; False when there are none."""
+    if not os.path.exists(os.path.join(directory, 'filled')):
+        return False
+    CONF.set_override('connection', 'sqlite:///%s' % os.path.join(
+        directory, 'scale_%d_api.sqlite' % cell_count),
+        group='api_database')
+    CONF.set_override('connection', 'sqlite:///%s' % os.path.join(
+        directory, 'scale_%d_r1.sqlite' % cell_count), group='database')
+    return True
+
+
 def _setup(kind, directory, cell_count, per_cell, tenants, tag):
     names = ['scale_%s_api' % tag]
     api_url = _database(kind, directory, names[0], 'api')
@@ -136,15 +153,33 @@ def _measure(tenant):
     return median(first_page, REPEAT), median(ten_pages, REPEAT)
 
 
-def run(kind, cell_count, per_cell, tenants):
+def _kept(keep, count, per_cell, tenants):
+    """A directory of its own under ``keep`` for one setup."""
+    path = os.path.join(keep, '%dx%d-%d' % (count, per_cell, tenants))
+    os.makedirs(path, exist_ok=True)
+    if not os.path.exists(os.path.join(path, 'filled')):
+        # What an interrupted fill left: start again.
+        for name in os.listdir(path):
+            os.remove(os.path.join(path, name))
+    return contextlib.nullcontext(path)
+
+
+def run(kind, cell_count, per_cell, tenants, keep=None):
     CONF([], project='trove-mr')
     CONF.set_override('instance_list_scope', 'global', group='api')
     figures = {}
     for count in (1, cell_count):
-        with tempfile.TemporaryDirectory(prefix='scale-model-') as tmp:
+        folder = (_kept(keep, count, per_cell, tenants) if keep else
+                  tempfile.TemporaryDirectory(prefix='scale-model-'))
+        with folder as tmp:
             started = time.perf_counter()
-            names = _setup(kind, tmp, count, per_cell, tenants,
-                           '%d' % count)
+            if keep and _reuse(tmp, count):
+                names = []
+            else:
+                names = _setup(kind, tmp, count, per_cell, tenants,
+                               '%d' % count)
+                if keep:
+                    open(os.path.join(tmp, 'filled'), 'w').close()
             filled = time.perf_counter() - started
             try:
                 figures[count] = _measure('tenant-0')
@@ -188,9 +223,14 @@ def main(argv=None):
     parser.add_argument('--mariadb', action='store_true',
                         help='MariaDB on 127.0.0.1 (root, no password) '
                              'instead of SQLite files')
+    parser.add_argument('--keep', metavar='DIR',
+                        help='SQLite only: fill the databases under DIR '
+                             'once, reuse them on later runs')
     args = parser.parse_args(argv)
+    if args.keep and args.mariadb:
+        parser.error('--keep is for SQLite files only')
     return run('mariadb' if args.mariadb else 'sqlite', args.cells,
-               args.instances, args.tenants)
+               args.instances, args.tenants, keep=args.keep)
 
 
 if __name__ == '__main__':
