@@ -163,3 +163,60 @@ def test_gather_answers_without_waiting_for_a_cell_past_its_timeout(
         assert again == {'A': 'A!'}
     finally:
         release.set()
+
+
+class _NamedTarget(object):
+    """``cells.target_cell`` stand-in: the cell context is its name."""
+
+    def __init__(self, context, mapping):
+        self.name = mapping.name
+
+    def __enter__(self):
+        return self.name
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _mappings(count):
+    mapping = collections.namedtuple('M', 'name')
+    return [mapping('R%d' % n) for n in range(count)]
+
+
+def test_quick_cells_are_asked_on_a_few_lanes_not_a_thread_each(
+        monkeypatch):
+    import threading
+    monkeypatch.setattr(scatter.cells, 'target_cell', _NamedTarget)
+    monkeypatch.setattr(scatter, 'STALL', 5.0)   # no call stalls here
+    threads = set()
+
+    def answer(cctx, mapping):
+        threads.add(threading.get_ident())
+        return cctx
+
+    found, unavailable = scatter.gather(None, answer, timeout=10,
+                                        mappings=_mappings(10))
+    assert found == {'R%d' % n: 'R%d' % n for n in range(10)}
+    assert unavailable == []
+    assert 1 <= len(threads) <= scatter.FIRST_LANES
+
+
+def test_silent_cells_do_not_hold_back_the_cells_queued_behind_them(
+        monkeypatch):
+    import threading
+    monkeypatch.setattr(scatter.cells, 'target_cell', _NamedTarget)
+    monkeypatch.setattr(scatter, 'FIRST_LANES', 1)
+    release = threading.Event()
+
+    def answer(cctx, mapping):
+        if cctx in ('R0', 'R1'):        # the first cells in line hang
+            release.wait(10)
+        return cctx
+
+    try:
+        found, unavailable = scatter.gather(None, answer, timeout=1.0,
+                                            mappings=_mappings(6))
+    finally:
+        release.set()
+    assert found == {'R%d' % n: 'R%d' % n for n in range(2, 6)}
+    assert unavailable == ['R0', 'R1']
