@@ -208,3 +208,10 @@ def _connected(pick):
 # Connection on context.connection, with no ORM Session set up around it
 # (a third of a small query's cost, paid per cell by global lists).
 region_reader_connection = _connected(region_context_manager)
+
+
+def region_read(context):
+    """One read transaction on the region database of ``context``; the
+    DB API reads called inside it join it instead of opening their own.
+    """
+    return region_context_manager(context).reader.using(context)

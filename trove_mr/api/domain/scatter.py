@@ -22,6 +22,7 @@ any resource ordered by (created, id): instances, clusters, backups.
 """
 
 import collections
+import contextlib
 import heapq
 import os
 import queue
@@ -285,11 +286,19 @@ def _complete(context, keys_fn, keys, asked, want, timeout):
     return list(heapq.merge(*keys.values())), late
 
 
+def _preload(want, cells):
+    """Rows each cell loads with its keys: its even share of the page and
+    one more, so rows spread over the cells need no second round."""
+    if cells <= 1:
+        return want
+    return min(want, -(-want // cells) + 1)
+
+
 def merged_page(context, keys_fn, rows_fn, limit, after=None,
-                timeout=None):
+                timeout=None, cell_read=None):
     """One page of a resource over every cell, in (created, id) order.
 
-    Two rounds, each one query per cell run in parallel, so the cost
+    One call per cell, run on a few lanes (``gather``), so the cost
     follows the page size and not the number of cells:
 
     1. ``keys_fn(cell_context, count, after)``: the (created, id) keys of
@@ -298,9 +307,15 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
        are cheap: no rows are built. Each cell is asked for twice its
        even share of the page first, and asked again only when the rest
        of its keys may still belong to the page.
-    2. ``rows_fn(cell_context, ids)``: the rows of those ids (any order),
-       asked only of the cells that own a row of the page; e.g.
-       ``db_api.instance_get_many``.
+    2. ``rows_fn(cell_context, ids)``: the rows of those ids (any order);
+       e.g. ``db_api.instance_get_many``. In the same call as its keys,
+       each cell loads the rows of its first keys, an even share of the
+       page and one more; a cell holding more of the page than that is
+       asked for the rest of its rows afterwards.
+
+    ``cell_read(cell_context)``, when given, is the context manager of
+    one read transaction that a cell's keys and rows share (e.g.
+    ``engines.region_read``).
 
     :returns: ``(rows, next_after_row, unavailable_cell_names)``;
         ``next_after_row`` is the page's last row when more rows follow
@@ -309,27 +324,40 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
     mappings = api_db.region_mapping_list(context)
     want = limit + 1
     asked = _share(want, len(mappings))
-    keys, unavailable = gather(
-        context, lambda cctx, mapping: [
-            (tuple(key), mapping.name)
-            for key in keys_fn(cctx, asked, after)],
-        timeout=timeout, mappings=mappings)
+    preload = _preload(want, len(mappings))
+
+    def first(cctx, mapping):
+        with (cell_read(cctx) if cell_read is not None
+              else contextlib.nullcontext()):
+            found = [(tuple(key), mapping.name)
+                     for key in keys_fn(cctx, asked, after)]
+            ids = [key[1] for key, _ in found[:preload]]
+            return found, (rows_fn(cctx, ids) if ids else [])
+
+    answers, unavailable = gather(context, first, timeout=timeout,
+                                  mappings=mappings)
+    keys = {cell: found for cell, (found, _) in answers.items()}
+    by_id = {row.id: row for _, rows in answers.values() for row in rows}
     merged, late = _complete(context, keys_fn, keys, asked, want, timeout)
     unavailable = sorted(set(unavailable) | set(late))
     more = len(merged) > limit
     merged = merged[:limit]
-    wanted = {}
+    wanted, gone = {}, ()
     for key, cell in merged:
-        wanted.setdefault(cell, []).append(key[1])
-    if not wanted:
-        return [], None, unavailable
-    mappings = [m for m in mappings if m.name in wanted]
-    found, late = gather(
-        context, lambda cctx, mapping: rows_fn(cctx, wanted[mapping.name]),
-        timeout=timeout, mappings=mappings)
-    by_id = {row.id: row for rows in found.values() for row in rows}
-    # A row deleted between the rounds is simply left out of the page.
-    rows = [by_id[key[1]] for key, _ in merged if key[1] in by_id]
-    unavailable = sorted(set(unavailable) | set(late))
+        if key[1] not in by_id:
+            wanted.setdefault(cell, []).append(key[1])
+    if wanted:
+        found, gone = gather(
+            context,
+            lambda cctx, mapping: rows_fn(cctx, wanted[mapping.name]),
+            timeout=timeout,
+            mappings=[m for m in mappings if m.name in wanted])
+        by_id.update((row.id, row) for rows in found.values()
+                     for row in rows)
+        unavailable = sorted(set(unavailable) | set(gone))
+    # A row deleted between the rounds is simply left out of the page,
+    # and so are all the rows of a cell that stopped answering meanwhile.
+    rows = [by_id[key[1]] for key, cell in merged
+            if key[1] in by_id and cell not in gone]
     last = rows[-1] if more and rows else None
     return rows, last, unavailable
