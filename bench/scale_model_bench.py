@@ -7,7 +7,9 @@ spread over ``--tenants`` projects with interleaved creation times, so
 every page of a project draws from every cell. The API's own list code
 (``api.domain.instances.list_page`` in global mode, the cells asked in
 parallel) is timed for the first page and for a walk of 10 pages with
-the markers, as the measured project.
+the markers, as the measured project; the one-cell and many-cell setups
+are timed in turn, call by call, so that the machine's load falls on
+both alike.
 
     .venv/bin/python bench/scale_model_bench.py [--cells 10]
         [--instances 100000] [--tenants 100] [--mariadb] [--keep DIR]
@@ -22,13 +24,13 @@ import argparse
 import contextlib
 import datetime
 import os
+import statistics
 import sys
 import tempfile
 import time
 import uuid
 
 import sqlalchemy as sa
-from global_list_bench import median
 
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
 from trove_mr.api.domain import instances as domain
@@ -42,7 +44,7 @@ from trove_mr.db.main import api as db_api
 from trove_mr.db.main import models
 
 CONF = cfg.CONF
-REPEAT = 9
+REPEAT = 21
 PAGES = 10
 T0 = datetime.datetime(2026, 1, 1)
 BATCH = 5000
@@ -135,7 +137,16 @@ def _setup(kind, directory, cell_count, per_cell, tenants, tag):
     return names
 
 
-def _measure(tenant):
+def _use(urls):
+    """Point the API at one setup's API database (and its first cell)."""
+    CONF.set_override('connection', urls[0], group='api_database')
+    CONF.set_override('connection', urls[1], group='database')
+
+
+def _measure(setups, tenant):
+    """{setup: (first page, ten pages)} medians, the setups measured in
+    turn (one call each, then the next setup), so that the load of the
+    machine meanwhile falls on every setup alike."""
     ctx = trove_context.RequestContext(project_id=tenant, user_id='u')
 
     def first_page():
@@ -150,7 +161,21 @@ def _measure(tenant):
             if marker is None:
                 break
 
-    return median(first_page, REPEAT), median(ten_pages, REPEAT)
+    times = {}
+    for work in (first_page, ten_pages):
+        for urls in setups.values():
+            _use(urls)
+            work()  # warm: engines, mapping cache
+        for _ in range(REPEAT):
+            for count, urls in setups.items():
+                _use(urls)
+                started = time.perf_counter()
+                work()
+                times.setdefault((count, work), []).append(
+                    time.perf_counter() - started)
+    return {count: (statistics.median(times[(count, first_page)]),
+                    statistics.median(times[(count, ten_pages)]))
+            for count in setups}
 
 
 def _kept(keep, count, per_cell, tenants):
@@ -167,28 +192,28 @@ def _kept(keep, count, per_cell, tenants):
 def run(kind, cell_count, per_cell, tenants, keep=None):
     CONF([], project='trove-mr')
     CONF.set_override('instance_list_scope', 'global', group='api')
-    figures = {}
-    for count in (1, cell_count):
-        folder = (_kept(keep, count, per_cell, tenants) if keep else
-                  tempfile.TemporaryDirectory(prefix='scale-model-'))
-        with folder as tmp:
+    setups, names = {}, []
+    with contextlib.ExitStack() as stack:
+        for count in (1, cell_count):
+            tmp = stack.enter_context(
+                _kept(keep, count, per_cell, tenants) if keep else
+                tempfile.TemporaryDirectory(prefix='scale-model-'))
             started = time.perf_counter()
-            if keep and _reuse(tmp, count):
-                names = []
-            else:
-                names = _setup(kind, tmp, count, per_cell, tenants,
-                               '%d' % count)
+            if not (keep and _reuse(tmp, count)):
+                names += _setup(kind, tmp, count, per_cell, tenants,
+                                '%d' % count)
                 if keep:
                     open(os.path.join(tmp, 'filled'), 'w').close()
-            filled = time.perf_counter() - started
-            try:
-                figures[count] = _measure('tenant-0')
-            finally:
-                engines.dispose_all()
-                cells.clear_cache()
-                _drop(kind, names)
+            setups[count] = (CONF.api_database.connection,
+                             CONF.database.connection)
             print('%d cell(s) x %d instances on %s: filled in %.0f s'
-                  % (count, per_cell, kind, filled))
+                  % (count, per_cell, kind, time.perf_counter() - started))
+        try:
+            figures = _measure(setups, 'tenant-0')
+        finally:
+            engines.dispose_all()
+            cells.clear_cache()
+            _drop(kind, names)
     (one_first, one_walk) = figures[1]
     (many_first, many_walk) = figures[cell_count]
     print('global list of one of %d projects, median of %d'
