@@ -7,24 +7,30 @@ spread over ``--tenants`` projects with interleaved creation times, so
 every page of a project draws from every cell. The API's own list code
 (``api.domain.instances.list_page`` in global mode, the cells asked in
 parallel) is timed for the first page and for a walk of 10 pages with
-the markers, as the measured project.
+the markers, as the measured project; the one-cell and many-cell setups
+are timed in turn, call by call, so that the machine's load falls on
+both alike.
 
     .venv/bin/python bench/scale_model_bench.py [--cells 10]
-        [--instances 100000] [--tenants 100] [--mariadb]
+        [--instances 100000] [--tenants 100] [--mariadb] [--keep DIR]
+
+``--keep DIR`` (SQLite only) fills the databases under DIR once and
+measures the same files again on later runs.
 
 Prints medians and the many-cells / one-cell ratios, then RESULT lines.
 """
 
 import argparse
+import contextlib
 import datetime
 import os
+import statistics
 import sys
 import tempfile
 import time
 import uuid
 
 import sqlalchemy as sa
-from global_list_bench import median
 
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
 from trove_mr.api.domain import instances as domain
@@ -38,7 +44,7 @@ from trove_mr.db.main import api as db_api
 from trove_mr.db.main import models
 
 CONF = cfg.CONF
-REPEAT = 9
+REPEAT = 21
 PAGES = 10
 T0 = datetime.datetime(2026, 1, 1)
 BATCH = 5000
@@ -92,7 +98,25 @@ def _fill(url, region, version_id, count, tenants, offset, step):
                                     'updated_at': created})
             connection.execute(sa.insert(instances), rows)
             connection.execute(sa.insert(statuses), status_rows)
+        if engine.dialect.name == 'mysql':
+            # As a table grown by use would have: the optimizer's
+            # statistics of the rows just loaded.
+            connection.execute(sa.text('ANALYZE TABLE instances, '
+                                       'instance_status'))
     engine.dispose()
+
+
+def _reuse(directory, cell_count):
+    """Point the configuration at databases a previous ``--keep`` run
+    filled under ``directory``; False when there are none."""
+    if not os.path.exists(os.path.join(directory, 'filled')):
+        return False
+    CONF.set_override('connection', 'sqlite:///%s' % os.path.join(
+        directory, 'scale_%d_api.sqlite' % cell_count),
+        group='api_database')
+    CONF.set_override('connection', 'sqlite:///%s' % os.path.join(
+        directory, 'scale_%d_r1.sqlite' % cell_count), group='database')
+    return True
 
 
 def _setup(kind, directory, cell_count, per_cell, tenants, tag):
@@ -118,7 +142,16 @@ def _setup(kind, directory, cell_count, per_cell, tenants, tag):
     return names
 
 
-def _measure(tenant):
+def _use(urls):
+    """Point the API at one setup's API database (and its first cell)."""
+    CONF.set_override('connection', urls[0], group='api_database')
+    CONF.set_override('connection', urls[1], group='database')
+
+
+def _measure(setups, tenant):
+    """{setup: (first page, ten pages)} medians, the setups measured in
+    turn (one call each, then the next setup), so that the load of the
+    machine meanwhile falls on every setup alike."""
     ctx = trove_context.RequestContext(project_id=tenant, user_id='u')
 
     def first_page():
@@ -133,27 +166,59 @@ def _measure(tenant):
             if marker is None:
                 break
 
-    return median(first_page, REPEAT), median(ten_pages, REPEAT)
+    times = {}
+    for work in (first_page, ten_pages):
+        for urls in setups.values():
+            _use(urls)
+            work()  # warm: engines, mapping cache
+        for _ in range(REPEAT):
+            for count, urls in setups.items():
+                _use(urls)
+                started = time.perf_counter()
+                work()
+                times.setdefault((count, work), []).append(
+                    time.perf_counter() - started)
+    return {count: (statistics.median(times[(count, first_page)]),
+                    statistics.median(times[(count, ten_pages)]))
+            for count in setups}
 
 
-def run(kind, cell_count, per_cell, tenants):
+def _kept(keep, count, per_cell, tenants):
+    """A directory of its own under ``keep`` for one setup."""
+    path = os.path.join(keep, '%dx%d-%d' % (count, per_cell, tenants))
+    os.makedirs(path, exist_ok=True)
+    if not os.path.exists(os.path.join(path, 'filled')):
+        # What an interrupted fill left: start again.
+        for name in os.listdir(path):
+            os.remove(os.path.join(path, name))
+    return contextlib.nullcontext(path)
+
+
+def run(kind, cell_count, per_cell, tenants, keep=None):
     CONF([], project='trove-mr')
     CONF.set_override('instance_list_scope', 'global', group='api')
-    figures = {}
-    for count in (1, cell_count):
-        with tempfile.TemporaryDirectory(prefix='scale-model-') as tmp:
+    setups, names = {}, []
+    with contextlib.ExitStack() as stack:
+        for count in (1, cell_count):
+            tmp = stack.enter_context(
+                _kept(keep, count, per_cell, tenants) if keep else
+                tempfile.TemporaryDirectory(prefix='scale-model-'))
             started = time.perf_counter()
-            names = _setup(kind, tmp, count, per_cell, tenants,
-                           '%d' % count)
-            filled = time.perf_counter() - started
-            try:
-                figures[count] = _measure('tenant-0')
-            finally:
-                engines.dispose_all()
-                cells.clear_cache()
-                _drop(kind, names)
+            if not (keep and _reuse(tmp, count)):
+                names += _setup(kind, tmp, count, per_cell, tenants,
+                                '%d' % count)
+                if keep:
+                    open(os.path.join(tmp, 'filled'), 'w').close()
+            setups[count] = (CONF.api_database.connection,
+                             CONF.database.connection)
             print('%d cell(s) x %d instances on %s: filled in %.0f s'
-                  % (count, per_cell, kind, filled))
+                  % (count, per_cell, kind, time.perf_counter() - started))
+        try:
+            figures = _measure(setups, 'tenant-0')
+        finally:
+            engines.dispose_all()
+            cells.clear_cache()
+            _drop(kind, names)
     (one_first, one_walk) = figures[1]
     (many_first, many_walk) = figures[cell_count]
     print('global list of one of %d projects, median of %d'
@@ -188,9 +253,14 @@ def main(argv=None):
     parser.add_argument('--mariadb', action='store_true',
                         help='MariaDB on 127.0.0.1 (root, no password) '
                              'instead of SQLite files')
+    parser.add_argument('--keep', metavar='DIR',
+                        help='SQLite only: fill the databases under DIR '
+                             'once, reuse them on later runs')
     args = parser.parse_args(argv)
+    if args.keep and args.mariadb:
+        parser.error('--keep is for SQLite files only')
     return run('mariadb' if args.mariadb else 'sqlite', args.cells,
-               args.instances, args.tenants)
+               args.instances, args.tenants, keep=args.keep)
 
 
 if __name__ == '__main__':

@@ -112,6 +112,14 @@ default_opts = [
     cfg.IntOpt('agent_heartbeat_interval', default=10, min=1,
                help='Seconds between two heartbeats a guest agent sends '
                     'to the conductor.'),
+    cfg.FloatOpt('heartbeat_write_window', default=0.5, min=0.0,
+                 max=5.0,
+                 help='Seconds the conductor gathers the guest heartbeats '
+                      'that arrive while it is idle before recording them '
+                      'in one transaction: a transaction per heartbeat is '
+                      'most of its CPU at a few heartbeats a second. Under '
+                      'load heartbeats are grouped anyway and do not wait. '
+                      '0 records each one at once.'),
     cfg.IntOpt('agent_heartbeat_expiry', default=60, min=2,
                help='Seconds without a heartbeat after which the '
                     'conductor considers a guest gone and marks its '

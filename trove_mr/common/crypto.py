@@ -41,13 +41,19 @@ def _hkdf(secret, info, length=32):
                 info=info).derive(secret.encode('utf-8'))
 
 
-@functools.lru_cache(maxsize=256)
+# Sized for a conductor opening the messages of every guest of a cell
+# (its key cache holds 50,000 instance keys): past the cache, each
+# message would pay two HKDF derivations again.
+_CACHED_SECRETS = 65536
+
+
+@functools.lru_cache(maxsize=_CACHED_SECRETS)
 def key_id(secret):
     """The public fingerprint of ``secret`` (12 hex digits)."""
     return _hkdf(secret, b'trove-mr key id', 6).hex()
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=_CACHED_SECRETS)
 def _derived(secret, purpose):
     return AESGCM(_hkdf(secret, b'trove-mr aead key|' +
                        purpose.encode('utf-8')))

@@ -6,10 +6,13 @@ heartbeat cannot keep up. The conductor's RPC threads hand heartbeats to
 one writer thread, which records every heartbeat waiting at that moment
 in one transaction; those that arrive meanwhile go in the next one.
 
-A heartbeat that finds the writer idle is written at once and its RPC
-thread waits for it, as before (``record`` then answers whether it
-applied). Under load the threads do not wait: the batches grow by
-themselves and the thread goes back to the bus. Heartbeats are casts,
+A heartbeat that finds the writer idle is written ``[DEFAULT]
+heartbeat_write_window`` seconds later, with every heartbeat that came
+meanwhile, and its RPC thread waits for it (``record`` then answers
+whether it applied): at a few heartbeats a second a transaction each
+would be most of the conductor's CPU. Under load the threads do not
+wait: the batches grow by themselves and the thread goes back to the
+bus. Heartbeats are casts,
 already taken off the bus, and periodic: one lost with the conductor
 process is replaced by the guest's next. Past ``MAX_QUEUE`` waiting
 heartbeats the threads wait again, so the bus is never read much faster
@@ -18,10 +21,14 @@ than the database takes it.
 
 import collections
 import threading
+import time
 
 from oslo_log import log as logging
 
+from trove_mr.common import cfg
 from trove_mr.db.main import api as db_api
+
+CONF = cfg.CONF
 
 LOG = logging.getLogger(__name__)
 
@@ -45,9 +52,12 @@ class _Pending:
 class StatusWriter:
     """Records guest status reports, many per transaction."""
 
-    def __init__(self, max_batch=MAX_BATCH, max_queue=MAX_QUEUE):
+    def __init__(self, max_batch=MAX_BATCH, max_queue=MAX_QUEUE,
+                 window=None):
         self._max_batch = max_batch
         self._max_queue = max_queue
+        # None: [DEFAULT] heartbeat_write_window, read at each use.
+        self._window = window
         self._cond = threading.Condition()
         self._queue = collections.deque()
         self._writing = False
@@ -88,15 +98,22 @@ class StatusWriter:
                 lambda: not self._queue and not self._writing, timeout)
 
     def _run(self):
+        idle = True
         while True:
             with self._cond:
                 self._writing = False
                 self._cond.notify_all()
                 while not self._queue:
+                    idle = True
                     self._cond.wait()
+                # Gathering counts as writing: heartbeats coming now join
+                # this transaction without their RPC thread waiting.
+                self._writing = True
+                if idle:
+                    self._gather()
+                idle = False
                 batch = [self._queue.popleft() for _ in
                          range(min(self._max_batch, len(self._queue)))]
-                self._writing = True
             try:
                 self._write(batch)
             except Exception as exc:  # noqa: BLE001 - each caller gets it
@@ -106,6 +123,19 @@ class StatusWriter:
                     if not pending.done.is_set():
                         pending.error = exc
                         pending.done.set()
+
+    def _gather(self):
+        """After an idle moment, wait the window for more heartbeats (the
+        condition's lock held); never when some are queued already."""
+        window = self._window
+        if window is None:
+            window = CONF.heartbeat_write_window
+        deadline = time.monotonic() + window
+        while len(self._queue) < self._max_batch:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._cond.wait(left)
 
     @staticmethod
     def _write(batch):

@@ -74,6 +74,10 @@ def instances(cells_system):
         'two-b': _create(cells_system, session, 'RegionTwo', 'c-two-b',
                          'RegionOne'),
     }
+    # The real build ends before any test runs: under xdist any of them
+    # may come first, and one stops RegionTwo's database for a while.
+    _wait_status(session, _url(cells_system, session, 'RegionTwo',
+                               '/' + made['two']), ('ACTIVE', 'ERROR'))
     yield made
     cells_system.cloud.clear_faults()
 

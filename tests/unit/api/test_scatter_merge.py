@@ -163,3 +163,109 @@ def test_gather_answers_without_waiting_for_a_cell_past_its_timeout(
         assert again == {'A': 'A!'}
     finally:
         release.set()
+
+
+class _NamedTarget(object):
+    """``cells.target_cell`` stand-in: the cell context is its name."""
+
+    def __init__(self, context, mapping):
+        self.name = mapping.name
+
+    def __enter__(self):
+        return self.name
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _mappings(count):
+    mapping = collections.namedtuple('M', 'name')
+    return [mapping('R%d' % n) for n in range(count)]
+
+
+def test_quick_cells_are_asked_on_a_few_lanes_not_a_thread_each(
+        monkeypatch):
+    import threading
+    monkeypatch.setattr(scatter.cells, 'target_cell', _NamedTarget)
+    monkeypatch.setattr(scatter, 'STALL', 5.0)   # no call stalls here
+    threads = set()
+
+    def answer(cctx, mapping):
+        threads.add(threading.get_ident())
+        return cctx
+
+    found, unavailable = scatter.gather(None, answer, timeout=10,
+                                        mappings=_mappings(10))
+    assert found == {'R%d' % n: 'R%d' % n for n in range(10)}
+    assert unavailable == []
+    assert 1 <= len(threads) <= scatter.FIRST_LANES
+
+
+def test_silent_cells_do_not_hold_back_the_cells_queued_behind_them(
+        monkeypatch):
+    import threading
+    monkeypatch.setattr(scatter.cells, 'target_cell', _NamedTarget)
+    monkeypatch.setattr(scatter, 'FIRST_LANES', 1)
+    release = threading.Event()
+
+    def answer(cctx, mapping):
+        if cctx in ('R0', 'R1'):        # the first cells in line hang
+            release.wait(10)
+        return cctx
+
+    try:
+        found, unavailable = scatter.gather(None, answer, timeout=1.0,
+                                            mappings=_mappings(6))
+    finally:
+        release.set()
+    assert found == {'R%d' % n: 'R%d' % n for n in range(2, 6)}
+    assert unavailable == ['R0', 'R1']
+
+
+def test_an_even_spread_loads_its_rows_with_its_keys_in_one_read(patch):
+    names = ['R%d' % n for n in range(10)]
+    spread = {name: [_key(n, name) for n in range(i, 1000, 10)]
+              for i, name in enumerate(names)}
+    cells = patch(Cells(spread))
+    calls, reads = [], []
+
+    def rows_fn(cctx, ids):
+        calls.append((cctx, len(ids), list(reads)))
+        return cells.rows_fn(cctx, ids)
+
+    class Read(object):
+        def __init__(self, cctx):
+            self.cctx = cctx
+
+        def __enter__(self):
+            reads.append(self.cctx)
+
+        def __exit__(self, *exc):
+            reads.remove(self.cctx)
+
+    rows, last, _ = scatter.merged_page(None, cells.keys_fn, rows_fn, 100,
+                                        cell_read=Read)
+    assert [r.id for r in rows] == [
+        k[1] for k in sorted(k for ks in spread.values() for k in ks)[:100]]
+    # One call per cell, inside that cell's read: an even share of the
+    # page and one more (ceil(101 / 10) + 1 rows), no second round.
+    assert sorted(c[0] for c in calls) == names
+    assert all(n == 12 and inside == [cctx] for cctx, n, inside in calls)
+
+
+def test_a_cell_holding_more_than_its_share_gives_the_rest_after(patch):
+    spread = {'R0': [_key(n, 'R0') for n in range(200)],
+              'R1': [_key(1000 + n, 'R1') for n in range(200)]}
+    cells = patch(Cells(spread))
+    asked = []
+
+    def rows_fn(cctx, ids):
+        asked.append((cctx, len(ids)))
+        return cells.rows_fn(cctx, ids)
+
+    rows, last, _ = scatter.merged_page(None, cells.keys_fn, rows_fn, 100)
+    assert [r.id for r in rows] == ['R0-%06d' % n for n in range(100)]
+    assert last.id == 'R0-000099'
+    # 52 rows each with the keys (ceil(101 / 2) + 1), then R0's other 48.
+    assert asked[:2] == [('R0', 52), ('R1', 52)]
+    assert asked[2:] == [('R0', 48)]

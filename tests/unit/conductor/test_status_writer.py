@@ -63,6 +63,37 @@ def test_writer_records_concurrent_heartbeats_in_few_transactions(
         'RUNNING'}
 
 
+def test_heartbeats_of_an_idle_moment_share_one_transaction(
+        ctx, make_instance, monkeypatch):  # noqa: F811
+    ids = [make_instance() for _ in range(5)]
+    calls = []
+    real = db_api.instance_status_update_many
+
+    def counting(context, reports):
+        calls.append(sorted(r['instance_id'] for r in reports))
+        return real(context, reports)
+
+    monkeypatch.setattr(db_api, 'instance_status_update_many', counting)
+    writer = status_writer.StatusWriter(window=0.5)
+    answers = {}
+    first = threading.Thread(target=lambda: answers.update(
+        first=writer.record(ctx, ids[0], 'RUNNING', time.time())))
+    started = time.monotonic()
+    first.start()
+    time.sleep(0.05)
+    # The writer gathers: these neither wait nor get a transaction each.
+    later = [writer.record(ctx, i, 'RUNNING', time.time())
+             for i in ids[1:]]
+    first.join(10)
+    assert writer.flush(timeout=10)
+
+    assert later == [None] * 4 and answers == {'first': True}
+    assert time.monotonic() - started >= 0.5
+    assert calls == [sorted(ids)]
+    assert {db_api.instance_status_get(ctx, i).status for i in ids} == {
+        'RUNNING'}
+
+
 def test_writer_idle_answers_whether_it_applied_and_raises_errors(
         ctx, make_instance):  # noqa: F811
     instance_id = make_instance()

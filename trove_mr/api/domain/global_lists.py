@@ -9,6 +9,7 @@ answer in ``[api] cell_timeout`` is skipped and named.
 from trove_mr.api.domain import scatter
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
+from trove_mr.db import engines
 from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
@@ -42,7 +43,8 @@ def page(context, kind, tenant_id, limit, marker=None, instance_id=None,
         return found
 
     found, last, unavailable = scatter.merged_page(
-        context, keys, rows, limit, after=after)
+        context, keys, rows, limit, after=after,
+        cell_read=engines.region_read)
     return found, (last.id if last is not None else None), unavailable
 
 

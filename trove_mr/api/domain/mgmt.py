@@ -21,6 +21,7 @@ from trove_mr.common import clients
 from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db import cells
+from trove_mr.db import engines
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
 
@@ -47,7 +48,8 @@ def list_page(context, limit=None, marker=None, deleted=False,
             project_id=project_id, include_clustered=include_clustered)
 
     rows, last, unavailable = scatter.merged_page(
-        context, keys, db_api.instance_get_many, limit, after=after)
+        context, keys, db_api.instance_get_many, limit, after=after,
+        cell_read=engines.region_read)
     hosts = server_hosts(context, rows)
     return rows, hosts, (last.id if last is not None else None), limit, \
         unavailable

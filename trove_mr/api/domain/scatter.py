@@ -21,6 +21,8 @@ fault.
 any resource ordered by (created, id): instances, clusters, backups.
 """
 
+import collections
+import contextlib
 import heapq
 import os
 import queue
@@ -109,6 +111,16 @@ def _forget_workers():
 os.register_at_fork(after_in_child=_forget_workers)
 
 
+# Lanes a gather starts with, and how long a call may run before the
+# cells still waiting get more lanes. Cells answering from local
+# databases are Python work under one GIL: a thread per cell makes them
+# fight over it (three times the CPU of running them one after another
+# on this machine). A cell that waits on a slow network, or does not
+# answer, is passed by within a few stalls: each stall doubles the lanes.
+FIRST_LANES = 3
+STALL = 0.004
+
+
 def _run(context, mapping, fn, outcome):
     try:
         with cells.target_cell(context, mapping) as cctx:
@@ -117,6 +129,62 @@ def _run(context, mapping, fn, outcome):
         outcome.error = exc
     finally:
         outcome.done.set()
+
+
+class _Lanes(object):
+    """The cells of one gather, taken in turn by a few worker threads."""
+
+    def __init__(self, context, fn, pending):
+        self._context = context
+        self._fn = fn
+        self._pending = collections.deque(pending)
+        self._lock = threading.Lock()
+        self.progress = threading.Event()
+        self.started = {}
+
+    def add(self, count):
+        for _ in range(min(count, len(self._pending))):
+            _WORKERS.submit(self._drain)
+
+    def _drain(self):
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return
+                mapping, outcome = self._pending.popleft()
+                self.started[mapping.name] = time.monotonic()
+            _run(self._context, mapping, self._fn, outcome)
+            self.progress.set()
+
+    def waiting(self):
+        with self._lock:
+            return len(self._pending)
+
+    def abandon(self):
+        """Cells not started yet are never started (past the deadline)."""
+        with self._lock:
+            self._pending.clear()
+
+
+def _wait(lanes, outcomes, deadline):
+    """Wait for every outcome until ``deadline``, adding lanes when the
+    calls running stall."""
+    while True:
+        # Cleared before looking: a call ending meanwhile wakes the wait.
+        lanes.progress.clear()
+        running = [name for name, outcome in outcomes.items()
+                   if not outcome.done.is_set()]
+        now = time.monotonic()
+        if not running or now >= deadline:
+            return
+        if lanes.waiting():
+            stalled = sum(1 for name in running
+                          if now - lanes.started.get(name, now) >= STALL)
+            if stalled:
+                lanes.add(stalled)
+            lanes.progress.wait(min(STALL, deadline - now))
+        else:
+            outcomes[running[0]].done.wait(max(0.0, deadline - now))
 
 
 def _caller_error(exc):
@@ -139,18 +207,24 @@ def gather(context, fn, timeout=None, mappings=None):
     :returns: ``(results_by_cell_name, unavailable_cell_names)``, the
         second sorted. A cell whose ``fn`` raised a 4xx ``TroveMRError``
         makes the whole call raise it.
+
+    The calls run on ``FIRST_LANES`` threads, each taking the next cell
+    when done with one; whenever a call runs past ``STALL`` seconds, a
+    lane more starts for the cells still waiting, so a slow or silent
+    cell delays the others by a few milliseconds only.
     """
     if mappings is None:
         mappings = api_db.region_mapping_list(context)
     timeout = CONF.api.cell_timeout if timeout is None else timeout
-    outcomes = {}
-    for mapping in mappings:
-        outcome = outcomes[mapping.name] = _Outcome()
-        _WORKERS.submit(_run, context, mapping, fn, outcome)
-    deadline = time.monotonic() + timeout
+    outcomes = {mapping.name: _Outcome() for mapping in mappings}
+    lanes = _Lanes(context, fn, [(mapping, outcomes[mapping.name])
+                                 for mapping in mappings])
+    lanes.add(FIRST_LANES)
+    _wait(lanes, outcomes, time.monotonic() + timeout)
+    lanes.abandon()
     results, unavailable = {}, []
     for name, outcome in outcomes.items():
-        if not outcome.done.wait(max(0.0, deadline - time.monotonic())):
+        if not outcome.done.is_set():
             LOG.warning('Cell %s did not answer within %.1fs; skipped.',
                         name, timeout)
             unavailable.append(name)
@@ -212,11 +286,19 @@ def _complete(context, keys_fn, keys, asked, want, timeout):
     return list(heapq.merge(*keys.values())), late
 
 
+def _preload(want, cells):
+    """Rows each cell loads with its keys: its even share of the page and
+    one more, so rows spread over the cells need no second round."""
+    if cells <= 1:
+        return want
+    return min(want, -(-want // cells) + 1)
+
+
 def merged_page(context, keys_fn, rows_fn, limit, after=None,
-                timeout=None):
+                timeout=None, cell_read=None):
     """One page of a resource over every cell, in (created, id) order.
 
-    Two rounds, each one query per cell run in parallel, so the cost
+    One call per cell, run on a few lanes (``gather``), so the cost
     follows the page size and not the number of cells:
 
     1. ``keys_fn(cell_context, count, after)``: the (created, id) keys of
@@ -225,9 +307,15 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
        are cheap: no rows are built. Each cell is asked for twice its
        even share of the page first, and asked again only when the rest
        of its keys may still belong to the page.
-    2. ``rows_fn(cell_context, ids)``: the rows of those ids (any order),
-       asked only of the cells that own a row of the page; e.g.
-       ``db_api.instance_get_many``.
+    2. ``rows_fn(cell_context, ids)``: the rows of those ids (any order);
+       e.g. ``db_api.instance_get_many``. In the same call as its keys,
+       each cell loads the rows of its first keys, an even share of the
+       page and one more; a cell holding more of the page than that is
+       asked for the rest of its rows afterwards.
+
+    ``cell_read(cell_context)``, when given, is the context manager of
+    one read transaction that a cell's keys and rows share (e.g.
+    ``engines.region_read``).
 
     :returns: ``(rows, next_after_row, unavailable_cell_names)``;
         ``next_after_row`` is the page's last row when more rows follow
@@ -236,27 +324,40 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
     mappings = api_db.region_mapping_list(context)
     want = limit + 1
     asked = _share(want, len(mappings))
-    keys, unavailable = gather(
-        context, lambda cctx, mapping: [
-            (tuple(key), mapping.name)
-            for key in keys_fn(cctx, asked, after)],
-        timeout=timeout, mappings=mappings)
+    preload = _preload(want, len(mappings))
+
+    def first(cctx, mapping):
+        with (cell_read(cctx) if cell_read is not None
+              else contextlib.nullcontext()):
+            found = [(tuple(key), mapping.name)
+                     for key in keys_fn(cctx, asked, after)]
+            ids = [key[1] for key, _ in found[:preload]]
+            return found, (rows_fn(cctx, ids) if ids else [])
+
+    answers, unavailable = gather(context, first, timeout=timeout,
+                                  mappings=mappings)
+    keys = {cell: found for cell, (found, _) in answers.items()}
+    by_id = {row.id: row for _, rows in answers.values() for row in rows}
     merged, late = _complete(context, keys_fn, keys, asked, want, timeout)
     unavailable = sorted(set(unavailable) | set(late))
     more = len(merged) > limit
     merged = merged[:limit]
-    wanted = {}
+    wanted, gone = {}, ()
     for key, cell in merged:
-        wanted.setdefault(cell, []).append(key[1])
-    if not wanted:
-        return [], None, unavailable
-    mappings = [m for m in mappings if m.name in wanted]
-    found, late = gather(
-        context, lambda cctx, mapping: rows_fn(cctx, wanted[mapping.name]),
-        timeout=timeout, mappings=mappings)
-    by_id = {row.id: row for rows in found.values() for row in rows}
-    # A row deleted between the rounds is simply left out of the page.
-    rows = [by_id[key[1]] for key, _ in merged if key[1] in by_id]
-    unavailable = sorted(set(unavailable) | set(late))
+        if key[1] not in by_id:
+            wanted.setdefault(cell, []).append(key[1])
+    if wanted:
+        found, gone = gather(
+            context,
+            lambda cctx, mapping: rows_fn(cctx, wanted[mapping.name]),
+            timeout=timeout,
+            mappings=[m for m in mappings if m.name in wanted])
+        by_id.update((row.id, row) for rows in found.values()
+                     for row in rows)
+        unavailable = sorted(set(unavailable) | set(gone))
+    # A row deleted between the rounds is simply left out of the page,
+    # and so are all the rows of a cell that stopped answering meanwhile.
+    rows = [by_id[key[1]] for key, cell in merged
+            if key[1] in by_id and cell not in gone]
     last = rows[-1] if more and rows else None
     return rows, last, unavailable

@@ -70,7 +70,33 @@ def instance_list(context, tenant_id, limit=None, marker=None,
                            tenant_id=tenant_id, after=after)
 
 
-@engines.region_reader
+def _keys_statement(include_clustered, paged):
+    """The Core SELECT of ``instance_list_keys``, built once: only its
+    bound values change from call to call, so SQLAlchemy reuses its
+    compiled form."""
+    # "deleted = false", not "deleted IS false": MySQL and MariaDB use
+    # an index for equality only, and sort every row of the tenant else.
+    query = sa.select(Instance.created, Instance.id).where(
+        Instance.tenant_id == sa.bindparam('tenant_id'),
+        Instance.deleted == sa.false())
+    if not include_clustered:
+        query = query.where(Instance.cluster_id.is_(None))
+    if paged:
+        created = sa.bindparam('after_created', type_=Instance.created.type)
+        query = query.where(sa.or_(
+            Instance.created > created,
+            sa.and_(Instance.created == created,
+                    Instance.id > sa.bindparam('after_id'))))
+    return query.order_by(Instance.created, Instance.id).limit(
+        sa.bindparam('limit'))
+
+
+_KEYS_STATEMENTS = {(clustered, paged): _keys_statement(clustered, paged)
+                    for clustered in (False, True)
+                    for paged in (False, True)}
+
+
+@engines.region_reader_connection
 def instance_list_keys(context, tenant_id, limit, after=None,
                        include_clustered=False):
     """The (created, id) keys of a tenant's next ``limit`` live instances.
@@ -78,21 +104,23 @@ def instance_list_keys(context, tenant_id, limit, after=None,
     Two columns off the index, no rows built: a global list merges the
     keys of every cell first and loads only the rows of the page.
     """
-    query = sa.select(Instance.created, Instance.id).where(
-        Instance.tenant_id == tenant_id, Instance.deleted.is_(False))
-    if not include_clustered:
-        query = query.where(Instance.cluster_id.is_(None))
+    params = {'tenant_id': tenant_id, 'limit': limit}
     if after is not None:
-        query = query.where(pagination.after_clause(Instance, after))
-    query = query.order_by(Instance.created, Instance.id).limit(limit)
-    return [tuple(found) for found in context.session.execute(query)]
+        params.update(after_created=after[0], after_id=after[1])
+    query = _KEYS_STATEMENTS[(bool(include_clustered), after is not None)]
+    return [tuple(found) for found in
+            context.connection.execute(query, params)]
+
+
+_GET_MANY = sa.select(Instance).where(
+    Instance.id.in_(sa.bindparam('ids', expanding=True)))
 
 
 @engines.region_reader
 def instance_get_many(context, instance_ids):
     """The instances of ``instance_ids`` (any order), status loaded."""
-    query = sa.select(Instance).where(Instance.id.in_(list(instance_ids)))
-    return list(context.session.execute(query).unique().scalars())
+    return list(context.session.execute(
+        _GET_MANY, {'ids': list(instance_ids)}).unique().scalars())
 
 
 @engines.region_reader
