@@ -53,6 +53,47 @@ class StopGuest(task.Task):
 
 OPERATION = 'trove.instance.delete'
 
+# Seconds a delete waits for a build of its instance still on the board
+# to end; past it the delete goes on.
+BUILD_OVER_TIMEOUT = 600
+
+
+class StartWaitingForBuild(task.Task):
+    """The deadline of :class:`WaitBuildOver`, fixed at the first run."""
+
+    default_provides = 'build_over_by'
+
+    def execute(self):
+        return common.deadline_at(BUILD_OVER_TIMEOUT)
+
+
+class WaitBuildOver(task.Task):
+    """Check once that no job builds the instance any more.
+
+    A delete asked during the build (the API allows it) must not run
+    beside it: the build would create the server, the volume's
+    attachment and the guest's broker user after the delete had looked
+    for them, and wait for a guest that can no longer connect. The build
+    sees the instance DELETING and ends (done or reverted); the delete
+    then removes what it left.
+    """
+
+    def execute(self, context, instance_id, build_over_by):
+        if not engine.jobboard_enabled() or \
+                instance_id not in engine.building_ids():
+            return
+        deadline = common.Deadline.until(build_over_by, BUILD_OVER_TIMEOUT)
+        if deadline.expired():
+            LOG.warning('The build of instance %s is still on the board '
+                        'after %ss; deleting anyway.', instance_id,
+                        BUILD_OVER_TIMEOUT)
+            return
+        common.not_ready(deadline, 'the build of instance %s to end'
+                         % instance_id)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: waiting built nothing."""
+
 # Seconds a delete waits for Nova to let a server go.
 SERVER_GONE_TIMEOUT = 120
 
@@ -136,6 +177,7 @@ def get_flow():
     """The linear flow of one instance's delete."""
     flow = linear_flow.Flow('delete-instance')
     flow.add(database.MarkErrorOnRevert(expected=states.TASK_DELETING),
+             StartWaitingForBuild(), common.wait(WaitBuildOver()),
              StopGuest(), DeleteServer(), common.wait(WaitServerGone()),
              network.RemoveNetworking(),
              guest.DeleteGuestQueues(), broker.RemoveGuestBrokerAccess(),

@@ -346,3 +346,12 @@ def open_resource_ids(board=None, resource_type=None, operation=None):
             ids.add(details['resource_id'])
         ids.update(details.get('lease_ids') or ())
     return ids
+
+
+def building_ids(board=None):
+    """Ids of the instances a job on the board (claimed or not) builds:
+    the ``lease_ids`` of instance, replica and cluster builds."""
+    ids = set()
+    for job, _owner in jobs(board):
+        ids.update((job.details or {}).get('lease_ids') or ())
+    return ids

@@ -175,3 +175,15 @@ def test_slot_mover_moves_every_key_of_a_batch_of_slots(masters):
     assert reader.get(b'{' + tag.encode() + b'}:\xff\xfe') == b'binary'
     assert reader.cluster('countkeysinslot', first) == \
         redis_cluster.MIGRATE_BATCH + 51
+
+
+def test_slots_assigned_again_are_kept_and_the_rest_added(
+        module_redis_node_factory):
+    # A formation run again after its taskmanager died assigns the same
+    # slots a second time: those owned already are not refused as busy.
+    node = module_redis_node_factory(clustered=True)
+    node.start(timeout=10)
+    node.cluster.cluster_addslots(0, 99)
+    node.cluster.cluster_addslots(0, 199)
+    node.cluster.cluster_addslots(50, 149)
+    assert node.cluster.my_slots() == [[0, 199]]

@@ -121,3 +121,51 @@ def test_quota_comes_back_once_however_often_a_failed_delete_is_retried(
     assert delete_instance.run(ctx, instance.id) is True
     assert api_db.quota_usage_get_all(ctx, instance.tenant_id) == {
         'instances': 0, 'volumes': 0}
+
+
+def _wait_build_over(monkeypatch, building, build_over_by):
+    from trove_mr.flows import common
+    from trove_mr.flows import engine
+    monkeypatch.setattr(engine, 'jobboard_enabled', lambda: True)
+    monkeypatch.setattr(engine, 'building_ids', lambda: set(building))
+    task = delete_instance.WaitBuildOver()
+    try:
+        task.execute(None, 'inst-1', build_over_by)
+    except common.NotReady:
+        return 'waits'
+    return 'goes on'
+
+
+def test_a_delete_waits_for_the_build_of_its_instance_to_end(monkeypatch):
+    import time
+    later = time.time() + 60
+    # A job still builds the instance: the delete waits...
+    assert _wait_build_over(monkeypatch, {'inst-1'}, later) == 'waits'
+    # ...not for builds of other instances...
+    assert _wait_build_over(monkeypatch, {'inst-2'}, later) == 'goes on'
+    # ...and not for ever.
+    assert _wait_build_over(monkeypatch, {'inst-1'},
+                            time.time() - 1) == 'goes on'
+
+
+def test_builds_on_the_board_are_the_jobs_leased_instances():
+    from trove_mr.flows import engine
+
+    class Job:
+        def __init__(self, details):
+            self.details = details
+
+    class Board:
+        def iterjobs(self, ensure_fresh=False, only_unclaimed=False):
+            return iter([Job({'operation': 'trove.instance.create',
+                              'resource_id': 'a', 'lease_ids': ['a']}),
+                         Job({'operation': 'trove.instance.delete',
+                              'resource_id': 'b'}),
+                         Job({'operation': 'trove.cluster.create',
+                              'resource_id': 'c',
+                              'lease_ids': ['c1', 'c2']})])
+
+        def find_owner(self, job):
+            return None
+
+    assert engine.building_ids(Board()) == {'a', 'c1', 'c2'}

@@ -169,15 +169,22 @@ class RedisClusterNode:
         """Assign slots ``first_slot..last_slot`` (inclusive) to this node.
 
         Sent in batches so that no single command carries thousands of
-        arguments.
+        arguments. Slots this node owns already are left out: a call run
+        again (its taskmanager died after it) does the rest, where
+        ADDSLOTS would refuse the whole batch as busy.
         """
         first_slot, last_slot = int(first_slot), int(last_slot)
         if not 0 <= first_slot <= last_slot <= 16383:
             raise ValueError('invalid slot range %d-%d'
                              % (first_slot, last_slot))
-        for start in range(first_slot, last_slot + 1, ADDSLOTS_BATCH):
-            stop = min(start + ADDSLOTS_BATCH - 1, last_slot)
-            self._command('ADDSLOTS', *range(start, stop + 1))
+        owned = set()
+        for first, last in self.my_slots():
+            owned.update(range(first, last + 1))
+        wanted = [slot for slot in range(first_slot, last_slot + 1)
+                  if slot not in owned]
+        for start in range(0, len(wanted), ADDSLOTS_BATCH):
+            self._command('ADDSLOTS',
+                          *wanted[start:start + ADDSLOTS_BATCH])
 
     def cluster_complete(self, timeout=60):
         """Wait until this node sees ``cluster_state:ok``.
