@@ -42,6 +42,7 @@ import threading
 import time
 import uuid
 
+import hundred_instances_bench  # the services' processes, as there
 import psutil
 import sqlalchemy as sa
 
@@ -56,27 +57,9 @@ from trove_mr.conductor import rpcapi as conductor_rpcapi
 from trove_mr.db.main import models
 
 CONF = cfg.CONF
-WATCHED = ('taskmanager', 'conductor')
 CPU_GOAL = 10.0
 HEADROOM_GOAL = 3.0
 T0 = datetime.datetime(2026, 1, 1)
-
-
-def _tree(pid):
-    try:
-        root = psutil.Process(pid)
-        return [root] + root.children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
-def _service_processes(env):
-    found = {kind: [] for kind in WATCHED}
-    for name, proc in env.procs.items():
-        kind = name.partition('-')[0].rstrip('0123456789')
-        if kind in found:
-            found[kind].extend(_tree(proc.pid))
-    return found
 
 
 def _cpu_seconds(processes):
@@ -92,7 +75,7 @@ def _cpu_seconds(processes):
 
 def cpu_over(env, seconds):
     """{kind: percent of one core} over ``seconds``."""
-    processes = _service_processes(env)
+    processes = hundred_instances_bench.service_processes(env)
     before = {kind: _cpu_seconds(group) for kind, group in processes.items()}
     started = time.monotonic()
     time.sleep(seconds)
@@ -227,7 +210,7 @@ def burst(env, url, guests, rounds, timeout=600):
     _publish(guests.sealed_rounds(1))
     _wait_recorded(url, ids, 1.0, timeout)
     sealed = guests.sealed_rounds(rounds + 1)[len(ids):]
-    conductor = _service_processes(env)['conductor']
+    conductor = hundred_instances_bench.service_processes(env)['conductor']
     for process in conductor:
         process.suspend()
     try:
@@ -310,7 +293,7 @@ def main(argv=None):
     print('%d simulated guests, heartbeat every %d s (%.0f/s), debug %s'
           % (args.guests, interval, rate, 'on' if args.debug else 'off'))
     print('  %-44s %8s %8s' % ('CPU, % of one core', 'idle', 'guests'))
-    for kind in WATCHED:
+    for kind in hundred_instances_bench.WATCHED:
         label = 'taskmanagers' if kind == 'taskmanager' else kind
         print('  %-44s %8.2f %8.2f' % (label, idle[kind], busy[kind]))
     print('  %-44s %8.2f %8.2f' % ('control plane', sum(idle.values()),

@@ -45,7 +45,7 @@ def _tree(pid):
         return []
 
 
-def _service_processes(env):
+def service_processes(env):
     """{service kind: [psutil.Process]} of the watched services."""
     found = {kind: [] for kind in WATCHED}
     for name, proc in env.procs.items():
@@ -79,7 +79,7 @@ def _cpu_seconds(processes):
 def measure(env, window):
     """RSS (MB) per service kind, and CPU (% of one core) over
     ``window`` quiet seconds, in all and per service kind."""
-    processes = _service_processes(env)
+    processes = service_processes(env)
     before = {kind: _cpu_seconds(group) for kind, group in processes.items()}
     start = time.monotonic()
     time.sleep(window)
