@@ -43,7 +43,6 @@ import time
 import uuid
 
 import hundred_instances_bench  # the services' processes, as there
-import psutil
 import sqlalchemy as sa
 
 import trove_mr  # noqa: F401  (threading backend before oslo imports)
@@ -62,25 +61,16 @@ HEADROOM_GOAL = 3.0
 T0 = datetime.datetime(2026, 1, 1)
 
 
-def _cpu_seconds(processes):
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
 def cpu_over(env, seconds):
     """{kind: percent of one core} over ``seconds``."""
     processes = hundred_instances_bench.service_processes(env)
-    before = {kind: _cpu_seconds(group) for kind, group in processes.items()}
+    cpu_seconds = hundred_instances_bench.cpu_seconds
+    before = {kind: cpu_seconds(group)
+              for kind, group in processes.items()}
     started = time.monotonic()
     time.sleep(seconds)
     elapsed = time.monotonic() - started
-    return {kind: 100.0 * (_cpu_seconds(group) - before[kind]) / elapsed
+    return {kind: 100.0 * (cpu_seconds(group) - before[kind]) / elapsed
             for kind, group in processes.items()}
 
 

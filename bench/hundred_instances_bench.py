@@ -65,7 +65,7 @@ def _rss_mb(processes):
     return total / MB
 
 
-def _cpu_seconds(processes):
+def cpu_seconds(processes):
     total = 0.0
     for process in processes:
         try:
@@ -80,11 +80,11 @@ def measure(env, window):
     """RSS (MB) per service kind, and CPU (% of one core) over
     ``window`` quiet seconds, in all and per service kind."""
     processes = service_processes(env)
-    before = {kind: _cpu_seconds(group) for kind, group in processes.items()}
+    before = {kind: cpu_seconds(group) for kind, group in processes.items()}
     start = time.monotonic()
     time.sleep(window)
     elapsed = time.monotonic() - start
-    cpu = {kind: 100.0 * (_cpu_seconds(group) - before[kind]) / elapsed
+    cpu = {kind: 100.0 * (cpu_seconds(group) - before[kind]) / elapsed
            for kind, group in processes.items()}
     rss = {kind: _rss_mb(group) for kind, group in processes.items()}
     return rss, sum(cpu.values()), cpu

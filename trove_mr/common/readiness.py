@@ -31,7 +31,6 @@ import os
 import threading
 import uuid
 
-import kombu
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
@@ -162,26 +161,7 @@ def stop_server(server):
     except Exception:  # noqa: BLE001 - stopping anyway
         LOG.exception('Error stopping the wake server')
     if name:
-        delete_queues(['%s.%s' % (wake_topic(), name)])
-
-
-def delete_queues(queues, transport_url=None):
-    """Best effort: remove ``queues`` from this cell's bus."""
-    url = messaging.TransportURL.parse(CONF, transport_url or
-                                       CONF.transport_url)
-    if not url.hosts or url.transport not in ('rabbit', None):
-        return
-    host = url.hosts[0]
-    try:
-        with kombu.Connection(hostname=host.hostname, port=host.port,
-                              userid=host.username, password=host.password,
-                              virtual_host=url.virtual_host or '/',
-                              connect_timeout=5) as conn:
-            channel = conn.channel()
-            for queue in queues:
-                channel.queue_delete(queue)
-    except Exception as exc:  # noqa: BLE001 - best effort
-        LOG.warning('Could not remove the wake queues %s: %s', queues, exc)
+        rpc.delete_queues(['%s.%s' % (wake_topic(), name)])
 
 
 class WakeAPI:

@@ -30,6 +30,7 @@ anything it cannot decrypt, including plaintext. Key ids are:
 
 import threading
 
+import kombu
 import oslo_messaging as messaging
 from oslo_config import cfg as oslo_cfg
 from oslo_log import log as logging
@@ -112,6 +113,26 @@ def get_transport(url=None):
             transport = messaging.get_rpc_transport(CONF, url=url)
             _transports[url] = transport
         return transport
+
+
+def delete_queues(queues, transport_url=None):
+    """Best effort: remove ``queues`` from the bus of ``transport_url``
+    (this cell's by default); one that cannot be reached is logged."""
+    url = messaging.TransportURL.parse(CONF, transport_url or
+                                       CONF.transport_url)
+    if not url.hosts or url.transport not in ('rabbit', None):
+        return
+    host = url.hosts[0]
+    try:
+        with kombu.Connection(hostname=host.hostname, port=host.port,
+                              userid=host.username, password=host.password,
+                              virtual_host=url.virtual_host or '/',
+                              connect_timeout=5) as conn:
+            channel = conn.channel()
+            for queue in queues:
+                channel.queue_delete(queue)
+    except Exception as exc:  # noqa: BLE001 - best effort
+        LOG.warning('Could not remove the queues %s: %s', queues, exc)
 
 
 def cleanup():

@@ -83,6 +83,22 @@ def _sender_may_report(context, instance_id):
     return key_id in (rpc.CONTROL_KEY_ID, rpc.instance_key_id(instance_id))
 
 
+def _reported_status(context, instance_id, payload, what):
+    """The status a guest's ``what`` (a heartbeat...) reports, or None
+    when it is dropped: sealed under another instance's key, or a status
+    a guest may not report."""
+    if not _sender_may_report(context, instance_id):
+        LOG.warning('Dropped a %s for instance %s sealed under another '
+                    'key.', what, instance_id)
+        return None
+    status = (payload or {}).get('service_status')
+    if status not in GUEST_STATUSES:
+        LOG.warning('Dropped a %s of instance %s with unknown status %r.',
+                    what, instance_id, status)
+        return None
+    return status
+
+
 # Seconds of difference between a guest's send time and the receive time
 # worth a warning (the envelope refuses messages past rpc_message_window).
 _SKEW_WARNING = 30
@@ -205,14 +221,9 @@ class ConductorManager:
             orders and ages heartbeats.
         """
         received = _received(instance_id, sent)
-        if not _sender_may_report(context, instance_id):
-            LOG.warning('Dropped a heartbeat for instance %s sealed under '
-                        'another key.', instance_id)
-            return
-        status = (payload or {}).get('service_status')
-        if status not in GUEST_STATUSES:
-            LOG.warning('Dropped a heartbeat of instance %s with unknown '
-                        'status %r.', instance_id, status)
+        status = _reported_status(context, instance_id, payload,
+                                  'heartbeat')
+        if status is None:
             return
         applied = _status_writer.record(
             context, instance_id, status, received,
@@ -238,14 +249,9 @@ class ConductorManager:
         find the status.
         """
         received = _received(instance_id, sent)
-        if not _sender_may_report(context, instance_id):
-            LOG.warning('Dropped a readiness report for instance %s sealed '
-                        'under another key.', instance_id)
-            return
-        status = (payload or {}).get('service_status')
-        if status not in GUEST_STATUSES:
-            LOG.warning('Dropped a readiness report of instance %s with '
-                        'unknown status %r.', instance_id, status)
+        status = _reported_status(context, instance_id, payload,
+                                  'readiness report')
+        if status is None:
             return
         db_api.instance_status_update(
             context, instance_id, status, received,

@@ -1,6 +1,5 @@
 """Tasks that talk to an instance's guest agent, or wait for its reports."""
 
-import kombu
 import oslo_messaging as messaging
 from oslo_log import log as logging
 from taskflow import task
@@ -8,6 +7,7 @@ from taskflow import task
 from trove_mr.common import cfg
 from trove_mr.common import crypto
 from trove_mr.common import readiness
+from trove_mr.common import rpc
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
@@ -101,21 +101,7 @@ def delete_guest_queues(instance_id):
     message still sent to the instance. Best effort: a bus that cannot be
     reached is logged, the delete goes on.
     """
-    url = messaging.TransportURL.parse(CONF, CONF.transport_url)
-    if not url.hosts:
-        return
-    host = url.hosts[0]
-    try:
-        with kombu.Connection(hostname=host.hostname, port=host.port,
-                              userid=host.username, password=host.password,
-                              virtual_host=url.virtual_host or '/',
-                              connect_timeout=5) as conn:
-            channel = conn.channel()
-            for queue in guest_queues(instance_id):
-                channel.queue_delete(queue)
-    except Exception as exc:  # noqa: BLE001 - best effort
-        LOG.warning('Could not remove the queues of instance %s: %s',
-                    instance_id, exc)
+    rpc.delete_queues(guest_queues(instance_id))
 
 
 class DeleteGuestQueues(task.Task):
