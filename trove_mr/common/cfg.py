@@ -120,6 +120,15 @@ default_opts = [
                       'most of its CPU at a few heartbeats a second. Under '
                       'load heartbeats are grouped anyway and do not wait. '
                       '0 records each one at once.'),
+    cfg.IntOpt('guest_report_batch', default=256, min=0, max=4096,
+               help='Guest reports (heartbeats, readiness and backup '
+                    'reports) the conductor takes off RabbitMQ at once '
+                    'and acknowledges together, reading the queue with '
+                    'kombu instead of an oslo.messaging RPC server '
+                    '(several times the heartbeats per second of one '
+                    'process). 0, or a bus with TLS, quorum, HA or stream '
+                    'queues, serves them with an RPC server, one message '
+                    'at a time.'),
     cfg.IntOpt('agent_heartbeat_expiry', default=60, min=2,
                help='Seconds without a heartbeat after which the '
                     'conductor considers a guest gone and marks its '

@@ -115,6 +115,19 @@ def get_transport(url=None):
         return transport
 
 
+def bus_connection(transport_url=None, **kwargs):
+    """A kombu connection to the RabbitMQ bus of ``transport_url``
+    (default: this service's); its hosts, in order, are failed over."""
+    url = messaging.TransportURL.parse(CONF, transport_url or
+                                       CONF.transport_url)
+    vhost = url.virtual_host or '/'
+    hosts = [kombu.Connection(hostname=host.hostname, port=host.port,
+                              userid=host.username, password=host.password,
+                              virtual_host=vhost).as_uri(include_password=True)
+             for host in url.hosts]
+    return kombu.Connection(';'.join(hosts), **kwargs)
+
+
 def delete_queues(queues, transport_url=None):
     """Best effort: remove ``queues`` from the bus of ``transport_url``
     (this cell's by default); one that cannot be reached is logged."""
@@ -122,12 +135,8 @@ def delete_queues(queues, transport_url=None):
                                        CONF.transport_url)
     if not url.hosts or url.transport not in ('rabbit', None):
         return
-    host = url.hosts[0]
     try:
-        with kombu.Connection(hostname=host.hostname, port=host.port,
-                              userid=host.username, password=host.password,
-                              virtual_host=url.virtual_host or '/',
-                              connect_timeout=5) as conn:
+        with bus_connection(transport_url, connect_timeout=5) as conn:
             channel = conn.channel()
             for queue in queues:
                 channel.queue_delete(queue)
@@ -158,17 +167,23 @@ def get_client(target, version_cap=None, serializer=None, transport=None):
     return client
 
 
-def get_server(target, endpoints, serializer=None, transport=None):
-    """An RPC server dispatching ``target`` to ``endpoints`` on threads.
+def get_dispatcher(target, endpoints, serializer=None):
+    """The dispatcher of ``target``'s messages to ``endpoints``.
 
-    With a sealing serializer, its dispatcher opens and checks each
-    envelope before any endpoint sees the message.
+    With a sealing serializer, it opens and checks each envelope before
+    any endpoint sees the message.
     """
-    serializer = serializer or RequestContextSerializer()
-    dispatcher = rpc_envelope.EnvelopeDispatcher(
-        endpoints, serializer, messaging.DefaultRPCAccessPolicy, target)
+    return rpc_envelope.EnvelopeDispatcher(
+        endpoints, serializer or RequestContextSerializer(),
+        messaging.DefaultRPCAccessPolicy, target)
+
+
+def get_server(target, endpoints, serializer=None, transport=None):
+    """An RPC server dispatching ``target`` to ``endpoints`` on threads
+    (see :func:`get_dispatcher`)."""
     return rpc_server.RPCServer(transport or get_transport(), target,
-                                dispatcher)
+                                get_dispatcher(target, endpoints,
+                                               serializer))
 
 
 def secure_enabled():
@@ -387,11 +402,23 @@ def client_serializer(key_id=CONTROL_KEY_ID, key=None):
         envelope_version=CONF.rpc_envelope_version)
 
 
-def server_serializer(key_lookup):
-    """The serializer an RPC server uses, given the secure-RPC setting."""
+def server_serializer(key_lookup, replies=True):
+    """The serializer an RPC server uses, given the secure-RPC setting.
+
+    ``replies=False`` for a server of casts only: nothing goes back, so
+    no result is sealed.
+    """
     if not secure_enabled():
-        return RequestContextSerializer()
-    return RequestContextSerializer(key_lookup=key_lookup)
+        serializer = RequestContextSerializer()
+    else:
+        serializer = RequestContextSerializer(key_lookup=key_lookup)
+    if not replies:
+        serializer.serialize_entity = _no_reply
+    return serializer
+
+
+def _no_reply(ctxt, entity):
+    return None
 
 
 class ClientCache:

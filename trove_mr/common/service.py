@@ -20,6 +20,7 @@ import oslo_messaging as messaging
 from oslo_log import log as logging
 from oslo_service import service
 
+from trove_mr.common import batch_consumer
 from trove_mr.common import cfg
 from trove_mr.common import context as trove_context
 from trove_mr.common import notifications
@@ -42,14 +43,21 @@ class RPCService(service.Service):
         endpoints (the conductor takes guest reports on its own exchange
         and topic). Each needs a topic of its own: servers sharing a
         queue would take each other's messages.
+    :param batched_targets: ``(exchange, topic, inline, thread_setup)``
+        of topics of casts only, read in batches
+        (:class:`~trove_mr.common.batch_consumer.BatchConsumer`, with its
+        ``inline`` and ``thread_setup``) when ``guest_report_batch`` is
+        set and the bus allows it, else served as ``extra_targets``.
     """
 
     def __init__(self, topic, endpoints_factory, key_lookup=None,
-                 host=None, exchange=None, extra_targets=()):
+                 host=None, exchange=None, extra_targets=(),
+                 batched_targets=()):
         super().__init__()
         self.topic = topic
         self.exchange = exchange
         self.extra_targets = tuple(extra_targets)
+        self.batched_targets = tuple(batched_targets)
         self._extra_servers = []
         self.host = host or CONF.host
         self._endpoints_factory = endpoints_factory
@@ -93,7 +101,23 @@ class RPCService(service.Service):
         endpoints = self._endpoints_factory()
         # The extra servers first: once the main one answers, their queues
         # exist too, so nothing sent to them is dropped by the broker.
-        for exchange, topic in self.extra_targets:
+        batched = CONF.guest_report_batch and batch_consumer.usable()
+        extra_targets = list(self.extra_targets)
+        for exchange, topic, inline, setup in self.batched_targets:
+            if not batched:
+                extra_targets.append((exchange, topic))
+                continue
+            consumer = batch_consumer.BatchConsumer(
+                exchange, topic, rpc.get_dispatcher(
+                    messaging.Target(exchange=exchange, topic=topic,
+                                     server=self.host), endpoints,
+                    serializer=rpc.server_serializer(self._key_lookup,
+                                                     replies=False)),
+                batch=CONF.guest_report_batch, inline=inline,
+                thread_setup=setup)
+            consumer.start()
+            self._extra_servers.append(consumer)
+        for exchange, topic in extra_targets:
             server = rpc.get_server(
                 messaging.Target(exchange=exchange, topic=topic,
                                  server=self.host), endpoints,

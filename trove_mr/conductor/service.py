@@ -6,6 +6,7 @@ from trove_mr.common import rpc
 from trove_mr.common import service
 from trove_mr.conductor import manager
 from trove_mr.conductor import rpcapi
+from trove_mr.conductor import status_writer
 from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
@@ -33,8 +34,11 @@ def create_service():
     conductor = service.RPCService(
         rpcapi.topic_name(), _endpoints,
         key_lookup=rpc.conductor_key_lookup,
-        extra_targets=[(rpcapi.guest_reports_exchange(),
-                        rpcapi.guest_reports_topic())])
+        # Heartbeats are dispatched in order on the consumer's thread
+        # (they only queue their write); other reports on worker threads.
+        batched_targets=[(rpcapi.guest_reports_exchange(),
+                          rpcapi.guest_reports_topic(), ('heartbeat',),
+                          lambda: status_writer.callers_wait(False))])
     conductor.report_state(rpcapi.BINARY, db_api.service_heartbeat,
                            db_api.service_delete)
     interval = expiry_check_interval()

@@ -38,13 +38,27 @@ MAX_BATCH = 1000
 MAX_QUEUE = 20000
 
 
+_callers = threading.local()
+
+
+def callers_wait(wait):
+    """Whether the current thread's ``record`` calls wait for a write
+    when the writer is idle (the default). A thread that takes many
+    heartbeats in a row, such as the conductor's batch consumer, says
+    no: it would otherwise sleep the write window on each idle moment;
+    its heartbeats still wait past ``MAX_QUEUE``."""
+    _callers.wait = wait
+
+
 class _Pending:
     __slots__ = ('context', 'report', 'done', 'applied', 'error')
 
     def __init__(self, context, report):
         self.context = context
         self.report = report
-        self.done = threading.Event()
+        # An event only for a caller that waits: most heartbeats under
+        # load are handed over and forgotten.
+        self.done = None
         self.applied = None
         self.error = None
 
@@ -79,10 +93,17 @@ class StatusWriter:
                     target=self._run, name='guest-status-writer',
                     daemon=True)
                 self._thread.start()
-            wait = (not self._writing and not self._queue) or \
+            idle = not self._writing and not self._queue
+            wait = (idle and getattr(_callers, 'wait', True)) or \
                 len(self._queue) >= self._max_queue
+            if wait:
+                pending.done = threading.Event()
             self._queue.append(pending)
-            self._cond.notify_all()
+            # The writer waits on the condition only while idle or
+            # gathering; while it writes nobody needs waking.
+            if not self._writing or \
+                    len(self._queue) >= self._max_batch:
+                self._cond.notify_all()
         if not wait:
             return None
         pending.done.wait()
@@ -120,7 +141,8 @@ class StatusWriter:
                 LOG.error('Recording %d guest heartbeats failed: %s',
                           len(batch), type(exc).__name__)
                 for pending in batch:
-                    if not pending.done.is_set():
+                    if pending.done is not None and \
+                            not pending.done.is_set():
                         pending.error = exc
                         pending.done.set()
 
@@ -166,4 +188,5 @@ class StatusWriter:
                 pending.error = exc
                 LOG.warning('Heartbeat of instance %s not recorded: %s',
                             instance_id, type(exc).__name__)
-            pending.done.set()
+            if pending.done is not None:
+                pending.done.set()

@@ -166,3 +166,43 @@ def test_slot_counts_in_range_are_kept():
     assert manager.cluster_slots('i', {'cluster_slots': 0}) == 0
     assert manager.cluster_slots('i', {'cluster_slots': 16384}) == 16384
     assert manager.cluster_slots('i', {}) is None
+
+
+def test_a_thread_that_does_not_wait_hands_over_and_goes_on(
+        ctx, make_instance):  # noqa: F811
+    instance_id = make_instance()
+    writer = status_writer.StatusWriter(window=0.5)
+    outcome = {}
+
+    def consumer():
+        status_writer.callers_wait(False)
+        started = time.monotonic()
+        outcome['answer'] = writer.record(ctx, instance_id, 'RUNNING',
+                                          time.time(), volume_used=0.25)
+        outcome['seconds'] = time.monotonic() - started
+
+    thread = threading.Thread(target=consumer)
+    thread.start()
+    thread.join()
+    # Not waited for: no answer, and far less than the write window.
+    assert outcome['answer'] is None
+    assert outcome['seconds'] < 0.25
+    assert writer.flush(timeout=10)
+    row = db_api.instance_status_get(ctx, instance_id)
+    assert (row.status, row.volume_used) == ('RUNNING', 0.25)
+    # Other threads still wait for their write when the writer is idle.
+    assert writer.record(ctx, instance_id, 'SHUTDOWN',
+                         time.time() + 1) is True
+
+
+def test_update_many_when_every_report_applies(
+        ctx, make_instance):  # noqa: F811
+    ids = [make_instance() for _ in range(3)]
+    for instance_id in ids:
+        db_api.instance_status_update(ctx, instance_id, 'BUILD', 1000.0)
+    applied = db_api.instance_status_update_many(ctx, [
+        {'instance_id': instance_id, 'status': 'RUNNING',
+         'sent_at': 2000.0} for instance_id in ids])
+    assert applied == dict.fromkeys(ids, True)
+    assert {db_api.instance_status_get(ctx, i).status for i in ids} == \
+        {'RUNNING'}

@@ -67,6 +67,7 @@ def instance_status_update_many(context, reports):
         by_columns.setdefault(key, []).append(values)
     session = context.session
     table = InstanceStatus.__table__
+    matched = 0
     for columns, params in by_columns.items():
         statement = (
             sa.update(table)
@@ -76,14 +77,18 @@ def instance_status_update_many(context, reports):
                           sa.bindparam('b_heartbeat_at')))
             .values({name: sa.bindparam('b_' + name) for name in
                      ('status', 'heartbeat_at', 'updated_at') + columns}))
-        session.execute(statement, [
+        matched += session.execute(statement, [
             {'b_' + name: value for name, value in values.items()}
-            for values in params])
+            for values in params]).rowcount
+    sent = {values['instance_id']: values['heartbeat_at']
+            for params in by_columns.values() for values in params}
+    if matched == len(sent) and \
+            session.get_bind().dialect.supports_sane_multi_rowcount:
+        # Every report updated its row: all applied, nothing to look up.
+        return dict.fromkeys(sent, True)
     # Which applied: the row now carries the report's send time. A
     # report whose instance has no status row yet takes the single path,
     # which creates it (or finds the instance gone).
-    sent = {values['instance_id']: values['heartbeat_at']
-            for params in by_columns.values() for values in params}
     found = dict(session.execute(
         sa.select(table.c.instance_id, table.c.heartbeat_at)
         .where(table.c.instance_id.in_(list(sent)))).all())
