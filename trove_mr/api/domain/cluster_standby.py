@@ -220,8 +220,16 @@ def failover(context, tenant_id, cluster_id, region, taskmanager_api):
     LOG.warning('Cluster %s: its owning cell %s does not answer (%s); '
                 'asking the cell of %s to take it over', cluster_id,
                 mapping.name, type(outage).__name__, region)
-    _take_over(context, tenant_id, cluster_id, region, taskmanager_api,
-               outage)
+    if isinstance(outage, exceptions.ServiceUnavailable):
+        unavailable = outage
+    else:
+        unavailable = exceptions.ServiceUnavailable(
+            'Region %s is unavailable: its database or message queue '
+            'cannot be reached, and region %s holds no copy of cluster %s '
+            'to take it over from.' % (mapping.name, region, cluster_id))
+    if not _take_over(context, tenant_id, cluster_id, region,
+                      taskmanager_api):
+        raise unavailable from outage
 
 
 def _cell_down(exc):
@@ -284,20 +292,19 @@ def _take_over_cast(cctx, cluster_id, region, taskmanager_api):
         raise
 
 
-def _take_over(context, tenant_id, cluster_id, region, taskmanager_api,
-               outage):
+def _take_over(context, tenant_id, cluster_id, region, taskmanager_api):
     """The failover by the cell of ``region`` from its mirror of the
-    cluster; ``outage`` (the owning cell's 503) when it has none."""
+    cluster; False when that cell holds none (of this tenant's)."""
     try:
         standby_cell = api_db.region_mapping_get(context, region)
     except exceptions.RegionMappingNotFound:
-        raise outage from None
+        return False
     with cells.owning_cell(context, standby_cell) as sctx:
         try:
             row = db_api.cluster_mirror_get(sctx, cluster_id,
                                             tenant_id=tenant_id)
         except exceptions.ClusterNotFound:
-            raise outage from None
+            return False
         record = jsonutils.loads(row.record)
         cluster = record['cluster']
         if region != cluster['standby_region']:
@@ -320,6 +327,7 @@ def _take_over(context, tenant_id, cluster_id, region, taskmanager_api,
             raise exceptions.ServiceUnavailable(
                 'No taskmanager of region %s could be reached; the cluster '
                 'is unchanged.' % region) from exc
+    return True
 
 
 def _require_standby(cluster, action):
