@@ -213,3 +213,22 @@ def test_takeover_checks_the_region_and_the_tenant(
         cluster_standby.failover(ctx, 'tenant-a', 'c1', 'RegionThree',
                                  taskmanager)
     assert taskmanager.asked == []
+
+
+def test_mirrors_of_gone_or_swapped_clusters_are_dropped(
+        ctx, two_cells):  # noqa: F811
+    _one, two = two_cells
+    mirror.mirror_standby_clusters(ctx)
+    # The standby region became primary (a switchover): its copy goes.
+    mirror.forget_mirror(ctx, 'c1', 'RegionTwo')
+    with cells.target_cell(ctx, two) as tctx:
+        assert db_api.cluster_mirror_ids(tctx) == []
+    mirror.mirror_standby_clusters(ctx)
+    with cells.target_cell(ctx, two) as tctx:
+        assert mirror.drop_orphan_mirrors(tctx) == []
+    # The cluster is deleted (its mapping gone): the standby cell drops
+    # its copy on its next pass.
+    api_db.cluster_mapping_delete(ctx, 'c1')
+    with cells.target_cell(ctx, two) as tctx:
+        assert mirror.drop_orphan_mirrors(tctx) == ['c1']
+        assert db_api.cluster_mirror_ids(tctx) == []

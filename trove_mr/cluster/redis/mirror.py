@@ -132,6 +132,35 @@ def taken_over(context, cluster):
     return owner.name == cluster.standby_region and not _same_cell(owner)
 
 
+def forget_mirror(context, cluster_id, region):
+    """Drop the mirror of a cluster in the cell of ``region`` (that
+    region is no longer its standby); best effort: a copy left behind is
+    dropped by that cell once the cluster is gone, and a takeover from
+    it is refused (it names another standby region)."""
+    try:
+        cell = api_db.region_mapping_get(context, region)
+        with cells.target_cell(context, cell) as rctx:
+            db_api.cluster_mirror_delete(rctx, cluster_id)
+    except exceptions.RegionMappingNotFound:
+        return
+    except Exception as exc:  # noqa: BLE001 - see above
+        LOG.warning('Cluster %s: its mirror in %s is left: %s', cluster_id,
+                    region, type(exc).__name__)
+
+
+def drop_orphan_mirrors(context):
+    """Drop the mirrors held here of clusters that are gone (their
+    mapping deleted); the ids dropped."""
+    dropped = []
+    for cluster_id in db_api.cluster_mirror_ids(context):
+        try:
+            api_db.cluster_mapping_refresh(context, cluster_id)
+        except exceptions.NotFound:
+            db_api.cluster_mirror_delete(context, cluster_id)
+            dropped.append(cluster_id)
+    return dropped
+
+
 def mirror_standby_clusters(context):
     """Write the mirror of every cluster of this cell with a standby
     region into that region's cell; retire those taken over meanwhile.

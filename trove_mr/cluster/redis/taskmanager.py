@@ -99,6 +99,7 @@ class RedisTaskManagerStrategy:
         silent; the ids of those failed over."""
         try:
             mirror.mirror_standby_clusters(context)
+            mirror.drop_orphan_mirrors(context)
         except Exception:  # noqa: BLE001 - the failover watch still runs
             LOG.exception('Mirroring clusters to their standby regions '
                           'failed')
