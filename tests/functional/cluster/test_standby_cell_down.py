@@ -33,7 +33,8 @@ def env():
         tempfile.mkdtemp(prefix='trove-mr-standby-cell-down-'),
         cells=True, taskmanagers=1,
         conf_overrides={'api': {'cell_timeout': '3'},
-                        'redis': {'standby_watch_interval': '2'}})
+                        'redis': {'standby_watch_interval': '2',
+                                  'standby_failover_after': '10'}})
     try:
         system.start(timeout=180)
     except Exception:
@@ -127,16 +128,9 @@ def test_failover_while_the_owning_cell_is_down(env):
             time.sleep(3)  # a few more writes and mirrored lag figures
             # RegionOne is lost: its guests, its cell's bus and database,
             # its taskmanager and conductor.
-            frozen = standby.guest_groups(env.cloud.state_dir, 'RegionOne',
-                                          region_one)
-            assert len(frozen) == 3
             failed_at = time.monotonic()
-            standby.freeze(frozen)
-            rights = env.stop_cell_bus('RegionOne')
-            env.stop_cell_database('RegionOne')
-            for name in env.taskmanager_names('RegionOne') + ['conductor']:
-                env.stop_service(name)
-                stopped.append(name)
+            frozen, rights, stopped = _lose_region_one(env, region_one)
+            assert len(frozen) == 3
 
             asked_at = time.monotonic()
             answer = api_helpers.request(
@@ -173,11 +167,95 @@ def test_failover_while_the_owning_cell_is_down(env):
         shown = helpers.get(session, '%s/%s' % (one, created['id']))
         assert shown.status_code == 200, shown.text
         assert shown.json()['cluster']['primary_region'] == 'RegionTwo'
+        # RegionOne's cell comes back: its taskmanager retires its own
+        # rows of the cluster, which RegionTwo's cell owns now.
+        _bring_back(env, frozen, rights, stopped)
+        frozen, rights, stopped = [], None, []
+        _wait_retired(env, created['id'])
+        shown = helpers.get(session, '%s/%s' % (one, created['id']))
+        assert shown.json()['cluster']['primary_region'] == 'RegionTwo'
     finally:
-        standby.thaw(frozen)
-        if rights is not None:
-            env.start_cell_bus('RegionOne', rights)
-        if os.path.isdir(env.db_file_of('RegionOne')):
-            env.start_cell_database('RegionOne')
-        for name in stopped:
-            env.start_service(name)
+        _bring_back(env, frozen, rights, stopped)
+
+
+def _lose_region_one(env, region_one_ids):
+    """RegionOne's guests stopped, its cell's bus and database down, its
+    taskmanager and conductor stopped; what to bring back."""
+    frozen = standby.guest_groups(env.cloud.state_dir, 'RegionOne',
+                                  region_one_ids)
+    standby.freeze(frozen)
+    rights = env.stop_cell_bus('RegionOne')
+    env.stop_cell_database('RegionOne')
+    stopped = []
+    for name in env.taskmanager_names('RegionOne') + ['conductor']:
+        env.stop_service(name)
+        stopped.append(name)
+    return frozen, rights, stopped
+
+
+def _bring_back(env, frozen, rights, stopped):
+    standby.thaw(frozen)
+    if rights is not None:
+        env.start_cell_bus('RegionOne', rights)
+    if os.path.isdir(env.db_file_of('RegionOne')):
+        env.start_cell_database('RegionOne')
+    for name in stopped:
+        env.start_service(name)
+
+
+def _wait_retired(env, cluster_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    deleted = None
+    while time.monotonic() < deadline:
+        conn = sqlite3.connect(env.db_file_of('RegionOne'), timeout=10)
+        try:
+            deleted = conn.execute('SELECT deleted FROM clusters WHERE '
+                                   'id = ?', (cluster_id,)).fetchone()[0]
+        finally:
+            conn.close()
+        if deleted:
+            return
+        time.sleep(1)
+    raise AssertionError('RegionOne never retired cluster %s' % cluster_id)
+
+
+def test_automatic_takeover_while_the_owning_cell_is_down(env):
+    session = env.session('demo')
+    one = '%s/v1.0/%s/clusters' % (env.api_url_of('RegionOne'),
+                                   session.get_project_id())
+    two = one.replace(env.api_url_of('RegionOne'),
+                      env.api_url_of('RegionTwo'))
+    member = {'flavorRef': '7', 'volume': {'size': 1},
+              'region': 'RegionOne'}
+    answer = api_helpers.request(session, 'POST', one, {'cluster': {
+        'name': 'cell-down-auto',
+        'datastore': {'type': 'redis', 'version': '7.0'},
+        'instances': [dict(member), dict(member)],
+        'standby_region': 'RegionTwo', 'auto_failover': True}})
+    assert answer.status_code == 202, answer.text
+    created = answer.json()['cluster']
+    lost = ([], None, [])
+    try:
+        view = helpers.wait_ready(session, '%s/%s' % (one, created['id']))
+        assert view['failover_policy'] == 'automatic'
+        region_one = [m['id'] for m in view['instances']
+                      if m['region'] == 'RegionOne']
+        _wait_mirror_with_lag(env, created['id'])
+        lost = _lose_region_one(env, region_one)
+        # Nobody asks: RegionTwo's cell sees its copy go stale and the
+        # masters silent, and takes the cluster over.
+        after = _wait_primary(session, '%s/%s' % (two, created['id']),
+                              'RegionTwo')
+        assert after['failover']['automatic'] is True
+        assert sorted(after['failover']['lost_members']) == \
+            sorted(region_one)
+        client = standby.cluster_client(
+            standby.member_ips(after, ('RegionTwo',))[:2],
+            created['password'], timeout=5)
+        try:
+            client.set('after-automatic-takeover', 'yes')
+            assert client.get('after-automatic-takeover') == 'yes'
+        finally:
+            client.close()
+    finally:
+        _bring_back(env, *lost)

@@ -1,6 +1,7 @@
 """A cluster mirrored into its standby region's cell, taken over from the
 mirror there, and retired in the cell it left."""
 
+import datetime
 import time
 
 import pytest
@@ -12,9 +13,12 @@ from tests.unit.db.conftest import db_urls  # noqa: F401
 from tests.unit.db.conftest import other_region_url  # noqa: F401
 from trove_mr.api.domain import cluster_standby
 from trove_mr.cluster.redis import mirror
+from trove_mr.cluster.redis import nodes as redis_nodes
+from trove_mr.cluster.redis.flows import standby_takeover as takeover
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.db import cells
+from trove_mr.db import rows
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
 
@@ -73,7 +77,8 @@ def test_record_holds_pairs_node_addresses_and_the_sealed_password(
     record = mirror.record_of(db_api.cluster_get(ctx, cluster.id), members)
     assert record['pairs'] == [['m1', 's1']]
     # The management address, the one the node is reached at.
-    assert record['nodes'] == {'s1': ['127.2.0.1', 6379]}
+    assert record['nodes'] == {'m1': ['127.1.0.1', 6379],
+                               's1': ['127.2.0.1', 6379]}
     assert record['cluster']['encrypted_password'] == 'sealed'
     assert (record['datastore'], record['datastore_version']) == \
         ('redis', '7.0')
@@ -232,3 +237,56 @@ def test_mirrors_of_gone_or_swapped_clusters_are_dropped(
     with cells.target_cell(ctx, two) as tctx:
         assert mirror.drop_orphan_mirrors(tctx) == ['c1']
         assert db_api.cluster_mirror_ids(tctx) == []
+
+
+@pytest.fixture
+def silent_primary(ctx, two_cells, monkeypatch):  # noqa: F811
+    """c1 (automatic failover) mirrored into RegionTwo; RegionOne's
+    nodes do not answer, RegionTwo's do; takeovers posted are
+    recorded."""
+    _one, two = two_cells
+    db_api.cluster_update(ctx, 'c1', {'auto_failover': True})
+    mirror.mirror_standby_clusters(ctx)
+    monkeypatch.setattr(redis_nodes.RemoteNode, 'answers',
+                        lambda node: not node.address.startswith('127.1.'))
+    monkeypatch.setattr(takeover.cluster_password, 'open_sealed',
+                        lambda cluster_id, sealed: 'pw')
+    posted = []
+    monkeypatch.setattr(
+        takeover, 'submit_takeover',
+        lambda context, cluster_id, region, automatic=False:
+        posted.append((cluster_id, region, automatic)))
+    cfg.CONF.set_override('region_name', 'RegionTwo')
+    later = rows.now() + datetime.timedelta(
+        seconds=cfg.CONF.redis.standby_failover_after + 1)
+    with cells.target_cell(ctx, two) as tctx:
+        yield tctx, posted, later
+
+
+def test_standby_cell_takes_over_when_copy_and_masters_are_silent(
+        silent_primary):
+    tctx, posted, later = silent_primary
+    # The copy is fresh: the owning cell is alive.
+    assert takeover.take_over_silent_clusters(tctx) == []
+    assert takeover.take_over_silent_clusters(tctx, now=later) == ['c1']
+    assert posted == [('c1', 'RegionTwo', True)]
+    assert db_api.cluster_mirror_get(tctx, 'c1').failover_task == \
+        'FAILING_OVER'
+    # Taken once: the mirror's lock is held.
+    assert takeover.take_over_silent_clusters(tctx, now=later) == []
+
+
+def test_no_takeover_while_a_master_answers_or_the_policy_is_manual(
+        silent_primary, monkeypatch):
+    tctx, posted, later = silent_primary
+    monkeypatch.setattr(redis_nodes.RemoteNode, 'answers',
+                        lambda node: True)
+    assert takeover.take_over_silent_clusters(tctx, now=later) == []
+    monkeypatch.setattr(redis_nodes.RemoteNode, 'answers',
+                        lambda node: not node.address.startswith('127.1.'))
+    record = jsonutils.loads(db_api.cluster_mirror_get(tctx, 'c1').record)
+    record['cluster']['auto_failover'] = False
+    db_api.cluster_mirror_put(tctx, 'c1', 'tenant-a', 'RegionOne',
+                              jsonutils.dumps(record))
+    assert takeover.take_over_silent_clusters(tctx, now=later) == []
+    assert posted == []

@@ -8,7 +8,7 @@ copy of each of its cell's clusters with a standby region into that
 region's cell (``cluster_mirrors``): the cluster's columns (with the
 sealed password), its members' (ids, regions, addresses, roles, the lag
 last reported), the shards' ``[master, standby]`` pairs, and the address
-of each standby's Redis node. Writes are idempotent; several taskmanagers
+of each member's Redis node. Writes are idempotent; several taskmanagers
 writing the same mirror is harmless.
 
 The same pass fences a cell that comes back after its standby region took
@@ -91,9 +91,7 @@ def record_of(cluster, members):
     except exceptions.Conflict:
         pairs = None  # a standby is still being added
     record['pairs'] = pairs
-    by_id = {m.id: m for m in members}
-    record['nodes'] = {standby: node_address(by_id[standby])
-                       for _master, standby in pairs or ()}
+    record['nodes'] = {m.id: node_address(m) for m in members}
     return record
 
 

@@ -20,10 +20,11 @@ class RemoteNode:
     """One node at ``address`` (``[ip, port]``), as the guest's code
     sees its local one (``address``, ``port``, ``client()``)."""
 
-    def __init__(self, address, password):
+    def __init__(self, address, password, timeout=COMMAND_TIMEOUT):
         self.address = address[0]
         self.port = int(address[1])
         self.password = password
+        self.timeout = timeout
         self._client = None
 
     def client(self):
@@ -31,14 +32,21 @@ class RemoteNode:
             self._client = redis.Redis(
                 host=self.address, port=self.port, password=self.password,
                 decode_responses=True,
-                socket_connect_timeout=CONNECT_TIMEOUT,
-                socket_timeout=COMMAND_TIMEOUT)
+                socket_connect_timeout=min(CONNECT_TIMEOUT, self.timeout),
+                socket_timeout=self.timeout)
         return self._client
 
     def close(self):
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    def answers(self):
+        """Whether the node answers a PING (with the password)."""
+        try:
+            return bool(self.client().ping())
+        except (redis.RedisError, OSError):
+            return False
 
     def promote(self, timeout=60):
         """CLUSTER FAILOVER TAKEOVER unless already a master; its

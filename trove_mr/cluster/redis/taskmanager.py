@@ -96,11 +96,17 @@ class RedisTaskManagerStrategy:
         """Mirror the clusters with a standby region into its cell (and
         retire those its cell took over), then fail over the clusters
         with an automatic failover policy whose primary region went
-        silent; the ids of those failed over."""
+        silent, and take over those mirrored here whose owning cell and
+        masters went silent; the ids of those failed over."""
         try:
             mirror.mirror_standby_clusters(context)
             mirror.drop_orphan_mirrors(context)
         except Exception:  # noqa: BLE001 - the failover watch still runs
             LOG.exception('Mirroring clusters to their standby regions '
                           'failed')
-        return standby_watch.fail_over_lost_regions(context)
+        started = standby_watch.fail_over_lost_regions(context)
+        try:
+            started += standby_takeover.take_over_silent_clusters(context)
+        except Exception:  # noqa: BLE001 - the next pass looks again
+            LOG.exception('Looking for clusters to take over failed')
+        return started

@@ -89,6 +89,7 @@ cluster_mirror_lock = cluster_mirror.cluster_mirror_lock
 cluster_mirror_unlock = cluster_mirror.cluster_mirror_unlock
 cluster_mirror_delete = cluster_mirror.cluster_mirror_delete
 cluster_mirror_ids = cluster_mirror.cluster_mirror_ids
+cluster_mirrors_stale = cluster_mirror.cluster_mirrors_stale
 cluster_adopt = cluster_mirror.cluster_adopt
 clusters_with_standby = cluster_mirror.clusters_with_standby
 cluster_retire = cluster_mirror.cluster_retire

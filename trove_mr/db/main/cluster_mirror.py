@@ -103,6 +103,14 @@ def cluster_mirror_ids(context):
         sa.select(ClusterMirror.cluster_id)).scalars())
 
 
+@engines.region_reader
+def cluster_mirrors_stale(context, since):
+    """Mirrors not written since ``since`` and not under takeover."""
+    query = sa.select(ClusterMirror).where(
+        ClusterMirror.updated < since, ClusterMirror.failover_task.is_(None))
+    return list(context.session.execute(query).scalars())
+
+
 @engines.region_writer
 def cluster_adopt(context, cluster_values, members):
     """Make a cluster's rows in this cell from its mirror; safe to repeat.

@@ -22,6 +22,8 @@ safe to repeat, so a job whose taskmanager dies is finished by another of
 this cell.
 """
 
+import datetime
+
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
@@ -37,6 +39,7 @@ from trove_mr.cluster.redis.flows import standby as standby_flows
 from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import states
+from trove_mr.db import rows
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import engine
@@ -46,6 +49,8 @@ LOG = logging.getLogger(__name__)
 
 TAKEOVER = 'trove.cluster.failover_takeover'
 TASK = 'FAILING_OVER'
+# Seconds a node has to answer the automatic watch's PING.
+PING_TIMEOUT = 2
 
 
 def _record(context, cluster_id):
@@ -133,9 +138,10 @@ def takeover_flow():
     return flow
 
 
-def submit_takeover(context, cluster_id, region):
+def submit_takeover(context, cluster_id, region, automatic=False):
     """Post the takeover by this cell (of ``region``) of a cluster whose
-    mirror's lock the API took."""
+    mirror's lock the API took (``automatic``: by its failover policy,
+    this cell's watch took it)."""
     record = _record(context, cluster_id)
     if not record.get('pairs'):
         raise exceptions.Conflict(
@@ -148,6 +154,70 @@ def submit_takeover(context, cluster_id, region):
          'addresses': record['nodes'], 'takeover': True,
          'new_primary': region,
          'old_primary': record['cluster']['primary_region'],
-         'automatic': False,
+         'automatic': automatic,
          'requested_at': timeutils.utcnow().isoformat()},
         resource_type='cluster', resource_id=cluster_id, parallel=True)
+
+
+
+def _ping_nodes(addresses, password, ids):
+    return {i: redis_nodes.RemoteNode(addresses[i], password,
+                                      timeout=PING_TIMEOUT)
+            for i in ids if addresses.get(i)}
+
+
+def primary_region_silent(cluster_id, record):
+    """Whether, by the mirror ``record``, none of the cluster's masters'
+    Redis nodes answers while every standby does."""
+    pairs = record.get('pairs') or []
+    if not pairs:
+        return False
+    addresses = record.get('nodes') or {}
+    password = cluster_password.open_sealed(
+        cluster_id, record['cluster'].get('encrypted_password'))
+    masters = _ping_nodes(addresses, password, [m for m, _s in pairs])
+    standbys = _ping_nodes(addresses, password, [s for _m, s in pairs])
+    if len(masters) != len(pairs) or len(standbys) != len(pairs):
+        return False
+    if any(_on_each(masters, lambda node: node.answers()).values()):
+        return False
+    return all(_on_each(standbys, lambda node: node.answers()).values())
+
+
+def take_over_silent_clusters(context, now=None):
+    """Automatic failover when the owning cell is down, by the cell of
+    the standby region: each mirror here of a cluster whose failover
+    policy is automatic, not written for ``[redis]
+    standby_failover_after`` seconds (its owning cell's taskmanagers are
+    gone), while none of its masters' Redis nodes answers and every
+    standby does, is taken over. The mirror's lock makes one taskmanager
+    post the job. Returns the ids taken over."""
+    now = now or rows.now()
+    since = now - datetime.timedelta(
+        seconds=CONF.redis.standby_failover_after)
+    started = []
+    for row in db_api.cluster_mirrors_stale(context, since):
+        record = jsonutils.loads(row.record)
+        cluster = record['cluster']
+        if not cluster.get('auto_failover') or \
+                cluster.get('standby_region') != CONF.region_name or \
+                not primary_region_silent(row.cluster_id, record):
+            continue
+        try:
+            db_api.cluster_mirror_lock(context, row.cluster_id, TASK)
+        except (exceptions.Conflict, exceptions.ClusterNotFound):
+            continue  # another taskmanager took it
+        LOG.warning('Cluster %s: its owning cell %s wrote no copy for %ss '
+                    'and its masters are silent; taking it over',
+                    row.cluster_id, row.owning_region,
+                    CONF.redis.standby_failover_after)
+        try:
+            submit_takeover(context, row.cluster_id, CONF.region_name,
+                            automatic=True)
+        except Exception:
+            LOG.exception('Cluster %s: the automatic takeover could not be '
+                          'posted', row.cluster_id)
+            db_api.cluster_mirror_unlock(context, row.cluster_id)
+            continue
+        started.append(row.cluster_id)
+    return started
