@@ -290,3 +290,21 @@ def test_no_takeover_while_a_master_answers_or_the_policy_is_manual(
                               jsonutils.dumps(record))
     assert takeover.take_over_silent_clusters(tctx, now=later) == []
     assert posted == []
+
+
+def test_a_takeover_stopped_half_way_is_asked_again_of_the_new_owner(
+        ctx, two_cells):  # noqa: F811
+    # This cell adopted c1 from its copy, then the takeover failed: the
+    # copy is still here, the cluster FAILED.
+    db_api.cluster_mirror_put(ctx, 'c1', 'tenant-a', 'RegionZero', '{}')
+    db_api.cluster_update(ctx, 'c1', {'task_id': 3, 'task_name': 'FAILED'})
+    db_api.service_heartbeat(ctx, 'tm-1', 'trove-mr-taskmanager',
+                             'trove-mr-taskmanager', 'boot-1')
+    taskmanager = _TaskManager()
+    cluster_standby.failover(ctx, 'tenant-a', 'c1', 'RegionTwo',
+                             taskmanager)
+    assert taskmanager.asked == [('take_over_cluster', 'RegionOne', 'c1',
+                                  'RegionTwo')]
+    assert db_api.cluster_get(ctx, 'c1').task_name == 'FAILING_OVER'
+    assert db_api.cluster_mirror_get(ctx, 'c1').failover_task == \
+        'FAILING_OVER'
