@@ -60,7 +60,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.6')
+    target = messaging.Target(version='1.8')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -206,6 +206,14 @@ class TaskManager:
         """Promote a cluster's standby region ``region`` (1.6)."""
         self._cluster_strategy(context, cluster_id).failover_cluster(
             context, cluster_id, pairs, region)
+
+    @posts_a_job
+    def take_over_cluster(self, context, cluster_id, region):
+        """Fail a cluster over to this cell's region ``region`` while its
+        owning cell is down, from the cluster's mirror here (1.8)."""
+        cluster_strategy.taskmanager_strategy(
+            'redis', self.keeper).take_over_cluster(context, cluster_id,
+                                                    region)
 
     @posts_a_job
     def rebalance_cluster(self, context, cluster_id, weights=None):

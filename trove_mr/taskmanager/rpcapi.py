@@ -21,6 +21,8 @@ Version history:
 | 1.7 - instance_ready (cast, from a conductor): served by each
 |       taskmanager process on a wake topic of its own
 |       (``common/readiness.py``), not on this topic.
+| 1.8 - take_over_cluster (call posting a job): a cluster failed over
+|       by its standby region's cell while its owning cell is down.
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -57,7 +59,7 @@ def topic_name():
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.6'
+    RPC_API_VERSION = '1.8'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=topic_name(), version='1.0')
@@ -283,3 +285,9 @@ class TaskManagerAPI:
         """Promote a FAILING_OVER cluster's standby region ``region``."""
         self._submit(context, '1.6', 'failover_cluster',
                      cluster_id=cluster_id, pairs=pairs, region=region)
+
+    def take_over_cluster(self, context, cluster_id, region):
+        """Have the cell of ``context`` (that of ``region``, the cluster's
+        standby region) take a cluster over from its mirror there."""
+        self._submit(context, '1.8', 'take_over_cluster',
+                     cluster_id=cluster_id, region=region)

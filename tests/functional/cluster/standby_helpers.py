@@ -50,10 +50,21 @@ class Writer:
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self):
-        client = cluster_client(self.ips, self.password)
-        n = 0
+    def _connect(self):
+        # A new client asks a node for the slots, then connects to the
+        # nodes they name: while a region is lost that can time out too.
         while not self.stop.is_set():
+            try:
+                return cluster_client(self.ips, self.password)
+            except Exception:  # noqa: BLE001 - counted, then again
+                self.errors += 1
+                time.sleep(0.2)
+        return None
+
+    def _run(self):
+        client = self._connect()
+        n = 0
+        while client is not None and not self.stop.is_set():
             try:
                 sent = time.monotonic()
                 client.set('%s-%d' % (self.prefix, n), str(n))
@@ -64,8 +75,9 @@ class Writer:
                 self.errors += 1
                 client.close()
                 time.sleep(0.05)
-                client = cluster_client(self.ips, self.password)
-        client.close()
+                client = self._connect()
+        if client is not None:
+            client.close()
 
     def first_ok_after(self, when):
         # The writer may be one entry ahead in acked: the pairs that

@@ -10,6 +10,7 @@ cluster's owning cell, under the cluster's task (its lock).
 """
 
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 
 from trove_mr.api.domain import clusters as cluster_domain
 from trove_mr.api.domain import services
@@ -19,6 +20,8 @@ from trove_mr.common import cfg
 from trove_mr.common import exceptions
 from trove_mr.common import regions
 from trove_mr.common import states
+from trove_mr.db import cells
+from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
 
 CONF = cfg.CONF
@@ -195,8 +198,47 @@ def failover(context, tenant_id, cluster_id, region, taskmanager_api):
     """Promote the standby region ``region``: the primary is lost; 202.
 
     Accepted whatever the cluster was doing (its primary region may have
-    died under any task) but a delete.
+    died under any task) but a delete. Served in the owning cell; when
+    that cell does not answer (its database, bus or taskmanagers down),
+    by the cell of ``region`` from the cluster's mirror there (a
+    takeover, ``cluster/redis/flows/standby_takeover.py``).
     """
+    try:
+        _failover_in_owning_cell(context, tenant_id, cluster_id, region,
+                                 taskmanager_api)
+        return
+    except Exception as exc:
+        if not _cell_down(exc):
+            raise
+        outage = exc
+    mapping = api_db.cluster_mapping_refresh(context, cluster_id)
+    if mapping.name == region:
+        # Taken over already: the cell of ``region`` owns the cluster.
+        _failover_in_owning_cell(context, tenant_id, cluster_id, region,
+                                 taskmanager_api)
+        return
+    LOG.warning('Cluster %s: its owning cell %s does not answer (%s); '
+                'asking the cell of %s to take it over', cluster_id,
+                mapping.name, type(outage).__name__, region)
+    if isinstance(outage, exceptions.ServiceUnavailable):
+        unavailable = outage
+    else:
+        unavailable = exceptions.ServiceUnavailable(
+            'Region %s is unavailable: its database or message queue '
+            'cannot be reached, and region %s holds no copy of cluster %s '
+            'to take it over from.' % (mapping.name, region, cluster_id))
+    if not _take_over(context, tenant_id, cluster_id, region,
+                      taskmanager_api):
+        raise unavailable from outage
+
+
+def _cell_down(exc):
+    return isinstance(exc, exceptions.ServiceUnavailable) or \
+        cells.is_unreachable_error(exc)
+
+
+def _failover_in_owning_cell(context, tenant_id, cluster_id, region,
+                             taskmanager_api):
     with cluster_domain._in_cell(context, cluster_id) as cctx:
         cluster, members = _load(cctx, tenant_id, cluster_id)
         _require_standby(cluster, 'failover')
@@ -208,12 +250,84 @@ def failover(context, tenant_id, cluster_id, region, taskmanager_api):
         _require_one_primary(cluster)
         pairs = pairs_of(cluster, members)
         services.require_taskmanager(cctx)
+        if _has_mirror(cctx, cluster_id):
+            # A takeover by this cell stopped half-way: ask it again.
+            _lock_mirror(cctx, cluster_id)
+            try:
+                cluster_domain._lock(cctx, cluster, 'FAILING_OVER',
+                                     allowed=FAILOVER_FROM)
+            except Exception:
+                db_api.cluster_mirror_unlock(cctx, cluster_id)
+                raise
+            cluster_domain._cast_or_unlock(
+                cctx, cluster, 'FAILING_OVER',
+                lambda: _take_over_cast(cctx, cluster_id, region,
+                                        taskmanager_api))
+            return
         cluster_domain._lock(cctx, cluster, 'FAILING_OVER',
                              allowed=FAILOVER_FROM)
         cluster_domain._cast_or_unlock(
             cctx, cluster, 'FAILING_OVER',
             lambda: taskmanager_api.failover_cluster(cctx, cluster_id,
                                                      pairs, region))
+
+
+def _has_mirror(cctx, cluster_id):
+    try:
+        db_api.cluster_mirror_get(cctx, cluster_id)
+    except exceptions.ClusterNotFound:
+        return False
+    return True
+
+
+def _lock_mirror(cctx, cluster_id):
+    db_api.cluster_mirror_lock(cctx, cluster_id, 'FAILING_OVER')
+
+
+def _take_over_cast(cctx, cluster_id, region, taskmanager_api):
+    try:
+        taskmanager_api.take_over_cluster(cctx, cluster_id, region)
+    except Exception:
+        db_api.cluster_mirror_unlock(cctx, cluster_id)
+        raise
+
+
+def _take_over(context, tenant_id, cluster_id, region, taskmanager_api):
+    """The failover by the cell of ``region`` from its mirror of the
+    cluster; False when that cell holds none (of this tenant's)."""
+    try:
+        standby_cell = api_db.region_mapping_get(context, region)
+    except exceptions.RegionMappingNotFound:
+        return False
+    with cells.owning_cell(context, standby_cell) as sctx:
+        try:
+            row = db_api.cluster_mirror_get(sctx, cluster_id,
+                                            tenant_id=tenant_id)
+        except exceptions.ClusterNotFound:
+            return False
+        record = jsonutils.loads(row.record)
+        cluster = record['cluster']
+        if region != cluster['standby_region']:
+            raise exceptions.BadRequest(
+                "Invalid input for field 'failover.region': '%s' is not "
+                "the standby region of cluster %s (it is '%s')."
+                % (region, cluster_id, cluster['standby_region']))
+        if not cluster['primary_region'] or not record.get('pairs'):
+            raise exceptions.Conflict(
+                'Cluster %s cannot be taken over by %s: its masters are '
+                'not in one region, or one has no standby there.'
+                % (cluster_id, region))
+        services.require_taskmanager(sctx)
+        _lock_mirror(sctx, cluster_id)
+        try:
+            _take_over_cast(sctx, cluster_id, region, taskmanager_api)
+        except Exception as exc:
+            LOG.error('Could not ask a taskmanager of %s to take cluster '
+                      '%s over: %s', region, cluster_id, exc)
+            raise exceptions.ServiceUnavailable(
+                'No taskmanager of region %s could be reached; the cluster '
+                'is unchanged.' % region) from exc
+    return True
 
 
 def _require_standby(cluster, action):

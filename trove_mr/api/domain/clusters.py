@@ -194,8 +194,26 @@ def _in_cell(context, cluster_id):
 
 
 def show(context, tenant_id, cluster_id):
-    """``(cluster, members)`` of ``tenant_id``; 404 for anyone else's."""
-    with _in_cell(context, cluster_id) as cctx:
+    """``(cluster, members)`` of ``tenant_id``; 404 for anyone else's.
+
+    A cell that does not answer may have lost the cluster to its standby
+    region's cell (a takeover): the mapping is then read again, not
+    from the cache, and the new cell asked.
+    """
+    mapping = _owning_cell(context, cluster_id)
+    try:
+        return _show_in(context, mapping, tenant_id, cluster_id)
+    except Exception as exc:
+        if not cells.is_unreachable_error(exc):
+            raise
+        fresh = api_db.cluster_mapping_refresh(context, cluster_id)
+        if fresh.uuid == mapping.uuid:
+            raise
+    return _show_in(context, fresh, tenant_id, cluster_id)
+
+
+def _show_in(context, mapping, tenant_id, cluster_id):
+    with cells.target_cell(context, mapping) as cctx:
         cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
         return cluster, db_api.instances_by_cluster(cctx, cluster_id)
 

@@ -81,6 +81,14 @@ def cluster_password(cluster_id, context=None):
     return keys.ring(keys.CLUSTER_PASSWORD).decrypt(sealed, _ad(cluster_id))
 
 
+def open_sealed(cluster_id, sealed):
+    """The password from a sealed value (a cluster row's, or the copy of
+    it another cell keeps); the legacy derivation when there is none."""
+    if not sealed:
+        return legacy_cluster_password(cluster_id)
+    return keys.ring(keys.CLUSTER_PASSWORD).decrypt(sealed, _ad(cluster_id))
+
+
 def rewrap_all(context):
     """Store every cluster's password under the current key: legacy ones
     sealed for the first time, others re-encrypted. Returns the count."""

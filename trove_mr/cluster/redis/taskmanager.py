@@ -8,11 +8,17 @@ joined (that member stays in ERROR with its fault), so a half-joined
 cluster is always visible as such.
 """
 
+from oslo_log import log as logging
+
+from trove_mr.cluster.redis import mirror
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
 from trove_mr.cluster.redis.flows import rebalance as rebalance_flows
 from trove_mr.cluster.redis.flows import standby as standby_flows
+from trove_mr.cluster.redis.flows import standby_takeover
 from trove_mr.cluster.redis.flows import standby_watch
 from trove_mr.cluster.redis.flows import upgrade as upgrade_flows
+
+LOG = logging.getLogger(__name__)
 
 
 class RedisTaskManagerStrategy:
@@ -81,7 +87,26 @@ class RedisTaskManagerStrategy:
         return standby_flows.submit_failover(context, cluster_id, pairs,
                                              region)
 
+    def take_over_cluster(self, context, cluster_id, region):
+        """Take over, in this cell (of region ``region``), a cluster whose
+        owning cell is down, from its mirror here."""
+        return standby_takeover.submit_takeover(context, cluster_id, region)
+
     def watch_standby_clusters(self, context):
-        """Fail over the clusters with an automatic failover policy whose
-        primary region went silent; their ids."""
-        return standby_watch.fail_over_lost_regions(context)
+        """Mirror the clusters with a standby region into its cell (and
+        retire those its cell took over), then fail over the clusters
+        with an automatic failover policy whose primary region went
+        silent, and take over those mirrored here whose owning cell and
+        masters went silent; the ids of those failed over."""
+        try:
+            mirror.mirror_standby_clusters(context)
+            mirror.drop_orphan_mirrors(context)
+        except Exception:  # noqa: BLE001 - the failover watch still runs
+            LOG.exception('Mirroring clusters to their standby regions '
+                          'failed')
+        started = standby_watch.fail_over_lost_regions(context)
+        try:
+            started += standby_takeover.take_over_silent_clusters(context)
+        except Exception:  # noqa: BLE001 - the next pass looks again
+            LOG.exception('Looking for clusters to take over failed')
+        return started

@@ -361,6 +361,50 @@ def cluster_mapping_delete(context, cluster_uuid):
                              'cluster_uuid', cluster_uuid)
 
 
+@engines.api_writer
+def cluster_mappings_move(context, cluster_uuid, instance_uuids,
+                          region_mapping_uuid):
+    """Map a cluster and its members to another cell (a takeover by its
+    standby region's cell); safe to repeat. Members never mapped are
+    mapped now."""
+    session = context.session
+    _mapping_row(session, region_mapping_uuid)
+    now = rows.now()
+    found = session.execute(
+        sa.select(models.ClusterMapping)
+        .where(models.ClusterMapping.cluster_uuid == cluster_uuid)
+    ).scalars().first()
+    if found is None:
+        raise exceptions.ResourceMappingNotFound(
+            'No cell owns %s.' % cluster_uuid)
+    found.region_mapping_uuid = region_mapping_uuid
+    found.updated_at = now
+    for instance_uuid in instance_uuids:
+        row = session.execute(
+            sa.select(models.InstanceMapping)
+            .where(models.InstanceMapping.instance_uuid == instance_uuid)
+        ).scalars().first()
+        if row is None:
+            session.add(models.InstanceMapping(
+                instance_uuid=instance_uuid,
+                region_mapping_uuid=region_mapping_uuid,
+                project_id=found.project_id, created_at=now,
+                updated_at=now))
+        else:
+            row.region_mapping_uuid = region_mapping_uuid
+            row.updated_at = now
+        mapping_cache.forget('instance', instance_uuid)
+    mapping_cache.forget('cluster', cluster_uuid)
+    session.flush()
+
+
+def cluster_mapping_refresh(context, cluster_uuid):
+    """The cell owning a cluster read again, not from the cache (a cell
+    that does not answer may have been replaced by a takeover)."""
+    mapping_cache.forget('cluster', cluster_uuid)
+    return cluster_mapping_get(context, cluster_uuid)
+
+
 @engines.api_reader
 def quota_get_all(context, project_id):
     """A project's hard-limit overrides: ``{resource: hard_limit}``."""

@@ -15,6 +15,7 @@ names every public one of them, so no caller reaches into those modules.
 
 from trove_mr.db.main import admin
 from trove_mr.db.main import cluster_members
+from trove_mr.db.main import cluster_mirror
 from trove_mr.db.main import cluster_secrets
 from trove_mr.db.main import cluster_standby
 from trove_mr.db.main import clusters_backups
@@ -82,6 +83,16 @@ members_of_clusters = cluster_members.members_of_clusters
 # A cluster's standby region: roles swapped by a switchover or failover.
 cluster_swap_roles = cluster_standby.cluster_swap_roles
 clusters_auto_failover = cluster_standby.clusters_auto_failover
+cluster_mirror_put = cluster_mirror.cluster_mirror_put
+cluster_mirror_get = cluster_mirror.cluster_mirror_get
+cluster_mirror_lock = cluster_mirror.cluster_mirror_lock
+cluster_mirror_unlock = cluster_mirror.cluster_mirror_unlock
+cluster_mirror_delete = cluster_mirror.cluster_mirror_delete
+cluster_mirror_ids = cluster_mirror.cluster_mirror_ids
+cluster_mirrors_stale = cluster_mirror.cluster_mirrors_stale
+cluster_adopt = cluster_mirror.cluster_adopt
+clusters_with_standby = cluster_mirror.clusters_with_standby
+cluster_retire = cluster_mirror.cluster_retire
 
 # Per-cell pieces of global lists (keys, then rows).
 global_list_keys = global_lists.list_keys

@@ -294,3 +294,22 @@ class ConfigurationParameter(RegionBase):
     pattern = sa.Column(sa.String(255), nullable=True)
     restart_required = sa.Column(sa.Boolean, nullable=False, default=False)
     created = sa.Column(types.Timestamp, nullable=False)
+
+
+class ClusterMirror(RegionBase):
+    """A cluster owned by another cell, as that cell last wrote it here,
+    the cell of the cluster's standby region (region0011): what this
+    cell needs to take the cluster over when the owning cell is down."""
+
+    __tablename__ = 'cluster_mirrors'
+    __table_args__ = (types.MYSQL_TABLE_ARGS,)
+
+    cluster_id = sa.Column(sa.String(36), primary_key=True)
+    tenant_id = sa.Column(sa.String(64), nullable=False)
+    owning_region = sa.Column(sa.String(255), nullable=False)
+    # JSON: the cluster's columns and its members' (cluster/redis/mirror).
+    record = sa.Column(sa.Text, nullable=False)
+    # The takeover's lock: set from NULL by a conditional UPDATE.
+    failover_task = sa.Column(sa.String(64), nullable=True)
+    created = sa.Column(types.Timestamp, nullable=False)
+    updated = sa.Column(types.Timestamp, nullable=True)

@@ -24,6 +24,7 @@ from oslo_utils import timeutils
 from taskflow import task
 from taskflow.patterns import linear_flow
 
+from trove_mr.cluster.redis import mirror
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
 from trove_mr.cluster.redis.flows import join as cluster_join
 from trove_mr.common import faults
@@ -115,6 +116,9 @@ class RecordSwap(task.Task):
             {'primary_region': new_primary, 'standby_region': old_primary,
              'failover_state': jsonutils.dumps(record)},
             lost_ids=lost, lost_status=states.SERVICE_LOST, fault=fault)
+        # The new primary region is no standby any more: its cell's copy
+        # of the cluster (cluster/redis/mirror.py) would be stale.
+        mirror.forget_mirror(context, cluster_id, new_primary)
         LOG.warning('Cluster %s: %s done, %s is primary%s', cluster_id,
                     record['kind'], new_primary,
                     ' (lost: %s)' % record['possible_loss'] if takeover
