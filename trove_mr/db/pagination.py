@@ -9,7 +9,7 @@ def marker_key(session, model, marker, tenant_id=None):
     """The (created, id) sort key of row ``marker``, or None if unknown.
 
     Deleted rows count, so that deleting the last row seen does not break
-    paging.
+    paging. ``session`` may be a Session or a Core Connection.
     """
     key = sa.select(model.created, model.id).where(model.id == marker)
     if tenant_id is not None:

@@ -23,7 +23,7 @@ any resource ordered by (created, id): instances, clusters, backups.
 
 import collections
 import contextlib
-import heapq
+import itertools
 import os
 import queue
 import threading
@@ -256,6 +256,16 @@ def _share(want, cells):
     return min(want, 2 * want // cells + 1)
 
 
+def _merge(key_lists):
+    """The ((created, id), cell) keys of every cell in one sorted list.
+
+    One sort of the lists put end to end (each already in order, runs
+    the sort finds) rather than ``heapq.merge``, whose Python generator
+    costs about a microsecond a key; both order the same tuples alike.
+    """
+    return sorted(itertools.chain.from_iterable(key_lists))
+
+
 def _complete(context, keys_fn, keys, asked, want, timeout):
     """Ask again the cells whose unread keys may still be in the page.
 
@@ -264,7 +274,7 @@ def _complete(context, keys_fn, keys, asked, want, timeout):
     belong to the page. Asked for the missing ``want - len(keys)``, such a
     cell then holds ``want`` keys, so one more round always suffices.
     """
-    merged = list(heapq.merge(*keys.values()))
+    merged = _merge(keys.values())
     cut = merged[want - 1][0] if len(merged) >= want else None
     again = {cell: found[-1][0] for cell, found in keys.items()
              if found and len(found) == asked
@@ -283,7 +293,7 @@ def _complete(context, keys_fn, keys, asked, want, timeout):
         keys.pop(cell, None)
     for cell, found in more.items():
         keys[cell] = keys[cell] + found
-    return list(heapq.merge(*keys.values())), late
+    return _merge(keys.values()), late
 
 
 def _preload(want, cells):
@@ -295,7 +305,7 @@ def _preload(want, cells):
 
 
 def merged_page(context, keys_fn, rows_fn, limit, after=None,
-                timeout=None, cell_read=None):
+                timeout=None, cell_read=None, page_fn=None):
     """One page of a resource over every cell, in (created, id) order.
 
     One call per cell, run on a few lanes (``gather``), so the cost
@@ -317,6 +327,12 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
     one read transaction that a cell's keys and rows share (e.g.
     ``engines.region_read``).
 
+    ``page_fn(cell_context, count, after, preload)``, when given, replaces
+    the first round's keys and rows: one read of the cell answering
+    ``(keys, rows)``, the keys as ``keys_fn`` gives them and the rows of
+    the first ``preload`` of them (e.g. ``db_api.instance_list_page``,
+    one statement per cell).
+
     :returns: ``(rows, next_after_row, unavailable_cell_names)``;
         ``next_after_row`` is the page's last row when more rows follow
         (its id is the next marker), None on the last page.
@@ -327,6 +343,9 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
     preload = _preload(want, len(mappings))
 
     def first(cctx, mapping):
+        if page_fn is not None:
+            found, rows = page_fn(cctx, asked, after, preload)
+            return [(tuple(key), mapping.name) for key in found], rows
         with (cell_read(cctx) if cell_read is not None
               else contextlib.nullcontext()):
             found = [(tuple(key), mapping.name)
