@@ -63,36 +63,62 @@ class PreparedRead(object):
         with self._lock:
             return self._compiled.setdefault(dialect, found)
 
-    def rows(self, engine, params):
-        """Every row of the statement with ``params``, as lists of values."""
-        compiled, sql, order, binds, results = self._prepared(engine.dialect)
+    def _values(self, dialect, params):
+        compiled, sql, order, binds, results = self._prepared(dialect)
         values = compiled.construct_params(params)
         for name, processor in binds.items():
             values[name] = processor(values[name])
         if order is not None:
             values = tuple(values[name] for name in order)
-        connection = engine.raw_connection()
+        return sql, values, results
+
+    def rows(self, engine, params):
+        """Every row of the statement with ``params``, as lists of values."""
+        return read_together(engine, [(self, params)])[0]
+
+
+def _processed(found, results):
+    if not results:
+        return [list(row) for row in found]
+    rows = []
+    for row in found:
+        row = list(row)
+        for index, processor in results:
+            row[index] = processor(row[index])
+        rows.append(row)
+    return rows
+
+
+def read_together(engine, reads):
+    """The rows of each ``(PreparedRead, params)`` of ``reads``, read on
+    one connection in one snapshot of the database.
+
+    On SQLite (whose connections oslo.db leaves in autocommit) a BEGIN
+    first makes the reads share one; on MySQL the connection is in a
+    transaction already, whose first read fixes the snapshot. The pool
+    rolls it back when the connection returns.
+    """
+    statements = [read._values(engine.dialect, params)
+                  for read, params in reads]
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
         try:
-            cursor = connection.cursor()
-            try:
+            if len(statements) > 1 and engine.dialect.name == 'sqlite':
+                cursor.execute('BEGIN')
+            found = []
+            for sql, values, _results in statements:
                 cursor.execute(sql, values)
-                found = cursor.fetchall()
-            finally:
-                cursor.close()
-        except BaseException:
-            connection.invalidate()
-            raise
+                found.append(cursor.fetchall())
         finally:
-            connection.close()
-        if not results:
-            return [list(row) for row in found]
-        rows = []
-        for row in found:
-            row = list(row)
-            for index, processor in results:
-                row[index] = processor(row[index])
-            rows.append(row)
-        return rows
+            cursor.close()
+    except BaseException:
+        connection.invalidate()
+        raise
+    finally:
+        connection.close()
+    return [_processed(rows, statement[2])
+            for rows, statement in zip(found, statements, strict=True)]
 
 
 def region_engine(context):

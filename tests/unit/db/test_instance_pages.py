@@ -124,7 +124,7 @@ def test_a_failed_read_drops_its_connection(ctx, instances, monkeypatch):
     with engine.connect() as connection:
         assert connection.connection.dbapi_connection is first
     from trove_mr.db.main import instance_pages
-    read = instance_pages._PAGE_READS[(False, False)]
+    read = instance_pages._PAGE_READS[(False, False)][0]
     monkeypatch.setattr(read, '_compiled', {
         dialect: (found[0], 'SELECT no_such_column FROM instances')
         + found[2:] for dialect, found in read._compiled.items()})
