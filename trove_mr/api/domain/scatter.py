@@ -138,8 +138,14 @@ class _Lanes(object):
         self._context = context
         self._fn = fn
         self._pending = collections.deque(pending)
+        self._left = len(self._pending)
         self._lock = threading.Lock()
-        self.progress = threading.Event()
+        # Set once every cell has answered: the caller sleeps until then
+        # (or its next look for stalled calls), not woken by each cell,
+        # which under a busy GIL costs the lanes a switch each time.
+        self.finished = threading.Event()
+        if not self._left:
+            self.finished.set()
         self.started = {}
 
     def add(self, count):
@@ -154,7 +160,10 @@ class _Lanes(object):
                 mapping, outcome = self._pending.popleft()
                 self.started[mapping.name] = time.monotonic()
             _run(self._context, mapping, self._fn, outcome)
-            self.progress.set()
+            with self._lock:
+                self._left -= 1
+                if not self._left:
+                    self.finished.set()
 
     def waiting(self):
         with self._lock:
@@ -168,23 +177,21 @@ class _Lanes(object):
 
 def _wait(lanes, outcomes, deadline):
     """Wait for every outcome until ``deadline``, adding lanes when the
-    calls running stall."""
+    calls running stall (looked for every ``STALL`` seconds)."""
     while True:
-        # Cleared before looking: a call ending meanwhile wakes the wait.
-        lanes.progress.clear()
-        running = [name for name, outcome in outcomes.items()
-                   if not outcome.done.is_set()]
         now = time.monotonic()
-        if not running or now >= deadline:
+        if lanes.finished.is_set() or now >= deadline:
             return
         if lanes.waiting():
-            stalled = sum(1 for name in running
-                          if now - lanes.started.get(name, now) >= STALL)
+            stalled = sum(
+                1 for name, outcome in outcomes.items()
+                if not outcome.done.is_set()
+                and now - lanes.started.get(name, now) >= STALL)
             if stalled:
                 lanes.add(stalled)
-            lanes.progress.wait(min(STALL, deadline - now))
+            lanes.finished.wait(min(STALL, deadline - now))
         else:
-            outcomes[running[0]].done.wait(max(0.0, deadline - now))
+            lanes.finished.wait(max(0.0, deadline - now))
 
 
 def _caller_error(exc):

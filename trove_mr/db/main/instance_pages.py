@@ -193,3 +193,26 @@ def instance_get_many(context, instance_ids):
     status and datastore version loaded."""
     return _rows(context.connection.execute(
         _GET_MANY, {'ids': list(instance_ids)}))
+
+
+def _marker_read(tenant):
+    instances = _INSTANCES.c
+    query = sa.select(*_ORDER).where(instances.id == sa.bindparam('marker'))
+    if tenant:
+        query = query.where(instances.tenant_id == sa.bindparam('tenant_id'))
+    return prepared.PreparedRead(query)
+
+
+_MARKER_READS = {tenant: _marker_read(tenant) for tenant in (False, True)}
+
+
+def instance_marker_key(context, marker, tenant_id=None):
+    """The (created, id) key of instance ``marker`` here, or None.
+
+    Deleted instances count (see ``pagination.marker_key``). A global
+    list asks every cell for it when the marker's mapping is gone.
+    """
+    found = _MARKER_READS[tenant_id is not None].rows(
+        prepared.region_engine(context),
+        {'marker': marker, 'tenant_id': tenant_id})
+    return tuple(found[0]) if found else None

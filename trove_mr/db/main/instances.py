@@ -112,17 +112,6 @@ def instance_list_keys(context, tenant_id, limit, after=None,
             context.connection.execute(query, params)]
 
 
-@engines.region_reader_connection
-def instance_marker_key(context, marker, tenant_id=None):
-    """The (created, id) key of instance ``marker`` here, or None.
-
-    A Core read with no ORM Session: a global list asks every cell for
-    it when the marker's mapping is gone.
-    """
-    return pagination.marker_key(context.connection, Instance, marker,
-                                 tenant_id=tenant_id)
-
-
 @engines.region_reader
 def instance_list_all(context, region_name=None, include_deleted=False):
     """Every instance of this cell (admin and periodic tasks)."""
