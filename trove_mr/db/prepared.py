@@ -76,6 +76,17 @@ class PreparedRead(object):
         """Every row of the statement with ``params``, as lists of values."""
         return read_together(engine, [(self, params)])[0]
 
+    def processors(self, dialect):
+        """``(column index, processor)`` of the columns whose driver
+        values ``processed`` turns into the types' Python values."""
+        return self._prepared(dialect)[4]
+
+
+def processed(found, results):
+    """Rows as lists, with the processors of ``PreparedRead.processors``
+    applied (for rows read with ``read_together(..., raw=True)``)."""
+    return _processed(found, results)
+
 
 def _processed(found, results):
     if not results:
@@ -89,9 +100,10 @@ def _processed(found, results):
     return rows
 
 
-def read_together(engine, reads):
+def read_together(engine, reads, raw=False):
     """The rows of each ``(PreparedRead, params)`` of ``reads``, read on
-    one connection in one snapshot of the database.
+    one connection in one snapshot of the database; with ``raw``, as the
+    driver gave them (see ``processed``).
 
     On SQLite (whose connections oslo.db leaves in autocommit) a BEGIN
     first makes the reads share one; on MySQL the connection is in a
@@ -117,6 +129,8 @@ def read_together(engine, reads):
         raise
     finally:
         connection.close()
+    if raw:
+        return found
     return [_processed(rows, statement[2])
             for rows, statement in zip(found, statements, strict=True)]
 

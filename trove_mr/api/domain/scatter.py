@@ -24,6 +24,7 @@ any resource ordered by (created, id): instances, clusters, backups.
 import collections
 import contextlib
 import itertools
+import operator
 import os
 import queue
 import threading
@@ -268,9 +269,12 @@ def _merge(key_lists):
 
     One sort of the lists put end to end (each already in order, runs
     the sort finds) rather than ``heapq.merge``, whose Python generator
-    costs about a microsecond a key; both order the same tuples alike.
+    costs about a microsecond a key. Sorted on the (created, id) key
+    alone, which no two rows share: the same order as the whole tuples,
+    compared at half the cost.
     """
-    return sorted(itertools.chain.from_iterable(key_lists))
+    return sorted(itertools.chain.from_iterable(key_lists),
+                  key=operator.itemgetter(0))
 
 
 def _complete(context, keys_fn, keys, asked, want, timeout):
@@ -336,9 +340,11 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
 
     ``page_fn(cell_context, count, after, preload)``, when given, replaces
     the first round's keys and rows: one read of the cell answering
-    ``(keys, rows)``, the keys as ``keys_fn`` gives them and the rows of
-    the first ``preload`` of them (e.g. ``db_api.instance_list_page``,
-    one statement per cell).
+    ``(keys, preloaded)``, the keys as ``keys_fn`` gives them and a
+    callable that gives, of the ids it is given, the rows of those among
+    the first ``preload`` keys, read already (e.g.
+    ``db_api.instance_list_page``): only the rows the page takes are
+    built.
 
     :returns: ``(rows, next_after_row, unavailable_cell_names)``;
         ``next_after_row`` is the page's last row when more rows follow
@@ -351,23 +357,29 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
 
     def first(cctx, mapping):
         if page_fn is not None:
-            found, rows = page_fn(cctx, asked, after, preload)
-            return [(tuple(key), mapping.name) for key in found], rows
+            found, preloaded = page_fn(cctx, asked, after, preload)
+            return [(tuple(key), mapping.name) for key in found], preloaded
         with (cell_read(cctx) if cell_read is not None
               else contextlib.nullcontext()):
             found = [(tuple(key), mapping.name)
                      for key in keys_fn(cctx, asked, after)]
             ids = [key[1] for key, _ in found[:preload]]
-            return found, (rows_fn(cctx, ids) if ids else [])
+            rows = rows_fn(cctx, ids) if ids else []
+            return found, lambda _ids: rows
 
     answers, unavailable = gather(context, first, timeout=timeout,
                                   mappings=mappings)
     keys = {cell: found for cell, (found, _) in answers.items()}
-    by_id = {row.id: row for _, rows in answers.values() for row in rows}
     merged, late = _complete(context, keys_fn, keys, asked, want, timeout)
     unavailable = sorted(set(unavailable) | set(late))
     more = len(merged) > limit
     merged = merged[:limit]
+    page_ids = {}
+    for key, cell in merged:
+        page_ids.setdefault(cell, []).append(key[1])
+    by_id = {}
+    for cell, ids in page_ids.items():
+        by_id.update((row.id, row) for row in answers[cell][1](ids))
     wanted, gone = {}, ()
     for key, cell in merged:
         if key[1] not in by_id:

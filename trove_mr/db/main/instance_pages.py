@@ -114,6 +114,25 @@ def _rows(found):
     return rows
 
 
+def _joined_select():
+    """SELECT of the joined columns, the instances read first.
+
+    MySQL and MariaDB would otherwise start from the one-row datastore
+    tables, or join them through a join buffer, and sort every row of
+    the tenant in a temporary table (ten times slower at 1,000 instances
+    a tenant): STRAIGHT_JOIN keeps the order of the FROM clause and the
+    index hints make the datastore tables primary key lookups, so the
+    rows come in index order and the LIMIT stops the read. SQLite does
+    so by itself.
+    """
+    query = sa.select(*_COLUMNS).select_from(_JOINED)
+    for dialect in ('mysql', 'mariadb'):
+        query = query.prefix_with('STRAIGHT_JOIN', dialect=dialect)
+        for table in (_VERSIONS, _DATASTORES):
+            query = query.with_hint(table, 'FORCE INDEX (PRIMARY)', dialect)
+    return query
+
+
 def _where(include_clustered, paged):
     """A tenant's live instances (after a bound key when ``paged``)."""
     instances = _INSTANCES.c
@@ -140,8 +159,8 @@ def _reads(include_clustered, paged):
     returns, NULL or not, so a key alone costs a fifth of a whole row.
     """
     where = _where(include_clustered, paged)
-    whole = sa.select(*_COLUMNS).select_from(_JOINED).where(
-        *where).order_by(*_ORDER).limit(sa.bindparam('preload'))
+    whole = _joined_select().where(*where).order_by(*_ORDER).limit(
+        sa.bindparam('preload'))
     keys = sa.select(*_ORDER).where(*where).order_by(*_ORDER).limit(
         sa.bindparam('rest')).offset(sa.bindparam('preload'))
     return prepared.PreparedRead(whole), prepared.PreparedRead(keys)
@@ -151,39 +170,61 @@ _PAGE_READS = {(clustered, paged): _reads(clustered, paged)
                for clustered in (False, True) for paged in (False, True)}
 
 
+class _Preloaded(object):
+    """The whole rows a cell read with its keys, made into InstanceRows
+    only for the ids asked: a cell reads a few more than the page takes
+    from it, and those are never built."""
+
+    def __init__(self, found, processors):
+        self._found = {values[_ID]: values for values in found}
+        self._processors = processors
+
+    def __call__(self, ids):
+        return _rows(prepared.processed(
+            [self._found[row_id] for row_id in ids if row_id in self._found],
+            self._processors))
+
+
 def instance_list_page(context, tenant_id, limit, preload, after=None,
                        include_clustered=False):
     """A tenant's next ``limit`` live instances here, in one read.
 
-    Returns ``(keys, rows)``: the (created, id) keys of the ``limit``
+    Returns ``(keys, preloaded)``: the (created, id) keys of the ``limit``
     instances after the key ``after`` (None: from the first), in order,
-    as ``instances.instance_list_keys`` gives them, and the loaded rows
-    of the first ``preload`` of them. The statements (one when ``limit``
-    is ``preload``) run on a pooled connection of the cell's database in
-    one snapshot, outside any transaction of ``context``
-    (``prepared.read_together``).
+    as ``instances.instance_list_keys`` gives them, and a callable that
+    gives the rows (InstanceRows) of those of the ids it is given that
+    are among the first ``preload``, read already. The statements (one
+    when ``limit`` is ``preload``) run on a pooled connection of the
+    cell's database in one snapshot, outside any transaction of
+    ``context`` (``prepared.read_together``).
     """
     preload = min(preload, limit)
     params = {'tenant_id': tenant_id, 'preload': preload,
               'rest': limit - preload}
     if after is not None:
         params.update(after_created=after[0], after_id=after[1])
-    whole, keys = _PAGE_READS[(bool(include_clustered), after is not None)]
+    whole, keys_read = _PAGE_READS[(bool(include_clustered),
+                                    after is not None)]
     reads = [(whole, params)]
     if limit > preload:
-        reads.append((keys, params))
-    found = prepared.read_together(prepared.region_engine(context), reads)
-    keys = [(values[_CREATED], values[_ID]) for values in found[0]]
+        reads.append((keys_read, params))
+    engine = prepared.region_engine(context)
+    found = prepared.read_together(engine, reads, raw=True)
+    processors = whole.processors(engine.dialect)
+    created = dict(processors).get(_CREATED, lambda value: value)
+    keys = [(created(values[_CREATED]), values[_ID]) for values in found[0]]
     if len(found) > 1:
         # Past the whole rows' last key: had the join left an instance
         # out (no datastore version), the offset would repeat one.
         last = keys[-1] if keys else None
-        keys.extend(tuple(values) for values in found[1]
-                    if last is None or tuple(values) > last)
-    return keys, _rows(found[0])
+        keys.extend(
+            tuple(values) for values in prepared.processed(
+                found[1], keys_read.processors(engine.dialect))
+            if last is None or tuple(values) > last)
+    return keys, _Preloaded(found[0], processors)
 
 
-_GET_MANY = sa.select(*_COLUMNS).select_from(_JOINED).where(
+_GET_MANY = _joined_select().where(
     _INSTANCES.c.id.in_(sa.bindparam('ids', expanding=True)))
 
 
