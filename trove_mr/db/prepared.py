@@ -105,23 +105,34 @@ def read_together(engine, reads, raw=False):
     one connection in one snapshot of the database; with ``raw``, as the
     driver gave them (see ``processed``).
 
+    ``params`` may be a callable instead, given the (raw) rows of the
+    reads before it: it answers the parameters, or None to skip the read
+    (its rows are then none).
+
     On SQLite (whose connections oslo.db leaves in autocommit) a BEGIN
     first makes the reads share one; on MySQL the connection is in a
     transaction already, whose first read fixes the snapshot. The pool
     rolls it back when the connection returns.
     """
-    statements = [read._values(engine.dialect, params)
-                  for read, params in reads]
+    dialect = engine.dialect
+    found, processors = [], []
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
         try:
-            if len(statements) > 1 and engine.dialect.name == 'sqlite':
+            if len(reads) > 1 and dialect.name == 'sqlite':
                 cursor.execute('BEGIN')
-            found = []
-            for sql, values, _results in statements:
+            for read, params in reads:
+                if callable(params):
+                    params = params(found)
+                if params is None:
+                    found.append([])
+                    processors.append(())
+                    continue
+                sql, values, results = read._values(dialect, params)
                 cursor.execute(sql, values)
                 found.append(cursor.fetchall())
+                processors.append(results)
         finally:
             cursor.close()
     except BaseException:
@@ -131,8 +142,8 @@ def read_together(engine, reads, raw=False):
         connection.close()
     if raw:
         return found
-    return [_processed(rows, statement[2])
-            for rows, statement in zip(found, statements, strict=True)]
+    return [_processed(rows, results)
+            for rows, results in zip(found, processors, strict=True)]
 
 
 def region_engine(context):

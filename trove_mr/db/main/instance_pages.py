@@ -155,14 +155,16 @@ def _reads(include_clustered, paged):
     bound values change, so each is compiled once per dialect.
 
     The whole rows of the first ``preload`` instances, and the keys alone
-    of the next ``rest``: SQLite makes a Python value of every column it
-    returns, NULL or not, so a key alone costs a fifth of a whole row.
+    of the next ``rest`` after the last of them: SQLite makes a Python
+    value of every column it returns, NULL or not, so a key alone costs
+    a fifth of a whole row.
     """
-    where = _where(include_clustered, paged)
-    whole = _joined_select().where(*where).order_by(*_ORDER).limit(
+    whole = _joined_select().where(
+        *_where(include_clustered, paged)).order_by(*_ORDER).limit(
         sa.bindparam('preload'))
-    keys = sa.select(*_ORDER).where(*where).order_by(*_ORDER).limit(
-        sa.bindparam('rest')).offset(sa.bindparam('preload'))
+    keys = sa.select(*_ORDER).where(
+        *_where(include_clustered, True)).order_by(*_ORDER).limit(
+        sa.bindparam('rest'))
     return prepared.PreparedRead(whole), prepared.PreparedRead(keys)
 
 
@@ -198,29 +200,34 @@ def instance_list_page(context, tenant_id, limit, preload, after=None,
     cell's database in one snapshot, outside any transaction of
     ``context`` (``prepared.read_together``).
     """
-    preload = min(preload, limit)
-    params = {'tenant_id': tenant_id, 'preload': preload,
-              'rest': limit - preload}
+    # One whole row at least: the keys alone come after the last one.
+    preload = max(1, min(preload, limit))
+    params = {'tenant_id': tenant_id, 'preload': preload}
     if after is not None:
         params.update(after_created=after[0], after_id=after[1])
     whole, keys_read = _PAGE_READS[(bool(include_clustered),
                                     after is not None)]
-    reads = [(whole, params)]
-    if limit > preload:
-        reads.append((keys_read, params))
     engine = prepared.region_engine(context)
-    found = prepared.read_together(engine, reads, raw=True)
     processors = whole.processors(engine.dialect)
     created = dict(processors).get(_CREATED, lambda value: value)
+
+    def rest(found):
+        # None when the whole rows were the last ones: nothing follows.
+        if len(found[0]) < preload:
+            return None
+        last = found[0][-1]
+        return {'tenant_id': tenant_id, 'rest': limit - preload,
+                'after_created': created(last[_CREATED]),
+                'after_id': last[_ID]}
+
+    reads = [(whole, params)]
+    if limit > preload:
+        reads.append((keys_read, rest))
+    found = prepared.read_together(engine, reads, raw=True)
     keys = [(created(values[_CREATED]), values[_ID]) for values in found[0]]
     if len(found) > 1:
-        # Past the whole rows' last key: had the join left an instance
-        # out (no datastore version), the offset would repeat one.
-        last = keys[-1] if keys else None
-        keys.extend(
-            tuple(values) for values in prepared.processed(
-                found[1], keys_read.processors(engine.dialect))
-            if last is None or tuple(values) > last)
+        keys.extend(tuple(values) for values in prepared.processed(
+            found[1], keys_read.processors(engine.dialect)))
     return keys, _Preloaded(found[0], processors)
 
 
