@@ -4,12 +4,15 @@ A global list asks every cell for its next rows of the page, so what one
 cell call costs before its first row is paid once per cell. The ORM's
 share of that (a Session, and the loaders of the instance, its guest
 status, its datastore version and datastore set up at every execution)
-was most of a small page's cost. Here one Core SELECT, built once, reads
-the columns of those four tables joined, in (created, id) order off the
-``instances_tenant_deleted_created_idx`` index, and the rows come back as
-:class:`InstanceRow` values with the same attributes as the ORM's
-instances (``row.status.status``, ``row.datastore_version.datastore.name``,
-...), detached as the ORM's are once their session ends.
+and enginefacade's transaction were most of a small page's cost. On
+SQLite, ``instance_list_page`` reads the columns of those four tables
+joined, in (created, id) order off the
+``instances_tenant_deleted_created_idx`` index, and the keys past them,
+with Core SELECTs built once (``prepared.PreparedRead``). The rows come
+back as :class:`InstanceRow` values with the same attributes as the
+ORM's instances (``row.status.status``,
+``row.datastore_version.datastore.name``, ...), detached as the ORM's
+are once their session ends, and built only for the ids asked.
 """
 
 import sqlalchemy as sa
