@@ -139,18 +139,3 @@ def test_a_failed_read_drops_its_connection(ctx, instances, monkeypatch):
     with engine.connect() as connection:
         assert connection.connection.dbapi_connection is not first
 
-
-def test_a_server_database_answers_the_same_page_by_keys_and_orm_rows(
-        ctx, instances, monkeypatch):
-    from trove_mr.db.main import instance_pages
-    every = db_api.instance_list_keys(ctx, 'tenant-a', 100)
-    expected = {row.id: row for row in
-                db_api.instance_list(ctx, 'tenant-a', limit=100)[0]}
-    monkeypatch.setattr(instance_pages, '_PREPARED_PAGES', frozenset())
-    keys, preloaded = db_api.instance_list_page(ctx, 'tenant-a', 5, 3,
-                                                after=every[1])
-    assert keys == every[2:7]
-    rows = preloaded([key[1] for key in every])
-    assert [row.id for row in rows] == [key[1] for key in every[2:5]]
-    for row in rows:
-        _same(row, expected[row.id])

@@ -4,11 +4,12 @@ A global list asks every cell for its next rows of the page, so what one
 cell call costs before its first row is paid once per cell. The ORM's
 share of that (a Session, and the loaders of the instance, its guest
 status, its datastore version and datastore set up at every execution)
-and enginefacade's transaction were most of a small page's cost. On
-SQLite, ``instance_list_page`` reads the columns of those four tables
+and enginefacade's transaction were most of a small page's cost.
+``instance_list_page`` reads the columns of those four tables
 joined, in (created, id) order off the
 ``instances_tenant_deleted_created_idx`` index, and the keys past them,
-with Core SELECTs built once (``prepared.PreparedRead``). The rows come
+with Core SELECTs built once (``prepared.PreparedRead``), on SQLite and
+on database servers alike. The rows come
 back as :class:`InstanceRow` values with the same attributes as the
 ORM's instances (``row.status.status``,
 ``row.datastore_version.datastore.name``, ...), detached as the ORM's
@@ -20,7 +21,6 @@ import sqlalchemy as sa
 from trove_mr.db import engines
 from trove_mr.db import pagination
 from trove_mr.db import prepared
-from trove_mr.db.main import instances
 from trove_mr.db.main import models
 
 
@@ -172,20 +172,6 @@ def _reads(include_clustered, paged):
     return prepared.PreparedRead(whole), prepared.PreparedRead(keys)
 
 
-# Databases whose share of a global list is read by ``_PAGE_READS``,
-# on a pooled DBAPI connection, its keys past the preloaded rows in a
-# statement of their own (on SQLite a statement costs a function call
-# and a whole row five keys). On a database server each statement costs
-# a round trip, a ping and a rollback of the pool and, with PyMySQL, the
-# Python parsing of every column's description (~0.6 ms a cell, fixed):
-# measured on MariaDB, that read makes one cell four times faster (101
-# rows in 5.7 ms instead of 23 ms) and ten cells a third faster, but ten
-# cells then cost four times one cell. There the cell answers as before,
-# its keys and then the ORM rows of its first keys in one transaction
-# (``_server_page``), whose cost per row keeps ten cells within 1.4
-# times one.
-_PREPARED_PAGES = frozenset(['sqlite'])
-
 _PAGE_READS = {(clustered, paged): _reads(clustered, paged)
                for clustered in (False, True) for paged in (False, True)}
 
@@ -213,16 +199,12 @@ def instance_list_page(context, tenant_id, limit, preload, after=None,
     instances after the key ``after`` (None: from the first), in order,
     as ``instances.instance_list_keys`` gives them, and a callable that
     gives the rows (InstanceRows) of those of the ids it is given that
-    are among the first ``preload``, read already. On SQLite the
-    statements (one when ``limit`` is ``preload``) run on a pooled
-    connection of the cell's database in one snapshot, outside any
-    transaction of ``context`` (``prepared.read_together``); on a
-    database server see ``_PREPARED_PAGES``.
+    are among the first ``preload``, read already. The statements (one
+    when ``limit`` is ``preload``) run on a pooled connection of the
+    cell's database in one snapshot, outside any transaction of
+    ``context`` (``prepared.read_together``).
     """
     engine = prepared.region_engine(context)
-    if engine.dialect.name not in _PREPARED_PAGES:
-        return _server_page(context, tenant_id, limit, preload, after,
-                            include_clustered)
     # One whole row at least: the keys alone come after the last one.
     preload = max(1, min(preload, limit))
     params = {'tenant_id': tenant_id, 'preload': preload}
@@ -251,31 +233,6 @@ def instance_list_page(context, tenant_id, limit, preload, after=None,
         keys.extend(tuple(values) for values in prepared.processed(
             found[1], keys_read.processors(engine.dialect)))
     return keys, _Preloaded(found[0], processors)
-
-
-_ORM_GET_MANY = sa.select(models.Instance).where(
-    models.Instance.id.in_(sa.bindparam('ids', expanding=True)))
-
-
-@engines.region_reader
-def _orm_get_many(context, instance_ids):
-    return list(context.session.execute(
-        _ORM_GET_MANY, {'ids': list(instance_ids)}).unique().scalars())
-
-
-def _server_page(context, tenant_id, limit, preload, after,
-                 include_clustered):
-    """``instance_list_page`` on a database server: the keys, then the
-    ORM rows of the first ``preload`` of them, in one transaction."""
-    with engines.region_read(context):
-        keys = instances.instance_list_keys(
-            context, tenant_id, limit, after=after,
-            include_clustered=include_clustered)
-        ids = [key[1] for key in keys[:preload]]
-        found = {row.id: row for row in
-                 (_orm_get_many(context, ids) if ids else [])}
-    return keys, lambda wanted: [found[row_id] for row_id in wanted
-                                 if row_id in found]
 
 
 _GET_MANY = _joined_select().where(
