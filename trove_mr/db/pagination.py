@@ -9,7 +9,7 @@ def marker_key(session, model, marker, tenant_id=None):
     """The (created, id) sort key of row ``marker``, or None if unknown.
 
     Deleted rows count, so that deleting the last row seen does not break
-    paging.
+    paging. ``session`` may be a Session or a Core Connection.
     """
     key = sa.select(model.created, model.id).where(model.id == marker)
     if tenant_id is not None:
@@ -23,6 +23,21 @@ def after_clause(model, after):
     created, marker_id = after
     return sa.or_(model.created > created,
                   sa.and_(model.created == created, model.id > marker_id))
+
+
+def after_bound(columns):
+    """``after_clause`` for a statement built once: the key comes in the
+    bound values ``after_created`` and ``after_id``.
+
+    Written ``created >= :c AND (created > :c OR id > :i)``: the same
+    rows, but the first term bounds the range read off a (..., created,
+    id) index on SQLite and MySQL alike, where the OR alone makes them
+    read the tenant's index entries from the first.
+    """
+    created = sa.bindparam('after_created', type_=columns.created.type)
+    return sa.and_(columns.created >= created,
+                   sa.or_(columns.created > created,
+                          columns.id > sa.bindparam('after_id')))
 
 
 def page(session, query, model, limit, marker, tenant_id=None, after=None):

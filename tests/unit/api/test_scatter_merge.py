@@ -269,3 +269,54 @@ def test_a_cell_holding_more_than_its_share_gives_the_rest_after(patch):
     # 52 rows each with the keys (ceil(101 / 2) + 1), then R0's other 48.
     assert asked[:2] == [('R0', 52), ('R1', 52)]
     assert asked[2:] == [('R0', 48)]
+
+
+def _page_fn(cells, built):
+    """``page_fn`` over ``Cells``: keys, and a loader of the preloaded
+    rows that records the ids it builds."""
+    def page_fn(cctx, count, after, preload):
+        keys = cells.keys_fn(cctx, count, after)
+        preloaded = {key[1] for key in keys[:preload]}
+
+        def load(ids):
+            wanted = [i for i in ids if i in preloaded]
+            built.extend(wanted)
+            return cells.rows_fn(cctx, wanted)
+        return keys, load
+    return page_fn
+
+
+@pytest.mark.parametrize('layout', ['interleaved', 'one_cell', 'random'])
+def test_a_page_fn_gives_the_same_pages_and_builds_only_their_rows(
+        patch, layout):
+    names = ['R%d' % n for n in range(10)]
+    spread = {name: [] for name in names}
+    rnd = random.Random(11)
+    for n in range(523):
+        cell = {'interleaved': names[n % 10], 'one_cell': 'R3'}.get(
+            layout) or rnd.choice(names[:3] if n < 200 else names)
+        spread[cell].append(_key(n, cell))
+    cells = patch(Cells(spread))
+    expected = _walk(cells, 50)
+    seen, after, built, fetched = [], None, [], []
+
+    def rows_fn(cctx, ids):
+        fetched.extend(ids)
+        return cells.rows_fn(cctx, ids)
+
+    while True:
+        rows, last, unavailable = scatter.merged_page(
+            None, cells.keys_fn, rows_fn, 50, after=after,
+            page_fn=_page_fn(cells, built))
+        assert unavailable == []
+        seen.extend(rows)
+        if last is None:
+            break
+        after = (last.created, last.id)
+    assert [(r.created, r.id) for r in seen] == [
+        (r.created, r.id) for r in expected]
+    # Every row shown was built once, from the first read or the second
+    # round, and no other row was built.
+    assert sorted(built + fetched) == sorted(r.id for r in seen)
+    if layout == 'interleaved':
+        assert fetched == []

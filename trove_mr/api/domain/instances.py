@@ -24,7 +24,6 @@ from trove_mr.common import exceptions
 from trove_mr.common import rpc
 from trove_mr.common import states
 from trove_mr.db import cells
-from trove_mr.db import engines
 from trove_mr.db.api import api as api_db
 from trove_mr.db.api import quotas
 from trove_mr.db.main import api as db_api
@@ -248,9 +247,14 @@ def list_page(context, tenant_id, limit=None, marker=None,
             cctx, tenant_id, cell_limit, after=cell_after,
             include_clustered=include_clustered)
 
+    def cell_page(cctx, cell_limit, cell_after, preload):
+        return db_api.instance_list_page(
+            cctx, tenant_id, cell_limit, preload, after=cell_after,
+            include_clustered=include_clustered)
+
     rows, last, unavailable = scatter.merged_page(
         context, cell_keys, db_api.instance_get_many, limit, after=after,
-        cell_read=engines.region_read)
+        page_fn=cell_page)
     return rows, (last.id if last is not None else None), limit, \
         unavailable
 

@@ -23,7 +23,8 @@ any resource ordered by (created, id): instances, clusters, backups.
 
 import collections
 import contextlib
-import heapq
+import itertools
+import operator
 import os
 import queue
 import threading
@@ -138,8 +139,14 @@ class _Lanes(object):
         self._context = context
         self._fn = fn
         self._pending = collections.deque(pending)
+        self._left = len(self._pending)
         self._lock = threading.Lock()
-        self.progress = threading.Event()
+        # Set once every cell has answered: the caller sleeps until then
+        # (or its next look for stalled calls), not woken by each cell,
+        # which under a busy GIL costs the lanes a switch each time.
+        self.finished = threading.Event()
+        if not self._left:
+            self.finished.set()
         self.started = {}
 
     def add(self, count):
@@ -154,7 +161,10 @@ class _Lanes(object):
                 mapping, outcome = self._pending.popleft()
                 self.started[mapping.name] = time.monotonic()
             _run(self._context, mapping, self._fn, outcome)
-            self.progress.set()
+            with self._lock:
+                self._left -= 1
+                if not self._left:
+                    self.finished.set()
 
     def waiting(self):
         with self._lock:
@@ -168,23 +178,21 @@ class _Lanes(object):
 
 def _wait(lanes, outcomes, deadline):
     """Wait for every outcome until ``deadline``, adding lanes when the
-    calls running stall."""
+    calls running stall (looked for every ``STALL`` seconds)."""
     while True:
-        # Cleared before looking: a call ending meanwhile wakes the wait.
-        lanes.progress.clear()
-        running = [name for name, outcome in outcomes.items()
-                   if not outcome.done.is_set()]
         now = time.monotonic()
-        if not running or now >= deadline:
+        if lanes.finished.is_set() or now >= deadline:
             return
         if lanes.waiting():
-            stalled = sum(1 for name in running
-                          if now - lanes.started.get(name, now) >= STALL)
+            stalled = sum(
+                1 for name, outcome in outcomes.items()
+                if not outcome.done.is_set()
+                and now - lanes.started.get(name, now) >= STALL)
             if stalled:
                 lanes.add(stalled)
-            lanes.progress.wait(min(STALL, deadline - now))
+            lanes.finished.wait(min(STALL, deadline - now))
         else:
-            outcomes[running[0]].done.wait(max(0.0, deadline - now))
+            lanes.finished.wait(max(0.0, deadline - now))
 
 
 def _caller_error(exc):
@@ -256,6 +264,19 @@ def _share(want, cells):
     return min(want, 2 * want // cells + 1)
 
 
+def _merge(key_lists):
+    """The ((created, id), cell) keys of every cell in one sorted list.
+
+    One sort of the lists put end to end (each already in order, runs
+    the sort finds) rather than ``heapq.merge``, whose Python generator
+    costs about a microsecond a key. Sorted on the (created, id) key
+    alone, which no two rows share: the same order as the whole tuples,
+    compared at half the cost.
+    """
+    return sorted(itertools.chain.from_iterable(key_lists),
+                  key=operator.itemgetter(0))
+
+
 def _complete(context, keys_fn, keys, asked, want, timeout):
     """Ask again the cells whose unread keys may still be in the page.
 
@@ -264,7 +285,7 @@ def _complete(context, keys_fn, keys, asked, want, timeout):
     belong to the page. Asked for the missing ``want - len(keys)``, such a
     cell then holds ``want`` keys, so one more round always suffices.
     """
-    merged = list(heapq.merge(*keys.values()))
+    merged = _merge(keys.values())
     cut = merged[want - 1][0] if len(merged) >= want else None
     again = {cell: found[-1][0] for cell, found in keys.items()
              if found and len(found) == asked
@@ -283,7 +304,7 @@ def _complete(context, keys_fn, keys, asked, want, timeout):
         keys.pop(cell, None)
     for cell, found in more.items():
         keys[cell] = keys[cell] + found
-    return list(heapq.merge(*keys.values())), late
+    return _merge(keys.values()), late
 
 
 def _preload(want, cells):
@@ -295,7 +316,7 @@ def _preload(want, cells):
 
 
 def merged_page(context, keys_fn, rows_fn, limit, after=None,
-                timeout=None, cell_read=None):
+                timeout=None, cell_read=None, page_fn=None):
     """One page of a resource over every cell, in (created, id) order.
 
     One call per cell, run on a few lanes (``gather``), so the cost
@@ -317,6 +338,14 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
     one read transaction that a cell's keys and rows share (e.g.
     ``engines.region_read``).
 
+    ``page_fn(cell_context, count, after, preload)``, when given, replaces
+    the first round's keys and rows: one read of the cell answering
+    ``(keys, preloaded)``, the keys as ``keys_fn`` gives them and a
+    callable that gives, of the ids it is given, the rows of those among
+    the first ``preload`` keys, read already (e.g.
+    ``db_api.instance_list_page``): only the rows the page takes are
+    built.
+
     :returns: ``(rows, next_after_row, unavailable_cell_names)``;
         ``next_after_row`` is the page's last row when more rows follow
         (its id is the next marker), None on the last page.
@@ -327,21 +356,30 @@ def merged_page(context, keys_fn, rows_fn, limit, after=None,
     preload = _preload(want, len(mappings))
 
     def first(cctx, mapping):
+        if page_fn is not None:
+            found, preloaded = page_fn(cctx, asked, after, preload)
+            return [(tuple(key), mapping.name) for key in found], preloaded
         with (cell_read(cctx) if cell_read is not None
               else contextlib.nullcontext()):
             found = [(tuple(key), mapping.name)
                      for key in keys_fn(cctx, asked, after)]
             ids = [key[1] for key, _ in found[:preload]]
-            return found, (rows_fn(cctx, ids) if ids else [])
+            rows = rows_fn(cctx, ids) if ids else []
+            return found, lambda _ids: rows
 
     answers, unavailable = gather(context, first, timeout=timeout,
                                   mappings=mappings)
     keys = {cell: found for cell, (found, _) in answers.items()}
-    by_id = {row.id: row for _, rows in answers.values() for row in rows}
     merged, late = _complete(context, keys_fn, keys, asked, want, timeout)
     unavailable = sorted(set(unavailable) | set(late))
     more = len(merged) > limit
     merged = merged[:limit]
+    page_ids = {}
+    for key, cell in merged:
+        page_ids.setdefault(cell, []).append(key[1])
+    by_id = {}
+    for cell, ids in page_ids.items():
+        by_id.update((row.id, row) for row in answers[cell][1](ids))
     wanted, gone = {}, ()
     for key, cell in merged:
         if key[1] not in by_id:

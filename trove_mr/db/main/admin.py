@@ -2,7 +2,7 @@
 
 An admin list is one keyset page over every cell: each cell answers the
 (created, id) keys of its next rows of any project, then the page's rows
-are loaded by id (``instances.instance_get_many``), two queries per cell
+are loaded by id (``instance_pages.instance_get_many``), two queries per cell
 whatever the page size. Resets put a stuck instance or cluster back in a
 state its owner can act on again, deleting nothing.
 """

@@ -25,6 +25,7 @@ from trove_mr.db.main import global_lists
 from trove_mr.db.main import guest_reports
 from trove_mr.db.main import guest_status
 from trove_mr.db.main import heartbeats
+from trove_mr.db.main import instance_pages
 from trove_mr.db.main import instances
 from trove_mr.db.main import leases
 from trove_mr.db.main import root
@@ -48,8 +49,9 @@ instance_create = instances.instance_create
 instance_get = instances.instance_get
 instance_list = instances.instance_list
 instance_list_keys = instances.instance_list_keys
-instance_get_many = instances.instance_get_many
-instance_marker_key = instances.instance_marker_key
+instance_get_many = instance_pages.instance_get_many
+instance_list_page = instance_pages.instance_list_page
+instance_marker_key = instance_pages.instance_marker_key
 instance_list_all = instances.instance_list_all
 instance_update = instances.instance_update
 instance_soft_delete = instances.instance_soft_delete

@@ -3,8 +3,8 @@
 A global list asks every cell for the (created, id) keys of its next
 rows, merges them, then loads only the rows of the page from the cells
 that own them (``trove_mr.api.domain.scatter.merged_page``); instances
-have their own functions in ``instances``. These are the same for the
-other listed resources.
+have their own functions in ``instances`` and ``instance_pages``. These
+are the same for the other listed resources.
 """
 
 import sqlalchemy as sa

@@ -112,24 +112,6 @@ def instance_list_keys(context, tenant_id, limit, after=None,
             context.connection.execute(query, params)]
 
 
-_GET_MANY = sa.select(Instance).where(
-    Instance.id.in_(sa.bindparam('ids', expanding=True)))
-
-
-@engines.region_reader
-def instance_get_many(context, instance_ids):
-    """The instances of ``instance_ids`` (any order), status loaded."""
-    return list(context.session.execute(
-        _GET_MANY, {'ids': list(instance_ids)}).unique().scalars())
-
-
-@engines.region_reader
-def instance_marker_key(context, marker, tenant_id=None):
-    """The (created, id) key of instance ``marker`` here, or None."""
-    return pagination.marker_key(context.session, Instance, marker,
-                                 tenant_id=tenant_id)
-
-
 @engines.region_reader
 def instance_list_all(context, region_name=None, include_deleted=False):
     """Every instance of this cell (admin and periodic tasks)."""
