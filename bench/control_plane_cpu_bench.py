@@ -29,6 +29,7 @@ oslo.service launcher and its worker):
 
     .venv/bin/python bench/control_plane_cpu_bench.py [--guests 100]
         [--window 60] [--idle 20] [--burst-guests 10000] [--rounds 2]
+        [--conductor-workers 1]
 
 Goals: conductor + taskmanagers under 10% of one core with 100 guests;
 headroom >= 3. Ends with RESULT lines.
@@ -247,6 +248,9 @@ def main(argv=None):
                         help='debug logging, as the development system')
     parser.add_argument('--burst-guests', type=int, default=10000)
     parser.add_argument('--rounds', type=int, default=2)
+    parser.add_argument('--conductor-workers', type=int, default=1,
+                        help='conductor_workers (default 1, the shipped '
+                             'default)')
     args = parser.parse_args(argv)
     CONF([], project='trove-mr')
     interval = args.interval or CONF.agent_heartbeat_interval
@@ -254,6 +258,7 @@ def main(argv=None):
                         conf_overrides={'DEFAULT': {
                             'agent_heartbeat_interval': interval,
                             'agent_heartbeat_expiry': 6 * interval,
+                            'conductor_workers': args.conductor_workers,
                             'debug': 'true' if args.debug else 'false'}})
     env.start()
     stop = threading.Event()
@@ -289,9 +294,11 @@ def main(argv=None):
     print('  %-44s %8.2f %8.2f' % ('control plane', sum(idle.values()),
                                    total))
     print('  conductor CPU per heartbeat: %.2f ms' % per_heartbeat)
-    print('Heartbeats of %d guests through RabbitMQ and the conductor: '
-          'sustained %.0f/s, needed %.0f/s, headroom %.2f'
-          % (args.burst_guests, sustained, needed, sustained / needed))
+    print('Heartbeats of %d guests through RabbitMQ and the conductor '
+          '(%d worker process%s): sustained %.0f/s, needed %.0f/s, '
+          'headroom %.2f' % (args.burst_guests, args.conductor_workers,
+                             '' if args.conductor_workers == 1 else 'es',
+                             sustained, needed, sustained / needed))
     for name, value, unit in (
             ('control_plane_cpu_%d_guests' % args.guests, total, 'percent'),
             ('conductor_cpu_%d_guests' % args.guests, busy['conductor'],

@@ -2,6 +2,7 @@
 
 import sys
 
+from trove_mr.common import cfg
 from trove_mr.common import service
 from trove_mr.conductor import service as conductor_service
 
@@ -9,7 +10,8 @@ from trove_mr.conductor import service as conductor_service
 def main():
     """Entry point of ``trove-mr-conductor``."""
     service.prepare_service(sys.argv)
-    service.serve(conductor_service.create_service())
+    service.serve(conductor_service.create_service(),
+                  workers=cfg.CONF.conductor_workers)
 
 
 if __name__ == '__main__':

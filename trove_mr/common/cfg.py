@@ -120,6 +120,12 @@ default_opts = [
                       'most of its CPU at a few heartbeats a second. Under '
                       'load heartbeats are grouped anyway and do not wait. '
                       '0 records each one at once.'),
+    cfg.IntOpt('conductor_workers', default=1, min=1, max=64,
+               help='Worker processes of trove-mr-conductor. Each takes '
+                    'guest reports off the same queue; one takes about '
+                    '3,000 heartbeats a second on a core of its own (a '
+                    'guest sends one every agent_heartbeat_interval '
+                    'seconds).'),
     cfg.IntOpt('guest_report_batch', default=256, min=0, max=4096,
                help='Guest reports (heartbeats, readiness and backup '
                     'reports) the conductor takes off RabbitMQ at once '

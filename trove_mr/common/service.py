@@ -246,8 +246,9 @@ def prepare_service(argv):
                     'set your own key before serving real tenants.', name)
 
 
-def serve(rpc_service):
-    """Launch ``rpc_service`` and block until it stops; exit its code."""
-    launcher = service.launch(CONF, rpc_service, workers=1,
+def serve(rpc_service, workers=1):
+    """Launch ``rpc_service`` in ``workers`` processes and block until it
+    stops; exit its code."""
+    launcher = service.launch(CONF, rpc_service, workers=workers,
                               restart_method='mutate')
     sys.exit(launcher.wait() or 0)
