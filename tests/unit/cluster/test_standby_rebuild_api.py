@@ -204,3 +204,65 @@ def test_record_rebuild_moves_the_standby_region_and_keeps_history(
     assert record['rebuilt_in'] == 'RegionThree'
     assert record['rebuilt']['removed_members'] == lost
     assert record['rebuilt']['new_members'] == ['n1', 'n2']
+
+
+def test_lost_members_are_forgotten_when_their_region_does_not_answer(
+        api, taskmanager, monkeypatch):
+    cluster_id = _standby_cluster(api)
+    lost, _masters = _fail_over(cluster_id)
+    deleted = []
+
+    def run(context, instance_id):
+        # The first lost member's region answers, the second's does not.
+        if instance_id == lost[0]:
+            deleted.append(instance_id)
+            if instance_id in {m.id for m in db_api.instances_by_cluster(
+                    context, cluster_id)}:
+                db_api.instance_soft_delete(context, instance_id)
+            return True
+        return False
+
+    monkeypatch.setattr(standby_rebuild.delete_instance, 'run', run)
+    for _ in range(2):  # safe to repeat
+        standby_rebuild.DeleteLostMembers().execute(_ctx(), cluster_id,
+                                                    lost)
+    left = {m.id for m in db_api.instances_by_cluster(_ctx(), cluster_id)}
+    assert not left & set(lost)
+    assert len(left) == 2
+    assert deleted == [lost[0], lost[0]]
+
+
+class _NodesGuest:
+
+    def __init__(self, instance_id, views, calls):
+        self.instance_id = instance_id
+        self.views = views
+        self.calls = calls
+
+    def cluster_nodes(self):
+        return self.views[self.instance_id]
+
+    def remove_nodes(self, node_ids):
+        self.calls.append((self.instance_id, tuple(node_ids)))
+        return list(node_ids)
+
+
+def test_survivors_forget_every_node_that_is_none_of_theirs(
+        api, taskmanager, monkeypatch):
+    cluster_id = _standby_cluster(api)
+    lost, masters = _fail_over(cluster_id)
+    for instance_id in lost:
+        db_api.instance_soft_delete(_ctx(), instance_id)
+    views = {m: [{'id': 'n-' + m, 'myself': True},
+                 {'id': 'n-' + masters[1 - i], 'myself': False},
+                 {'id': 'gone-1', 'myself': False},
+                 {'id': 'gone-2', 'myself': False}]
+             for i, m in enumerate(masters)}
+    calls = []
+    monkeypatch.setattr(
+        standby_rebuild.cluster_flows, 'guest_clients',
+        lambda context, ids: {i: _NodesGuest(i, views, calls) for i in ids})
+    forgotten = standby_rebuild.ForgetLostNodes().execute(
+        _ctx(), cluster_id, lost)
+    assert forgotten == ['gone-1', 'gone-2']
+    assert sorted(calls) == [(m, ('gone-1', 'gone-2')) for m in masters]
