@@ -1,11 +1,13 @@
 """A cluster's standby region: create with one, add one, switch over,
-fail over.
+fail over, rebuild the members a failover lost.
 
 Every master gets a replica in the standby region, built through the
 same cross-region checks as any member (a standby replica is a member of
 type slave whose ``related_to`` is its master). A switchover swaps the
 roles of the two regions with no write lost; a failover promotes the
-standby region when the primary region is lost. Both are jobs of the
+standby region when the primary region is lost; the members it lost
+can then be replaced by replicas in a region of the tenant's choice
+(``cluster/redis/flows/standby_rebuild.py``). Each is a job of the
 cluster's owning cell, under the cluster's task (its lock).
 """
 
