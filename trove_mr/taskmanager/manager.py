@@ -60,7 +60,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.8')
+    target = messaging.Target(version='1.9')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -214,6 +214,14 @@ class TaskManager:
         cluster_strategy.taskmanager_strategy(
             'redis', self.keeper).take_over_cluster(context, cluster_id,
                                                     region)
+
+    @posts_a_job
+    def rebuild_lost_members(self, context, cluster_id, placements,
+                             lost_ids, region):
+        """Remove the members a failover lost and build a replica of
+        each master in ``region`` (1.9)."""
+        self._cluster_strategy(context, cluster_id).rebuild_lost_members(
+            context, cluster_id, placements, lost_ids, region)
 
     @posts_a_job
     def rebalance_cluster(self, context, cluster_id, weights=None):

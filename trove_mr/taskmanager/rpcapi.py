@@ -23,6 +23,8 @@ Version history:
 |       (``common/readiness.py``), not on this topic.
 | 1.8 - take_over_cluster (call posting a job): a cluster failed over
 |       by its standby region's cell while its owning cell is down.
+| 1.9 - rebuild_lost_members (call posting a job): the members a
+|       failover lost, removed and rebuilt in another region.
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -59,7 +61,7 @@ def topic_name():
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.8'
+    RPC_API_VERSION = '1.9'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=topic_name(), version='1.0')
@@ -291,3 +293,11 @@ class TaskManagerAPI:
         standby region) take a cluster over from its mirror there."""
         self._submit(context, '1.8', 'take_over_cluster',
                      cluster_id=cluster_id, region=region)
+
+    def rebuild_lost_members(self, context, cluster_id, placements,
+                             lost_ids, region):
+        """Remove a cluster's members ``lost_ids`` (lost in a failover)
+        and build the new members in ``placements`` (in ``region``)."""
+        self._submit(context, '1.9', 'rebuild_lost_members',
+                     cluster_id=cluster_id, placements=placements,
+                     lost_ids=lost_ids, region=region)

@@ -1,13 +1,17 @@
 """A cluster's standby region: create with one, add one, switch over,
-fail over.
+fail over, rebuild the members a failover lost.
 
 Every master gets a replica in the standby region, built through the
 same cross-region checks as any member (a standby replica is a member of
 type slave whose ``related_to`` is its master). A switchover swaps the
 roles of the two regions with no write lost; a failover promotes the
-standby region when the primary region is lost. Both are jobs of the
+standby region when the primary region is lost; the members it lost
+can then be replaced by replicas in a region of the tenant's choice
+(``cluster/redis/flows/standby_rebuild.py``). Each is a job of the
 cluster's owning cell, under the cluster's task (its lock).
 """
+
+import datetime
 
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
@@ -21,6 +25,7 @@ from trove_mr.common import exceptions
 from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db import cells
+from trove_mr.db import rows
 from trove_mr.db.api import api as api_db
 from trove_mr.db.main import api as db_api
 
@@ -166,6 +171,83 @@ def add_standby(context, tenant_id, cluster_id, region, taskmanager_api):
             'primary_region': primary_region_of(
                 m.region_name for m in masters)})
     return cluster, new_members
+
+
+def lost_member_ids(cluster, members):
+    """Members the last failover lost that are still LOST (not back as
+    replicas since), in the record's order."""
+    record = jsonutils.loads(getattr(cluster, 'failover_state', None)
+                             or '{}') or {}
+    if record.get('kind') != 'failover':
+        return []
+    by_id = {m.id: m for m in members}
+    return [i for i in record.get('lost_members') or []
+            if i in by_id and getattr(by_id[i].status, 'status', None)
+            == states.SERVICE_LOST]
+
+
+def _silent(members):
+    """Ids of members whose guest did not report lately (or that are
+    busy): nothing can be asked of them."""
+    since = rows.now() - datetime.timedelta(
+        seconds=CONF.agent_heartbeat_expiry)
+    silent = []
+    for member in members:
+        status = member.status
+        heartbeat = getattr(status, 'heartbeat_at', None)
+        if member.task_status != states.TASK_NONE or heartbeat is None \
+                or heartbeat < since or \
+                status.status == states.SERVICE_LOST:
+            silent.append(member.id)
+    return sorted(silent)
+
+
+def rebuild_lost(context, tenant_id, cluster_id, region, taskmanager_api):
+    """Remove the members a failover lost and build a replica of each
+    master in ``region`` (one job, task GROWING_CLUSTER); 202 with the
+    cluster and its new members.
+
+    409 when no member is lost, or when a surviving member's guest does
+    not report to the cluster's cell (after a takeover by the standby
+    region's cell the surviving guests still talk to the lost cell's
+    bus); 400 naming ``rebuild_lost.region`` when the region is unknown
+    or holds the masters.
+    """
+    with cluster_domain._in_cell(context, cluster_id) as cctx:
+        cluster, members = _load(cctx, tenant_id, cluster_id)
+        lost = lost_member_ids(cluster, members)
+        if not lost:
+            raise exceptions.Conflict(
+                'Cluster %s has no member lost in a failover to rebuild.'
+                % cluster_id)
+        cluster_domain._refuse_busy(cluster)
+        survivors = [m for m in members if m.id not in lost]
+        masters = _masters(survivors)
+        check_region(region, {m.region_name for m in masters},
+                     'rebuild_lost.region')
+        silent = _silent(survivors)
+        if silent:
+            raise exceptions.Conflict(
+                'Cluster %s cannot rebuild its lost members: the guests of '
+                'members %s do not report to this region\'s control plane '
+                '(busy, stopped, or, after a failover made while the '
+                'owning region\'s control plane was down, still attached '
+                'to that one).' % (cluster_id, ', '.join(silent)))
+        # A master's flavor id is one of its own region: named, it
+        # resolves in the API's region and then in ``region``.
+        specs = [{'type': SLAVE, 'related_to': m.id,
+                  'flavorRef': regions.flavor_name(
+                      cctx, m.region_name, m.flavor_id) or m.flavor_id,
+                  'region': region,
+                  'volume': {'size': m.volume_size,
+                             'type': m.volume_type}} for m in masters]
+
+    def submit(cctx, placements):
+        taskmanager_api.rebuild_lost_members(cctx, cluster_id, placements,
+                                             lost, region)
+
+    return cluster_domain.grow(context, tenant_id, cluster_id, specs,
+                               taskmanager_api, submit=submit)
 
 
 def switchover(context, tenant_id, cluster_id, taskmanager_api):

@@ -301,9 +301,12 @@ def _cast_or_unlock(cctx, cluster, task_name, cast):
 
 
 def grow(context, tenant_id, cluster_id, specs, taskmanager_api,
-         rebalance=False):
+         rebalance=False, submit=None):
     """Add members (empty masters, or slaves of a master); 202. With
-    ``rebalance`` the new masters then get their share of the slots."""
+    ``rebalance`` the new masters then get their share of the slots.
+
+    ``submit(cctx, placements)``: asks a taskmanager for another job
+    than the grow's, building the same new members."""
     with _in_cell(context, cluster_id) as cctx:
         cluster = db_api.cluster_get(cctx, cluster_id, tenant_id=tenant_id)
         strategy.check_support(_manager(cluster))
@@ -323,7 +326,9 @@ def grow(context, tenant_id, cluster_id, specs, taskmanager_api,
             locked = True
             cast = _write_members(cctx, context, cluster, version, plans,
                                   placements, home_cell, existing)
-            if rebalance:
+            if submit is not None:
+                submit(cctx, cast)
+            elif rebalance:
                 taskmanager_api.grow_cluster(cctx, cluster_id, cast,
                                              rebalance=True)
             else:

@@ -132,6 +132,9 @@ ACTION = {
         'add_standby': _STANDBY_REGION,
         'switchover': {'type': 'object', 'additionalProperties': False},
         'failover': _STANDBY_REGION,
+        # After a failover: the lost members removed, a replica of each
+        # master built in this region.
+        'rebuild_lost': _STANDBY_REGION,
         'failover_policy': {'type': 'object', 'required': ['automatic'],
                             'additionalProperties': False,
                             'properties': {'automatic': {

@@ -14,6 +14,7 @@ from trove_mr.cluster.redis import mirror
 from trove_mr.cluster.redis.flows import cluster as cluster_flows
 from trove_mr.cluster.redis.flows import rebalance as rebalance_flows
 from trove_mr.cluster.redis.flows import standby as standby_flows
+from trove_mr.cluster.redis.flows import standby_rebuild
 from trove_mr.cluster.redis.flows import standby_takeover
 from trove_mr.cluster.redis.flows import standby_watch
 from trove_mr.cluster.redis.flows import upgrade as upgrade_flows
@@ -91,6 +92,13 @@ class RedisTaskManagerStrategy:
         """Take over, in this cell (of region ``region``), a cluster whose
         owning cell is down, from its mirror here."""
         return standby_takeover.submit_takeover(context, cluster_id, region)
+
+    def rebuild_lost_members(self, context, cluster_id, placements,
+                             lost_ids, region):
+        """Remove the members a failover lost (``lost_ids``), build the
+        new members in ``placements`` in ``region`` and attach them."""
+        return standby_rebuild.submit_rebuild(context, cluster_id,
+                                              placements, lost_ids, region)
 
     def watch_standby_clusters(self, context):
         """Mirror the clusters with a standby region into its cell (and

@@ -51,6 +51,11 @@ rules = [
         'lost (checked with cluster:action).',
         base.operations(ITEM + '/action', 'POST')),
     policy.DocumentedRuleDefault(
+        'cluster:rebuild_lost', base.RULE_ADMIN_OR_OWNER,
+        'Remove the members a failover lost and rebuild them in another '
+        'region (checked with cluster:action).',
+        base.operations(ITEM + '/action', 'POST')),
+    policy.DocumentedRuleDefault(
         'cluster:failover_policy', base.RULE_ADMIN_OR_OWNER,
         'Turn a cluster\'s automatic failover to its standby region on or '
         'off (checked with cluster:action).',
