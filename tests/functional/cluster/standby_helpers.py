@@ -7,6 +7,7 @@ silent, as behind a dead link, and their heartbeats stop. ``thaw`` lets
 them go on (SIGCONT) so the cluster can be deleted afterwards.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -144,3 +145,47 @@ def wait_lag_reported(get_view, timeout=60):
             return view
         time.sleep(0.5)
     raise AssertionError('no lag reported: %s' % view)
+
+
+MEMBER = {'flavorRef': '7', 'volume': {'size': 1}, 'region': 'RegionOne'}
+
+
+def create_cluster(system, session, name, **extra):
+    """POST a cluster of three RegionOne masters (``extra`` beside)."""
+    from tests.functional.api import helpers as api_helpers
+    from tests.functional.cluster import helpers
+    return api_helpers.request(
+        session, 'POST', helpers.clusters_url(system, session),
+        {'cluster': dict({'name': name,
+                          'datastore': {'type': 'redis', 'version': '7.0'},
+                          'instances': [dict(MEMBER) for _ in range(3)]},
+                         **extra)})
+
+
+@contextlib.contextmanager
+def ready_standby_cluster(system, prefix):
+    """A ready 3-shard cluster, primary RegionOne, standby RegionTwo, its
+    standbys' lag reported: ``{'url', 'session', 'id', 'password',
+    'frozen', 'view'}``. Afterwards what was frozen is thawed and the
+    cluster deleted."""
+    from tests.functional.api import helpers as api_helpers
+    from tests.functional.cluster import helpers
+    session = system.session('demo')
+    answer = create_cluster(system, session,
+                            '%s-%d' % (prefix, time.time() * 1000),
+                            standby_region='RegionTwo')
+    assert answer.status_code == 202, answer.text
+    created = answer.json()['cluster']
+    url = helpers.clusters_url(system, session, '/' + created['id'])
+    state = {'url': url, 'session': session, 'id': created['id'],
+             'password': created['password'], 'frozen': []}
+    try:
+        helpers.wait_ready(session, url)
+        state['view'] = wait_lag_reported(
+            lambda: helpers.get(session, url).json()['cluster'])
+        yield state
+    finally:
+        thaw(state['frozen'])
+        if helpers.get(session, url).status_code == 200:
+            api_helpers.request(session, 'DELETE', url)
+            helpers.wait_gone(session, url)

@@ -16,39 +16,14 @@ from tests.functional.api import helpers as api_helpers
 from tests.functional.cluster import helpers
 from tests.functional.cluster import standby_helpers as standby
 
-MEMBER = {'flavorRef': '7', 'volume': {'size': 1}, 'region': 'RegionOne'}
-
-
-def _create(system, session, name, **extra):
-    return api_helpers.request(
-        session, 'POST', helpers.clusters_url(system, session),
-        {'cluster': dict({'name': name,
-                          'datastore': {'type': 'redis', 'version': '7.0'},
-                          'instances': [dict(MEMBER) for _ in range(3)]},
-                         **extra)})
+_create = standby.create_cluster
 
 
 @pytest.fixture
 def standby_cluster(system):
     """A ready 3-shard cluster, primary RegionOne, standby RegionTwo."""
-    session = system.session('demo')
-    answer = _create(system, session, 'standby-%d' % (time.time() * 1000),
-                     standby_region='RegionTwo')
-    assert answer.status_code == 202, answer.text
-    created = answer.json()['cluster']
-    url = helpers.clusters_url(system, session, '/' + created['id'])
-    state = {'url': url, 'session': session, 'id': created['id'],
-             'password': created['password'], 'frozen': []}
-    try:
-        helpers.wait_ready(session, url)
-        state['view'] = standby.wait_lag_reported(
-            lambda: helpers.get(session, url).json()['cluster'])
+    with standby.ready_standby_cluster(system, 'standby') as state:
         yield state
-    finally:
-        standby.thaw(state['frozen'])
-        if helpers.get(session, url).status_code == 200:
-            api_helpers.request(session, 'DELETE', url)
-            helpers.wait_gone(session, url)
 
 
 def _action(session, url, body):
