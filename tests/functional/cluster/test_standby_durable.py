@@ -1,6 +1,7 @@
 """A failover to the standby region is a durable operation: the
 taskmanager running its job is killed (SIGKILL) as soon as it claimed
-the job; the cell's other taskmanager claims it once the claim lapses
+the job (one standby's guest held meanwhile, so that the job cannot have
+ended yet); the cell's other taskmanager claims it once the claim lapses
 and finishes the failover."""
 
 import signal
@@ -44,7 +45,7 @@ def test_failover_completes_when_its_taskmanager_is_killed(env):
     assert answer.status_code == 202, answer.text
     created = answer.json()['cluster']
     url = helpers.clusters_url(env, session, '/' + created['id'])
-    frozen = []
+    frozen, held = [], []
     try:
         view = helpers.wait_ready(session, url)
         region_one = [m['id'] for m in view['instances']
@@ -52,6 +53,13 @@ def test_failover_completes_when_its_taskmanager_is_killed(env):
         frozen = standby.guest_groups(env.cloud.state_dir, 'RegionOne',
                                       region_one)
         standby.freeze(frozen)
+        # One standby held too, so the job is still waiting on it when
+        # its taskmanager is killed, however fast the rest goes.
+        held = standby.guest_groups(
+            env.cloud.state_dir, 'RegionTwo',
+            [m['id'] for m in view['instances']
+             if m['region'] == 'RegionTwo'][:1])
+        standby.freeze(held)
         answer = api_helpers.request(session, 'POST', url + '/action',
                                      {'failover': {'region': 'RegionTwo'}})
         assert answer.status_code == 202, answer.text
@@ -62,6 +70,7 @@ def test_failover_completes_when_its_taskmanager_is_killed(env):
         # Killed before its job ended: another taskmanager finishes it.
         assert helpers.get(session, url).json()['cluster']['task'][
             'name'] == 'FAILING_OVER'
+        standby.thaw(held)
         after = helpers.wait_task(session, url, 'NONE', timeout=120)
         env.start_service(name)
         assert after['primary_region'] == 'RegionTwo'
@@ -78,6 +87,7 @@ def test_failover_completes_when_its_taskmanager_is_killed(env):
                           if m['region'] == 'RegionTwo'}
         assert {n['ip'] for n in masters} == region_two_ips
     finally:
+        standby.thaw(held)
         standby.thaw(frozen)
         if helpers.get(session, url).status_code == 200:
             api_helpers.request(session, 'DELETE', url)
