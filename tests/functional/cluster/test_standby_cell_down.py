@@ -14,9 +14,7 @@ is primary.
 
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 import time
 
 import pytest
@@ -29,24 +27,13 @@ from tests.functional.cluster import standby_helpers as standby
 
 @pytest.fixture(scope='module')
 def env():
-    system = devenv.DevEnv(
-        tempfile.mkdtemp(prefix='trove-mr-standby-cell-down-'),
-        cells=True, taskmanagers=1,
-        conf_overrides={'api': {'cell_timeout': '3'},
-                        'redis': {'standby_watch_interval': '2',
-                                  'standby_failover_after': '10'}})
-    try:
-        system.start(timeout=180)
-    except Exception:
-        system.stop()
-        shutil.rmtree(system.state_dir, ignore_errors=True)
-        raise
-    yield system
-    system.stop()
-    if os.environ.get('TROVE_MR_KEEP_SYSTEM'):
-        print('system state kept in %s' % system.state_dir)
-    else:
-        shutil.rmtree(system.state_dir, ignore_errors=True)
+    overrides = {'api': {'cell_timeout': '3'},
+                 'redis': {'standby_watch_interval': '2',
+                           'standby_failover_after': '10'}}
+    with devenv.running('trove-mr-standby-cell-down-', timeout=180,
+                        cells=True, taskmanagers=1,
+                        conf_overrides=overrides) as system:
+        yield system
 
 
 def _mirror(env, cluster_id):

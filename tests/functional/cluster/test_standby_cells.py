@@ -3,9 +3,6 @@ owned by RegionOne's cell; after RegionOne's guests go silent, the
 failover is asked of RegionTwo's API, which serves it in the owning cell
 and shows the result."""
 
-import os
-import shutil
-import tempfile
 import time
 
 import pytest
@@ -18,22 +15,11 @@ from tests.functional.cluster import standby_helpers as standby
 
 @pytest.fixture(scope='module')
 def env():
-    system = devenv.DevEnv(tempfile.mkdtemp(prefix='trove-mr-standby-cells-'),
-                           cells=True, taskmanagers=1,
-                           conf_overrides={'api': {'cell_timeout': '3'}})
-    try:
-        system.start(timeout=180)
-    except Exception:
-        system.stop()
-        shutil.rmtree(system.state_dir, ignore_errors=True)
-        raise
-    yield system
-    system.stop()
-    # TROVE_MR_KEEP_SYSTEM=1 keeps the logs and databases for a post-mortem.
-    if os.environ.get('TROVE_MR_KEEP_SYSTEM'):
-        print('system state kept in %s' % system.state_dir)
-    else:
-        shutil.rmtree(system.state_dir, ignore_errors=True)
+    with devenv.running('trove-mr-standby-cells-', timeout=180,
+                        cells=True, taskmanagers=1,
+                        conf_overrides={'api': {'cell_timeout': '3'}}) \
+            as system:
+        yield system
 
 
 def test_failover_through_the_standby_regions_api(env):
