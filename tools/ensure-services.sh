@@ -43,12 +43,19 @@ ensure_redis_binary() {
 }
 
 ensure_rabbitmq() {
-    port_open 5672 && return 0
-    command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
-    log "starting RabbitMQ"
-    rabbitmq-server -detached >/dev/null 2>&1 || true
-    rabbitmqctl -q await_startup >/dev/null 2>&1 || true
-    wait_port 5672 RabbitMQ
+    if ! port_open 5672; then
+        command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+        log "starting RabbitMQ"
+        rabbitmq-server -detached >/dev/null 2>&1 || true
+        rabbitmqctl -q await_startup >/dev/null 2>&1 || true
+        wait_port 5672 RabbitMQ || return 1
+    fi
+    # The management plugin's HTTP API makes each guest's broker user in
+    # milliseconds (rabbitmqctl starts an Erlang node per call).
+    port_open 15672 && return 0
+    log "enabling the RabbitMQ management plugin"
+    rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 || true
+    wait_port 15672 "RabbitMQ management" || true
 }
 
 ensure_mariadb() {

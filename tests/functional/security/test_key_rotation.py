@@ -25,7 +25,11 @@ MEMBERS = [{'flavorRef': '7', 'volume': {'size': 1}, 'region': 'RegionOne'}
 
 @pytest.fixture(scope='module')
 def system():
-    with devenv.running('trove-mr-keys-', taskmanagers=1) as env:
+    # Guests' broker users through rabbitmqctl here (every other system
+    # of the tests uses the management API when it answers), so that
+    # both ways are run end to end.
+    with devenv.running('trove-mr-keys-', taskmanagers=1, conf_overrides={
+            'guest_broker': {'credentials': 'rabbitmqctl'}}) as env:
         yield env
 
 

@@ -320,3 +320,34 @@ def test_a_page_fn_gives_the_same_pages_and_builds_only_their_rows(
     assert sorted(built + fetched) == sorted(r.id for r in seen)
     if layout == 'interleaved':
         assert fetched == []
+
+
+def test_cells_on_sqlite_files_start_on_one_lane_others_on_more():
+    mapping = collections.namedtuple('M', 'name database_connection')
+    local = [mapping('R%d' % n, 'sqlite:////tmp/r%d.sqlite' % n)
+             for n in range(10)]
+    assert scatter.first_lanes(local) == 1
+    served = local[:9] + [mapping('R9', 'mysql+pymysql://h/r9')]
+    assert scatter.first_lanes(served) == scatter.FIRST_LANES
+    assert scatter.first_lanes([mapping('R0', 'postgresql://h/r0')]) == \
+        scatter.FIRST_LANES
+
+
+def test_sqlite_cells_answer_on_one_thread_when_none_stalls(monkeypatch):
+    import threading
+    monkeypatch.setattr(scatter.cells, 'target_cell', _NamedTarget)
+    monkeypatch.setattr(scatter, 'STALL', 5.0)   # no call stalls here
+    mapping = collections.namedtuple('M', 'name database_connection')
+    threads = set()
+
+    def answer(cctx, mapping):
+        threads.add(threading.get_ident())
+        return cctx
+
+    found, unavailable = scatter.gather(
+        None, answer, timeout=10,
+        mappings=[mapping('R%d' % n, 'sqlite:///r%d' % n)
+                  for n in range(10)])
+    assert sorted(found) == sorted('R%d' % n for n in range(10))
+    assert unavailable == []
+    assert len(threads) == 1

@@ -116,10 +116,23 @@ os.register_at_fork(after_in_child=_forget_workers)
 # cells still waiting get more lanes. Cells answering from local
 # databases are Python work under one GIL: a thread per cell makes them
 # fight over it (three times the CPU of running them one after another
-# on this machine). A cell that waits on a slow network, or does not
-# answer, is passed by within a few stalls: each stall doubles the lanes.
+# on this machine). Cells on database servers spend part of each call
+# waiting for the server, which other lanes use meanwhile. A cell that
+# waits on a slow network, or does not answer, is passed by within a few
+# stalls: each stall doubles the lanes.
 FIRST_LANES = 3
 STALL = 0.004
+
+
+def first_lanes(mappings):
+    """Lanes to start for ``mappings``: one when every cell's database is
+    a local SQLite file (nothing to wait for: more lanes would only take
+    turns on the GIL, about 2x the time of one on a 10-cell page), else
+    ``FIRST_LANES``."""
+    if all(str(getattr(mapping, 'database_connection', '')).startswith(
+            'sqlite') for mapping in mappings):
+        return 1
+    return FIRST_LANES
 
 
 def _run(context, mapping, fn, outcome):
@@ -216,10 +229,10 @@ def gather(context, fn, timeout=None, mappings=None):
         second sorted. A cell whose ``fn`` raised a 4xx ``TroveMRError``
         makes the whole call raise it.
 
-    The calls run on ``FIRST_LANES`` threads, each taking the next cell
-    when done with one; whenever a call runs past ``STALL`` seconds, a
-    lane more starts for the cells still waiting, so a slow or silent
-    cell delays the others by a few milliseconds only.
+    The calls run on ``first_lanes(mappings)`` threads, each taking the
+    next cell when done with one; whenever a call runs past ``STALL``
+    seconds, a lane more starts for the cells still waiting, so a slow
+    or silent cell delays the others by a few milliseconds only.
     """
     if mappings is None:
         mappings = api_db.region_mapping_list(context)
@@ -227,7 +240,7 @@ def gather(context, fn, timeout=None, mappings=None):
     outcomes = {mapping.name: _Outcome() for mapping in mappings}
     lanes = _Lanes(context, fn, [(mapping, outcomes[mapping.name])
                                  for mapping in mappings])
-    lanes.add(FIRST_LANES)
+    lanes.add(first_lanes(mappings))
     _wait(lanes, outcomes, time.monotonic() + timeout)
     lanes.abandon()
     results, unavailable = {}, []
