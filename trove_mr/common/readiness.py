@@ -32,8 +32,10 @@ import threading
 import uuid
 
 import oslo_messaging as messaging
+from amqp import exceptions as amqp_exc
 from oslo_log import log as logging
 
+from trove_mr.common import broker_admin
 from trove_mr.common import cfg
 from trove_mr.common import rpc
 
@@ -149,6 +151,72 @@ def start_server(host=None, waiters=None):
     _address = name
     LOG.info('Taskmanager wakes on %s as %s', wake_topic(), name)
     return server
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_dead_wake_queues(host=None, admin=None, transport_url=None):
+    """Remove the wake queues that taskmanagers of this host left when
+    they died without stopping (a clean stop removes its own).
+
+    A wake queue is named ``<wake topic>.<host>.<pid>.<id>``: the queues
+    of this host whose process is gone are deleted, each only if no one
+    consumes from it (a process of another machine misconfigured with
+    the same host name keeps its queue). Needs the broker's
+    administration (``[guest_broker] credentials``) to list queues;
+    with ``shared``, nothing is swept. Best effort: returns the names
+    deleted.
+    """
+    try:
+        admin = admin or broker_admin.get_admin()
+        if admin is None:
+            return []
+        url = messaging.TransportURL.parse(CONF, transport_url or
+                                           CONF.transport_url)
+        names = admin.list_queues(url.virtual_host or '/')
+    except Exception as exc:  # noqa: BLE001 - best effort
+        LOG.warning('Could not list the wake queues to sweep: %s', exc)
+        return []
+    prefix = '%s.%s.' % (wake_topic(), host or CONF.host)
+    dead = []
+    for name in names:
+        pid, dot, _ident = name[len(prefix):].partition('.')
+        if name.startswith(prefix) and dot and pid.isdigit() and \
+                int(pid) != os.getpid() and not _alive(int(pid)):
+            dead.append(name)
+    deleted = []
+    if not dead:
+        return deleted
+    try:
+        with rpc.bus_connection(transport_url, connect_timeout=5) as conn:
+            for name in dead:
+                # A channel each: a refused delete (the queue has a
+                # consumer) closes its channel.
+                channel = conn.channel()
+                try:
+                    channel.queue_delete(name, if_unused=True)
+                    deleted.append(name)
+                except amqp_exc.PreconditionFailed:
+                    LOG.info('Wake queue %s has a consumer; kept.', name)
+                finally:
+                    try:
+                        channel.close()
+                    except Exception:  # noqa: BLE001 - closed already
+                        pass
+    except Exception as exc:  # noqa: BLE001 - best effort
+        LOG.warning('Could not sweep the wake queues %s: %s', dead, exc)
+    if deleted:
+        LOG.info('Removed the wake queues of taskmanagers gone: %s',
+                 ', '.join(deleted))
+    return deleted
 
 
 def stop_server(server):

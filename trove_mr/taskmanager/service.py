@@ -42,6 +42,8 @@ class TaskManagerService(service.RPCService):
         # Before any job runs: the flows name this process's wake target
         # in the guests' prepare.
         self.wake_server = readiness.start_server(self.host)
+        # What taskmanagers of this host that died left behind.
+        readiness.sweep_dead_wake_queues(self.host)
         if flow_engine.jobboard_enabled():
             self.job_conductor = conductor.JobConductor(self.endpoint.keeper)
             self.job_conductor.start()

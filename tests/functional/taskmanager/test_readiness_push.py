@@ -87,3 +87,37 @@ def test_with_the_push_lost_the_database_read_completes_the_build(
     assert not _wake_received(pushless_system, instance_id, timeout=2)
     assert helpers.delete_instance(pushless_system, instance_id) == 202
     helpers.wait_gone(pushless_system.trove('demo'), instance_id)
+
+
+def _wake_queues(env):
+    from trove_mr.common import broker_admin
+    config = devenv.guest_broker_config()
+    if config['credentials'] == 'management':
+        admin = broker_admin.ManagementAdmin(url=config['management_url'],
+                                             username='guest',
+                                             password='guest')
+    else:
+        admin = broker_admin.RabbitmqctlAdmin(command='rabbitmqctl')
+    return [name for name in admin.list_queues(
+        env.vhost_of(env.regions[0])) if '-taskmanager-wake.' in name]
+
+
+def test_a_crashed_taskmanager_worker_leaves_no_wake_queue(system):
+    """SIGKILL of a taskmanager worker (no clean stop to remove its
+    queue): the worker started in its place sweeps the dead one's."""
+    before = _wake_queues(system)
+    assert before, 'no wake queue on the bus'
+    victim = before[0]
+    pid = int(victim.split('.')[-2])
+    os.kill(pid, 9)
+    deadline = time.monotonic() + 90
+    now = before
+    while time.monotonic() < deadline:
+        now = _wake_queues(system)
+        if victim not in now and len(now) >= len(before):
+            break
+        time.sleep(0.5)
+    assert victim not in now, now
+    # A worker took the dead one's place, with a queue of its own.
+    assert len(now) == len(before), (before, now)
+    system.wait_ready(60)
