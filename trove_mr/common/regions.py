@@ -140,6 +140,12 @@ def find_image(context, region_name, image_ref):
     return _find_image(context, region_name, image_ref)
 
 
+def image_in_region(context, region_name, image_ref):
+    """A region's image by id or name, or None; a region that fails is a
+    503 naming it."""
+    return _image(context, region_name, image_ref)
+
+
 def _image_ref(version):
     return version.get('image_id') or version.get('image_name')
 

@@ -72,7 +72,15 @@ def _server(context, instance_id, upgrade):
 
 
 def rebuilt(server, upgrade):
-    """Whether the server was already rebuilt from the target image."""
+    """Whether the server was already rebuilt from the target image.
+
+    Never, for an admin ``rebuild`` (``placement['rebuild']``): its image
+    may be the one the server runs. Its stop and rebuild then run once
+    as the job's saved progress says (a taskmanager dying inside one of
+    them may run that one again: a second rebuild of the same image).
+    """
+    if upgrade['placement'].get('rebuild'):
+        return False
     return _server_image(server) == upgrade['placement']['image_id']
 
 
@@ -100,7 +108,17 @@ class CheckUpgradeImage(task.Task):
     is the one decided."""
 
     def execute(self, context, upgrade):
-        regions.recheck_placement(context, upgrade['placement'])
+        placement = upgrade['placement']
+        if not placement.get('rebuild'):
+            regions.recheck_placement(context, placement)
+            return
+        # An admin rebuild names its image: it must still be there.
+        image = regions.image_in_region(context, placement['region_name'],
+                                        placement['image_id'])
+        if image is None or image.get('status', 'active') != 'active':
+            raise common.StepFailed(
+                'Image %s is no longer active in region %s.'
+                % (placement['image_id'], placement['region_name']))
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: checking changed nothing."""
@@ -168,7 +186,8 @@ class WaitRebuilt(task.Task):
             raise common.StepFailed(
                 'Rebuild of server %s failed in region %s: %s'
                 % (server.id, upgrade['placement']['region_name'], fault))
-        if server.status != 'ACTIVE' or not rebuilt(server, upgrade):
+        if server.status != 'ACTIVE' or \
+                _server_image(server) != upgrade['placement']['image_id']:
             common.not_ready(common.Deadline.until(deadline_at, timeout),
                              'server %s to be rebuilt' % server.id)
 

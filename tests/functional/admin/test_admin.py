@@ -258,3 +258,53 @@ def test_cli_update_access_reset_status_and_force_delete(
         time.sleep(0.5)
     else:
         raise AssertionError('force delete left instance %s' % own.id)
+
+
+def test_admin_rebuilds_a_server_from_an_image_keeping_its_data(
+        system, instances):
+    """``openstack database instance rebuild`` (mgmt ``rebuild``): the
+    same server is rebuilt from the image named, a new guest and
+    redis-server start on the kept volume; bad images and tenants are
+    refused, nothing changed."""
+    from glanceclient import client as glance_client
+
+    from tests.fixtures import devenv
+    demo, admin = system.trove('demo'), system.trove('admin')
+    mine = instances['demo'][0]
+    shown = _wait(demo, mine.id, 'ACTIVE', refuse=())
+    client = _redis(shown, mine.password)
+    try:
+        client.set('before-rebuild', 'kept')
+        client.save()
+    finally:
+        client.close()
+    run_id = _run_id(shown, mine.password)
+    server_before = admin.mgmt_instances.show(mine.id)._info['server']['id']
+    glance = glance_client.Client('2', session=system.session('admin'),
+                                  region_name='RegionOne')
+    (image,) = list(glance.images.list(
+        filters={'name': devenv.IMAGE_NAME}))
+
+    url = helpers.url(system, system.session('admin'),
+                      '/mgmt/instances/%s/action' % mine.id)
+    bad = helpers.request(system.session('admin'), 'POST', url,
+                          {'rebuild': {'image_id': 'no-such-image'}})
+    assert bad.status_code == 400, bad.text
+    assert 'rebuild.image_id' in bad.json()['badRequest']['message']
+    with pytest.raises(trove_exc.Forbidden):
+        demo.mgmt_instances.rebuild(mine.id, image['id'])
+    assert demo.instances.get(mine.id).status == 'ACTIVE'
+
+    _openstack(system, 'admin', 'instance', 'rebuild', mine.id,
+               image['id'], json_output=False)
+    assert demo.instances.get(mine.id).status in ('UPGRADE', 'ACTIVE')
+    shown = _wait(demo, mine.id, 'ACTIVE', refuse=('ERROR',))
+    shown = _wait(demo, mine.id, 'HEALTHY', field='operating_status')
+    assert admin.mgmt_instances.show(mine.id)._info['server']['id'] == \
+        server_before
+    assert _run_id(shown, mine.password) != run_id
+    client = _redis(shown, mine.password)
+    try:
+        assert client.get('before-rebuild') == 'kept'
+    finally:
+        client.close()

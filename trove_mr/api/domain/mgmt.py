@@ -2,7 +2,8 @@
 
 Every project's instances, over every cell (two queries per cell,
 whatever the page size), with where each one runs; one instance with its
-server and volume; the admin actions: reboot (a job), reset-status and
+server and volume; the admin actions: reboot and rebuild (jobs),
+reset-status and
 reset-task-status of instances, reset of a cluster's task. Resets only
 rewrite states so the owner can act again; they delete nothing.
 """
@@ -19,6 +20,7 @@ from trove_mr.api.domain import services
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
+from trove_mr.common import regions
 from trove_mr.common import states
 from trove_mr.db import cells
 from trove_mr.db import engines
@@ -165,6 +167,57 @@ def reboot(context, instance_id, taskmanager_api):
             raise exceptions.ServiceUnavailable(
                 'No taskmanager could be reached; nothing was changed. '
                 'Try again later.') from exc
+        return row
+
+
+def rebuild(context, instance_id, image_ref, taskmanager_api):
+    """Rebuild an instance's server from image ``image_ref`` (an id or a
+    name of the instance's region), data kept (upstream Trove's mgmt
+    ``rebuild``, ``openstack database instance rebuild``).
+
+    The upgrade's job runs it with the instance's own datastore version
+    (task UPGRADING, so the instance shows UPGRADE): the guest stops
+    Redis saving its data, Nova rebuilds the server from the image (the
+    same one too), the new guest starts Redis again on the volume. 400
+    naming ``rebuild.image_id`` when the region has no such active image
+    or the instance is a cluster member; 409 unless it is ACTIVE.
+    """
+    owning = _instance_cell(context, instance_id)
+    with cells.owning_cell(context, owning) as cctx:
+        row = db_api.instance_get(cctx, instance_id)
+        if row.cluster_id:
+            raise exceptions.BadRequest(
+                'Instance %s is a member of cluster %s: a rebuild of one '
+                'member is not offered; upgrade the cluster.'
+                % (instance_id, row.cluster_id))
+        status = states.display_status(
+            row.task_status,
+            row.status.status if row.status is not None else None)
+        if status != states.ACTIVE or not row.server_id:
+            raise exceptions.Conflict(
+                'Instance %s is %s; only an ACTIVE instance can be '
+                'rebuilt.' % (instance_id, status))
+        image = regions.image_in_region(context, row.region_name,
+                                        image_ref)
+        if image is None or image.get('status', 'active') != 'active':
+            raise exceptions.BadRequest(
+                "Invalid input for field 'rebuild.image_id': region %s "
+                "has no active image '%s'." % (row.region_name, image_ref))
+        version = row.datastore_version
+        upgrade = {'version_id': version.id, 'version_name': version.name,
+                   'placement': {'region_name': row.region_name,
+                                 'image_id': image['id'],
+                                 'image_name': image.get('name'),
+                                 'checksum': image.get('checksum'),
+                                 'rebuild': True}}
+        services.require_taskmanager(cctx)
+        previous = row.task_status
+        row = instance_domain.transition(cctx, row, 'upgrade')
+        instance_domain._cast_or_undo(
+            cctx, row, previous,
+            lambda c, i: taskmanager_api.upgrade_instance(c, i, upgrade))
+        LOG.info('Rebuilding instance %s from image %s', instance_id,
+                 image['id'])
         return row
 
 

@@ -34,6 +34,13 @@ INSTANCE_ACTION = {
     'properties': {
         'reboot': _EMPTY,
         'reset-task-status': _EMPTY,
+        'rebuild': {
+            'type': 'object',
+            'required': ['image_id'],
+            'additionalProperties': False,
+            'properties': {'image_id': {'type': 'string', 'minLength': 1,
+                                        'maxLength': 255}},
+        },
     },
 }
 

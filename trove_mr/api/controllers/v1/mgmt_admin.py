@@ -30,7 +30,8 @@ def _authorize(rule):
 
 
 class MgmtInstanceActionController(rest.RestController):
-    """``/mgmt/instances/{id}/action``: reboot, reset-task-status."""
+    """``/mgmt/instances/{id}/action``: reboot, rebuild,
+    reset-task-status."""
 
     @pecan.expose(content_type=JSON)
     def post(self, instance_id):
@@ -40,6 +41,10 @@ class MgmtInstanceActionController(rest.RestController):
         if 'reboot' in action:
             domain.reboot(context, instance_id,
                           pecan.request.taskmanager_api)
+        elif 'rebuild' in action:
+            domain.rebuild(context, instance_id,
+                           action['rebuild']['image_id'],
+                           pecan.request.taskmanager_api)
         else:
             domain.reset_task_status(context, instance_id)
         pecan.response.status = 202
