@@ -283,3 +283,63 @@ def test_cluster_members_get_their_regions_networks(system, networks):
     for m in view['instances']:
         assert _left(_neutron(system, region=m['region']), m['id']) == {
             'ports': [], 'groups': [], 'ips': []}
+
+
+def test_a_replica_gets_the_nics_and_access_it_asks_for(system, networks):
+    """``--replica-of`` with ``--nic`` and access: the replica has a port
+    on the tenant network of its own region (RegionTwo, the master is in
+    RegionOne), the group opens the allowed CIDRs, and it serves reads
+    there; a network of the wrong region is a 400 with nothing made."""
+    trove = system.trove('demo')
+    session = system.session('demo')
+    master = trove.instances.create('net-master', '7', volume={'size': 1},
+                                    region_name='RegionOne')
+    master_url = helpers.url(system, session, '/instances/' + master.id)
+    helpers.wait_status(session, master_url, 'ACTIVE')
+    wrong = helpers.request(session, 'POST', helpers.url(
+        system, session, '/instances'), {'instance': {
+            'name': 'net-replica-bad', 'replica_of': master.id,
+            'region_name': REGION,
+            'nics': [{'net-id': networks['demo', 'RegionOne'].id}]}})
+    assert wrong.status_code == 400, wrong.text
+    assert "'instance.nics[0].net-id'" in wrong.json()['badRequest'][
+        'message']
+    assert not [i for i in trove.instances.list()
+                if i.name == 'net-replica-bad']
+
+    tenant_net = networks['demo', REGION]
+    replica = trove.instances.create(
+        'net-replica', '7', replica_of=master.id, region_name=REGION,
+        nics=[{'net-id': tenant_net.id}],
+        access={'allowed_cidrs': ['192.0.2.0/24']})
+    replica_url = helpers.url(system, session, '/instances/' + replica.id)
+    view = helpers.wait_status(session, replica_url, 'ACTIVE')
+    neutron = _neutron(system)
+    ports = {p.name: p for p in _left(neutron, replica.id)['ports']}
+    assert set(ports) == {_tag(replica.id) + '-nic0',
+                          _tag(replica.id) + '-mgmt'}
+    nic = ports[_tag(replica.id) + '-nic0']
+    assert nic.network_id == tenant_net.id
+    nic_ip = nic.fixed_ips[0]['ip_address']
+    assert nic_ip in view['ip']
+    group, = _left(neutron, replica.id)['groups']
+    assert _ingress(neutron, group.id) == [(6379, '192.0.2.0/24'),
+                                           (16379, '192.0.2.0/24')]
+    assert trove.instances.get(replica.id).access == {
+        'is_public': False, 'allowed_cidrs': ['192.0.2.0/24']}
+    # The replica serves on its tenant port (read-only: a PING and the
+    # replication role).
+    client = redis.Redis(host=nic_ip, port=6379, password=replica.password,
+                         socket_timeout=5)
+    try:
+        assert client.ping()
+        assert client.info('replication')['role'] == 'slave'
+    finally:
+        client.close()
+
+    trove.instances.delete(replica.id)
+    helpers.wait_gone(session, replica_url, timeout=90)
+    assert _left(neutron, replica.id) == {'ports': [], 'groups': [],
+                                          'ips': []}
+    trove.instances.delete(master.id)
+    helpers.wait_gone(session, master_url, timeout=90)

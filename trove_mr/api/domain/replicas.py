@@ -15,7 +15,9 @@ import secrets
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from trove_mr.api.domain import access as access_domain
 from trove_mr.api.domain import instances as instance_domain
+from trove_mr.api.domain import networks as networks_domain
 from trove_mr.api.domain import placement as placement_domain
 from trove_mr.api.domain import services
 from trove_mr.common import cfg
@@ -103,6 +105,8 @@ def create(context, tenant_id, body, taskmanager_api):
     names them, its flavor (by name, so that a replica in another region
     gets that region's flavor of the same name), volume size and region.
     They are owned by the master's cell, whose taskmanagers reach both.
+    ``nics`` and ``access`` are those of any create, checked in the
+    replicas' region (400 naming ``instance.nics[i]...``).
     Returns ``(first row, password)`` as the instance create does.
     """
     master, master_cell = _master(context, tenant_id, body['replica_of'])
@@ -120,6 +124,13 @@ def create(context, tenant_id, body, taskmanager_api):
     version = master.datastore_version
     placement = placement_domain.decide(context, version, flavor_ref,
                                         region_name, master_cell)
+    # Tenant networks and access as for any create, checked in the
+    # replicas' own region: without nics a replica has the management
+    # port only.
+    network = networks_domain.request(tenant_id, request, region_name)
+    if network:
+        placement['network'] = network
+    access = access_domain.for_create(request)
     with cells.owning_cell(context, master_cell) as cctx:
         services.require_taskmanager(cctx)
 
@@ -143,7 +154,7 @@ def create(context, tenant_id, body, taskmanager_api):
                         'datastore_version_id': version.id,
                         'replica_of_id': master.id,
                         'task_status': states.TASK_BUILDING,
-                        'status': states.SERVICE_NEW})
+                        'status': states.SERVICE_NEW, 'access': access})
                     made.append(row)
                     api_db.instance_mapping_create(
                         context, instance_id, master_cell.uuid, tenant_id)
