@@ -37,6 +37,7 @@ from oslo_log import log as logging
 
 from trove_mr.common import broker_admin
 from trove_mr.common import cfg
+from trove_mr.common import processes
 from trove_mr.common import rpc
 
 CONF = cfg.CONF
@@ -153,16 +154,6 @@ def start_server(host=None, waiters=None):
     return server
 
 
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_dead_wake_queues(host=None, admin=None, transport_url=None):
     """Remove the wake queues that taskmanagers of this host left when
     they died without stopping (a clean stop removes its own).
@@ -190,7 +181,7 @@ def sweep_dead_wake_queues(host=None, admin=None, transport_url=None):
     for name in names:
         pid, dot, _ident = name[len(prefix):].partition('.')
         if name.startswith(prefix) and dot and pid.isdigit() and \
-                int(pid) != os.getpid() and not _alive(int(pid)):
+                int(pid) != os.getpid() and not processes.pid_alive(int(pid)):
             dead.append(name)
     deleted = []
     if not dead:

@@ -17,6 +17,7 @@ from trove_mr.api.domain import global_lists
 from trove_mr.api.domain import instances as instance_domain
 from trove_mr.api.domain import scatter
 from trove_mr.api.domain import services
+from trove_mr.api.domain import upgrade as upgrade_domain
 from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import exceptions
@@ -210,12 +211,8 @@ def rebuild(context, instance_id, image_ref, taskmanager_api):
                                  'image_name': image.get('name'),
                                  'checksum': image.get('checksum'),
                                  'rebuild': True}}
-        services.require_taskmanager(cctx)
-        previous = row.task_status
-        row = instance_domain.transition(cctx, row, 'upgrade')
-        instance_domain._cast_or_undo(
-            cctx, row, previous,
-            lambda c, i: taskmanager_api.upgrade_instance(c, i, upgrade))
+        row = upgrade_domain.start_upgrade(cctx, row, upgrade,
+                                           taskmanager_api)
         LOG.info('Rebuilding instance %s from image %s', instance_id,
                  image['id'])
         return row

@@ -102,13 +102,19 @@ def upgrade_instance(context, tenant_id, instance_id, version_ref,
         _refuse_not_active(row)
         upgrade = {'version_id': version.id, 'version_name': version.name,
                    'placement': _placement(context, version, row, owning)}
-        services.require_taskmanager(cctx)
-        previous = row.task_status
-        row = instance_domain.transition(cctx, row, 'upgrade')
-        instance_domain._cast_or_undo(
-            cctx, row, previous,
-            lambda c, i: taskmanager_api.upgrade_instance(c, i, upgrade))
-        return row
+        return start_upgrade(cctx, row, upgrade, taskmanager_api)
+
+
+def start_upgrade(cctx, row, upgrade, taskmanager_api):
+    """Move ``row`` to UPGRADING and cast the upgrade's job to the
+    owning cell (undone when no taskmanager takes it); the row."""
+    services.require_taskmanager(cctx)
+    previous = row.task_status
+    row = instance_domain.transition(cctx, row, 'upgrade')
+    instance_domain._cast_or_undo(
+        cctx, row, previous,
+        lambda c, i: taskmanager_api.upgrade_instance(c, i, upgrade))
+    return row
 
 
 def _cluster_mapping(context, cluster_id):

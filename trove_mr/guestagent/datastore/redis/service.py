@@ -19,6 +19,7 @@ from redis import backoff as redis_backoff
 from redis import retry as redis_retry
 
 from trove_mr.common import cfg
+from trove_mr.common.processes import pid_alive  # noqa: F401 (used here)
 from trove_mr.guestagent.datastore.redis import backup
 from trove_mr.guestagent.datastore.redis import cluster
 from trove_mr.guestagent.datastore.redis import config
@@ -38,29 +39,6 @@ _LOG_TAIL_BYTES = 4096
 # Errors that only mean "not answering yet" while redis-server starts.
 _NOT_READY = (redis.ConnectionError, redis.TimeoutError,
               redis.BusyLoadingError)
-
-
-def pid_alive(pid):
-    """Whether ``pid`` is a live process (zombies count as dead)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open('/proc/%d/stat' % pid) as f:
-            state = f.read().rsplit(')', 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    if state == 'Z':
-        # A zombie child of this process: reap it so none is left behind.
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
-        return False
-    return True
 
 
 def _cmdline(pid):
