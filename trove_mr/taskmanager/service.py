@@ -1,5 +1,7 @@
 """The taskmanager service: its RPC server, job conductor, periodic work."""
 
+import threading
+
 from oslo_log import log as logging
 
 from trove_mr.common import cfg
@@ -42,8 +44,11 @@ class TaskManagerService(service.RPCService):
         # Before any job runs: the flows name this process's wake target
         # in the guests' prepare.
         self.wake_server = readiness.start_server(self.host)
-        # What taskmanagers of this host that died left behind.
-        readiness.sweep_dead_wake_queues(self.host)
+        # What taskmanagers of this host that died left behind, aside:
+        # listing queues may start a rabbitmqctl (seconds).
+        threading.Thread(target=readiness.sweep_dead_wake_queues,
+                         args=(self.host,), name='wake-sweep',
+                         daemon=True).start()
         if flow_engine.jobboard_enabled():
             self.job_conductor = conductor.JobConductor(self.endpoint.keeper)
             self.job_conductor.start()
