@@ -32,6 +32,7 @@ import threading
 import uuid
 
 import oslo_messaging as messaging
+from amqp import exceptions as amqp_exc
 from oslo_log import log as logging
 
 from trove_mr.common import broker_admin
@@ -182,9 +183,27 @@ def sweep_dead_wake_queues(host=None, admin=None, transport_url=None):
         if name.startswith(prefix) and dot and pid.isdigit() and \
                 int(pid) != os.getpid() and not processes.pid_alive(int(pid)):
             dead.append(name)
+    deleted = []
     if not dead:
-        return []
-    deleted = rpc.delete_queues(dead, transport_url, if_unused=True)
+        return deleted
+    try:
+        with rpc.bus_connection(transport_url, connect_timeout=5) as conn:
+            for name in dead:
+                # A channel each: a refused delete (the queue has a
+                # consumer) closes its channel.
+                channel = conn.channel()
+                try:
+                    channel.queue_delete(name, if_unused=True)
+                    deleted.append(name)
+                except amqp_exc.PreconditionFailed:
+                    LOG.info('Wake queue %s has a consumer; kept.', name)
+                finally:
+                    try:
+                        channel.close()
+                    except Exception:  # noqa: BLE001 - closed already
+                        pass
+    except Exception as exc:  # noqa: BLE001 - best effort
+        LOG.warning('Could not sweep the wake queues %s: %s', dead, exc)
     if deleted:
         LOG.info('Removed the wake queues of taskmanagers gone: %s',
                  ', '.join(deleted))

@@ -32,7 +32,6 @@ import threading
 
 import kombu
 import oslo_messaging as messaging
-from amqp import exceptions as amqp_exc
 from oslo_config import cfg as oslo_cfg
 from oslo_log import log as logging
 from oslo_messaging import opts as messaging_opts
@@ -129,36 +128,20 @@ def bus_connection(transport_url=None, **kwargs):
     return kombu.Connection(';'.join(hosts), **kwargs)
 
 
-def delete_queues(queues, transport_url=None, if_unused=False):
+def delete_queues(queues, transport_url=None):
     """Best effort: remove ``queues`` from the bus of ``transport_url``
-    (this cell's by default); one that cannot be reached is logged.
-
-    With ``if_unused``, a queue someone consumes from is kept. Returns
-    the names deleted.
-    """
+    (this cell's by default); one that cannot be reached is logged."""
     url = messaging.TransportURL.parse(CONF, transport_url or
                                        CONF.transport_url)
-    deleted = []
     if not url.hosts or url.transport not in ('rabbit', None):
-        return deleted
+        return
     try:
         with bus_connection(transport_url, connect_timeout=5) as conn:
+            channel = conn.channel()
             for queue in queues:
-                # A channel each: a refused delete closes its channel.
-                channel = conn.channel()
-                try:
-                    channel.queue_delete(queue, if_unused=if_unused)
-                    deleted.append(queue)
-                except amqp_exc.PreconditionFailed:
-                    LOG.info('Queue %s has a consumer; kept.', queue)
-                finally:
-                    try:
-                        channel.close()
-                    except Exception:  # noqa: BLE001 - closed already
-                        pass
+                channel.queue_delete(queue)
     except Exception as exc:  # noqa: BLE001 - best effort
         LOG.warning('Could not remove the queues %s: %s', queues, exc)
-    return deleted
 
 
 def cleanup():
