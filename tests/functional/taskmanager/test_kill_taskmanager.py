@@ -1,13 +1,15 @@
 """SIGKILL one of a cell's two taskmanagers in the middle of operations.
 
-Every kind of operation (create, restart, backup, backup delete, instance
-delete, cluster create and delete) is started through the API and, at a
+Every kind of operation (create, restart, datastore upgrade, admin
+rebuild, backup, backup delete, instance delete, cluster create and
+delete) is started through the API and, at a
 random point of it, the taskmanager that runs its job is killed (the one
 holding the job's claim, else either). The other taskmanager claims the
 job once the claim lapses and resumes it; the killed one is started
 again. Every operation must complete, and at the end nothing is stuck in
-a task, nothing is left in Nova, Cinder, Swift or on the bus, and quota
-usage equals the rows.
+a task, nothing is left in Nova, Cinder, Swift or on the bus, quota
+usage equals the rows, and a key written before the upgrade is still
+there after the upgrade and the rebuild.
 """
 
 import contextlib
@@ -20,7 +22,9 @@ import subprocess
 import time
 
 import pytest
+import redis
 import swiftclient
+from glanceclient import client as glance_client
 from troveclient import exceptions as trove_exc
 
 from tests.fixtures import devenv
@@ -84,6 +88,45 @@ def _wait_cluster_gone(trove, cluster_id):
     raise AssertionError('cluster %s not deleted' % cluster_id)
 
 
+def _image_id(env, region, name):
+    glance = glance_client.Client('2', session=env.session('admin'),
+                                  region_name=region)
+    (image,) = list(glance.images.list(filters={'name': name}))
+    return image['id']
+
+
+def _redis(trove, instance_id, password):
+    ip = trove.instances.get(instance_id).ip[0]
+    return redis.Redis(host=ip, port=6379, password=password,
+                       decode_responses=True, socket_timeout=5)
+
+
+def _upgrade_and_rebuild(env, killer, trove, created, region):
+    """Upgrade to the second version, then an admin rebuild from its
+    image, a kill in each; the data written before is still there."""
+    client = _redis(trove, created.id, created.password)
+    try:
+        client.set('kept', created.id)
+        client.save()
+    finally:
+        client.close()
+    trove.instances.upgrade(created.id, devenv.UPGRADE_VERSION)
+    killer.kill_during('upgrade', created.id, 3.0)
+    upgraded = helpers.wait_status(trove, created.id, ('ACTIVE',),
+                                   timeout=TIMEOUT)
+    assert upgraded.datastore['version'] == devenv.UPGRADE_VERSION
+
+    env.trove('admin').mgmt_instances.rebuild(
+        created.id, _image_id(env, region, devenv.UPGRADE_IMAGE_NAME))
+    killer.kill_during('rebuild', created.id, 3.0)
+    helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
+    client = _redis(trove, created.id, created.password)
+    try:
+        assert client.get('kept') == created.id
+    finally:
+        client.close()
+
+
 def _instance_round(env, killer, trove, index):
     region = 'RegionTwo' if index % 2 else 'RegionOne'
     created = trove.instances.create('kill-%d' % index, _small(trove),
@@ -94,6 +137,8 @@ def _instance_round(env, killer, trove, index):
     trove.instances.restart(created.id)
     killer.kill_during('restart', created.id, 1.5)
     helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
+
+    _upgrade_and_rebuild(env, killer, trove, created, region)
 
     backup = trove.backups.create('kill-bk-%d' % index, created.id)
     killer.kill_during('backup', backup.id, 1.5)
@@ -154,7 +199,8 @@ def test_every_operation_completes_when_its_taskmanager_is_killed(env):
     kills = killer.kills
     assert len(kills) >= KILLS_WANTED
     assert {kind for kind, _hit in kills} == {
-        'create', 'restart', 'backup', 'backup-delete', 'delete',
+        'create', 'restart', 'upgrade', 'rebuild', 'backup',
+        'backup-delete', 'delete',
         'cluster-create', 'cluster-delete'}
     print('kills (kind, hit the job runner): %s' % json.dumps(kills))
 

@@ -191,13 +191,10 @@ def rebuild(context, instance_id, image_ref, taskmanager_api):
                 'Instance %s is a member of cluster %s: a rebuild of one '
                 'member is not offered; upgrade the cluster.'
                 % (instance_id, row.cluster_id))
-        status = states.display_status(
-            row.task_status,
-            row.status.status if row.status is not None else None)
-        if status != states.ACTIVE or not row.server_id:
+        upgrade_domain.refuse_not_active(row, 'rebuilt')
+        if not row.server_id:
             raise exceptions.Conflict(
-                'Instance %s is %s; only an ACTIVE instance can be '
-                'rebuilt.' % (instance_id, status))
+                'Instance %s has no server to rebuild.' % instance_id)
         image = regions.image_in_region(context, row.region_name,
                                         image_ref)
         if image is None or image.get('status', 'active') != 'active':

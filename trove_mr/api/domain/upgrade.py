@@ -76,14 +76,15 @@ def _placement(context, version, row, owning):
                                    row.region_name, owning)
 
 
-def _refuse_not_active(row):
+def refuse_not_active(row, done='upgraded'):
+    """409 unless the instance shows ACTIVE."""
     status = states.display_status(
         row.task_status, row.status.status if row.status is not None
         else None)
     if status != states.ACTIVE:
         raise exceptions.Conflict(
-            'Instance %s is %s; only an ACTIVE instance can be upgraded.'
-            % (row.id, status))
+            'Instance %s is %s; only an ACTIVE instance can be %s.'
+            % (row.id, status, done))
 
 
 def upgrade_instance(context, tenant_id, instance_id, version_ref,
@@ -99,7 +100,7 @@ def upgrade_instance(context, tenant_id, instance_id, version_ref,
         field = 'instance.datastore_version'
         version = target_version(cctx, row.datastore_version, version_ref,
                                  field)
-        _refuse_not_active(row)
+        refuse_not_active(row)
         upgrade = {'version_id': version.id, 'version_name': version.name,
                    'placement': _placement(context, version, row, owning)}
         return start_upgrade(cctx, row, upgrade, taskmanager_api)
@@ -147,7 +148,7 @@ def upgrade_cluster(context, tenant_id, cluster_id, version_ref,
                 'NONE.' % (cluster_id, cluster.task_name))
         members = db_api.instances_by_cluster(cctx, cluster_id)
         for member in members:
-            _refuse_not_active(member)
+            refuse_not_active(member)
         decided = {}
         placements = {}
         for member in members:
