@@ -31,6 +31,11 @@ TASK_RESIZING = 'RESIZING'
 # Applying a configuration group (attach, detach, group change).
 TASK_CONFIGURING = 'CONFIGURING'
 TASK_UPGRADING = 'UPGRADING'
+# An admin's rebuild of the server from an image (the upgrade's job).
+TASK_REBUILDING = 'REBUILDING'
+# An admin's stop of the datastore; it then shows SHUTDOWN until a
+# restart.
+TASK_STOPPING = 'STOPPING'
 # Moving to the replica of its volume (an admin's failover); tenants see
 # REBOOT: replication is not their business.
 TASK_FAILING_OVER = 'FAILING_OVER'
@@ -58,6 +63,7 @@ CONFIGURING = 'CONFIGURING'
 # Running, with configuration values that only a restart applies.
 RESTART_REQUIRED = 'RESTART_REQUIRED'
 UPGRADE = 'UPGRADE'
+REBUILD = 'REBUILD'
 
 _TASK_DISPLAY = {
     TASK_BUILDING: BUILD,
@@ -71,6 +77,8 @@ _TASK_DISPLAY = {
     TASK_RESIZING: RESIZE,
     TASK_CONFIGURING: CONFIGURING,
     TASK_UPGRADING: UPGRADE,
+    TASK_REBUILDING: REBUILD,
+    TASK_STOPPING: SHUTDOWN,
     TASK_FAILING_OVER: REBOOT,
 }
 
@@ -132,6 +140,12 @@ _TRANSITIONS = (
     (TASK_NONE, 'upgrade', TASK_UPGRADING),
     (TASK_UPGRADING, 'done', TASK_NONE),
     (TASK_UPGRADING, 'fail', TASK_ERROR),
+    (TASK_NONE, 'rebuild', TASK_REBUILDING),
+    (TASK_REBUILDING, 'done', TASK_NONE),
+    (TASK_REBUILDING, 'fail', TASK_ERROR),
+    (TASK_NONE, 'stop', TASK_STOPPING),
+    (TASK_STOPPING, 'done', TASK_NONE),
+    (TASK_STOPPING, 'fail', TASK_ERROR),
     # Volume failover: also from ERROR (a lost primary volume is what
     # puts an instance there).
     (TASK_NONE, 'failover', TASK_FAILING_OVER),

@@ -3,7 +3,9 @@
 The API moved the instance to task REBOOTING. The flow reboots the Nova
 server in the instance's own region, waits for it to be ACTIVE again and
 for the guest's first RUNNING heartbeat sent after the reboot, then gives
-the instance back (task NONE). Any failure leaves it in ERROR with the
+the instance back (task NONE); an instance whose Redis an admin stopped
+stays stopped, so for it the flow waits for a SHUTDOWN report instead.
+Any failure leaves it in ERROR with the
 fault. Run again after its taskmanager died, a task reboots once more:
 harmless, and the waits only count what happened after the last reboot.
 """
@@ -16,6 +18,7 @@ from taskflow.patterns import linear_flow
 
 from trove_mr.common import cfg
 from trove_mr.common import clients
+from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
@@ -28,7 +31,8 @@ CONF = cfg.CONF
 OPERATION = 'trove.instance.reboot'
 
 
-def _as_naive_utc(epoch):
+def as_naive_utc(epoch):
+    """A time.time() value as the naive UTC datetime rows hold."""
     return datetime.datetime.fromtimestamp(
         epoch, datetime.timezone.utc).replace(tzinfo=None)
 
@@ -77,21 +81,22 @@ class WaitServerRebooted(task.Task):
 
 
 class WaitGuestRunningAgain(task.Task):
-    """Check once for a RUNNING heartbeat sent after the reboot."""
+    """Check once for a RUNNING heartbeat sent after the reboot (the
+    ``wanted`` status: SHUTDOWN for a Redis stopped on request)."""
 
     def execute(self, context, instance_id, rebooted_at, deadline_at,
-                timeout):
+                timeout, wanted=states.SERVICE_RUNNING):
         # A FAILED report is not final here: a guest coming back may
         # report the redis-server that died with the old boot before it
         # starts a new one. Only the deadline ends the wait.
         status = db_api.instance_status_get(context, instance_id)
-        since = _as_naive_utc(rebooted_at)
+        since = as_naive_utc(rebooted_at)
         if status.heartbeat_at is None or status.heartbeat_at < since or \
-                status.status != states.SERVICE_RUNNING:
+                status.status != wanted:
             common.not_ready(
                 common.Deadline.until(deadline_at, timeout),
-                'a RUNNING heartbeat after the reboot (last report: %s)'
-                % status.status)
+                'a %s heartbeat after the reboot (last report: %s)'
+                % (wanted, status.status))
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: waiting built nothing."""
@@ -124,11 +129,25 @@ def get_flow():
     return flow
 
 
+def instance_store(context, instance_id):
+    """The plain store of the reboot of ``instance_id``."""
+    timeout = CONF.reboot_time_out + CONF.agent_call_high_timeout
+    # A prepared guest reports SHUTDOWN for a Redis stopped on request
+    # (the admin ``stop``), which it keeps stopped across the reboot.
+    try:
+        stopped = db_api.instance_status_get(
+            context, instance_id).status == states.SERVICE_SHUTDOWN
+    except exceptions.InstanceNotFound:
+        stopped = False
+    return {'instance_id': instance_id,
+            'deadline_at': common.deadline_at(timeout),
+            'timeout': timeout,
+            'wanted': (states.SERVICE_SHUTDOWN if stopped
+                       else states.SERVICE_RUNNING)}
+
+
 def submit(context, instance_id):
     """Post the reboot of ``instance_id`` as a job."""
-    timeout = CONF.reboot_time_out + CONF.agent_call_high_timeout
-    store = {'instance_id': instance_id,
-             'deadline_at': common.deadline_at(timeout),
-             'timeout': timeout}
-    return engine.submit(context, OPERATION, get_flow, store,
+    return engine.submit(context, OPERATION, get_flow,
+                         instance_store(context, instance_id),
                          resource_type='instance', resource_id=instance_id)

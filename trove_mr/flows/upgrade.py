@@ -14,8 +14,9 @@ volume (data, redis.conf, the prepare marker), so the data survives:
    target version; then its RUNNING heartbeat;
 #. the row takes the new datastore version and the task ends (NONE).
 
-The instance shows UPGRADE meanwhile (task UPGRADING); any failure puts
-it in ERROR with the fault. Every task can run again after a taskmanager
+The instance shows UPGRADE meanwhile (task UPGRADING; REBUILD, task
+REBUILDING, for an admin's rebuild); any failure puts it in ERROR with
+the fault. Every task can run again after a taskmanager
 died: a server already on the target image is not stopped nor rebuilt
 twice. :func:`member_subflow` is the same work for one cluster member,
 its atoms named with a prefix (``trove_mr.cluster.redis.flows.upgrade``
@@ -71,6 +72,13 @@ def _server(context, instance_id, upgrade):
     return instance, nova.servers.get(instance.server_id)
 
 
+def instance_task(upgrade):
+    """The task the instance holds while this job runs."""
+    if upgrade['placement'].get('rebuild'):
+        return states.TASK_REBUILDING
+    return states.TASK_UPGRADING
+
+
 def rebuilt(server, upgrade):
     """Whether the server was already rebuilt from the target image.
 
@@ -85,12 +93,13 @@ def rebuilt(server, upgrade):
 
 
 class BeginUpgrade(task.Task):
-    """The instance's task is UPGRADING (the API moved a standalone
-    instance there already; a cluster member is moved here)."""
+    """The instance's task is UPGRADING, or REBUILDING (the API moved a
+    standalone instance there already; a cluster member is moved here).
+    """
 
-    def execute(self, context, instance_id):
+    def execute(self, context, instance_id, upgrade):
         instance = db_api.instance_get(context, instance_id)
-        if instance.task_status == states.TASK_UPGRADING:
+        if instance.task_status == instance_task(upgrade):
             return
         db_api.instance_update(
             context, instance_id,
@@ -225,24 +234,27 @@ class RecordVersion(task.Task):
         db_api.instance_update(
             context, instance_id,
             {'datastore_version_id': upgrade['version_id'],
-             'task_status': states.next_task(states.TASK_UPGRADING, 'done'),
+             'task_status': states.next_task(instance_task(upgrade),
+                                             'done'),
              'fault_message': None},
-            expected_task_status=states.TASK_UPGRADING)
+            expected_task_status=instance_task(upgrade))
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: MarkErrorOnRevert sets the final state."""
 
 
-def member_subflow(prefix=''):
-    """The linear flow of one instance's upgrade, atoms named
-    ``prefix*``; reads ``<prefix>instance_id`` and ``<prefix>upgrade``,
-    and the shared ``deadline_at`` and ``timeout``."""
+def member_subflow(prefix='', rebuild=False):
+    """The linear flow of one instance's upgrade (an admin's rebuild when
+    ``rebuild``), atoms named ``prefix*``; reads ``<prefix>instance_id``
+    and ``<prefix>upgrade``, and the shared ``deadline_at`` and
+    ``timeout``."""
     def wait(task_class, interval=None):
         return common.wait(_bound(task_class, prefix), interval=interval)
 
     flow = linear_flow.Flow(prefix + 'upgrade-instance')
     flow.add(_bound(database.MarkErrorOnRevert, prefix,
-                    expected=states.TASK_UPGRADING),
+                    expected=(states.TASK_REBUILDING if rebuild
+                              else states.TASK_UPGRADING)),
              _bound(BeginUpgrade, prefix),
              _bound(CheckUpgradeImage, prefix),
              _bound(StopForUpgrade, prefix),
@@ -255,9 +267,9 @@ def member_subflow(prefix=''):
     return flow
 
 
-def get_flow():
-    """A standalone instance's upgrade."""
-    return member_subflow()
+def get_flow(rebuild=False):
+    """A standalone instance's upgrade, or an admin's rebuild."""
+    return member_subflow(rebuild=rebuild)
 
 
 def upgrade_timeout(members=1):
@@ -278,9 +290,13 @@ def instance_store(instance_id, upgrade):
 
 
 def submit(context, instance_id, upgrade):
-    """Post the upgrade of ``instance_id`` (task UPGRADING) as a job."""
+    """Post the upgrade of ``instance_id`` (task UPGRADING, or
+    REBUILDING) as a job."""
+    rebuild = bool(upgrade['placement'].get('rebuild'))
     return engine.submit(context, OPERATION, get_flow,
                          instance_store(instance_id, upgrade),
+                         factory_kwargs={'rebuild': True} if rebuild
+                         else None,
                          resource_type='instance', resource_id=instance_id)
 
 

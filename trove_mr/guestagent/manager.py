@@ -204,6 +204,9 @@ class GuestManager(cluster_calls.ClusterCalls,
             self.phase = PHASE_READY
             if marker.get('stopped'):
                 LOG.info('Redis was stopped on request; not starting it.')
+                # Nor may the supervisor take it for a redis-server that
+                # died.
+                self.app.keep_stopped()
                 return
             try:
                 self.app.start(timeout=START_TIMEOUT)

@@ -32,6 +32,7 @@ from trove_mr.flows import replica_build
 from trove_mr.flows import resize as resize_flow
 from trove_mr.flows import root as root_flow
 from trove_mr.flows import steps
+from trove_mr.flows import stop_datastore as stop_flow
 from trove_mr.flows import upgrade as upgrade_flow
 from trove_mr.flows import volume_failover
 from trove_mr.taskmanager import recovery
@@ -60,7 +61,7 @@ def posts_a_job(method):
 class TaskManager:
     """Endpoint of ``trove-mr-taskmanager``: runs provisioning work."""
 
-    target = messaging.Target(version='1.9')
+    target = messaging.Target(version='1.10')
 
     def __init__(self, host=None, keeper=None):
         self.host = host or CONF.host
@@ -302,6 +303,11 @@ class TaskManager:
         """Reboot an instance's server and wait for its guest (cast, 1.4).
         """
         reboot_flow.submit(context, instance_id)
+
+    @posts_a_job
+    def stop_datastore(self, context, instance_id):
+        """Stop an instance's Redis, saving its data (call, 1.10)."""
+        stop_flow.submit(context, instance_id)
 
     @posts_a_job
     def change_root_password(self, context, resource_type, resource_id,

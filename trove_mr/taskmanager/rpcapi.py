@@ -25,6 +25,8 @@ Version history:
 |       by its standby region's cell while its owning cell is down.
 | 1.9 - rebuild_lost_members (call posting a job): the members a
 |       failover lost, removed and rebuilt in another region.
+| 1.10 - stop_datastore (call posting a job): an admin's stop of an
+|        instance's Redis.
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -61,7 +63,7 @@ def topic_name():
 class TaskManagerAPI:
     """Calls and casts to ``trove-mr-taskmanager``."""
 
-    RPC_API_VERSION = '1.9'
+    RPC_API_VERSION = '1.10'
 
     def __init__(self, version_cap=None):
         target = messaging.Target(topic=topic_name(), version='1.0')
@@ -301,3 +303,9 @@ class TaskManagerAPI:
         self._submit(context, '1.9', 'rebuild_lost_members',
                      cluster_id=cluster_id, placements=placements,
                      lost_ids=lost_ids, region=region)
+
+    def stop_datastore(self, context, instance_id):
+        """Stop the STOPPING instance's Redis, saving its data (admin).
+        """
+        self._submit(context, '1.10', 'stop_datastore',
+                     instance_id=instance_id)

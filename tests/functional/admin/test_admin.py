@@ -297,7 +297,7 @@ def test_admin_rebuilds_a_server_from_an_image_keeping_its_data(
 
     _openstack(system, 'admin', 'instance', 'rebuild', mine.id,
                image['id'], json_output=False)
-    assert demo.instances.get(mine.id).status in ('UPGRADE', 'ACTIVE')
+    assert demo.instances.get(mine.id).status in ('REBUILD', 'ACTIVE')
     shown = _wait(demo, mine.id, 'ACTIVE', refuse=('ERROR',))
     shown = _wait(demo, mine.id, 'HEALTHY', field='operating_status')
     assert admin.mgmt_instances.show(mine.id)._info['server']['id'] == \
@@ -306,5 +306,55 @@ def test_admin_rebuilds_a_server_from_an_image_keeping_its_data(
     client = _redis(shown, mine.password)
     try:
         assert client.get('before-rebuild') == 'kept'
+    finally:
+        client.close()
+
+
+def test_admin_stops_redis_which_stays_stopped_until_a_restart(
+        system, instances):
+    """python-troveclient's ``mgmt_instances.stop``: the instance shows
+    SHUTDOWN and Redis no longer answers; an admin reboot of the server
+    leaves it stopped (the task still ends); the tenant's restart brings
+    it back with its data. Tenants get 403."""
+    demo, admin = system.trove('demo'), system.trove('admin')
+    theirs = instances['alt'][0]
+    alt = system.trove('alt_demo')
+    shown = _wait(alt, theirs.id, 'ACTIVE', refuse=())
+    client = _redis(shown, theirs.password)
+    try:
+        client.set('before-stop', 'kept')
+    finally:
+        client.close()
+    with pytest.raises(trove_exc.Forbidden):
+        alt.mgmt_instances.stop(theirs.id)
+    with pytest.raises(trove_exc.Forbidden):
+        demo.mgmt_instances.stop(theirs.id)
+    assert alt.instances.get(theirs.id).status == 'ACTIVE'
+
+    admin.mgmt_instances.stop(theirs.id)
+    shown = _wait(alt, theirs.id, 'SHUTDOWN', field='operating_status')
+    assert shown.status == 'SHUTDOWN'
+    assert admin.mgmt_instances.show(theirs.id)._info['task_description']
+    with pytest.raises(redis.ConnectionError):
+        _redis(shown, theirs.password).ping()
+
+    admin.mgmt_instances.reboot(theirs.id)
+    _wait(alt, theirs.id, 'REBOOT', refuse=())
+    deadline = time.monotonic() + TIMEOUT
+    while alt.instances.get(theirs.id).status == 'REBOOT':
+        assert time.monotonic() < deadline, 'reboot of a stopped instance'
+        time.sleep(0.5)
+    shown = alt.instances.get(theirs.id)
+    assert (shown.status, shown.operating_status) == ('SHUTDOWN',
+                                                      'SHUTDOWN')
+    with pytest.raises(redis.ConnectionError):
+        _redis(shown, theirs.password).ping()
+
+    alt.instances.restart(theirs.id)
+    shown = _wait(alt, theirs.id, 'ACTIVE', refuse=('ERROR',))
+    shown = _wait(alt, theirs.id, 'HEALTHY', field='operating_status')
+    client = _redis(shown, theirs.password)
+    try:
+        assert client.get('before-stop') == 'kept'
     finally:
         client.close()

@@ -43,9 +43,12 @@ def _create(api, headers=None, base=BASE, **overrides):
 
 @pytest.fixture
 def reboots(taskmanager):
-    """The fake taskmanager also records reboot_instance."""
-    taskmanager.reboot_instance = lambda context, *args, **kwargs: \
-        taskmanager._record('reboot_instance', context, *args, **kwargs)
+    """The fake taskmanager also records reboot_instance and
+    stop_datastore."""
+    for name in ('reboot_instance', 'stop_datastore'):
+        setattr(taskmanager, name,
+                lambda context, *args, _name=name, **kwargs:
+                taskmanager._record(_name, context, *args, **kwargs))
     return taskmanager
 
 
@@ -241,6 +244,40 @@ def test_reboot_without_a_server_is_a_409(api, reboots):
                   'POST', {'reboot': {}}, headers=ADMIN)
     assert answer.status_int == 409
     assert reboots.casts[-1][0] == 'create_instance'
+
+
+def test_stop_shows_shutdown_casts_once_and_refuses_members(api, reboots):
+    view = _create(api)
+    url = '%s/instances/%s/action' % (MGMT, view['id'])
+    db_api.instance_update(_ctx(), view['id'], {'task_status': 'NONE'})
+    no_server = call(api, url, 'POST', {'stop': {}}, headers=ADMIN)
+    assert no_server.status_int == 409
+    db_api.instance_update(_ctx(), view['id'], {'server_id': 'srv-1'})
+    assert call(api, '/v1.0/p1/mgmt/instances/%s/action' % view['id'],
+                'POST', {'stop': {}}).status_int == 403
+
+    answer = call(api, url, 'POST', {'stop': {}}, headers=ADMIN)
+
+    assert answer.status_int == 202, answer.text
+    assert reboots.casts[-1][0] == 'stop_datastore'
+    assert reboots.casts[-1][2] == (view['id'],)
+    shown = call(api, '%s/%s' % (BASE, view['id'])).json['instance']
+    assert shown['status'] == 'SHUTDOWN'
+    again = call(api, url, 'POST', {'stop': {}}, headers=ADMIN)
+    assert again.status_int == 409
+    assert [c[0] for c in reboots.casts].count('stop_datastore') == 1
+
+    member = _create(api)
+    db_api.instance_update(_ctx(), member['id'], {
+        'task_status': 'NONE', 'server_id': 'srv-2', 'cluster_id': 'c-1'})
+    refused = call(api, '%s/instances/%s/action' % (MGMT, member['id']),
+                   'POST', {'stop': {}}, headers=ADMIN)
+    assert refused.status_int == 400
+    assert 'cluster c-1' in refused.text
+    assert db_api.instance_get(_ctx(), member['id']).task_status == 'NONE'
+    migrate = call(api, '%s/instances/%s/action' % (MGMT, member['id']),
+                   'POST', {'migrate': {}}, headers=ADMIN)
+    assert migrate.status_int == 400
 
 
 def test_reset_task_status_clears_a_stuck_task(api):

@@ -28,6 +28,9 @@ class FakeApp:
         self.starts += 1
         self._status = redis_service.RUNNING
 
+    def keep_stopped(self):
+        self.kept_stopped = True
+
     def volume_used_gb(self):
         return 0.25
 
@@ -133,6 +136,26 @@ def test_resume_after_stop_does_not_start_redis(guest, layout, monkeypatch):
     assert made == ['s' * 24]
     assert manager.phase == guest_manager.PHASE_READY
     assert manager.app.starts == 0
+    assert manager.app.kept_stopped
+
+
+def test_a_redis_stopped_before_an_agent_restart_is_not_revived(
+        guest, layout):
+    """The supervisor takes a redis-server that is not running for one
+    that died, unless it was stopped on request: an agent started after
+    the stop (a server reboot) must know that from the marker."""
+    manager, _ = guest
+    os.makedirs(layout.conf_dir)
+    with open(os.path.join(layout.conf_dir, 'redis.conf'), 'w') as f:
+        f.write('port 6379\nrequirepass "%s"\n' % ('s' * 24))
+    bootstrap.write_marker(layout, {'stopped': True, 'clustered': False})
+
+    manager.resume()
+
+    assert manager.app.status() == redis_service.SHUTDOWN
+    assert manager.app.stopped_on_request
+    assert manager.supervisor._needs_restart(manager.app,
+                                             manager.phase) is None
 
 
 def test_discover_prefers_options_then_environment(tmp_path):

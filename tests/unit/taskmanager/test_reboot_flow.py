@@ -31,7 +31,7 @@ def reboots(cloud, ctx):
     """Nova's reboot: the guest comes back and reports RUNNING (unless
     ``comes_back`` is False)."""
     done = []
-    behaviour = {'comes_back': True}
+    behaviour = {'comes_back': True, 'reports': states.SERVICE_RUNNING}
 
     def install(region):
         servers = cloud[region].servers
@@ -41,7 +41,7 @@ def reboots(cloud, ctx):
             instance_id = servers.get(server_id).name[len('trove-mr-'):]
             if behaviour['comes_back']:
                 db_api.instance_status_update(
-                    ctx, instance_id, states.SERVICE_RUNNING,
+                    ctx, instance_id, behaviour['reports'],
                     time.time() + 0.5)
         servers.reboot = reboot_server
     for region in cloud:
@@ -91,3 +91,20 @@ def test_an_errored_server_fails_the_reboot_naming_the_region(
     assert 'RegionTwo' in row.fault_details
     assert 'host on fire' in row.fault_details
     assert 'host on fire' not in row.fault_message
+
+
+def test_a_redis_stopped_on_request_stays_stopped_and_the_reboot_ends(
+        cloud, make_instance, ctx, reboots):
+    """After an admin's stop the guest keeps Redis stopped across the
+    reboot: its SHUTDOWN report ends the wait, not a RUNNING one."""
+    done, behaviour = reboots
+    behaviour['reports'] = states.SERVICE_SHUTDOWN
+    instance = _rebootable(cloud, make_instance, ctx)
+    db_api.instance_status_update(ctx, instance.id, states.SERVICE_SHUTDOWN,
+                                  time.time() - 1)
+    engine.run_here(ctx, reboot.get_flow,
+                    reboot.instance_store(ctx, instance.id))
+    assert done == [('RegionTwo', instance.server_id)]
+    row = db_api.instance_get(ctx, instance.id)
+    assert row.task_status == states.TASK_NONE
+    assert row.status.status == states.SERVICE_SHUTDOWN

@@ -160,6 +160,72 @@ def test_server_failing_its_rebuild_is_error_with_nova_fault(
     assert 'no valid host' in row.fault_details
 
 
+def _rebuild(ctx, instance, image):
+    """Run an admin's rebuild of ``instance`` from ``image`` (task
+    REBUILDING, as the API leaves it); whether it succeeded."""
+    version = instance.datastore_version
+    upgrade = {'version_id': version.id, 'version_name': version.name,
+               'placement': dict(placement_for('RegionTwo'),
+                                 image_id=image, rebuild=True)}
+    db_api.instance_update(ctx, instance.id,
+                           {'task_status': states.TASK_REBUILDING})
+    try:
+        engine.run_here(ctx, upgrade_flow.get_flow,
+                        upgrade_flow.instance_store(instance.id, upgrade),
+                        {'rebuild': True})
+    except Exception:  # noqa: BLE001 - the row says what happened
+        return False
+    return True
+
+
+@pytest.fixture
+def rebuilding(upgrading, monkeypatch):
+    monkeypatch.setattr(regions, 'image_in_region',
+                        lambda context, region, image: {
+                            'id': image, 'status': 'active'})
+    return upgrading
+
+
+def test_admin_rebuild_shows_rebuild_and_rebuilds_even_the_same_image(
+        cloud, rebuilding, make_instance, ctx, monkeypatch):
+    instance, _target = _built_with_target(ctx, make_instance)
+    _server(cloud, instance).image = {'id': 'image-1'}
+    monkeypatch.setattr(UpgradingGuest, 'reports',
+                        instance.datastore_version.name)
+    assert states.next_task(states.TASK_NONE, 'rebuild') == \
+        states.TASK_REBUILDING
+    assert states.display_status(states.TASK_REBUILDING,
+                                 states.SERVICE_RUNNING) == 'REBUILD'
+
+    assert _rebuild(ctx, instance, 'image-1')
+
+    ((server_id, image, _userdata),) = rebuilding
+    assert (server_id, image) == (instance.server_id, 'image-1')
+    assert [c[0] for c in FakeGuest.calls[-2:]] == ['pre_upgrade',
+                                                    'post_upgrade']
+    row = db_api.instance_get(ctx, instance.id)
+    assert row.task_status == states.TASK_NONE
+    assert row.datastore_version_id == instance.datastore_version_id
+
+
+def test_admin_rebuild_failing_is_error_with_nova_fault(
+        cloud, rebuilding, make_instance, ctx):
+    instance, _target = _built_with_target(ctx, make_instance)
+    server = _server(cloud, instance)
+    server.image = {'id': 'image-1'}
+
+    def failing_rebuild(server_id, image, userdata=None):
+        server.status = 'ERROR'
+        server.fault = {'message': 'no valid host'}
+    cloud['RegionTwo'].servers.rebuild = failing_rebuild
+
+    assert not _rebuild(ctx, instance, 'image-1')
+
+    row = db_api.instance_get(ctx, instance.id)
+    assert row.task_status == states.TASK_ERROR
+    assert 'no valid host' in row.fault_details
+
+
 def test_target_version_checks(ctx, make_instance):
     instance = make_instance()
     current = instance.datastore_version

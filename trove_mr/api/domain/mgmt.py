@@ -171,13 +171,39 @@ def reboot(context, instance_id, taskmanager_api):
         return row
 
 
+def stop(context, instance_id, taskmanager_api):
+    """Stop an instance's Redis, saving its data (upstream Trove's mgmt
+    ``stop``): task STOPPING, then a job; the instance shows SHUTDOWN
+    until a restart. 400 for a cluster member (its cluster would lose a
+    master or replica behind the cluster's back); 409 while another task
+    runs or before the instance has a server."""
+    owning = _instance_cell(context, instance_id)
+    with cells.owning_cell(context, owning) as cctx:
+        row = db_api.instance_get(cctx, instance_id)
+        if row.cluster_id:
+            raise exceptions.BadRequest(
+                'Instance %s is a member of cluster %s: stopping one '
+                'member is not offered.' % (instance_id, row.cluster_id))
+        if not row.server_id:
+            raise exceptions.Conflict(
+                'Instance %s has no server to stop yet.' % instance_id)
+        services.require_taskmanager(cctx)
+        previous = row.task_status
+        row = instance_domain.transition(cctx, row, 'stop')
+        instance_domain._cast_or_undo(
+            cctx, row, previous,
+            taskmanager_api.stop_datastore)
+        LOG.info('Stopping the datastore of instance %s', instance_id)
+        return row
+
+
 def rebuild(context, instance_id, image_ref, taskmanager_api):
     """Rebuild an instance's server from image ``image_ref`` (an id or a
     name of the instance's region), data kept (upstream Trove's mgmt
     ``rebuild``, ``openstack database instance rebuild``).
 
     The upgrade's job runs it with the instance's own datastore version
-    (task UPGRADING, so the instance shows UPGRADE): the guest stops
+    (task REBUILDING, so the instance shows REBUILD): the guest stops
     Redis saving its data, Nova rebuilds the server from the image (the
     same one too), the new guest starts Redis again on the volume. 400
     naming ``rebuild.image_id`` when the region has no such active image
@@ -209,7 +235,7 @@ def rebuild(context, instance_id, image_ref, taskmanager_api):
                                  'checksum': image.get('checksum'),
                                  'rebuild': True}}
         row = upgrade_domain.start_upgrade(cctx, row, upgrade,
-                                           taskmanager_api)
+                                           taskmanager_api, 'rebuild')
         LOG.info('Rebuilding instance %s from image %s', instance_id,
                  image['id'])
         return row

@@ -106,12 +106,13 @@ def upgrade_instance(context, tenant_id, instance_id, version_ref,
         return start_upgrade(cctx, row, upgrade, taskmanager_api)
 
 
-def start_upgrade(cctx, row, upgrade, taskmanager_api):
-    """Move ``row`` to UPGRADING and cast the upgrade's job to the
-    owning cell (undone when no taskmanager takes it); the row."""
+def start_upgrade(cctx, row, upgrade, taskmanager_api, action='upgrade'):
+    """Move ``row`` to UPGRADING (REBUILDING for ``action`` 'rebuild')
+    and cast the upgrade's job to the owning cell (undone when no
+    taskmanager takes it); the row."""
     services.require_taskmanager(cctx)
     previous = row.task_status
-    row = instance_domain.transition(cctx, row, 'upgrade')
+    row = instance_domain.transition(cctx, row, action)
     instance_domain._cast_or_undo(
         cctx, row, previous,
         lambda c, i: taskmanager_api.upgrade_instance(c, i, upgrade))

@@ -33,6 +33,7 @@ INSTANCE_ACTION = {
     'additionalProperties': False,
     'properties': {
         'reboot': _EMPTY,
+        'stop': _EMPTY,
         'reset-task-status': _EMPTY,
         'rebuild': {
             'type': 'object',

@@ -198,6 +198,13 @@ class RedisApp:
         """Whether redis-server is down because :meth:`stop` was called."""
         return self._stopped
 
+    def keep_stopped(self):
+        """Take a redis-server that is not running as stopped on request
+        (an earlier agent's :meth:`stop`): nothing starts it but
+        :meth:`start`."""
+        with self._lock:
+            self._stopped = True
+
     def exit_reason(self):
         """Why redis-server is down, in words (for logs and admins)."""
         with self._lock:
