@@ -140,35 +140,33 @@ class Traffic:
         self.errors = []
         self.reads = 0
         self.writes = 0
-        self.threads = [threading.Thread(target=self._write),
-                        threading.Thread(target=self._read)]
+        self.threads = [
+            threading.Thread(target=self._run, args=('write', self._write)),
+            threading.Thread(target=self._run, args=('read', self._read))]
 
-    def _write(self):
-        writer = client(self.cluster)
-        n = 0
-        while not self.stop.is_set():
-            key = 'key-%d' % (n % self.keys)
-            value = 'during-%d' % n
-            try:
-                writer.set(key, value)
-                self.last[key] = value
-                self.writes += 1
-            except Exception as exc:  # noqa: BLE001 - recorded
-                self.errors.append(('write', repr(exc)))
-            n += 1
-        writer.close()
-
-    def _read(self):
-        reader = client(self.cluster)
+    def _run(self, kind, operation):
+        """``operation(client, n)`` for n = 0, 1, ... until stopped; what
+        it raises is recorded as ``(kind, repr)``."""
+        own = client(self.cluster)
         n = 0
         while not self.stop.is_set():
             try:
-                reader.get('key-%d' % (n % self.keys))
-                self.reads += 1
+                operation(own, n)
             except Exception as exc:  # noqa: BLE001 - recorded
-                self.errors.append(('read', repr(exc)))
+                self.errors.append((kind, repr(exc)))
             n += 1
-        reader.close()
+        own.close()
+
+    def _write(self, writer, n):
+        key = 'key-%d' % (n % self.keys)
+        value = 'during-%d' % n
+        writer.set(key, value)
+        self.last[key] = value
+        self.writes += 1
+
+    def _read(self, reader, n):
+        reader.get('key-%d' % (n % self.keys))
+        self.reads += 1
 
     def __enter__(self):
         for thread in self.threads:

@@ -141,8 +141,10 @@ def test_guest_on_another_version_after_rebuild_is_error_with_fault(
     assert row.datastore_version_id == instance.datastore_version_id
 
 
+@pytest.mark.parametrize('admin_rebuild', [False, True])
 def test_server_failing_its_rebuild_is_error_with_nova_fault(
-        cloud, upgrading, make_instance, ctx):
+        cloud, rebuilding, make_instance, ctx, admin_rebuild):
+    """An upgrade's, or an admin's rebuild of the image it runs."""
     instance, target = _built_with_target(ctx, make_instance)
     server = _server(cloud, instance)
     server.image = {'id': 'image-1'}
@@ -153,7 +155,10 @@ def test_server_failing_its_rebuild_is_error_with_nova_fault(
         server.fault = {'message': 'no valid host'}
     region.servers.rebuild = failing_rebuild
 
-    assert not _run(ctx, instance.id, _upgrade(target))
+    if admin_rebuild:
+        assert not _rebuild(ctx, instance, 'image-1')
+    else:
+        assert not _run(ctx, instance.id, _upgrade(target))
 
     row = db_api.instance_get(ctx, instance.id)
     assert row.task_status == states.TASK_ERROR
@@ -206,24 +211,6 @@ def test_admin_rebuild_shows_rebuild_and_rebuilds_even_the_same_image(
     row = db_api.instance_get(ctx, instance.id)
     assert row.task_status == states.TASK_NONE
     assert row.datastore_version_id == instance.datastore_version_id
-
-
-def test_admin_rebuild_failing_is_error_with_nova_fault(
-        cloud, rebuilding, make_instance, ctx):
-    instance, _target = _built_with_target(ctx, make_instance)
-    server = _server(cloud, instance)
-    server.image = {'id': 'image-1'}
-
-    def failing_rebuild(server_id, image, userdata=None):
-        server.status = 'ERROR'
-        server.fault = {'message': 'no valid host'}
-    cloud['RegionTwo'].servers.rebuild = failing_rebuild
-
-    assert not _rebuild(ctx, instance, 'image-1')
-
-    row = db_api.instance_get(ctx, instance.id)
-    assert row.task_status == states.TASK_ERROR
-    assert 'no valid host' in row.fault_details
 
 
 def test_target_version_checks(ctx, make_instance):

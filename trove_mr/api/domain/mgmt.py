@@ -151,9 +151,7 @@ def reboot(context, instance_id, taskmanager_api):
     with cells.owning_cell(context, _instance_cell(context, instance_id)) \
             as cctx:
         row = db_api.instance_get(cctx, instance_id)
-        if not row.server_id:
-            raise exceptions.Conflict(
-                'Instance %s has no server to reboot yet.' % instance_id)
+        _refuse_serverless(row, 'reboot')
         services.require_taskmanager(cctx)
         previous = row.task_status
         row = instance_domain.transition(cctx, row, 'restart')
@@ -171,6 +169,20 @@ def reboot(context, instance_id, taskmanager_api):
         return row
 
 
+def _refuse_member(row, refusal):
+    """400 for a cluster member: ``refusal`` says what is not offered."""
+    if row.cluster_id:
+        raise exceptions.BadRequest(
+            'Instance %s is a member of cluster %s: %s'
+            % (row.id, row.cluster_id, refusal))
+
+
+def _refuse_serverless(row, done):
+    if not row.server_id:
+        raise exceptions.Conflict('Instance %s has no server to %s yet.'
+                                  % (row.id, done))
+
+
 def stop(context, instance_id, taskmanager_api):
     """Stop an instance's Redis, saving its data (upstream Trove's mgmt
     ``stop``): task STOPPING, then a job; the instance shows SHUTDOWN
@@ -180,19 +192,13 @@ def stop(context, instance_id, taskmanager_api):
     owning = _instance_cell(context, instance_id)
     with cells.owning_cell(context, owning) as cctx:
         row = db_api.instance_get(cctx, instance_id)
-        if row.cluster_id:
-            raise exceptions.BadRequest(
-                'Instance %s is a member of cluster %s: stopping one '
-                'member is not offered.' % (instance_id, row.cluster_id))
-        if not row.server_id:
-            raise exceptions.Conflict(
-                'Instance %s has no server to stop yet.' % instance_id)
+        _refuse_member(row, 'stopping one member is not offered.')
+        _refuse_serverless(row, 'stop')
         services.require_taskmanager(cctx)
         previous = row.task_status
         row = instance_domain.transition(cctx, row, 'stop')
-        instance_domain._cast_or_undo(
-            cctx, row, previous,
-            taskmanager_api.stop_datastore)
+        instance_domain._cast_or_undo(cctx, row, previous,
+                                      taskmanager_api.stop_datastore)
         LOG.info('Stopping the datastore of instance %s', instance_id)
         return row
 
@@ -212,15 +218,10 @@ def rebuild(context, instance_id, image_ref, taskmanager_api):
     owning = _instance_cell(context, instance_id)
     with cells.owning_cell(context, owning) as cctx:
         row = db_api.instance_get(cctx, instance_id)
-        if row.cluster_id:
-            raise exceptions.BadRequest(
-                'Instance %s is a member of cluster %s: a rebuild of one '
-                'member is not offered; upgrade the cluster.'
-                % (instance_id, row.cluster_id))
+        _refuse_member(row, 'a rebuild of one member is not offered; '
+                            'upgrade the cluster.')
         upgrade_domain.refuse_not_active(row, 'rebuilt')
-        if not row.server_id:
-            raise exceptions.Conflict(
-                'Instance %s has no server to rebuild.' % instance_id)
+        _refuse_serverless(row, 'rebuild')
         image = regions.image_in_region(context, row.region_name,
                                         image_ref)
         if image is None or image.get('status', 'active') != 'active':
