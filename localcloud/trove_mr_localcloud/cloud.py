@@ -66,6 +66,9 @@ class Region:
         self.keystone = cloud.keystone
         self.hypervisor = cloud.hypervisor
         self.host_name = 'localcloud-%s' % name.lower()
+        # Compute hosts of the region, all on this machine: servers are
+        # built on the first; a cold migration moves one to another.
+        self.hosts = (self.host_name, self.host_name + '-2')
         with self.store.transaction():
             self.data = self.store.region(name)
             # A random start in the region's /16: several local clouds

@@ -243,9 +243,9 @@ class Nova:
         if version >= (2, 26):
             view['tags'] = []
         if 'admin' in token.roles:
-            view.update({'OS-EXT-SRV-ATTR:host': self.region.host_name,
-                         'OS-EXT-SRV-ATTR:hypervisor_hostname':
-                             self.region.host_name,
+            host = server.get('host') or self.region.host_name
+            view.update({'OS-EXT-SRV-ATTR:host': host,
+                         'OS-EXT-SRV-ATTR:hypervisor_hostname': host,
                          'OS-EXT-SRV-ATTR:instance_name':
                              'instance-' + server['id'][:8]})
         if server.get('fault'):
@@ -576,6 +576,8 @@ class Nova:
             return wsgi.json_response(None, 202)
         if 'resize' in body:
             return self._resize(server, body['resize'] or {})
+        if 'migrate' in body:
+            return self._cold_migrate(req, server, body['migrate'] or {})
         if 'confirmResize' in body:
             return self._confirm_resize(server)
         if 'revertResize' in body:
@@ -623,6 +625,43 @@ class Nova:
                                fail)).start()
         return wsgi.json_response(None, 202)
 
+    def _cold_migrate(self, req, server, spec):
+        """Nova's cold migration: the server stops, boots again on
+        another compute host (the one named, from microversion 2.56) and
+        waits in VERIFY_RESIZE for a confirm or a revert."""
+        if 'admin' not in req.environ['localcloud.token'].roles:
+            raise wsgi.HTTPError(403, 'Policy does not allow '
+                                      'os_compute_api:os-migrate-server:'
+                                      'migrate to be performed.')
+        wanted = spec.get('host')
+        if wanted is not None and req.environ['localcloud.version'] < (
+                2, 56):
+            raise wsgi.HTTPError(400, "Invalid input: additional "
+                                      "properties are not allowed ('host' "
+                                      "was unexpected).")
+        with self.region.store.transaction():
+            if server['status'] not in ('ACTIVE', 'SHUTOFF'):
+                raise wsgi.HTTPError(
+                    409, "Cannot 'migrate' instance %s while it is in "
+                         "vm_state %s" % (server['id'],
+                                          server['status'].lower()))
+            current = server.get('host') or self.region.host_name
+            if wanted is not None and wanted not in self.region.hosts:
+                raise wsgi.HTTPError(400, 'Compute host %s could not be '
+                                          'found.' % wanted)
+            if wanted == current:
+                raise wsgi.HTTPError(400, 'The target host can\'t be the '
+                                          'same one.')
+            target = wanted or next(h for h in self.region.hosts
+                                    if h != current)
+            server.update(status='RESIZE', old_flavor_id=server['flavor_id'],
+                          old_host=current, host=target, updated=now_iso())
+        threading.Thread(target=self._migrate, name='migrate-' +
+                         server['id'][:8], daemon=True,
+                         args=(server, server['flavor_id'],
+                               'VERIFY_RESIZE')).start()
+        return wsgi.json_response(None, 202)
+
     def _migrate(self, server, flavor_id, status, injected_failure=False):
         """Stop the server and boot it again with ``flavor_id``."""
         self.region.hypervisor.stop(server)
@@ -656,6 +695,7 @@ class Nova:
                          "in vm_state %s" % (server['id'],
                                              server['status'].lower()))
             server.pop('old_flavor_id', None)
+            server.pop('old_host', None)
             server.update(status='ACTIVE', updated=now_iso())
         return wsgi.json_response(None, 204)
 
@@ -667,6 +707,7 @@ class Nova:
                          "in vm_state %s" % (server['id'],
                                              server['status'].lower()))
             old = server.pop('old_flavor_id', server['flavor_id'])
+            server['host'] = server.pop('old_host', server.get('host'))
             server.update(status='REVERT_RESIZE', updated=now_iso())
         threading.Thread(target=self._migrate, name='revert-' +
                          server['id'][:8], daemon=True,

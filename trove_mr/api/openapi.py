@@ -150,8 +150,8 @@ OPERATIONS = (
     ('GET', T + '/mgmt/instances/{instanceId}', 'An instance with its '
      'server, volume, host and full fault.', 200, None, None, None),
     ('POST', T + '/mgmt/instances/{instanceId}/action', 'reboot, '
-     'rebuild, stop, reset-task-status.', 202, mgmt.INSTANCE_ACTION, None,
-     None),
+     'rebuild, stop, migrate, reset-task-status.', 202,
+     mgmt.INSTANCE_ACTION, None, None),
     ('GET', T + '/mgmt/clusters', 'Every project\'s clusters.', 200, None,
      mgmt.CLUSTER_LIST_QUERY, None),
     ('GET', T + '/mgmt/clusters/{clusterId}', 'A cluster with its members.',

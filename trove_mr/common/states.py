@@ -36,6 +36,8 @@ TASK_REBUILDING = 'REBUILDING'
 # An admin's stop of the datastore; it then shows SHUTDOWN until a
 # restart.
 TASK_STOPPING = 'STOPPING'
+# An admin's cold migration of the server to another compute host.
+TASK_MIGRATING = 'MIGRATING'
 # Moving to the replica of its volume (an admin's failover); tenants see
 # REBOOT: replication is not their business.
 TASK_FAILING_OVER = 'FAILING_OVER'
@@ -64,6 +66,7 @@ CONFIGURING = 'CONFIGURING'
 RESTART_REQUIRED = 'RESTART_REQUIRED'
 UPGRADE = 'UPGRADE'
 REBUILD = 'REBUILD'
+MIGRATE = 'MIGRATE'
 
 _TASK_DISPLAY = {
     TASK_BUILDING: BUILD,
@@ -79,6 +82,7 @@ _TASK_DISPLAY = {
     TASK_UPGRADING: UPGRADE,
     TASK_REBUILDING: REBUILD,
     TASK_STOPPING: SHUTDOWN,
+    TASK_MIGRATING: MIGRATE,
     TASK_FAILING_OVER: REBOOT,
 }
 
@@ -146,6 +150,9 @@ _TRANSITIONS = (
     (TASK_NONE, 'stop', TASK_STOPPING),
     (TASK_STOPPING, 'done', TASK_NONE),
     (TASK_STOPPING, 'fail', TASK_ERROR),
+    (TASK_NONE, 'migrate', TASK_MIGRATING),
+    (TASK_MIGRATING, 'done', TASK_NONE),
+    (TASK_MIGRATING, 'fail', TASK_ERROR),
     # Volume failover: also from ERROR (a lost primary volume is what
     # puts an instance there).
     (TASK_NONE, 'failover', TASK_FAILING_OVER),

@@ -90,13 +90,15 @@ def guest_running(context, instance_id):
     return (answer or {}).get('status') == 'running'
 
 
-def finish(context, instance_id, event, fault=None, details=None):
-    """End the RESIZING task with ``event`` ('done' or 'fail').
+def finish(context, instance_id, event, fault=None, details=None,
+           task_status=states.TASK_RESIZING):
+    """End the RESIZING task (or ``task_status``: a migration's) with
+    ``event`` ('done' or 'fail').
 
     ``fault``: what the tenant reads (a ``faults.TenantMessage``);
     ``details``: the full reason, for admins.
     """
-    values = {'task_status': states.next_task(states.TASK_RESIZING, event),
+    values = {'task_status': states.next_task(task_status, event),
               'task_owner': None}
     if event == 'done':
         values['fault_message'] = None
@@ -105,19 +107,26 @@ def finish(context, instance_id, event, fault=None, details=None):
         values['fault_details'] = details
     try:
         db_api.instance_update(context, instance_id, values,
-                               expected_task_status=states.TASK_RESIZING)
+                               expected_task_status=task_status)
     except (exceptions.UnexpectedTaskState,
             exceptions.InstanceNotFound) as exc:
-        LOG.info('Instance %s not taken out of RESIZING: %s', instance_id,
-                 exc)
+        LOG.info('Instance %s not taken out of %s: %s', instance_id,
+                 task_status, exc)
         return False
     return True
 
 
 class RestoreOnRevert(task.Task):
-    """First task: a failed resize leaves the instance ACTIVE if its guest
-    runs again, else ERROR; the fault says why. A failed volume resize
-    gives back the quota it counted unless the volume did grow."""
+    """First task: a failed resize (or migration) leaves the instance
+    ACTIVE if its guest runs again, else ERROR; the fault says why. A
+    failed volume resize gives back the quota it counted unless the
+    volume did grow."""
+
+    def __init__(self, task_status=states.TASK_RESIZING,
+                 failed='Resize failed', **kwargs):
+        super().__init__(**kwargs)
+        self.task_status = task_status
+        self.failed = failed
 
     def execute(self, context, instance_id):
         pass
@@ -126,7 +135,7 @@ class RestoreOnRevert(task.Task):
                volume_growth=None, **kwargs):
         cause = database.fault_of(flow_failures)
         fault = faults.TenantMessage(
-            'Resize failed: %s' % (cause[0].lower() + cause[1:]))
+            '%s: %s' % (self.failed, cause[0].lower() + cause[1:]))
         details = database.fault_details_of(flow_failures)
         if volume_growth:
             _release_unused_growth(context, instance_id, volume_growth)
@@ -134,10 +143,10 @@ class RestoreOnRevert(task.Task):
             LOG.warning('Resize of instance %s failed; it is ACTIVE as '
                         'before: %s', instance_id, fault)
             finish(context, instance_id, 'done', fault=fault,
-                   details=details)
+                   details=details, task_status=self.task_status)
         else:
             database.mark_error(context, instance_id, fault,
-                                states.TASK_RESIZING, details=details)
+                                self.task_status, details=details)
 
 
 def _release_unused_growth(context, instance_id, growth):

@@ -26,6 +26,7 @@ from trove_mr.flows import configuration as configuration_flow
 from trove_mr.flows import create_instance as create_flow
 from trove_mr.flows import delete_instance as delete_flow
 from trove_mr.flows import engine as flow_engine
+from trove_mr.flows import migrate as migrate_flow
 from trove_mr.flows import network as network_flow
 from trove_mr.flows import reboot as reboot_flow
 from trove_mr.flows import replica_build
@@ -308,6 +309,15 @@ class TaskManager:
     def stop_datastore(self, context, instance_id):
         """Stop an instance's Redis, saving its data (call, 1.10)."""
         stop_flow.submit(context, instance_id)
+
+    @posts_a_job
+    def migrate_instance(self, context, instance_id, host=None):
+        """Move an instance's server to another compute host (call,
+        1.10)."""
+        instance = db_api.instance_get(context, instance_id)
+        flavor = {'id': str(instance.flavor_id),
+                  'name': str(instance.flavor_id)}
+        migrate_flow.submit(context, instance, flavor, host)
 
     @posts_a_job
     def change_root_password(self, context, resource_type, resource_id,

@@ -256,6 +256,7 @@ def recover_stuck_clusters(context, now=None):
 _INSTANCE_WORK = (states.TASK_REBOOTING, states.TASK_RESIZING,
                   states.TASK_CONFIGURING, states.TASK_UPGRADING,
                   states.TASK_REBUILDING, states.TASK_STOPPING,
+                  states.TASK_MIGRATING,
                   states.TASK_PROMOTING, states.TASK_EJECTING,
                   states.TASK_DETACHING, states.TASK_BACKING_UP)
 

@@ -25,8 +25,9 @@ Version history:
 |       by its standby region's cell while its owning cell is down.
 | 1.9 - rebuild_lost_members (call posting a job): the members a
 |       failover lost, removed and rebuilt in another region.
-| 1.10 - stop_datastore (call posting a job): an admin's stop of an
-|        instance's Redis.
+| 1.10 - stop_datastore, migrate_instance (calls posting jobs): an
+|        admin's stop of an instance's Redis, and cold migration of its
+|        server to another compute host.
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -309,3 +310,9 @@ class TaskManagerAPI:
         """
         self._submit(context, '1.10', 'stop_datastore',
                      instance_id=instance_id)
+
+    def migrate_instance(self, context, instance_id, host=None):
+        """Move the MIGRATING instance's server to compute host
+        ``host`` (None: one Nova picks), in its region (admin)."""
+        self._submit(context, '1.10', 'migrate_instance',
+                     instance_id=instance_id, host=host)

@@ -358,3 +358,52 @@ def test_admin_stops_redis_which_stays_stopped_until_a_restart(
         assert client.get('before-stop') == 'kept'
     finally:
         client.close()
+
+
+def test_admin_migrates_a_server_to_another_host_keeping_its_data(
+        system, instances):
+    """python-troveclient's ``mgmt_instances.migrate``: the same server
+    moves to the region's other compute host (Nova picks it, or the one
+    named), Redis stopped and started again around the move, the data
+    kept; a host Nova does not know leaves the instance ACTIVE with the
+    fault; tenants get 403."""
+    admin, alt = system.trove('admin'), system.trove('alt_demo')
+    theirs = instances['alt'][0]
+    shown = _wait(alt, theirs.id, 'ACTIVE', refuse=())
+    client = _redis(shown, theirs.password)
+    try:
+        client.set('before-migrate', 'kept')
+    finally:
+        client.close()
+    before = admin.mgmt_instances.show(theirs.id)._info
+    address = shown.ip
+    with pytest.raises(trove_exc.Forbidden):
+        alt.mgmt_instances.migrate(theirs.id)
+
+    admin.mgmt_instances.migrate(theirs.id)
+    assert alt.instances.get(theirs.id).status in ('MIGRATE', 'ACTIVE')
+    shown = _wait(alt, theirs.id, 'ACTIVE', refuse=('ERROR',))
+    shown = _wait(alt, theirs.id, 'HEALTHY', field='operating_status')
+    after = admin.mgmt_instances.show(theirs.id)._info
+    assert after['server']['id'] == before['server']['id']
+    assert after['host'] != before['host']
+    assert after['host'].startswith('localcloud-regiontwo')
+    assert shown.ip == address
+    client = _redis(shown, theirs.password)
+    try:
+        assert client.get('before-migrate') == 'kept'
+    finally:
+        client.close()
+
+    admin.mgmt_instances.migrate(theirs.id, host='no-such-host')
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        faulted = admin.mgmt_instances.show(theirs.id)._info
+        if faulted['status'] == 'ACTIVE' and faulted.get('fault'):
+            break
+        assert faulted['status'] in ('MIGRATE', 'ACTIVE'), faulted
+        assert time.monotonic() < deadline, faulted
+        time.sleep(0.5)
+    assert 'no-such-host' in faulted['fault']['details']
+    assert faulted['host'] == after['host']
+    _wait(alt, theirs.id, 'HEALTHY', field='operating_status')

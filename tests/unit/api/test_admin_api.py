@@ -43,9 +43,9 @@ def _create(api, headers=None, base=BASE, **overrides):
 
 @pytest.fixture
 def reboots(taskmanager):
-    """The fake taskmanager also records reboot_instance and
-    stop_datastore."""
-    for name in ('reboot_instance', 'stop_datastore'):
+    """The fake taskmanager also records reboot_instance, stop_datastore
+    and migrate_instance."""
+    for name in ('reboot_instance', 'stop_datastore', 'migrate_instance'):
         setattr(taskmanager, name,
                 lambda context, *args, _name=name, **kwargs:
                 taskmanager._record(_name, context, *args, **kwargs))
@@ -278,6 +278,29 @@ def test_stop_shows_shutdown_casts_once_and_refuses_members(api, reboots):
     migrate = call(api, '%s/instances/%s/action' % (MGMT, member['id']),
                    'POST', {'migrate': {}}, headers=ADMIN)
     assert migrate.status_int == 400
+    assert 'cluster c-1' in migrate.text
+
+
+def test_migrate_shows_migrate_and_casts_the_host_named(api, reboots):
+    view = _create(api)
+    url = '%s/instances/%s/action' % (MGMT, view['id'])
+    db_api.instance_update(_ctx(), view['id'], {'task_status': 'NONE',
+                                                'server_id': 'srv-1'})
+    bad = call(api, url, 'POST', {'migrate': {'host': 'h', 'x': 1}},
+               headers=ADMIN)
+    assert bad.status_int == 400
+    assert [c[0] for c in reboots.casts] == ['create_instance']
+
+    answer = call(api, url, 'POST', {'migrate': {'host': 'host-2'}},
+                  headers=ADMIN)
+
+    assert answer.status_int == 202, answer.text
+    assert reboots.casts[-1][0] == 'migrate_instance'
+    assert reboots.casts[-1][2] == (view['id'], 'host-2')
+    shown = call(api, '%s/%s' % (BASE, view['id'])).json['instance']
+    assert shown['status'] == 'MIGRATE'
+    assert call(api, url, 'POST', {'migrate': {}},
+                headers=ADMIN).status_int == 409
 
 
 def test_reset_task_status_clears_a_stuck_task(api):

@@ -203,6 +203,29 @@ def stop(context, instance_id, taskmanager_api):
         return row
 
 
+def migrate(context, instance_id, host, taskmanager_api):
+    """Move an instance's server to another compute host of its region
+    (upstream Trove's mgmt ``migrate``): task MIGRATING (status
+    MIGRATE), then a job; ``host`` None lets Nova pick. 400 for a
+    cluster member; 409 while another task runs or before the instance
+    has a server. A host Nova refuses fails the job: the instance is
+    ACTIVE again with the fault."""
+    owning = _instance_cell(context, instance_id)
+    with cells.owning_cell(context, owning) as cctx:
+        row = db_api.instance_get(cctx, instance_id)
+        _refuse_member(row, 'migrating one member is not offered.')
+        _refuse_serverless(row, 'migrate')
+        services.require_taskmanager(cctx)
+        previous = row.task_status
+        row = instance_domain.transition(cctx, row, 'migrate')
+        instance_domain._cast_or_undo(
+            cctx, row, previous,
+            lambda c, i: taskmanager_api.migrate_instance(c, i, host))
+        LOG.info('Migrating instance %s to %s', instance_id,
+                 host or 'a host Nova picks')
+        return row
+
+
 def rebuild(context, instance_id, image_ref, taskmanager_api):
     """Rebuild an instance's server from image ``image_ref`` (an id or a
     name of the instance's region), data kept (upstream Trove's mgmt

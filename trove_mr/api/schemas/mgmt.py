@@ -34,6 +34,13 @@ INSTANCE_ACTION = {
     'properties': {
         'reboot': _EMPTY,
         'stop': _EMPTY,
+        # python-troveclient sends {} without a host.
+        'migrate': {
+            'type': 'object',
+            'additionalProperties': False,
+            'properties': {'host': {'type': 'string', 'minLength': 1,
+                                    'maxLength': 255}},
+        },
         'reset-task-status': _EMPTY,
         'rebuild': {
             'type': 'object',

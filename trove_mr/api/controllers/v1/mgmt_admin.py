@@ -30,7 +30,7 @@ def _authorize(rule):
 
 
 class MgmtInstanceActionController(rest.RestController):
-    """``/mgmt/instances/{id}/action``: reboot, rebuild, stop,
+    """``/mgmt/instances/{id}/action``: reboot, rebuild, stop, migrate,
     reset-task-status."""
 
     @pecan.expose(content_type=JSON)
@@ -41,6 +41,10 @@ class MgmtInstanceActionController(rest.RestController):
         if 'reboot' in action:
             domain.reboot(context, instance_id,
                           pecan.request.taskmanager_api)
+        elif 'migrate' in action:
+            domain.migrate(context, instance_id,
+                           action['migrate'].get('host'),
+                           pecan.request.taskmanager_api)
         elif 'stop' in action:
             domain.stop(context, instance_id, pecan.request.taskmanager_api)
         elif 'rebuild' in action:

@@ -1,0 +1,140 @@
+"""Move an instance's server to another compute host (the admin
+``migrate`` action, upstream Trove's mgmt ``migrate``).
+
+The API moved the instance to task MIGRATING. As a flavor resize does,
+with the same flavor: Redis is stopped (saving its data), Nova cold
+migrates the server (to the host named, else one its scheduler picks),
+the migration is confirmed once the server waits in VERIFY_RESIZE, the
+guest comes back and Redis starts again (a replica follows its master
+again); then task NONE. The server keeps its id, addresses and volume.
+
+A failure reverts what can be reverted (Nova's revertResize, Redis
+started again) and leaves the instance ACTIVE with the fault when its
+guest runs again, else ERROR. Every task finds what an earlier run did,
+so a job resumed by another taskmanager finishes the migration.
+"""
+
+from oslo_log import log as logging
+from taskflow import task
+from taskflow.patterns import linear_flow
+
+from trove_mr.common import cfg
+from trove_mr.common import clients
+from trove_mr.common import states
+from trove_mr.flows import common
+from trove_mr.flows import engine
+from trove_mr.flows import guest
+from trove_mr.flows import resize
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+OPERATION = 'trove.instance.migrate'
+# Nova takes a target host in a cold migration from this microversion.
+MIGRATE_HOST_VERSION = '2.56'
+HOST_ATTR = 'OS-EXT-SRV-ATTR:host'
+
+
+def _host(server):
+    return getattr(server, HOST_ATTR, None)
+
+
+class MigrateServer(resize.ResizeServer):
+    """Ask Nova to migrate the server (once); provides the host it left
+    (None when a run before this one asked already)."""
+
+    default_provides = 'old_host'
+
+    def execute(self, context, region_name, server_id, host):
+        nova = clients.create_nova_client_at(context, region_name,
+                                             MIGRATE_HOST_VERSION)
+        server = nova.servers.get(server_id)
+        if server.status in ('RESIZE', 'VERIFY_RESIZE'):
+            LOG.info('Server %s is migrating already', server_id)
+            return None
+        old_host = _host(server)
+        if host is not None and old_host == host:
+            raise common.StepFailed('Server %s is on host %s already.'
+                                    % (server_id, host))
+        try:
+            nova.servers.migrate(server_id, host=host)
+        except Exception as exc:
+            raise common.StepFailed(
+                'Nova refused to migrate server %s in region %s: %s'
+                % (server_id, region_name, exc)) from exc
+        LOG.info('Migrating server %s from host %s to %s in %s', server_id,
+                 old_host, host or 'a host Nova picks', region_name)
+        return old_host
+
+
+class WaitServerMigrated(task.Task):
+    """Check once that Nova finished the migration (VERIFY_RESIZE)."""
+
+    def execute(self, context, region_name, server_id, old_host,
+                deadline_at, timeout):
+        server = resize._nova(context, region_name).servers.get(server_id)
+        if server.status == 'VERIFY_RESIZE' or (
+                server.status == 'ACTIVE' and old_host is not None and
+                _host(server) != old_host):
+            return
+        if server.status == 'ERROR':
+            raise common.StepFailed(
+                'Server %s failed its migration in region %s: %s'
+                % (server_id, region_name, resize._fault(server)))
+        if server.status == 'ACTIVE':
+            raise common.StepFailed(
+                'Nova did not migrate server %s in region %s: %s'
+                % (server_id, region_name, resize._fault(server)))
+        common.not_ready(common.Deadline.until(deadline_at, timeout),
+                         'server %s to be migrated' % server_id)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: MigrateServer's revert reverts it."""
+
+
+class MarkMigrated(task.Task):
+    """Last task: the migration is over (task NONE)."""
+
+    def execute(self, context, instance_id):
+        resize.finish(context, instance_id, 'done',
+                      task_status=states.TASK_MIGRATING)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: RestoreOnRevert sets the final state."""
+
+
+def get_flow():
+    """The flow of a migration."""
+    flow = linear_flow.Flow(OPERATION)
+    flow.add(resize.RestoreOnRevert(task_status=states.TASK_MIGRATING,
+                                    failed='Migration failed'),
+             resize.StopDatastore(), MigrateServer(),
+             common.wait(WaitServerMigrated()),
+             resize.ConfirmResize(), common.wait(resize.WaitServerActive()),
+             common.wait(guest.WaitGuestListening(),
+                         guest.STATUS_POLL_INTERVAL),
+             resize.StartDatastore(),
+             common.wait(guest.WaitGuestRunning(),
+                         guest.STATUS_POLL_INTERVAL),
+             resize.FollowMasterAgain(), MarkMigrated())
+    return flow
+
+
+def store(instance, flavor, host=None):
+    """The plain store of the migration of ``instance`` (a row) on its
+    ``flavor`` (``{'id', 'name'}``) to ``host`` (None: Nova picks)."""
+    values = {'instance_id': instance.id,
+              'region_name': instance.region_name or CONF.region_name,
+              'timeout': CONF.resize_time_out,
+              'deadline_at': common.deadline_at(CONF.resize_time_out),
+              'server_id': instance.server_id,
+              'old_flavor_id': str(instance.flavor_id),
+              'new_flavor': dict(flavor), 'host': host}
+    return values
+
+
+def submit(context, instance, flavor, host=None):
+    """Post the migration of a MIGRATING instance as a job."""
+    return engine.submit(context, OPERATION, get_flow,
+                         store(instance, flavor, host),
+                         resource_type='instance', resource_id=instance.id)
