@@ -141,3 +141,32 @@ def test_extend_grows_an_attached_volume_only_from_3_42(
     finally:
         nova.servers.delete(server.id)
         old.volumes.delete(volume.id)
+
+
+def test_cold_migration_moves_to_the_other_host_and_revert_moves_back(
+        cloud, trove_session, server):
+    host = 'OS-EXT-SRV-ATTR:host'
+    nova = nova_client.Client('2.56', session=trove_session,
+                              region_name='RegionOne')
+    first = getattr(nova.servers.get(server.id), host)
+    assert first == 'localcloud-regionone'
+    with pytest.raises(nova_exc.BadRequest, match='could not be found'):
+        nova.servers.migrate(server.id, host='no-such-host')
+    with pytest.raises(nova_exc.BadRequest, match='same one'):
+        nova.servers.migrate(server.id, host=first)
+    assert nova.servers.get(server.id).status == 'ACTIVE'
+
+    nova.servers.migrate(server.id)
+    moved = _wait(nova, server.id, 'VERIFY_RESIZE')
+    assert getattr(moved, host) == 'localcloud-regionone-2'
+    assert _nova(trove_session).servers.get(server.id).flavor['id'] == \
+        server.flavor['id']
+    nova.servers.revert_resize(server.id)
+    back = _wait(nova, server.id, 'ACTIVE')
+    assert getattr(back, host) == first
+
+    nova.servers.migrate(server.id, host='localcloud-regionone-2')
+    _wait(nova, server.id, 'VERIFY_RESIZE')
+    nova.servers.confirm_resize(server.id)
+    assert getattr(nova.servers.get(server.id), host) == \
+        'localcloud-regionone-2'
