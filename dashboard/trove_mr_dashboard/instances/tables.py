@@ -8,11 +8,11 @@ from horizon import tables
 from trove_mr_dashboard import api
 
 # Status: final ones stop the row's refresh; others are polled.
+BUSY = ('BUILD', 'REBOOT', 'RESIZE', 'BACKUP', 'PROMOTE', 'EJECT',
+        'DETACH', 'CONFIGURING', 'UPGRADE', 'REBUILD', 'MIGRATE')
 STATUS_CHOICES = (('ACTIVE', True), ('SHUTDOWN', True), ('ERROR', False),
-                  ('BUILD', None), ('REBOOT', None), ('RESIZE', None),
-                  ('BACKUP', None), ('PROMOTE', None), ('EJECT', None),
-                  ('RESTART_REQUIRED', True), ('HEALTHY', True))
-BUSY = ('BUILD', 'REBOOT', 'RESIZE', 'BACKUP', 'PROMOTE', 'EJECT')
+                  ('RESTART_REQUIRED', True), ('HEALTHY', True)) + tuple(
+                      (status, None) for status in BUSY)
 
 
 class RegionFilter(tables.FilterAction):
