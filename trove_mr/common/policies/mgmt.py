@@ -39,7 +39,8 @@ rules = [
         base.operations(MGMT + '/instances/{instance_id}', 'GET')),
     policy.DocumentedRuleDefault(
         'mgmt:instance_action', base.RULE_ADMIN,
-        'Reboot an instance\'s server or reset its task.',
+        'Reboot, rebuild or migrate an instance\'s server, stop its '
+        'datastore, or reset its task.',
         base.operations(MGMT + '/instances/{instance_id}/action', 'POST')),
     policy.DocumentedRuleDefault(
         'mgmt:cluster_index', base.RULE_ADMIN,
