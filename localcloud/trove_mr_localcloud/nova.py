@@ -113,6 +113,7 @@ class Nova:
             {'availabilityZoneInfo': [{'zoneName': 'nova', 'hosts': None,
                                        'zoneState': {'available': True}}]}))
         r.add('GET', r'/limits', self._limits)
+        r.add('GET', r'/os-services', self._services)
         return r
 
     # -- flavors -------------------------------------------------------------
@@ -765,6 +766,23 @@ class Nova:
         if os.path.isdir(self.region.hypervisor.root_of(server['id'])):
             self.region.hypervisor.expose_volumes(
                 server['id'], self.region.cinder.exposed(server))
+
+    def _services(self, req):
+        """The region's compute services, one a host (admin only), with
+        Nova's ``binary`` and ``host`` filters."""
+        if 'admin' not in req.environ['localcloud.token'].roles:
+            raise wsgi.HTTPError(403, 'Policy does not allow '
+                                      'os_compute_api:os-services:list to '
+                                      'be performed.')
+        services = [{'id': index + 1, 'binary': 'nova-compute',
+                     'host': host, 'zone': 'nova', 'status': 'enabled',
+                     'state': 'up', 'updated_at': now_iso(),
+                     'disabled_reason': None, 'forced_down': False}
+                    for index, host in enumerate(self.region.hosts)]
+        for key in ('binary', 'host'):
+            if req.GET.get(key):
+                services = [s for s in services if s[key] == req.GET[key]]
+        return wsgi.json_response({'services': services})
 
     def _limits(self, req):
         return wsgi.json_response({'limits': {'rate': [], 'absolute': {

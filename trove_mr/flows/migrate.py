@@ -39,23 +39,43 @@ def _host(server):
     return getattr(server, HOST_ATTR, None)
 
 
+def server_host(context, instance):
+    """The compute host ``instance``'s server runs on (None if Nova does
+    not say)."""
+    server = resize._nova(context, instance.region_name).servers.get(
+        instance.server_id)
+    return _host(server)
+
+
+class CheckHost(task.Task):
+    """Before anything stops: the server is still on the host it was on
+    when the job was posted, and not on the host asked for."""
+
+    def execute(self, context, region_name, server_id, host, old_host):
+        server = resize._nova(context, region_name).servers.get(server_id)
+        if server.status in ('RESIZE', 'VERIFY_RESIZE') or (
+                old_host is not None and _host(server) != old_host):
+            return  # moving or moved: a run before this one asked
+        if host is not None and _host(server) == host:
+            raise common.StepFailed('Server %s is on host %s already.'
+                                    % (server_id, host))
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: checking changed nothing."""
+
+
 class MigrateServer(resize.ResizeServer):
-    """Ask Nova to migrate the server (once); provides the host it left
-    (None when a run before this one asked already)."""
+    """Ask Nova to migrate the server (once)."""
 
-    default_provides = 'old_host'
-
-    def execute(self, context, region_name, server_id, host):
+    def execute(self, context, region_name, server_id, host, old_host):
         nova = clients.create_nova_client_at(context, region_name,
                                              MIGRATE_HOST_VERSION)
         server = nova.servers.get(server_id)
-        if server.status in ('RESIZE', 'VERIFY_RESIZE'):
-            LOG.info('Server %s is migrating already', server_id)
-            return None
-        old_host = _host(server)
-        if host is not None and old_host == host:
-            raise common.StepFailed('Server %s is on host %s already.'
-                                    % (server_id, host))
+        if server.status in ('RESIZE', 'VERIFY_RESIZE') or (
+                old_host is not None and _host(server) != old_host):
+            LOG.info('Server %s is migrating or migrated already',
+                     server_id)
+            return
         try:
             nova.servers.migrate(server_id, host=host)
         except Exception as exc:
@@ -64,7 +84,6 @@ class MigrateServer(resize.ResizeServer):
                 % (server_id, region_name, exc)) from exc
         LOG.info('Migrating server %s from host %s to %s in %s', server_id,
                  old_host, host or 'a host Nova picks', region_name)
-        return old_host
 
 
 class WaitServerMigrated(task.Task):
@@ -108,7 +127,7 @@ def get_flow():
     flow = linear_flow.Flow(OPERATION)
     flow.add(resize.RestoreOnRevert(task_status=states.TASK_MIGRATING,
                                     failed='Migration failed'),
-             resize.StopDatastore(), MigrateServer(),
+             CheckHost(), resize.StopDatastore(), MigrateServer(),
              common.wait(WaitServerMigrated()),
              resize.ConfirmResize(), common.wait(resize.WaitServerActive()),
              common.wait(guest.WaitGuestListening(),
@@ -120,21 +139,23 @@ def get_flow():
     return flow
 
 
-def store(instance, flavor, host=None):
+def store(instance, flavor, host=None, old_host=None):
     """The plain store of the migration of ``instance`` (a row) on its
-    ``flavor`` (``{'id', 'name'}``) to ``host`` (None: Nova picks)."""
+    ``flavor`` (``{'id', 'name'}``) from compute host ``old_host`` (where
+    it runs as the job is posted) to ``host`` (None: Nova picks)."""
     values = {'instance_id': instance.id,
               'region_name': instance.region_name or CONF.region_name,
               'timeout': CONF.resize_time_out,
               'deadline_at': common.deadline_at(CONF.resize_time_out),
               'server_id': instance.server_id,
               'old_flavor_id': str(instance.flavor_id),
-              'new_flavor': dict(flavor), 'host': host}
+              'new_flavor': dict(flavor), 'host': host,
+              'old_host': old_host}
     return values
 
 
-def submit(context, instance, flavor, host=None):
+def submit(context, instance, flavor, host=None, old_host=None):
     """Post the migration of a MIGRATING instance as a job."""
     return engine.submit(context, OPERATION, get_flow,
-                         store(instance, flavor, host),
+                         store(instance, flavor, host, old_host),
                          resource_type='instance', resource_id=instance.id)

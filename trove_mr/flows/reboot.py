@@ -3,8 +3,8 @@
 The API moved the instance to task REBOOTING. The flow reboots the Nova
 server in the instance's own region, waits for it to be ACTIVE again and
 for the guest's first RUNNING heartbeat sent after the reboot, then gives
-the instance back (task NONE); an instance whose Redis an admin stopped
-stays stopped, so for it the flow waits for a SHUTDOWN report instead.
+the instance back (task NONE); a guest that keeps Redis stopped on
+request (an admin's ``stop``) ends the wait with its SHUTDOWN report.
 Any failure leaves it in ERROR with the
 fault. Run again after its taskmanager died, a task reboots once more:
 harmless, and the waits only count what happened after the last reboot.
@@ -13,12 +13,12 @@ harmless, and the waits only count what happened after the last reboot.
 import datetime
 import time
 
+from oslo_log import log as logging
 from taskflow import task
 from taskflow.patterns import linear_flow
 
 from trove_mr.common import cfg
 from trove_mr.common import clients
-from trove_mr.common import exceptions
 from trove_mr.common import states
 from trove_mr.db.main import api as db_api
 from trove_mr.flows import common
@@ -27,6 +27,7 @@ from trove_mr.flows import engine
 from trove_mr.flows import guest
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
 
 OPERATION = 'trove.instance.reboot'
 
@@ -80,23 +81,42 @@ class WaitServerRebooted(task.Task):
         """Nothing to undo: waiting built nothing."""
 
 
+def _stopped_on_request(context, instance_id):
+    """Whether the guest keeps its Redis stopped on request (the admin
+    ``stop``), as it answers now; False when it does not answer."""
+    try:
+        answer = guest.guest_client(context, instance_id).get_status(
+            timeout=guest.PING_TIMEOUT * 2)
+    except Exception as exc:  # noqa: BLE001 - asked again next time
+        LOG.info('Guest of instance %s did not answer: %s', instance_id,
+                 exc)
+        return False
+    return bool((answer or {}).get('stopped_on_request'))
+
+
 class WaitGuestRunningAgain(task.Task):
-    """Check once for a RUNNING heartbeat sent after the reboot (the
-    ``wanted`` status: SHUTDOWN for a Redis stopped on request)."""
+    """Check once for a RUNNING heartbeat sent after the reboot, or a
+    SHUTDOWN one from a guest that keeps Redis stopped on request."""
 
     def execute(self, context, instance_id, rebooted_at, deadline_at,
-                timeout, wanted=states.SERVICE_RUNNING):
+                timeout):
         # A FAILED report is not final here: a guest coming back may
         # report the redis-server that died with the old boot before it
         # starts a new one. Only the deadline ends the wait.
         status = db_api.instance_status_get(context, instance_id)
         since = as_naive_utc(rebooted_at)
-        if status.heartbeat_at is None or status.heartbeat_at < since or \
-                status.status != wanted:
-            common.not_ready(
-                common.Deadline.until(deadline_at, timeout),
-                'a %s heartbeat after the reboot (last report: %s)'
-                % (wanted, status.status))
+        if status.heartbeat_at is not None and status.heartbeat_at >= since:
+            if status.status == states.SERVICE_RUNNING:
+                return
+            if status.status == states.SERVICE_SHUTDOWN and \
+                    _stopped_on_request(context, instance_id):
+                LOG.info('Instance %s rebooted; its Redis stays stopped '
+                         'on request', instance_id)
+                return
+        common.not_ready(
+            common.Deadline.until(deadline_at, timeout),
+            'a RUNNING heartbeat after the reboot (last report: %s)'
+            % status.status)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: waiting built nothing."""
@@ -129,25 +149,16 @@ def get_flow():
     return flow
 
 
-def instance_store(context, instance_id):
+def instance_store(instance_id):
     """The plain store of the reboot of ``instance_id``."""
     timeout = CONF.reboot_time_out + CONF.agent_call_high_timeout
-    # A prepared guest reports SHUTDOWN for a Redis stopped on request
-    # (the admin ``stop``), which it keeps stopped across the reboot.
-    try:
-        stopped = db_api.instance_status_get(
-            context, instance_id).status == states.SERVICE_SHUTDOWN
-    except exceptions.InstanceNotFound:
-        stopped = False
     return {'instance_id': instance_id,
             'deadline_at': common.deadline_at(timeout),
-            'timeout': timeout,
-            'wanted': (states.SERVICE_SHUTDOWN if stopped
-                       else states.SERVICE_RUNNING)}
+            'timeout': timeout}
 
 
 def submit(context, instance_id):
     """Post the reboot of ``instance_id`` as a job."""
     return engine.submit(context, OPERATION, get_flow,
-                         instance_store(context, instance_id),
+                         instance_store(instance_id),
                          resource_type='instance', resource_id=instance_id)

@@ -140,8 +140,8 @@ class RestoreOnRevert(task.Task):
         if volume_growth:
             _release_unused_growth(context, instance_id, volume_growth)
         if guest_running(context, instance_id):
-            LOG.warning('Resize of instance %s failed; it is ACTIVE as '
-                        'before: %s', instance_id, fault)
+            LOG.warning('%s for instance %s; it is ACTIVE as before: %s',
+                        self.failed, instance_id, fault)
             finish(context, instance_id, 'done', fault=fault,
                    details=details, task_status=self.task_status)
         else:

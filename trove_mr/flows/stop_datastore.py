@@ -65,6 +65,9 @@ class MarkStopped(task.Task):
     """Last task: Redis is stopped, the task ends (STOPPING -> NONE)."""
 
     def execute(self, context, instance_id):
+        if db_api.instance_get(context, instance_id).task_status != \
+                states.TASK_STOPPING:
+            return  # a run before this one ended it
         db_api.instance_update(
             context, instance_id,
             {'task_status': states.next_task(states.TASK_STOPPING, 'done'),

@@ -72,11 +72,10 @@ def _server(context, instance_id, upgrade):
     return instance, nova.servers.get(instance.server_id)
 
 
-def instance_task(upgrade):
-    """The task the instance holds while this job runs."""
-    if upgrade['placement'].get('rebuild'):
-        return states.TASK_REBUILDING
-    return states.TASK_UPGRADING
+# The tasks an instance holds while this job runs: an upgrade's, or an
+# admin's rebuild (a job of either kind accepts both, so that one posted
+# by a release before the other task existed still ends it).
+TASKS = [states.TASK_UPGRADING, states.TASK_REBUILDING]
 
 
 def rebuilt(server, upgrade):
@@ -97,9 +96,9 @@ class BeginUpgrade(task.Task):
     standalone instance there already; a cluster member is moved here).
     """
 
-    def execute(self, context, instance_id, upgrade):
+    def execute(self, context, instance_id):
         instance = db_api.instance_get(context, instance_id)
-        if instance.task_status == instance_task(upgrade):
+        if instance.task_status in TASKS:
             return
         db_api.instance_update(
             context, instance_id,
@@ -234,27 +233,25 @@ class RecordVersion(task.Task):
         db_api.instance_update(
             context, instance_id,
             {'datastore_version_id': upgrade['version_id'],
-             'task_status': states.next_task(instance_task(upgrade),
-                                             'done'),
+             'task_status': states.TASK_NONE,
              'fault_message': None},
-            expected_task_status=instance_task(upgrade))
+            expected_task_status=TASKS)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: MarkErrorOnRevert sets the final state."""
 
 
-def member_subflow(prefix='', rebuild=False):
-    """The linear flow of one instance's upgrade (an admin's rebuild when
-    ``rebuild``), atoms named ``prefix*``; reads ``<prefix>instance_id``
-    and ``<prefix>upgrade``, and the shared ``deadline_at`` and
+def member_subflow(prefix=''):
+    """The linear flow of one instance's upgrade (or an admin's rebuild),
+    atoms named ``prefix*``; reads ``<prefix>instance_id`` and
+    ``<prefix>upgrade``, and the shared ``deadline_at`` and
     ``timeout``."""
     def wait(task_class, interval=None):
         return common.wait(_bound(task_class, prefix), interval=interval)
 
     flow = linear_flow.Flow(prefix + 'upgrade-instance')
     flow.add(_bound(database.MarkErrorOnRevert, prefix,
-                    expected=(states.TASK_REBUILDING if rebuild
-                              else states.TASK_UPGRADING)),
+                    expected=TASKS),
              _bound(BeginUpgrade, prefix),
              _bound(CheckUpgradeImage, prefix),
              _bound(StopForUpgrade, prefix),
@@ -267,9 +264,9 @@ def member_subflow(prefix='', rebuild=False):
     return flow
 
 
-def get_flow(rebuild=False):
+def get_flow():
     """A standalone instance's upgrade, or an admin's rebuild."""
-    return member_subflow(rebuild=rebuild)
+    return member_subflow()
 
 
 def upgrade_timeout(members=1):
@@ -292,11 +289,8 @@ def instance_store(instance_id, upgrade):
 def submit(context, instance_id, upgrade):
     """Post the upgrade of ``instance_id`` (task UPGRADING, or
     REBUILDING) as a job."""
-    rebuild = bool(upgrade['placement'].get('rebuild'))
     return engine.submit(context, OPERATION, get_flow,
                          instance_store(instance_id, upgrade),
-                         factory_kwargs={'rebuild': True} if rebuild
-                         else None,
                          resource_type='instance', resource_id=instance_id)
 
 

@@ -363,7 +363,9 @@ class GuestManager(cluster_calls.ClusterCalls,
             ``shutdown``, one whose prepare failed ``failed`` and, since
             1.3, ``failure``: why; with ``failure_summary``, the kind of
             failure a tenant may read (an optional field, added without a
-            version change: older callers ignore it).
+            version change: older callers ignore it); and
+            ``stopped_on_request`` (optional too) when Redis is kept
+            stopped by ``stop``.
         """
         if self.phase == PHASE_FAILED:
             status = redis_service.FAILED
@@ -372,6 +374,12 @@ class GuestManager(cluster_calls.ClusterCalls,
         else:
             status = self.app.status()
         answer = {'status': status, 'volume_used': self.volume_used()}
+        if status == redis_service.SHUTDOWN and self.app is not None and \
+                self.app.stopped_on_request:
+            # An optional field, added without a version change (older
+            # callers ignore it): Redis is kept stopped on request, it
+            # neither died nor is starting.
+            answer['stopped_on_request'] = True
         if status == redis_service.FAILED and self._failure_text():
             answer['failure'] = self._failure_text()
             if getattr(self, 'failure_summary', None):

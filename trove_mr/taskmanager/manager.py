@@ -266,6 +266,25 @@ class TaskManager:
         """Periodic: fail instances whose Nova server vanished or failed."""
         return recovery.reconcile_with_nova(self.admin_context)
 
+    def _in_task(self, context, instance_id, task_status, operation):
+        """The instance, when it waits in ``task_status`` for a job of
+        ``operation`` not posted yet; else None (logged)."""
+        try:
+            instance = db_api.instance_get(context, instance_id)
+        except exceptions.InstanceNotFound:
+            LOG.warning('Instance %s is gone; no %s', instance_id,
+                        operation)
+            return None
+        if instance.task_status != task_status:
+            LOG.warning('Instance %s is %s, not %s; no %s', instance_id,
+                        instance.task_status, task_status, operation)
+            return None
+        if self._has_job(instance_id, operation):
+            LOG.info('Instance %s already has a %s job', instance_id,
+                     operation)
+            return None
+        return instance
+
     def _resizing(self, context, instance_id):
         """The RESIZING instance to resize, or None (logged) if it is not.
         """
@@ -308,16 +327,22 @@ class TaskManager:
     @posts_a_job
     def stop_datastore(self, context, instance_id):
         """Stop an instance's Redis, saving its data (call, 1.10)."""
-        stop_flow.submit(context, instance_id)
+        if self._in_task(context, instance_id, states.TASK_STOPPING,
+                         stop_flow.OPERATION) is not None:
+            stop_flow.submit(context, instance_id)
 
     @posts_a_job
     def migrate_instance(self, context, instance_id, host=None):
         """Move an instance's server to another compute host (call,
         1.10)."""
-        instance = db_api.instance_get(context, instance_id)
+        instance = self._in_task(context, instance_id,
+                                 states.TASK_MIGRATING, migrate_flow.OPERATION)
+        if instance is None:
+            return
         flavor = {'id': str(instance.flavor_id),
                   'name': str(instance.flavor_id)}
-        migrate_flow.submit(context, instance, flavor, host)
+        migrate_flow.submit(context, instance, flavor, host,
+                            migrate_flow.server_host(context, instance))
 
     @posts_a_job
     def change_root_password(self, context, resource_type, resource_id,
@@ -350,11 +375,21 @@ class TaskManager:
 
         Asked again while its upgrade job is on the board, it joins it.
         """
+        self._submit_upgrade(context, instance_id, upgrade)
+
+    def _submit_upgrade(self, context, instance_id, upgrade):
         upgrade_flow.check_upgrade_payload(upgrade)
         if self._has_job(instance_id, upgrade_flow.OPERATION):
             LOG.info('Instance %s already has an upgrade job', instance_id)
             return
         upgrade_flow.submit(context, instance_id, upgrade)
+
+    @posts_a_job
+    def rebuild_instance(self, context, instance_id, upgrade):
+        """Rebuild an instance's server from an image, its data kept
+        (call, 1.10): the upgrade's job on the instance's own version.
+        """
+        self._submit_upgrade(context, instance_id, upgrade)
 
     @posts_a_job
     def upgrade_cluster(self, context, cluster_id, upgrades):

@@ -25,9 +25,10 @@ Version history:
 |       by its standby region's cell while its owning cell is down.
 | 1.9 - rebuild_lost_members (call posting a job): the members a
 |       failover lost, removed and rebuilt in another region.
-| 1.10 - stop_datastore, migrate_instance (calls posting jobs): an
-|        admin's stop of an instance's Redis, and cold migration of its
-|        server to another compute host.
+| 1.10 - stop_datastore, migrate_instance, rebuild_instance (calls
+|        posting jobs): an admin's stop of an instance's Redis, cold
+|        migration of its server to another compute host, and rebuild
+|        of its server from an image (task REBUILDING).
 
 Since operations became jobs, every operation method is sent as a call
 that the taskmanager answers once the job is posted on the cell's
@@ -310,6 +311,12 @@ class TaskManagerAPI:
         """
         self._submit(context, '1.10', 'stop_datastore',
                      instance_id=instance_id)
+
+    def rebuild_instance(self, context, instance_id, upgrade):
+        """Rebuild the REBUILDING instance's server from the image of
+        ``upgrade['placement']`` (the upgrade's job, its own version)."""
+        self._submit(context, '1.10', 'rebuild_instance',
+                     instance_id=instance_id, upgrade=upgrade)
 
     def migrate_instance(self, context, instance_id, host=None):
         """Move the MIGRATING instance's server to compute host

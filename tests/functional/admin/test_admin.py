@@ -365,8 +365,8 @@ def test_admin_migrates_a_server_to_another_host_keeping_its_data(
     """python-troveclient's ``mgmt_instances.migrate``: the same server
     moves to the region's other compute host (Nova picks it, or the one
     named), Redis stopped and started again around the move, the data
-    kept; a host Nova does not know leaves the instance ACTIVE with the
-    fault; tenants get 403."""
+    kept; a host the region does not have, or the one it runs on, is a
+    400 that changes nothing; tenants get 403."""
     admin, alt = system.trove('admin'), system.trove('alt_demo')
     theirs = instances['alt'][0]
     shown = _wait(alt, theirs.id, 'ACTIVE', refuse=())
@@ -395,15 +395,14 @@ def test_admin_migrates_a_server_to_another_host_keeping_its_data(
     finally:
         client.close()
 
-    admin.mgmt_instances.migrate(theirs.id, host='no-such-host')
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        faulted = admin.mgmt_instances.show(theirs.id)._info
-        if faulted['status'] == 'ACTIVE' and faulted.get('fault'):
-            break
-        assert faulted['status'] in ('MIGRATE', 'ACTIVE'), faulted
-        assert time.monotonic() < deadline, faulted
-        time.sleep(0.5)
-    assert 'no-such-host' in faulted['fault']['details']
-    assert faulted['host'] == after['host']
+    for host in ('no-such-host', after['host']):
+        with pytest.raises(trove_exc.BadRequest, match='migrate.host'):
+            admin.mgmt_instances.migrate(theirs.id, host=host)
+    unchanged = admin.mgmt_instances.show(theirs.id)._info
+    assert (unchanged['status'], unchanged['host']) == ('ACTIVE',
+                                                        after['host'])
+    admin.mgmt_instances.migrate(theirs.id, host=before['host'])
+    _wait(alt, theirs.id, 'ACTIVE', refuse=('ERROR',))
     _wait(alt, theirs.id, 'HEALTHY', field='operating_status')
+    assert admin.mgmt_instances.show(theirs.id)._info['host'] == \
+        before['host']

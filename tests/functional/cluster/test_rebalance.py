@@ -55,7 +55,7 @@ def test_grow_then_rebalance_online_keeps_every_key(cluster):
         progress = tr.wait_rebalanced(cluster)
         time.sleep(1)
     assert traffic.errors == []
-    assert traffic.reads > 0
+    assert traffic.writes > 0 and traffic.reads > 0
     assert any(p.startswith('Rebalancing: ') for p in progress), progress
     assert tr.slot_counts(cluster) == [5461, 5461, 5462]
     assert tr.open_slots(cluster) == []
@@ -109,6 +109,7 @@ def test_grow_with_rebalance_then_shrink_with_drain(cluster):
         cluster['view'] = helpers.wait_ready(cluster['session'],
                                              cluster['url'])
     assert traffic.errors == []
+    assert traffic.writes > 0 and traffic.reads > 0
     assert new['id'] not in [m['id'] for m in cluster['view']['instances']]
     assert tr.slot_counts(cluster) == [8192, 8192]
     assert tr.open_slots(cluster) == []

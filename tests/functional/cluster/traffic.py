@@ -147,7 +147,11 @@ class Traffic:
     def _run(self, kind, operation):
         """``operation(client, n)`` for n = 0, 1, ... until stopped; what
         it raises is recorded as ``(kind, repr)``."""
-        own = client(self.cluster)
+        try:
+            own = client(self.cluster)
+        except Exception as exc:  # noqa: BLE001 - recorded
+            self.errors.append((kind, repr(exc)))
+            return
         n = 0
         while not self.stop.is_set():
             try:

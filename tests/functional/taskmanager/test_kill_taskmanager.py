@@ -1,8 +1,8 @@
 """SIGKILL one of a cell's two taskmanagers in the middle of operations.
 
 Every kind of operation (create, restart, datastore upgrade, admin
-rebuild, backup, backup delete, instance delete, cluster create and
-delete) is started through the API and, at a
+rebuild, stop and migrate, backup, backup delete, instance delete,
+cluster create and delete) is started through the API and, at a
 random point of it, the taskmanager that runs its job is killed (the one
 holding the job's claim, else either). The other taskmanager claims the
 job once the claim lapses and resumes it; the killed one is started
@@ -127,6 +127,40 @@ def _upgrade_and_rebuild(env, killer, trove, created, region):
         client.close()
 
 
+def _wait_task_over(admin, instance_id):
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        shown = admin.mgmt_instances.show(instance_id)._info
+        if shown['task_description'] == 'NONE':
+            return shown
+        assert shown['task_description'] != 'ERROR', shown
+        assert time.monotonic() < deadline, shown
+        time.sleep(0.5)
+
+
+def _stop_and_migrate(env, killer, trove, created):
+    """An admin's stop, then the tenant's restart, then an admin's
+    migration to the region's other compute host, a kill in the stop and
+    in the migration; the data is still there."""
+    admin = env.trove('admin')
+    admin.mgmt_instances.stop(created.id)
+    killer.kill_during('stop', created.id, 1.5)
+    shown = _wait_task_over(admin, created.id)
+    assert trove.instances.get(created.id).status == 'SHUTDOWN', shown
+    trove.instances.restart(created.id)
+    helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
+    host = admin.mgmt_instances.show(created.id)._info['host']
+    admin.mgmt_instances.migrate(created.id)
+    killer.kill_during('migrate', created.id, 3.0)
+    helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
+    assert admin.mgmt_instances.show(created.id)._info['host'] != host
+    client = _redis(trove, created.id, created.password)
+    try:
+        assert client.get('kept') == created.id
+    finally:
+        client.close()
+
+
 def _instance_round(env, killer, trove, index):
     region = 'RegionTwo' if index % 2 else 'RegionOne'
     created = trove.instances.create('kill-%d' % index, _small(trove),
@@ -139,6 +173,7 @@ def _instance_round(env, killer, trove, index):
     helpers.wait_status(trove, created.id, ('ACTIVE',), timeout=TIMEOUT)
 
     _upgrade_and_rebuild(env, killer, trove, created, region)
+    _stop_and_migrate(env, killer, trove, created)
 
     backup = trove.backups.create('kill-bk-%d' % index, created.id)
     killer.kill_during('backup', backup.id, 1.5)
@@ -199,8 +234,8 @@ def test_every_operation_completes_when_its_taskmanager_is_killed(env):
     kills = killer.kills
     assert len(kills) >= KILLS_WANTED
     assert {kind for kind, _hit in kills} == {
-        'create', 'restart', 'upgrade', 'rebuild', 'backup',
-        'backup-delete', 'delete',
+        'create', 'restart', 'upgrade', 'rebuild', 'stop', 'migrate',
+        'backup', 'backup-delete', 'delete',
         'cluster-create', 'cluster-delete'}
     print('kills (kind, hit the job runner): %s' % json.dumps(kills))
 

@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from oslo_serialization import jsonutils
 
+from tests.unit.api import conftest
 from tests.unit.api.conftest import ADMIN
 from tests.unit.api.conftest import OTHER
 from tests.unit.api.conftest import call
@@ -281,14 +282,28 @@ def test_stop_shows_shutdown_casts_once_and_refuses_members(api, reboots):
     assert 'cluster c-1' in migrate.text
 
 
-def test_migrate_shows_migrate_and_casts_the_host_named(api, reboots):
+def test_migrate_checks_the_host_shows_migrate_and_casts_it(
+        api, reboots, cloud):
     view = _create(api)
     url = '%s/instances/%s/action' % (MGMT, view['id'])
     db_api.instance_update(_ctx(), view['id'], {'task_status': 'NONE',
                                                 'server_id': 'srv-1'})
-    bad = call(api, url, 'POST', {'migrate': {'host': 'h', 'x': 1}},
-               headers=ADMIN)
-    assert bad.status_int == 400
+    assert call(api, url, 'POST', {'migrate': {}},
+                headers=ADMIN).status_int == 409  # not ACTIVE yet
+    db_api.instance_status_update(_ctx(), view['id'], 'RUNNING', 2000.0)
+    nova = cloud.setdefault(view['region'], conftest.FakeNova(
+        view['region']))
+    nova.services = types.SimpleNamespace(list=lambda binary=None: [
+        types.SimpleNamespace(host='host-1'),
+        types.SimpleNamespace(host='host-2')])
+    nova.servers = types.SimpleNamespace(get=lambda server_id: (
+        types.SimpleNamespace(**{'OS-EXT-SRV-ATTR:host': 'host-1'})))
+    for body, wanted in (({'migrate': {'host': 'h', 'x': 1}}, 'x'),
+                         ({'migrate': {'host': 'host-9'}}, 'migrate.host'),
+                         ({'migrate': {'host': 'host-1'}}, 'already')):
+        bad = call(api, url, 'POST', body, headers=ADMIN)
+        assert bad.status_int == 400, bad.text
+        assert wanted in bad.json['badRequest']['message']
     assert [c[0] for c in reboots.casts] == ['create_instance']
 
     answer = call(api, url, 'POST', {'migrate': {'host': 'host-2'}},

@@ -66,7 +66,7 @@ def migrating(cloud, make_instance, ctx, monkeypatch):
 
 def _run(ctx, instance, host=None):
     engine.run_here(ctx, migrate.get_flow, migrate.store(
-        instance, {'id': '7', 'name': '7'}, host))
+        instance, {'id': '7', 'name': '7'}, host, old_host='host-a'))
 
 
 def test_migrate_stops_redis_moves_confirms_and_starts_it(migrating, ctx):
@@ -109,3 +109,22 @@ def test_a_host_nova_refuses_leaves_the_instance_active_with_the_fault(
     assert getattr(server, HOST) == 'host-a'
     # Redis was stopped for the move and started again by the revert.
     assert [c[0] for c in FakeGuest.calls] == ['stop', 'restart']
+
+
+def test_a_move_to_the_host_it_is_on_fails_before_redis_stops(
+        migrating, ctx):
+    instance, nova, server = migrating
+    with pytest.raises(Exception, match='on host host-a already'):
+        _run(ctx, instance, 'host-a')
+    assert nova.calls == []
+    assert FakeGuest.calls == []
+    row = db_api.instance_get(ctx, instance.id)
+    assert row.task_status == states.TASK_NONE
+    assert row.fault_message.startswith('Migration failed: ')
+
+
+def test_the_job_records_the_host_the_server_left(migrating, ctx):
+    instance, _nova, server = migrating
+    assert migrate.server_host(ctx, instance) == 'host-a'
+    setattr(server, HOST, 'host-b')
+    assert migrate.server_host(ctx, instance) == 'host-b'

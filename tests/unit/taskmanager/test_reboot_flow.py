@@ -93,18 +93,28 @@ def test_an_errored_server_fails_the_reboot_naming_the_region(
     assert 'host on fire' not in row.fault_message
 
 
-def test_a_redis_stopped_on_request_stays_stopped_and_the_reboot_ends(
-        cloud, make_instance, ctx, reboots):
+@pytest.mark.parametrize('kept_stopped', [True, False])
+def test_a_shutdown_report_ends_the_reboot_only_if_stopped_on_request(
+        cloud, make_instance, ctx, reboots, monkeypatch, kept_stopped):
     """After an admin's stop the guest keeps Redis stopped across the
-    reboot: its SHUTDOWN report ends the wait, not a RUNNING one."""
+    reboot: its SHUTDOWN report ends the wait when the guest says so; a
+    SHUTDOWN that is no stop on request does not."""
+    from tests.unit.taskmanager.conftest import FakeGuest
+    from trove_mr.guestagent import rpcapi as guest_rpcapi
     done, behaviour = reboots
     behaviour['reports'] = states.SERVICE_SHUTDOWN
+    monkeypatch.setattr(guest_rpcapi, 'GuestAgentAPI', FakeGuest)
+    monkeypatch.setattr(FakeGuest, 'get_status', lambda self, timeout=None: {
+        'status': 'shutdown', 'volume_used': 0.0,
+        'stopped_on_request': kept_stopped})
     instance = _rebootable(cloud, make_instance, ctx)
-    db_api.instance_status_update(ctx, instance.id, states.SERVICE_SHUTDOWN,
-                                  time.time() - 1)
-    engine.run_here(ctx, reboot.get_flow,
-                    reboot.instance_store(ctx, instance.id))
+    if kept_stopped:
+        _run(ctx, instance.id)
+    else:
+        with pytest.raises(common.BuildTimeout):
+            _run(ctx, instance.id, timeout=1)
     assert done == [('RegionTwo', instance.server_id)]
     row = db_api.instance_get(ctx, instance.id)
-    assert row.task_status == states.TASK_NONE
+    assert row.task_status == (states.TASK_NONE if kept_stopped
+                               else states.TASK_ERROR)
     assert row.status.status == states.SERVICE_SHUTDOWN

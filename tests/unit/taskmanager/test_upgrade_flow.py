@@ -141,6 +141,19 @@ def test_guest_on_another_version_after_rebuild_is_error_with_fault(
     assert row.datastore_version_id == instance.datastore_version_id
 
 
+def test_a_rebuild_posted_before_the_rebuilding_task_still_ends(
+        cloud, rebuilding, make_instance, ctx, monkeypatch):
+    """The previous release moved a rebuild's instance to UPGRADING: its
+    job, resumed by this one, ends it all the same."""
+    instance, _target = _built_with_target(ctx, make_instance)
+    _server(cloud, instance).image = {'id': 'image-1'}
+    monkeypatch.setattr(UpgradingGuest, 'reports',
+                        instance.datastore_version.name)
+    assert _rebuild(ctx, instance, 'image-1', task=states.TASK_UPGRADING)
+    assert db_api.instance_get(ctx, instance.id).task_status == \
+        states.TASK_NONE
+
+
 @pytest.mark.parametrize('admin_rebuild', [False, True])
 def test_server_failing_its_rebuild_is_error_with_nova_fault(
         cloud, rebuilding, make_instance, ctx, admin_rebuild):
@@ -165,19 +178,17 @@ def test_server_failing_its_rebuild_is_error_with_nova_fault(
     assert 'no valid host' in row.fault_details
 
 
-def _rebuild(ctx, instance, image):
+def _rebuild(ctx, instance, image, task=states.TASK_REBUILDING):
     """Run an admin's rebuild of ``instance`` from ``image`` (task
     REBUILDING, as the API leaves it); whether it succeeded."""
     version = instance.datastore_version
     upgrade = {'version_id': version.id, 'version_name': version.name,
                'placement': dict(placement_for('RegionTwo'),
                                  image_id=image, rebuild=True)}
-    db_api.instance_update(ctx, instance.id,
-                           {'task_status': states.TASK_REBUILDING})
+    db_api.instance_update(ctx, instance.id, {'task_status': task})
     try:
         engine.run_here(ctx, upgrade_flow.get_flow,
-                        upgrade_flow.instance_store(instance.id, upgrade),
-                        {'rebuild': True})
+                        upgrade_flow.instance_store(instance.id, upgrade))
     except Exception:  # noqa: BLE001 - the row says what happened
         return False
     return True
@@ -185,6 +196,7 @@ def _rebuild(ctx, instance, image):
 
 @pytest.fixture
 def rebuilding(upgrading, monkeypatch):
+    """``upgrading``, and every image active in its region."""
     monkeypatch.setattr(regions, 'image_in_region',
                         lambda context, region, image: {
                             'id': image, 'status': 'active'})

@@ -207,14 +207,17 @@ def migrate(context, instance_id, host, taskmanager_api):
     """Move an instance's server to another compute host of its region
     (upstream Trove's mgmt ``migrate``): task MIGRATING (status
     MIGRATE), then a job; ``host`` None lets Nova pick. 400 for a
-    cluster member; 409 while another task runs or before the instance
-    has a server. A host Nova refuses fails the job: the instance is
-    ACTIVE again with the fault."""
+    cluster member, or a ``host`` that is not a compute host of the
+    instance's region or is the one it runs on; 409 unless the instance
+    is ACTIVE (a stopped one included: its Redis would start again)."""
     owning = _instance_cell(context, instance_id)
     with cells.owning_cell(context, owning) as cctx:
         row = db_api.instance_get(cctx, instance_id)
         _refuse_member(row, 'migrating one member is not offered.')
+        upgrade_domain.refuse_not_active(row, 'migrated')
         _refuse_serverless(row, 'migrate')
+        if host is not None:
+            _check_target_host(context, row, host)
         services.require_taskmanager(cctx)
         previous = row.task_status
         row = instance_domain.transition(cctx, row, 'migrate')
@@ -224,6 +227,23 @@ def migrate(context, instance_id, host, taskmanager_api):
         LOG.info('Migrating instance %s to %s', instance_id,
                  host or 'a host Nova picks')
         return row
+
+
+def _check_target_host(context, row, host):
+    """400 unless ``host`` is a compute host of the instance's region
+    other than the one its server runs on."""
+    nova = clients.create_nova_client(context, row.region_name)
+    hosts = {service.host for service in
+             nova.services.list(binary='nova-compute')}
+    if host not in hosts:
+        raise exceptions.BadRequest(
+            "Invalid input for field 'migrate.host': region %s has no "
+            "compute host '%s'." % (row.region_name, host))
+    current = getattr(nova.servers.get(row.server_id), HOST_ATTR, None)
+    if current == host:
+        raise exceptions.BadRequest(
+            "Invalid input for field 'migrate.host': the server of "
+            "instance %s runs on host %s already." % (row.id, host))
 
 
 def rebuild(context, instance_id, image_ref, taskmanager_api):

@@ -113,9 +113,12 @@ def start_upgrade(cctx, row, upgrade, taskmanager_api, action='upgrade'):
     services.require_taskmanager(cctx)
     previous = row.task_status
     row = instance_domain.transition(cctx, row, action)
-    instance_domain._cast_or_undo(
-        cctx, row, previous,
-        lambda c, i: taskmanager_api.upgrade_instance(c, i, upgrade))
+    # A rebuild has a method of its own: a taskmanager of a release
+    # without the REBUILDING task refuses it and the task is undone.
+    cast = taskmanager_api.rebuild_instance if action == 'rebuild' \
+        else taskmanager_api.upgrade_instance
+    instance_domain._cast_or_undo(cctx, row, previous,
+                                  lambda c, i: cast(c, i, upgrade))
     return row
 
 
