@@ -516,10 +516,11 @@ class Nova:
             self._fail(server, 'Build of instance %s aborted: %s'
                        % (server['id'], exc))
 
-    def _boot(self, server, status='ACTIVE'):
+    def _boot(self, server, status='ACTIVE', fault=None):
         """Expose volumes, start the guest and mark the server ACTIVE
-        (or ``status``). The guest is told its flavor's RAM as a real
-        server's kernel would see it."""
+        (or ``status``), with ``fault`` (None: no fault) in the same
+        change. The guest is told its flavor's RAM as a real server's
+        kernel would see it."""
         hv = self.region.hypervisor
         volumes = self.region.cinder.exposed(server)
         hv.expose_volumes(server['id'], volumes)
@@ -528,7 +529,7 @@ class Nova:
                        image_version=self.image_version(server))
         with self.region.store.transaction():
             server.update(pid=pid, status=status, updated=now_iso(),
-                          fault=None)
+                          fault=fault)
             server.setdefault('launched_at', now_iso())
 
     # -- servers: delete and actions ------------------------------------------
@@ -666,27 +667,25 @@ class Nova:
     def _migrate(self, server, flavor_id, status, injected_failure=False):
         """Stop the server and boot it again with ``flavor_id``."""
         self.region.hypervisor.stop(server)
+        fault = None
         if injected_failure:
             # As Nova after a failed migration: back on the old flavor,
-            # ACTIVE, with the fault recorded.
+            # ACTIVE, with the fault recorded (seen with the status: a
+            # reader of ACTIVE finds the fault).
             with self.region.store.transaction():
                 server['flavor_id'] = server.pop('old_flavor_id',
                                                  server['flavor_id'])
             status = 'ACTIVE'
+            fault = {'code': 500, 'created': now_iso(),
+                     'message': 'Injected fault: resize in %s failed.'
+                                % self.region.name}
         else:
             with self.region.store.transaction():
                 server['flavor_id'] = flavor_id
         try:
-            self._boot(server, status=status)
+            self._boot(server, status=status, fault=fault)
         except OSError as exc:
             self._fail(server, 'Failed to start the guest: %s' % exc)
-            return
-        if injected_failure:
-            with self.region.store.transaction():
-                server['fault'] = {
-                    'code': 500, 'created': now_iso(),
-                    'message': 'Injected fault: resize in %s failed.'
-                               % self.region.name}
 
     def _confirm_resize(self, server):
         with self.region.store.transaction():
