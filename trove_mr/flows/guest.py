@@ -31,6 +31,18 @@ def guest_client(context, instance_id, key=None):
     return guest_rpcapi.GuestAgentAPI(context, instance_id, key=key)
 
 
+def status_now(context, instance_id):
+    """The guest's ``get_status`` answer now, or {} when it does not
+    answer (logged)."""
+    try:
+        return guest_client(context, instance_id).get_status(
+            timeout=PING_TIMEOUT * 2) or {}
+    except Exception as exc:  # noqa: BLE001 - no answer, then
+        LOG.info('Guest of instance %s did not answer: %s', instance_id,
+                 exc)
+        return {}
+
+
 def _failure_of(context, instance_id):
     """(``': <why>'``, ``': <kind>'``) from the guest (1.3 get_status;
     the tenant-safe kind is the ``failure_summary`` field newer guests

@@ -18,7 +18,6 @@ from oslo_log import log as logging
 from taskflow import task
 from taskflow.patterns import linear_flow
 
-from trove_mr.common import cfg
 from trove_mr.common import clients
 from trove_mr.common import states
 from trove_mr.flows import common
@@ -26,7 +25,6 @@ from trove_mr.flows import engine
 from trove_mr.flows import guest
 from trove_mr.flows import resize
 
-CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 OPERATION = 'trove.instance.migrate'
@@ -37,6 +35,13 @@ HOST_ATTR = 'OS-EXT-SRV-ATTR:host'
 
 def _host(server):
     return getattr(server, HOST_ATTR, None)
+
+
+def _under_way(server, old_host):
+    """Whether a run before this one asked Nova already: the server is
+    migrating, or on another host than the one it left."""
+    return server.status in ('RESIZE', 'VERIFY_RESIZE') or (
+        old_host is not None and _host(server) != old_host)
 
 
 def server_host(context, instance):
@@ -53,9 +58,8 @@ class CheckHost(task.Task):
 
     def execute(self, context, region_name, server_id, host, old_host):
         server = resize._nova(context, region_name).servers.get(server_id)
-        if server.status in ('RESIZE', 'VERIFY_RESIZE') or (
-                old_host is not None and _host(server) != old_host):
-            return  # moving or moved: a run before this one asked
+        if _under_way(server, old_host):
+            return
         if host is not None and _host(server) == host:
             raise common.StepFailed('Server %s is on host %s already.'
                                     % (server_id, host))
@@ -71,8 +75,7 @@ class MigrateServer(resize.ResizeServer):
         nova = clients.create_nova_client_at(context, region_name,
                                              MIGRATE_HOST_VERSION)
         server = nova.servers.get(server_id)
-        if server.status in ('RESIZE', 'VERIFY_RESIZE') or (
-                old_host is not None and _host(server) != old_host):
+        if _under_way(server, old_host):
             LOG.info('Server %s is migrating or migrated already',
                      server_id)
             return
@@ -143,14 +146,8 @@ def store(instance, flavor, host=None, old_host=None):
     """The plain store of the migration of ``instance`` (a row) on its
     ``flavor`` (``{'id', 'name'}``) from compute host ``old_host`` (where
     it runs as the job is posted) to ``host`` (None: Nova picks)."""
-    values = {'instance_id': instance.id,
-              'region_name': instance.region_name or CONF.region_name,
-              'timeout': CONF.resize_time_out,
-              'deadline_at': common.deadline_at(CONF.resize_time_out),
-              'server_id': instance.server_id,
-              'old_flavor_id': str(instance.flavor_id),
-              'new_flavor': dict(flavor), 'host': host,
-              'old_host': old_host}
+    values = resize.flavor_store(instance, flavor)
+    values.update(host=host, old_host=old_host)
     return values
 
 

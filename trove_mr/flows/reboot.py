@@ -81,19 +81,6 @@ class WaitServerRebooted(task.Task):
         """Nothing to undo: waiting built nothing."""
 
 
-def _stopped_on_request(context, instance_id):
-    """Whether the guest keeps its Redis stopped on request (the admin
-    ``stop``), as it answers now; False when it does not answer."""
-    try:
-        answer = guest.guest_client(context, instance_id).get_status(
-            timeout=guest.PING_TIMEOUT * 2)
-    except Exception as exc:  # noqa: BLE001 - asked again next time
-        LOG.info('Guest of instance %s did not answer: %s', instance_id,
-                 exc)
-        return False
-    return bool((answer or {}).get('stopped_on_request'))
-
-
 class WaitGuestRunningAgain(task.Task):
     """Check once for a RUNNING heartbeat sent after the reboot, or a
     SHUTDOWN one from a guest that keeps Redis stopped on request."""
@@ -109,7 +96,8 @@ class WaitGuestRunningAgain(task.Task):
             if status.status == states.SERVICE_RUNNING:
                 return
             if status.status == states.SERVICE_SHUTDOWN and \
-                    _stopped_on_request(context, instance_id):
+                    guest.status_now(context, instance_id).get(
+                        'stopped_on_request'):
                 LOG.info('Instance %s rebooted; its Redis stays stopped '
                          'on request', instance_id)
                 return

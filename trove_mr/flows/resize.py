@@ -80,14 +80,8 @@ def _deadline(deadline_at, timeout):
 
 def guest_running(context, instance_id):
     """Whether the instance's guest answers that Redis runs."""
-    try:
-        answer = guest.guest_client(context, instance_id).get_status(
-            timeout=guest.PING_TIMEOUT * 2)
-    except Exception as exc:  # noqa: BLE001 - not running, then
-        LOG.info('Guest of instance %s did not answer: %s', instance_id,
-                 exc)
-        return False
-    return (answer or {}).get('status') == 'running'
+    return guest.status_now(context, instance_id).get('status') == \
+        'running'
 
 
 def finish(context, instance_id, event, fault=None, details=None,

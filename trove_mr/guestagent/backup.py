@@ -19,6 +19,7 @@ from oslo_log import log as logging
 
 from trove_mr.common import backup_objects
 from trove_mr.common import cfg
+from trove_mr.guestagent import errors as guest_errors
 from trove_mr.guestagent.datastore.redis import backup as rdb
 from trove_mr.guestagent.datastore.redis import errors
 from trove_mr.guestagent.datastore.redis import rdb_stream
@@ -86,6 +87,29 @@ def _store_snapshot(app, conn, container, name):
         return checksum, snap['size']
     finally:
         rdb.discard_snapshot(snap['path'])
+
+
+def restore_checked(app, backup_info, context=None):
+    """Put the backup ``backup_info`` in place before the first start.
+
+    Fetches the backup from the Swift of ``backup_info['region']`` with
+    the tenant's token of ``context``, checks its checksum, then
+    ``app.prepare_restore(rdb_path)`` (:func:`restore`). Any failure but
+    a checksum mismatch is a ``GuestError`` naming the backup.
+    """
+    backup_id = (backup_info or {}).get('id')
+    if context is None or not getattr(context, 'auth_token', None) or \
+            not backup_info.get('location'):
+        raise guest_errors.GuestError(
+            'Restoring backup %s needs its location and the tenant\'s '
+            'token; the instance cannot be built from it.' % backup_id)
+    try:
+        restore(app, context, backup_info)
+    except backup_objects.ChecksumMismatch:
+        raise
+    except Exception as exc:
+        raise guest_errors.GuestError('Restoring backup %s failed: %s'
+                                      % (backup_id, exc)) from exc
 
 
 def restore(app, context, backup_info):

@@ -51,33 +51,6 @@ _MAX_FAILURE = 1024
 GuestError = errors.GuestError
 
 
-def restore_backup(app, backup_info, context=None):
-    """Put the backup ``backup_info`` in place before the first start.
-
-    Fetches the backup from the Swift of ``backup_info['region']`` with
-    the tenant's token of ``context``, checks its checksum, then
-    ``app.prepare_restore(rdb_path)``. Any failure names the backup.
-    """
-    # Imported when needed: swiftclient is megabytes that a guest not
-    # built from a backup never uses.
-    from trove_mr.common import backup_objects
-    from trove_mr.guestagent import backup as guest_backup
-
-    backup_id = (backup_info or {}).get('id')
-    if context is None or not getattr(context, 'auth_token', None) or \
-            not backup_info.get('location'):
-        raise GuestError('Restoring backup %s needs its location and the '
-                         'tenant\'s token; the instance cannot be built '
-                         'from it.' % backup_id)
-    try:
-        guest_backup.restore(app, context, backup_info)
-    except backup_objects.ChecksumMismatch:
-        raise
-    except Exception as exc:
-        raise GuestError('Restoring backup %s failed: %s'
-                         % (backup_id, exc)) from exc
-
-
 class GuestManager(cluster_calls.ClusterCalls,
                    cluster_calls.StandbyCalls):
     """Endpoint of ``trove-mr-guestagent`` on ``guestagent.<id>``.
@@ -298,7 +271,11 @@ class GuestManager(cluster_calls.ClusterCalls,
         os.makedirs(layout.data_dir, mode=0o700, exist_ok=True)
         app = self._new_app(password, clustered)
         if config.get('backup_info'):
-            restore_backup(app, config['backup_info'], context)
+            # Imported when needed: swiftclient is megabytes that a guest
+            # not built from a backup never uses.
+            from trove_mr.guestagent import backup as guest_backup
+            guest_backup.restore_checked(app, config['backup_info'],
+                                         context)
         app.start(timeout=START_TIMEOUT)
         _apply_first_overrides(app, config.get('overrides'))
         self.app = app

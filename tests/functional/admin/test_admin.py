@@ -39,6 +39,24 @@ def _redis(shown, password):
                        socket_timeout=5, decode_responses=True)
 
 
+def _put(shown, password, key):
+    """Write ``key`` = 'kept' to the instance's Redis."""
+    client = _redis(shown, password)
+    try:
+        client.set(key, 'kept')
+    finally:
+        client.close()
+
+
+def _kept(shown, password, key):
+    """Whether ``key`` still reads 'kept' from the instance's Redis."""
+    client = _redis(shown, password)
+    try:
+        return client.get(key) == 'kept'
+    finally:
+        client.close()
+
+
 def _delete(trove, instance_id):
     try:
         trove.instances.delete(instance_id)
@@ -303,11 +321,7 @@ def test_admin_rebuilds_a_server_from_an_image_keeping_its_data(
     assert admin.mgmt_instances.show(mine.id)._info['server']['id'] == \
         server_before
     assert _run_id(shown, mine.password) != run_id
-    client = _redis(shown, mine.password)
-    try:
-        assert client.get('before-rebuild') == 'kept'
-    finally:
-        client.close()
+    assert _kept(shown, mine.password, 'before-rebuild')
 
 
 def test_admin_stops_redis_which_stays_stopped_until_a_restart(
@@ -320,11 +334,7 @@ def test_admin_stops_redis_which_stays_stopped_until_a_restart(
     theirs = instances['alt'][0]
     alt = system.trove('alt_demo')
     shown = _wait(alt, theirs.id, 'ACTIVE', refuse=())
-    client = _redis(shown, theirs.password)
-    try:
-        client.set('before-stop', 'kept')
-    finally:
-        client.close()
+    _put(shown, theirs.password, 'before-stop')
     with pytest.raises(trove_exc.Forbidden):
         alt.mgmt_instances.stop(theirs.id)
     with pytest.raises(trove_exc.Forbidden):
@@ -353,11 +363,7 @@ def test_admin_stops_redis_which_stays_stopped_until_a_restart(
     alt.instances.restart(theirs.id)
     shown = _wait(alt, theirs.id, 'ACTIVE', refuse=('ERROR',))
     shown = _wait(alt, theirs.id, 'HEALTHY', field='operating_status')
-    client = _redis(shown, theirs.password)
-    try:
-        assert client.get('before-stop') == 'kept'
-    finally:
-        client.close()
+    assert _kept(shown, theirs.password, 'before-stop')
 
 
 def test_admin_migrates_a_server_to_another_host_keeping_its_data(
@@ -370,11 +376,7 @@ def test_admin_migrates_a_server_to_another_host_keeping_its_data(
     admin, alt = system.trove('admin'), system.trove('alt_demo')
     theirs = instances['alt'][0]
     shown = _wait(alt, theirs.id, 'ACTIVE', refuse=())
-    client = _redis(shown, theirs.password)
-    try:
-        client.set('before-migrate', 'kept')
-    finally:
-        client.close()
+    _put(shown, theirs.password, 'before-migrate')
     before = admin.mgmt_instances.show(theirs.id)._info
     address = shown.ip
     with pytest.raises(trove_exc.Forbidden):
@@ -389,11 +391,7 @@ def test_admin_migrates_a_server_to_another_host_keeping_its_data(
     assert after['host'] != before['host']
     assert after['host'].startswith('localcloud-regiontwo')
     assert shown.ip == address
-    client = _redis(shown, theirs.password)
-    try:
-        assert client.get('before-migrate') == 'kept'
-    finally:
-        client.close()
+    assert _kept(shown, theirs.password, 'before-migrate')
 
     for host in ('no-such-host', after['host']):
         with pytest.raises(trove_exc.BadRequest, match='migrate.host'):

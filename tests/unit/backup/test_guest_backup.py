@@ -7,7 +7,7 @@ import pytest
 
 from trove_mr.common import backup_objects as backup
 from trove_mr.common import backup_transfer as transfer
-from trove_mr.guestagent import manager as guest_manager
+from trove_mr.guestagent import backup as guest_backup
 
 
 class FakeSwift:
@@ -178,7 +178,7 @@ def test_checksum_mismatch_fails_before_redis_starts(tmp_path, monkeypatch):
             'region': 'RegionOne',
             'location': 'http://h/v1/AUTH_p/database_backups/b-1.rdb'}
     with pytest.raises(backup.ChecksumMismatch) as caught:
-        guest_manager.restore_backup(app, info, Context())
+        guest_backup.restore_checked(app, info, Context())
     assert 'checksum mismatch' in str(caught.value)
     assert 'Redis was not started' in str(caught.value)
     assert app.restored is None and not app.started
@@ -192,7 +192,7 @@ def test_matching_checksum_puts_the_data_in_place(tmp_path, monkeypatch):
     info = {'id': 'b-1', 'checksum': hashlib.md5(b'REDISgood').hexdigest(),
             'region': 'RegionTwo',
             'location': 'http://h/v1/AUTH_p/database_backups/b-1.rdb'}
-    guest_manager.restore_backup(app, info, Context())
+    guest_backup.restore_checked(app, info, Context())
     assert app.restored == b'REDISgood'
 
 
